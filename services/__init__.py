@@ -1,0 +1,1 @@
+"""The CNNECT services; none imports another."""

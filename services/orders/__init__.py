@@ -1,0 +1,1 @@
+"""Orders: the life of an order and its items, from application to completion."""

@@ -1,0 +1,18 @@
+"""Wiring of the orders service: tables, projections, handlers, deadlines, API."""
+
+from __future__ import annotations
+
+from services.orders import handlers
+from services.orders.adapters.projections import projections
+from services.orders.entrypoints.api import create_app
+from shared.runtime import ServiceDefinition
+
+DEFINITION = ServiceDefinition(
+    name="orders",
+    default_port=8101,
+    schema="",
+    projections=projections,
+    handlers=handlers.event_handlers,
+    deadlines=handlers.deadline_handlers,
+    create_app=create_app,
+)

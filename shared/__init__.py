@@ -1,0 +1,1 @@
+"""Code every CNNECT service may import: event contracts and the event-sourcing kit."""

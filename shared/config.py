@@ -1,0 +1,74 @@
+"""Configuration from `CNNECT_*` environment variables, with defaults for a developer machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit, urlunsplit
+
+DEV_TOKEN_SECRET = "dev-only-identity-secret"  # noqa: S105 - refused in production mode
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or unusable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a service process needs to find its database, the broker and its peers."""
+
+    service: str
+    postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    database: str = ""
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    namespace: str = "cnnect"
+    identity_secret: str = DEV_TOKEN_SECRET
+    production: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        """The URL of this service's own database."""
+        return with_database(self.postgres_url, self.database or f"cnnect_{self.service}")
+
+    @property
+    def exchange(self) -> str:
+        """The one topic exchange carrying integration events."""
+        return f"{self.namespace}.events"
+
+    def queue(self, consumer: str | None = None) -> str:
+        """The durable queue of a consuming service."""
+        return f"{self.namespace}.{consumer or self.service}"
+
+    def with_service(self, service: str) -> Settings:
+        """The same environment seen by another service (its own database)."""
+        return replace(self, service=service, database="")
+
+
+def with_database(url: str, database: str) -> str:
+    """`url` pointing at another database on the same server."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def load_settings(service: str, environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings of `service` from `CNNECT_*` variables."""
+    env = dict(os.environ if environ is None else environ)
+    production = env.get("CNNECT_ENV", "development") == "production"
+    secret = env.get("CNNECT_IDENTITY_SECRET", "")
+    if not secret:
+        if production:
+            raise ConfigurationError("CNNECT_IDENTITY_SECRET must be set in production")
+        secret = DEV_TOKEN_SECRET
+    prefix = f"CNNECT_{service.upper()}_"
+    defaults = Settings(service=service)
+    return Settings(
+        service=service,
+        postgres_url=env.get("CNNECT_POSTGRES_URL", defaults.postgres_url),
+        database=env.get(f"{prefix}DATABASE", ""),
+        amqp_url=env.get("CNNECT_AMQP_URL", defaults.amqp_url),
+        namespace=env.get("CNNECT_NAMESPACE", defaults.namespace),
+        identity_secret=secret,
+        production=production,
+        extra={k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)},
+    )

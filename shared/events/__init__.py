@@ -1,0 +1,1 @@
+"""Integration event contracts and the event-sourcing kit shared by every service."""

@@ -1,0 +1,191 @@
+"""Every integration event of the system, with its producer, version and an example."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.events.contracts import schemas
+from shared.events.contracts.registry import Contract, ContractRegistry
+
+_ORDER = "ord-7f3a"
+_CUSTOMER = "cus-0001"
+_AT = "2026-11-27T09:30:00+00:00"
+
+
+def _cny(amount: str) -> dict[str, str]:
+    return {"amount": amount, "currency": "CNY"}
+
+
+def _eur(amount: str) -> dict[str, str]:
+    return {"amount": amount, "currency": "EUR"}
+
+
+def _order_placed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    # v1 called the customer `customer` and had no shipping preference: every v1 order was
+    # sent by EMS, the only method offered then.
+    upgraded = {k: v for k, v in data.items() if k != "customer"}
+    upgraded["customer_id"] = data["customer"]
+    upgraded.setdefault("shipping_method", "EMS")
+    return upgraded
+
+
+_ITEM = {
+    "item_id": "itm-1",
+    "url": "https://item.taobao.com/item.htm?id=6620",
+    "title": "Canvas tote bag",
+    "options": {"colour": "navy"},
+    "quantity": 2,
+    "unit_price": _cny("45.50"),
+    "domestic_shipping": _cny("8.00"),
+}
+
+CONTRACTS = ContractRegistry(
+    [
+        Contract(
+            type="OrderPlaced",
+            producer="orders",
+            version=2,
+            schema=schemas.OrderPlacedSchema,
+            upcasters={1: _order_placed_v1_to_v2},
+            example={
+                "order_id": _ORDER,
+                "customer_id": _CUSTOMER,
+                "items": [_ITEM],
+                "destination_country": "FR",
+                "shipping_method": "EMS",
+                "placed_at": _AT,
+            },
+            old_examples={
+                1: {
+                    "order_id": _ORDER,
+                    "customer": _CUSTOMER,
+                    "items": [_ITEM],
+                    "destination_country": "FR",
+                    "placed_at": _AT,
+                }
+            },
+        ),
+        Contract(
+            type="BillingIssued",
+            producer="billing",
+            version=1,
+            schema=schemas.BillingIssuedSchema,
+            example={
+                "billing_id": "bil-1",
+                "order_id": _ORDER,
+                "customer_id": _CUSTOMER,
+                "kind": "first",
+                "revision": 1,
+                "amount": _eur("14.94"),
+                "lines": [
+                    {"label": "goods", "amount": _eur("11.65")},
+                    {"label": "china domestic shipping", "amount": _eur("1.02")},
+                    {"label": "service fee", "amount": _eur("2.27")},
+                ],
+                "exchange_rate": "0.128",
+                "issued_at": _AT,
+            },
+        ),
+        Contract(
+            type="PaymentReceived",
+            producer="billing",
+            version=1,
+            schema=schemas.PaymentReceivedSchema,
+            example={
+                "payment_id": "pay-1",
+                "billing_id": "bil-1",
+                "order_id": _ORDER,
+                "customer_id": _CUSTOMER,
+                "kind": "first",
+                "amount": _eur("14.94"),
+                "method": "bank_transfer",
+                "billing_settled": True,
+                "received_at": _AT,
+            },
+        ),
+        Contract(
+            type="ItemsInspected",
+            producer="orders",
+            version=1,
+            schema=schemas.ItemsInspectedSchema,
+            example={
+                "order_id": _ORDER,
+                "customer_id": _CUSTOMER,
+                "items": [{"item_id": "itm-1", "quantity": 2, "weight_grams": 640}],
+                "destination_country": "FR",
+                "shipping_method": "EMS",
+                "inspected_at": _AT,
+            },
+        ),
+        Contract(
+            type="ShippingQuoted",
+            producer="shipping",
+            version=1,
+            schema=schemas.ShippingQuotedSchema,
+            example={
+                "quote_id": "quo-1",
+                "order_id": _ORDER,
+                "customer_id": _CUSTOMER,
+                "method": "EMS",
+                "parcels": [
+                    {"parcel_id": "par-1", "weight_grams": 700, "length_cm": 30,
+                     "width_cm": 20, "height_cm": 10}
+                ],
+                "fee": _eur("21.40"),
+                "quoted_at": _AT,
+            },
+        ),
+        Contract(
+            type="Shipped",
+            producer="shipping",
+            version=1,
+            schema=schemas.ShippedSchema,
+            example={
+                "order_id": _ORDER,
+                "customer_id": _CUSTOMER,
+                "parcels": [
+                    {"parcel_id": "par-1", "carrier": "EMS", "tracking_number": "EE123456789CN",
+                     "tracking_url": "https://t.17track.net/en#nums=EE123456789CN"}
+                ],
+                "shipped_at": _AT,
+            },
+        ),
+        Contract(
+            type="ReceptionReported",
+            producer="orders",
+            version=1,
+            schema=schemas.ReceptionReportedSchema,
+            example={
+                "order_id": _ORDER,
+                "customer_id": _CUSTOMER,
+                "all_well": True,
+                "comment": "",
+                "reported_at": _AT,
+            },
+        ),
+        Contract(
+            type="OrderCompleted",
+            producer="orders",
+            version=1,
+            schema=schemas.OrderCompletedSchema,
+            example={
+                "order_id": _ORDER,
+                "customer_id": _CUSTOMER,
+                "reason": "reception_reported",
+                "completed_at": _AT,
+            },
+        ),
+        Contract(
+            type="OrderCancelled",
+            producer="orders",
+            version=1,
+            schema=schemas.OrderCancelledSchema,
+            example={
+                "order_id": _ORDER,
+                "customer_id": _CUSTOMER,
+                "reason": "customer_request",
+                "cancelled_at": _AT,
+            },
+        ),
+    ]
+)

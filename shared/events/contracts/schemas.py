@@ -1,0 +1,135 @@
+"""marshmallow schemas of the integration event payloads (current versions)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shared.events.contracts.fields import identifier, money, timestamp
+
+BILLING_KINDS = ("first", "second")
+PAYMENT_METHODS = ("deposit", "bank_transfer", "card", "staff_confirmation")
+
+
+class OrderedItemSchema(Schema):
+    item_id = identifier()
+    url = fields.Url(required=True, schemes={"https"})
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    options = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    unit_price = money()
+    domestic_shipping = money()
+
+
+class OrderPlacedSchema(Schema):
+    """v2: `customer` was renamed `customer_id`; `shipping_method` was added."""
+
+    order_id = identifier()
+    customer_id = identifier()
+    items = fields.List(fields.Nested(OrderedItemSchema), required=True,
+                        validate=validate.Length(min=1, max=50))
+    destination_country = fields.String(required=True, validate=validate.Length(equal=2))
+    shipping_method = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    placed_at = timestamp()
+
+
+class BillingLineSchema(Schema):
+    label = fields.String(required=True)
+    amount = money()
+
+
+class BillingIssuedSchema(Schema):
+    billing_id = identifier()
+    order_id = identifier()
+    customer_id = identifier()
+    kind = fields.String(required=True, validate=validate.OneOf(BILLING_KINDS))
+    revision = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    amount = money()
+    lines = fields.List(fields.Nested(BillingLineSchema), required=True)
+    exchange_rate = fields.Decimal(required=True, as_string=True, allow_none=True)
+    issued_at = timestamp()
+
+
+class PaymentReceivedSchema(Schema):
+    payment_id = identifier()
+    billing_id = identifier()
+    order_id = identifier()
+    customer_id = identifier()
+    kind = fields.String(required=True, validate=validate.OneOf(BILLING_KINDS))
+    amount = money()
+    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    billing_settled = fields.Boolean(required=True)
+    received_at = timestamp()
+
+
+class InspectedItemSchema(Schema):
+    item_id = identifier()
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    weight_grams = fields.Integer(load_default=None, allow_none=True,
+                                  validate=validate.Range(min=1))
+
+
+class ItemsInspectedSchema(Schema):
+    order_id = identifier()
+    customer_id = identifier()
+    items = fields.List(fields.Nested(InspectedItemSchema), required=True)
+    destination_country = fields.String(required=True, validate=validate.Length(equal=2))
+    shipping_method = fields.String(required=True)
+    inspected_at = timestamp()
+
+
+class ParcelSchema(Schema):
+    parcel_id = identifier()
+    weight_grams = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    length_cm = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    width_cm = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    height_cm = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class ShippingQuotedSchema(Schema):
+    quote_id = identifier()
+    order_id = identifier()
+    customer_id = identifier()
+    method = fields.String(required=True)
+    parcels = fields.List(fields.Nested(ParcelSchema), required=True,
+                          validate=validate.Length(min=1))
+    fee = money()
+    quoted_at = timestamp()
+
+
+class ShippedParcelSchema(Schema):
+    parcel_id = identifier()
+    carrier = fields.String(required=True)
+    tracking_number = fields.String(required=True, validate=validate.Length(min=4, max=60))
+    tracking_url = fields.Url(required=True)
+
+
+class ShippedSchema(Schema):
+    order_id = identifier()
+    customer_id = identifier()
+    parcels = fields.List(fields.Nested(ShippedParcelSchema), required=True,
+                          validate=validate.Length(min=1))
+    shipped_at = timestamp()
+
+
+class ReceptionReportedSchema(Schema):
+    order_id = identifier()
+    customer_id = identifier()
+    all_well = fields.Boolean(required=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=5000))
+    reported_at = timestamp()
+
+
+class OrderCompletedSchema(Schema):
+    order_id = identifier()
+    customer_id = identifier()
+    reason = fields.String(required=True,
+                           validate=validate.OneOf(("reception_reported", "no_report_in_30_days")))
+    completed_at = timestamp()
+
+
+class OrderCancelledSchema(Schema):
+    order_id = identifier()
+    customer_id = identifier()
+    reason = fields.String(required=True, validate=validate.OneOf(
+        ("customer_request", "unpaid_7_days", "nothing_purchasable", "staff")))
+    cancelled_at = timestamp()

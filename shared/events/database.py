@@ -1,0 +1,199 @@
+"""PostgreSQL plumbing: the connection pool, creating a service database and its kit tables,
+translating driver errors, and the bounded retry policy for transient ones."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+from tenacity import (
+    retry,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from shared.config import with_database
+from shared.events import errors
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# The kit's own tables, created in every service database. `events` is also the outbox.
+KIT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The writing transaction. Readers order and checkpoint by (tx_id, position) and read only
+    -- below the oldest running transaction, so an event that commits late is never skipped.
+    tx_id          xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    stream_id      text NOT NULL,
+    version        integer NOT NULL CHECK (version > 0),
+    event_id       uuid NOT NULL UNIQUE,
+    type           text NOT NULL,
+    schema_version integer NOT NULL,
+    data           jsonb NOT NULL,
+    metadata       jsonb NOT NULL,
+    recorded_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    UNIQUE (stream_id, version)
+);
+CREATE INDEX IF NOT EXISTS events_commit_order ON events (tx_id, position);
+
+CREATE TABLE IF NOT EXISTS inbox (
+    consumer    text NOT NULL,
+    message_id  uuid NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (consumer, message_id)
+);
+
+CREATE TABLE IF NOT EXISTS checkpoints (
+    name       text PRIMARY KEY,
+    tx_id      xid8 NOT NULL,
+    position   bigint NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS held_messages (
+    consumer     text NOT NULL,
+    message_id   uuid NOT NULL,
+    ordering_key text NOT NULL,
+    routing_key  text NOT NULL,
+    body         bytea NOT NULL,
+    reason       text NOT NULL,
+    held_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (consumer, message_id)
+);
+CREATE INDEX IF NOT EXISTS held_messages_key ON held_messages (consumer, ordering_key, held_at);
+
+CREATE TABLE IF NOT EXISTS deadlines (
+    kind      text NOT NULL,
+    key       text NOT NULL,
+    due_at    timestamptz NOT NULL,
+    payload   jsonb NOT NULL DEFAULT '{}'::jsonb,
+    fired_at  timestamptz,
+    PRIMARY KEY (kind, key)
+);
+CREATE INDEX IF NOT EXISTS deadlines_due ON deadlines (due_at) WHERE fired_at IS NULL;
+
+CREATE TABLE IF NOT EXISTS idempotent_requests (
+    scope       text NOT NULL,
+    key         text NOT NULL,
+    fingerprint text NOT NULL,
+    status      integer NOT NULL,
+    body        jsonb NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (scope, key)
+);
+"""
+
+_TRANSIENT = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+    pg_errors.AdminShutdown,
+    pg_errors.CannotConnectNow,
+)
+
+
+def translate(exc: Exception) -> errors.PersistenceError:
+    """Map a driver exception to our hierarchy (the one place that knows psycopg's)."""
+    if isinstance(exc, errors.PersistenceError):
+        return exc
+    if isinstance(exc, _TRANSIENT | psycopg.OperationalError):
+        return errors.OperationalError(str(exc))
+    if isinstance(exc, psycopg_pool_errors()):
+        return errors.OperationalError(str(exc))
+    if isinstance(exc, psycopg.IntegrityError):
+        return errors.IntegrityError(str(exc))
+    return errors.ProgrammingError(str(exc))
+
+
+def psycopg_pool_errors() -> tuple[type[Exception], ...]:
+    """The pool's own transient errors (a timeout waiting for a connection)."""
+    from psycopg_pool import PoolTimeout, TooManyRequests
+
+    return (PoolTimeout, TooManyRequests)
+
+
+@contextlib.contextmanager
+def translated() -> Iterator[None]:
+    """Re-raise any driver error as ours, keeping the original as the cause."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise translate(exc) from exc
+    except psycopg_pool_errors() as exc:
+        raise errors.OperationalError(str(exc)) from exc
+
+
+# Only transient errors are retried, a bounded number of times with jittered backoff.
+retry_transient = retry(
+    retry=retry_if_exception_type(errors.OperationalError),
+    stop=stop_after_attempt(6),
+    wait=wait_exponential_jitter(multiplier=0.05, max=2.0),
+    reraise=True,
+)
+
+
+def with_retry(fn: Callable[[], T]) -> T:
+    """Run `fn`, retrying it on transient database errors (bounded)."""
+    return retry_transient(fn)()
+
+
+def open_pool(url: str, *, min_size: int = 1, max_size: int = 8, name: str = "") -> ConnectionPool:
+    """A started connection pool of dict-row connections; the caller closes it."""
+    pool: ConnectionPool = ConnectionPool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs={"row_factory": dict_row, "autocommit": False},
+        open=False,
+        name=name or None,
+        # A connection that broke while idle (server restarted) is replaced, not handed out.
+        check=ConnectionPool.check_connection,
+        timeout=10.0,
+    )
+    with translated():
+        pool.open(wait=True, timeout=15.0)
+    return pool
+
+
+def ensure_database(postgres_url: str, database: str) -> None:
+    """Create `database` on the server of `postgres_url` unless it exists."""
+    with translated(), psycopg.connect(postgres_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            with contextlib.suppress(pg_errors.DuplicateDatabase):
+                conn.execute(f'CREATE DATABASE "{database}"')
+                log.info("created database %s", database)
+
+
+def drop_database(postgres_url: str, database: str) -> None:
+    """Drop `database` (tests clean up with this), closing its connections first."""
+    with translated(), psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def migrate(database_url: str, *schemas: str) -> None:
+    """Create the kit tables and the given service tables (idempotent)."""
+    with translated(), psycopg.connect(database_url, autocommit=True) as conn:
+        # Serialise concurrent migrations (two processes of one service starting at once).
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(7253)")
+            conn.execute(KIT_SCHEMA)
+            for schema in schemas:
+                if schema.strip():
+                    conn.execute(schema)  # type: ignore[arg-type]
+
+
+def prepare_service_database(postgres_url: str, database: str, *schemas: str) -> str:
+    """Create and migrate a service database; returns its URL."""
+    ensure_database(postgres_url, database)
+    url = with_database(postgres_url, database)
+    migrate(url, *schemas)
+    return url

@@ -1,0 +1,228 @@
+"""The outbox relay: publishes a service's integration events, in commit order, to the topic
+exchange with publisher confirms, and moves its checkpoint only after the broker confirmed.
+
+A crash anywhere can make it publish a message again (consumers drop duplicates through their
+inbox), never skip one: the checkpoint only ever names events the broker has confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+import aiormq
+import aiormq.abc
+import psycopg
+from psycopg.rows import dict_row
+
+from shared.events.contracts import ContractRegistry, Envelope, encode_envelope
+from shared.events.errors import BrokerUnavailableError, PublishNotConfirmedError
+from shared.events.store import READ_ALL_SQL, START, Position, RecordedEvent, row_to_event
+from shared.events.topology import Topology
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "outbox-relay"
+
+
+def envelope_of(event: RecordedEvent, producer: str) -> Envelope:
+    """The integration envelope of a stored event."""
+    meta = event.metadata
+    return Envelope(
+        event_id=event.event_id,
+        type=event.type,
+        schema_version=event.schema_version,
+        occurred_at=event.recorded_at,
+        correlation_id=UUID(str(meta.get("correlation_id") or event.event_id)),
+        causation_id=UUID(str(meta["causation_id"])) if meta.get("causation_id") else None,
+        producer=producer,
+        stream_id=event.stream_id,
+        stream_version=event.version,
+        ordering_key=str(meta.get("ordering_key") or event.data.get("order_id") or event.stream_id),
+        data=dict(event.data),
+    )
+
+
+@dataclass
+class RelayStats:
+    """What the relay did since it started."""
+
+    published: int = 0
+    batches: int = 0
+    reconnects: int = 0
+
+
+class OutboxRelay:
+    """Reads the `events` table after its checkpoint and publishes integration events."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        amqp_url: str,
+        topology: Topology,
+        producer: str,
+        contracts: ContractRegistry,
+        batch_size: int = 1000,
+        idle_wait: float = 0.005,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.database_url = database_url
+        self.amqp_url = amqp_url
+        self.topology = topology
+        self.producer = producer
+        self.contracts = contracts
+        self.types = contracts.published_by(producer)
+        self.batch_size = batch_size
+        self.idle_wait = idle_wait
+        self.max_backoff = max_backoff
+        self.stats = RelayStats()
+        self._db: psycopg.AsyncConnection[dict[str, object]] | None = None
+        self._amqp: aiormq.abc.AbstractConnection | None = None
+        self._channel: aiormq.abc.AbstractChannel | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish until `stop` is set, reconnecting with capped backoff after any failure."""
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                await self._connect()
+                backoff = 0.1
+                while not stop.is_set():
+                    if await self.publish_batch() == 0:
+                        await _wait(stop, self.idle_wait)
+            except (BrokerUnavailableError, PublishNotConfirmedError, psycopg.OperationalError,
+                    aiormq.exceptions.AMQPError, ConnectionError, OSError,
+                    asyncio.TimeoutError) as exc:
+                self.stats.reconnects += 1
+                log.warning("relay %s: %r; reconnecting in %.1fs", self.producer, exc, backoff)
+                await self.close()
+                await _wait(stop, backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+        await self.close()
+
+    async def _connect(self) -> None:
+        if self._db is None or self._db.closed:
+            self._db = await psycopg.AsyncConnection.connect(
+                self.database_url, autocommit=True, row_factory=dict_row
+            )
+        if self._channel is None or self._channel.is_closed:
+            self._amqp = await asyncio.wait_for(aiormq.connect(self.amqp_url), timeout=5)
+            self._channel = await self._amqp.channel(publisher_confirms=True)
+            await self._channel.exchange_declare(
+                self.topology.unrouted_exchange, exchange_type="fanout", durable=True
+            )
+            await self._channel.exchange_declare(
+                self.topology.exchange,
+                exchange_type="topic",
+                durable=True,
+                arguments={"alternate-exchange": self.topology.unrouted_exchange},
+            )
+
+    async def close(self) -> None:
+        """Close the broker and database connections."""
+        amqp, db = self._amqp, self._db
+        self._amqp = self._channel = self._db = None
+        if amqp is not None:
+            try:
+                await asyncio.wait_for(amqp.close(), timeout=2)
+            except Exception as exc:  # noqa: BLE001 - closing a broken connection may fail anyhow
+                log.debug("closing broker connection: %r", exc)
+        if db is not None:
+            await db.close()
+
+    async def publish_batch(self) -> int:
+        """Publish the next batch after the checkpoint; returns how many events it read."""
+        assert self._db is not None and self._channel is not None  # noqa: S101 - internal
+        checkpoint = await self._checkpoint()
+        cursor = await self._db.execute(
+            READ_ALL_SQL,
+            {"tx_id": str(checkpoint.tx_id), "position": checkpoint.position,
+             "limit": self.batch_size},
+        )
+        rows = await cursor.fetchall()
+        if not rows:
+            return 0
+        events = [row_to_event(row, self.contracts) for row in rows]
+        await self._publish([e for e in events if e.type in self.types])
+        # Only now, every message of the batch confirmed, may the checkpoint move past it.
+        await self._save_checkpoint(events[-1].commit_position)
+        self.stats.batches += 1
+        return len(events)
+
+    async def _publish(self, events: Sequence[RecordedEvent]) -> None:
+        assert self._channel is not None  # noqa: S101 - internal
+        channel = self._channel
+        # All publishes of the batch are in flight at once; the broker confirms them in any
+        # order. The batch counts only when every one is acked (a nack or return raises).
+        confirmations = [
+            channel.basic_publish(
+                encode_envelope(envelope_of(event, self.producer)),
+                exchange=self.topology.exchange,
+                routing_key=f"{self.producer}.{event.type}",
+                mandatory=True,
+                properties=aiormq.spec.Basic.Properties(
+                    content_type="application/json",
+                    delivery_mode=2,
+                    message_id=str(event.event_id),
+                    message_type=event.type,
+                    timestamp=event.recorded_at,
+                    app_id=self.producer,
+                ),
+                timeout=30,
+            )
+            for event in events
+        ]
+        results = await asyncio.gather(*confirmations, return_exceptions=True)
+        for result in results:
+            if isinstance(result, aiormq.exceptions.DeliveryError | aiormq.exceptions.PublishError):
+                raise PublishNotConfirmedError(f"broker did not confirm: {result!r}")
+            if isinstance(result, BaseException):
+                raise result
+            if not isinstance(result, aiormq.spec.Basic.Ack):
+                raise PublishNotConfirmedError(f"broker answered {result!r}")
+        self.stats.published += len(events)
+
+    async def _checkpoint(self) -> Position:
+        assert self._db is not None  # noqa: S101 - internal
+        cursor = await self._db.execute(
+            "SELECT tx_id::text AS tx_id, position FROM checkpoints WHERE name = %s", (CHECKPOINT,)
+        )
+        row = await cursor.fetchone()
+        return Position(int(str(row["tx_id"])), int(str(row["position"]))) if row else START
+
+    async def _save_checkpoint(self, position: Position) -> None:
+        assert self._db is not None  # noqa: S101 - internal
+        await self._db.execute(
+            "INSERT INTO checkpoints (name, tx_id, position) VALUES (%s, %s::xid8, %s) "
+            "ON CONFLICT (name) DO UPDATE SET tx_id = excluded.tx_id, "
+            "position = excluded.position, updated_at = now()",
+            (CHECKPOINT, str(position.tx_id), position.position),
+        )
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
+def run_relay(relay: OutboxRelay) -> None:
+    """Run a relay in this process until SIGTERM or SIGINT."""
+    import signal
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        started = time.monotonic()
+        await relay.run(stop)
+        log.info("relay %s stopped after %.0fs: %s", relay.producer,
+                 time.monotonic() - started, relay.stats)
+
+    asyncio.run(main())

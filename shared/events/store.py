@@ -1,0 +1,327 @@
+"""The event store: append with optimistic concurrency, read a stream, read everything in
+commit order. One per service database; the `events` table is also the outbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+from uuid import UUID, uuid4
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg_pool import ConnectionPool
+
+from shared.events import errors
+from shared.events.database import translate, translated, with_retry
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A place in the commit order: the writing transaction, then the global position."""
+
+    tx_id: int
+    position: int
+
+    def __str__(self) -> str:
+        return f"{self.tx_id}:{self.position}"
+
+
+START = Position(0, 0)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event about to be appended; `data` is JSON-ready."""
+
+    type: str
+    data: Mapping[str, Any]
+    schema_version: int = 1
+    event_id: UUID = field(default_factory=uuid4)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event as stored, upcast to the current schema version of its type."""
+
+    position: int
+    tx_id: int
+    stream_id: str
+    version: int
+    event_id: UUID
+    type: str
+    schema_version: int
+    data: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    recorded_at: datetime
+
+    @property
+    def commit_position(self) -> Position:
+        """Where this event stands in the commit order (what checkpoints store)."""
+        return Position(self.tx_id, self.position)
+
+
+class Upcaster(Protocol):
+    """Brings an old stored payload to the current schema version of its type."""
+
+    def upcast(
+        self, event_type: str, schema_version: int, data: Mapping[str, Any]
+    ) -> tuple[int, Mapping[str, Any]]: ...
+
+
+class NoUpcasting:
+    """For stores whose event types have only ever had one version."""
+
+    def upcast(
+        self, event_type: str, schema_version: int, data: Mapping[str, Any]
+    ) -> tuple[int, Mapping[str, Any]]:
+        return schema_version, data
+
+
+_COLUMNS = (
+    "position, tx_id::text AS tx_id, stream_id, version, event_id, type, schema_version, "
+    "data, metadata, recorded_at"
+)
+
+# One event: the version guard and the insert in one statement, so a single-event append is a
+# single round trip plus the commit. Two writers that both see the guard pass collide on
+# UNIQUE (stream_id, version): the second waits for the first to commit, then fails.
+_APPEND_ONE = """
+INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata)
+SELECT %(stream)s, %(expected)s + 1, %(event_id)s, %(type)s, %(schema_version)s,
+       %(data)s::jsonb, %(metadata)s::jsonb
+WHERE (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = %(stream)s) = %(expected)s
+RETURNING position, tx_id::text AS tx_id, version, recorded_at
+"""
+
+_APPEND_MANY = """
+INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata)
+SELECT %(stream)s, %(expected)s + e.ord, e.event_id, e.type, e.schema_version,
+       e.data::jsonb, e.metadata::jsonb
+FROM unnest(%(event_ids)s::uuid[], %(types)s::text[], %(schema_versions)s::int[],
+            %(datas)s::text[], %(metadatas)s::text[])
+     WITH ORDINALITY AS e(event_id, type, schema_version, data, metadata, ord)
+WHERE (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = %(stream)s) = %(expected)s
+ORDER BY e.ord
+RETURNING position, tx_id::text AS tx_id, version, recorded_at
+"""
+
+# Only events of transactions older than every transaction still running are returned: those
+# can no longer be joined by an event that commits late with a smaller (tx_id, position).
+READ_ALL_SQL = f"""
+SELECT {_COLUMNS} FROM events
+WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
+  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY tx_id, position
+LIMIT %(limit)s
+"""
+
+_HEAD = """
+SELECT count(*) AS behind FROM events
+WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
+"""
+
+
+def dumps(value: Mapping[str, Any]) -> str:
+    """JSON text of a payload (compact; payloads are JSON-ready already)."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+class Transaction:
+    """One database transaction of the event store: appends, reads, the inbox row."""
+
+    def __init__(self, conn: psycopg.Connection[Row], upcaster: Upcaster) -> None:
+        self.conn = conn
+        self._upcaster = upcaster
+
+    def append(
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int
+    ) -> list[RecordedEvent]:
+        """Append `events` to `stream_id` if the stream is at `expected_version`."""
+        if not events:
+            return []
+        try:
+            rows = self._insert(stream_id, events, expected_version)
+        except pg_errors.UniqueViolation as exc:
+            if "event_id" in str(exc.diag.constraint_name or ""):
+                raise errors.IntegrityError(f"an event of {stream_id!r} was appended before") from exc
+            raise errors.ConcurrencyError(stream_id, expected_version, None) from exc
+        except psycopg.Error as exc:
+            raise translate(exc) from exc
+        if len(rows) != len(events):
+            raise errors.ConcurrencyError(stream_id, expected_version, None)
+        return [
+            RecordedEvent(
+                position=row["position"],
+                tx_id=int(row["tx_id"]),
+                stream_id=stream_id,
+                version=row["version"],
+                event_id=event.event_id,
+                type=event.type,
+                schema_version=event.schema_version,
+                data=event.data,
+                metadata=event.metadata,
+                recorded_at=row["recorded_at"],
+            )
+            for event, row in zip(events, sorted(rows, key=lambda r: r["version"]), strict=True)
+        ]
+
+    def _insert(self, stream_id: str, events: Sequence[NewEvent], expected: int) -> list[Row]:
+        if len(events) == 1:
+            event = events[0]
+            params: dict[str, Any] = {
+                "stream": stream_id,
+                "expected": expected,
+                "event_id": event.event_id,
+                "type": event.type,
+                "schema_version": event.schema_version,
+                "data": dumps(event.data),
+                "metadata": dumps(event.metadata),
+            }
+            return self.conn.execute(_APPEND_ONE, params, prepare=True).fetchall()
+        params = {
+            "stream": stream_id,
+            "expected": expected,
+            "event_ids": [e.event_id for e in events],
+            "types": [e.type for e in events],
+            "schema_versions": [e.schema_version for e in events],
+            "datas": [dumps(e.data) for e in events],
+            "metadatas": [dumps(e.metadata) for e in events],
+        }
+        return self.conn.execute(_APPEND_MANY, params, prepare=True).fetchall()
+
+    def record_inbox(self, consumer: str, message_id: UUID) -> None:
+        """Record that `consumer` handled `message_id`, in this transaction; a second time fails."""
+        with translated():
+            row = self.conn.execute(
+                "INSERT INTO inbox (consumer, message_id) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING RETURNING 1",
+                (consumer, message_id),
+                prepare=True,
+            ).fetchone()
+        if row is None:
+            raise errors.DuplicateMessageError(f"{consumer} handled message {message_id} before")
+
+    def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        """The events of one stream, oldest first."""
+        with translated():
+            rows = self.conn.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE stream_id = %s AND version > %s "
+                "ORDER BY version",
+                (stream_id, after_version),
+                prepare=True,
+            ).fetchall()
+        return [self.to_event(row) for row in rows]
+
+    def stream_version(self, stream_id: str) -> int:
+        """The stream's current version (0 for a stream that does not exist)."""
+        with translated():
+            row = self.conn.execute(
+                "SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = %s",
+                (stream_id,),
+                prepare=True,
+            ).fetchone()
+        return int(row["v"]) if row else 0
+
+    def read_all(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
+        """Events after `after` in commit order, never one that could still be overtaken."""
+        with translated():
+            rows = self.conn.execute(
+                READ_ALL_SQL,
+                {"tx_id": str(after.tx_id), "position": after.position, "limit": limit},
+                prepare=True,
+            ).fetchall()
+        return [self.to_event(row) for row in rows]
+
+    def count_after(self, after: Position) -> int:
+        """How many stored events come after `after` (a reader's lag)."""
+        with translated():
+            row = self.conn.execute(
+                _HEAD, {"tx_id": str(after.tx_id), "position": after.position}
+            ).fetchone()
+        return int(row["behind"]) if row else 0
+
+    def to_event(self, row: Row) -> RecordedEvent:
+        """A stored row as an event, upcast to the current schema version."""
+        return row_to_event(row, self._upcaster)
+
+
+def row_to_event(row: Row, upcaster: Upcaster) -> RecordedEvent:
+    """A stored row as an event, upcast to the current schema version of its type."""
+    schema_version, data = upcaster.upcast(row["type"], row["schema_version"], row["data"])
+    return RecordedEvent(
+        position=row["position"],
+        tx_id=int(row["tx_id"]),
+        stream_id=row["stream_id"],
+        version=row["version"],
+        event_id=row["event_id"],
+        type=row["type"],
+        schema_version=schema_version,
+        data=data,
+        metadata=row["metadata"],
+        recorded_at=row["recorded_at"],
+    )
+
+
+class EventStore:
+    """The event store of one service database, over a psycopg connection pool."""
+
+    def __init__(self, pool: ConnectionPool, upcaster: Upcaster | None = None) -> None:
+        self.pool = pool
+        self.upcaster: Upcaster = upcaster or NoUpcasting()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One transaction, committed when the block ends, rolled back if it raises."""
+        with translated(), self.pool.connection() as conn, conn.transaction():
+            yield Transaction(conn, self.upcaster)
+
+    def transact(self, work: Callable[[Transaction], T]) -> T:
+        """Run `work` in a transaction, retried as a whole on transient errors (bounded)."""
+
+        def attempt() -> T:
+            with self.transaction() as tx:
+                return work(tx)
+
+        try:
+            return with_retry(attempt)
+        except errors.ConcurrencyError as exc:
+            if exc.actual_version is not None:
+                raise
+            # The failed transaction is gone; look the version up so the error names it.
+            actual = self.stream_version(exc.stream_id)
+            raise errors.ConcurrencyError(exc.stream_id, exc.expected_version, actual) from exc
+
+    def append(
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int
+    ) -> list[RecordedEvent]:
+        """Append `events` in their own transaction (see `Transaction.append`)."""
+        return self.transact(lambda tx: tx.append(stream_id, events, expected_version))
+
+    def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        """The events of one stream, oldest first."""
+        return self.transact(lambda tx: tx.read_stream(stream_id, after_version))
+
+    def stream_version(self, stream_id: str) -> int:
+        """The stream's current version (0 if it does not exist)."""
+        return self.transact(lambda tx: tx.stream_version(stream_id))
+
+    def read_all(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
+        """Events after `after` in commit order (see `Transaction.read_all`)."""
+        return self.transact(lambda tx: tx.read_all(after, limit))
+
+    def iter_all(self, after: Position = START, batch: int = 2000) -> Iterator[RecordedEvent]:
+        """Every event after `after`, in commit order, fetched in batches."""
+        while True:
+            events = self.read_all(after, batch)
+            yield from events
+            if len(events) < batch:
+                return
+            after = events[-1].commit_position

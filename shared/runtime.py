@@ -1,0 +1,220 @@
+"""Running a service: its definition, the wiring of its dependencies, and its processes
+(`python -m services.<name> api|worker|relay|migrate|rebuild|lag`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from shared.config import Settings, load_settings
+from shared.events.clock import Clock, OffsetClock, SystemClock
+from shared.events.consumer import EventConsumer, Handler
+from shared.events.contracts import CONTRACTS
+from shared.events.database import open_pool, prepare_service_database
+from shared.events.projections import Projection, ProjectionRunner
+from shared.events.relay import OutboxRelay, run_relay
+from shared.events.scheduler import DeadlineHandler, Scheduler
+from shared.events.store import EventStore
+from shared.events.topology import SUBSCRIPTIONS, Topology
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """Everything a service's handlers and API need, wired once by `bootstrap`."""
+
+    settings: Settings
+    store: EventStore
+    clock: Clock
+    topology: Topology
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.store.pool.close()
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What makes a service: its tables, projections, handlers, deadlines and HTTP API."""
+
+    name: str
+    default_port: int
+    schema: str
+    projections: Callable[[], Sequence[Projection]]
+    handlers: Callable[[Context], Mapping[str, Handler]]
+    create_app: Callable[[Context], Flask]
+    deadlines: Callable[[Context], Mapping[str, DeadlineHandler]] = field(
+        default=lambda ctx: {}
+    )
+
+    def all_schemas(self) -> list[str]:
+        """DDL of the service's own tables and of its projections."""
+        return [self.schema, *(p.schema for p in self.projections())]
+
+
+def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
+    """The system clock, moved by `CNNECT_CLOCK_OFFSET_S` seconds when set (tests)."""
+    env = os.environ if environ is None else environ
+    offset = float(env.get("CNNECT_CLOCK_OFFSET_S", "0") or 0)
+    return OffsetClock(timedelta(seconds=offset)) if offset else SystemClock()
+
+
+def bootstrap(
+    definition: ServiceDefinition,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    pool_size: int = 10,
+) -> Context:
+    """Create (if needed) and migrate the service database, and wire the dependencies."""
+    settings = settings or load_settings(definition.name)
+    url = prepare_service_database(
+        settings.postgres_url, settings.database or f"cnnect_{definition.name}",
+        *definition.all_schemas(),
+    )
+    pool = open_pool(url, max_size=pool_size, name=definition.name)
+    return Context(
+        settings=settings,
+        store=EventStore(pool, CONTRACTS),
+        clock=clock or clock_from_env(),
+        topology=Topology(namespace=settings.namespace),
+    )
+
+
+class Worker:
+    """The background side of a service: consumer, projection runners, scheduler."""
+
+    def __init__(self, definition: ServiceDefinition, context: Context) -> None:
+        self.definition = definition
+        self.context = context
+        self.consumer = EventConsumer(
+            name=definition.name,
+            store=context.store,
+            amqp_url=context.settings.amqp_url,
+            topology=context.topology,
+            contracts=CONTRACTS,
+            handlers=definition.handlers(context),
+            routing_keys=SUBSCRIPTIONS.get(definition.name, ()),
+        )
+        self.runners = [ProjectionRunner(context.store, p) for p in definition.projections()]
+        self.scheduler = Scheduler(context.store, context.clock, definition.deadlines(context))
+
+    def start(self, stop: threading.Event) -> list[threading.Thread]:
+        """Start every loop in its own thread."""
+        targets: list[tuple[str, Callable[[], None]]] = [
+            ("consumer", lambda: self.consumer.run(stop)),
+            ("scheduler", lambda: self.scheduler.run(stop)),
+        ]
+        targets += [
+            (f"projection-{r.projection.name}", lambda r=r: r.run(stop))  # type: ignore[misc]
+            for r in self.runners
+        ]
+        threads = [threading.Thread(target=fn, name=name, daemon=True) for name, fn in targets]
+        for thread in threads:
+            thread.start()
+        return threads
+
+
+def _wait_for_signal() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+    """The command line of one service."""
+    parser = argparse.ArgumentParser(prog=f"python -m services.{definition.name}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create the database and its tables")
+    api = sub.add_parser("api", help="serve the HTTP API")
+    api.add_argument("--port", type=int, default=None)
+    api.add_argument("--threads", type=int, default=8)
+    sub.add_parser("worker", help="consume events, run projections and the scheduler")
+    sub.add_parser("relay", help="publish integration events from the outbox")
+    rebuild = sub.add_parser("rebuild", help="drop and replay projections from zero")
+    rebuild.add_argument("projections", nargs="*")
+    sub.add_parser("lag", help="print each projection's lag as JSON")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("CNNECT_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = load_settings(definition.name)
+    if args.command == "api":
+        return _serve(definition, settings, args.port, args.threads)
+    context = bootstrap(definition, settings, pool_size=4 if args.command == "relay" else 10)
+    try:
+        return _run(definition, context, args)
+    finally:
+        context.close()
+
+
+def _run(definition: ServiceDefinition, context: Context, args: argparse.Namespace) -> int:
+    if args.command == "migrate":
+        print(f"{definition.name}: database ready at {context.settings.database_url}")
+    elif args.command == "worker":
+        stop = _wait_for_signal()
+        threads = Worker(definition, context).start(stop)
+        log.info("%s worker started", definition.name)
+        stop.wait()
+        for thread in threads:
+            thread.join(timeout=10)
+    elif args.command == "relay":
+        run_relay(
+            OutboxRelay(
+                database_url=context.settings.database_url,
+                amqp_url=context.settings.amqp_url,
+                topology=context.topology,
+                producer=definition.name,
+                contracts=CONTRACTS,
+            )
+        )
+    elif args.command == "rebuild":
+        for projection in definition.projections():
+            if not args.projections or projection.name in args.projections:
+                count = ProjectionRunner(context.store, projection).rebuild()
+                print(f"{definition.name}: rebuilt {projection.name} from {count} events")
+    elif args.command == "lag":
+        lags = {p.name: ProjectionRunner(context.store, p).lag() for p in definition.projections()}
+        print(json.dumps({"service": definition.name, "lag": lags}))
+    return 0
+
+
+def _serve(definition: ServiceDefinition, settings: Settings, port: int | None, threads: int) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    bind_port = port or int(settings.extra.get("port", definition.default_port))
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"127.0.0.1:{bind_port}")
+            self.cfg.set("workers", 1)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", os.environ.get("CNNECT_ACCESS_LOG", None))
+            self.cfg.set("graceful_timeout", 5)
+
+        def load(self) -> Flask:
+            # Runs in the worker after the fork: the pool is opened there, never inherited.
+            return definition.create_app(bootstrap(definition, settings))
+
+    Server().run()
+    return 0
+
+
+def run_module(definition: ServiceDefinition) -> None:
+    """Entry point of `python -m services.<name>`."""
+    sys.exit(main(definition))
+

@@ -1,0 +1,116 @@
+"""The common skeleton of every service's Flask app: errors, identity, health, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from marshmallow import Schema
+
+from shared.events.bus import blocking_connection
+from shared.events.errors import ValidationError
+from shared.events.store import EventStore
+from shared.web.errors import register_error_handlers
+from shared.web.identity import ForbiddenError, Identity, UnauthorizedError, verify_token
+
+health = Blueprint("health", __name__)
+
+
+def create_service_app(
+    name: str, context: Any, openapi: dict[str, Any]
+) -> Flask:
+    """A Flask app with the shared error table, health endpoints and OpenAPI document."""
+    app = Flask(name)
+    app.config.update(
+        IDENTITY_SECRET=context.settings.identity_secret,
+        AMQP_URL=context.settings.amqp_url,
+        OPENAPI=openapi,
+    )
+    app.extensions["cnnect.store"] = context.store
+    app.extensions["cnnect.context"] = context
+    register_error_handlers(app)
+    app.register_blueprint(health)
+    return app
+
+
+def current_identity() -> Identity:
+    """The verified caller of this request (401 without a valid token)."""
+    if "identity" not in g:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise UnauthorizedError("sign in first")
+        g.identity = verify_token(current_app.config["IDENTITY_SECRET"], token.strip())
+    identity: Identity = g.identity
+    return identity
+
+
+def require_staff() -> Identity:
+    """The caller, who must be staff (403 otherwise)."""
+    identity = current_identity()
+    if not identity.is_staff:
+        raise ForbiddenError("staff only")
+    return identity
+
+
+@health.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """The process is alive."""
+    return jsonify({"status": "ok"})
+
+
+@health.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    """The database and the broker are reachable."""
+    checks: dict[str, str] = {}
+    store: EventStore = current_app.extensions["cnnect.store"]
+    try:
+        store.transact(lambda tx: tx.conn.execute("SELECT 1").fetchone())
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    try:
+        with blocking_connection(current_app.config["AMQP_URL"]):
+            checks["broker"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["broker"] = f"unreachable: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return jsonify({"status": "ready" if ready else "not_ready", "checks": checks}), (
+        200 if ready else 503
+    )
+
+
+@health.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """The service's OpenAPI document."""
+    return jsonify(current_app.config["OPENAPI"])
+
+
+def json_body(schema: Schema) -> Any:
+    """The request's JSON object validated by `schema` (400 otherwise)."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationError("the body must be a JSON object")
+    return schema.load(payload)
+
+
+def service_context() -> Any:
+    """The service's wired dependencies (the `Context` bootstrap built)."""
+    return current_app.extensions["cnnect.context"]
+
+
+def jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A read-model row as JSON: datetimes in ISO 8601, decimals as strings."""
+    return {k: _plain(v) for k, v in row.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

@@ -1,0 +1,173 @@
+"""The event store against the real PostgreSQL: concurrency, commit order, the inbox."""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from shared.events import errors
+from shared.events.contracts import CONTRACTS
+from shared.events.store import START, EventStore, NewEvent, Position
+
+
+def _event(n: int = 0) -> NewEvent:
+    return NewEvent("Noted", {"n": n})
+
+
+def test_appended_events_are_read_back_in_stream_order(store: EventStore) -> None:
+    store.append("order-1", [_event(1), _event(2)], expected_version=0)
+    store.append("order-1", [_event(3)], expected_version=2)
+    events = store.read_stream("order-1")
+    assert [e.version for e in events] == [1, 2, 3]
+    assert [e.data["n"] for e in events] == [1, 2, 3]
+
+
+def test_append_at_a_stale_version_is_refused_naming_stream_and_versions(store: EventStore) -> None:
+    store.append("order-2", [_event()], expected_version=0)
+    with pytest.raises(errors.ConcurrencyError) as info:
+        store.append("order-2", [_event()], expected_version=0)
+    assert info.value.stream_id == "order-2"
+    assert (info.value.expected_version, info.value.actual_version) == (0, 1)
+    assert "order-2" in str(info.value) and "expected version 0" in str(info.value)
+
+
+def test_append_ahead_of_the_stream_is_refused(store: EventStore) -> None:
+    with pytest.raises(errors.ConcurrencyError):
+        store.append("order-3", [_event()], expected_version=4)
+    assert store.read_stream("order-3") == []
+
+
+def test_fifty_concurrent_appends_at_one_version_exactly_one_wins(store: EventStore) -> None:
+    store.append("order-hot", [_event()], expected_version=0)
+    barrier = threading.Barrier(50)
+
+    def attempt(n: int) -> str:
+        barrier.wait()
+        try:
+            store.append("order-hot", [_event(n)], expected_version=1)
+            return "won"
+        except errors.ConcurrencyError as exc:
+            assert exc.stream_id == "order-hot"
+            assert exc.expected_version == 1 and exc.actual_version == 2
+            return "conflict"
+
+    with ThreadPoolExecutor(50) as executor:
+        outcomes = list(executor.map(attempt, range(50)))
+    assert outcomes.count("won") == 1
+    assert outcomes.count("conflict") == 49
+    assert [e.version for e in store.read_stream("order-hot")] == [1, 2]
+
+
+def test_inbox_row_commits_with_the_events_and_refuses_a_second_delivery(
+    store: EventStore,
+) -> None:
+    message = uuid.uuid4()
+
+    def handle(tx: object) -> None:
+        tx.record_inbox("billing", message)  # type: ignore[attr-defined]
+        tx.append("billing-1", [_event()], 0)  # type: ignore[attr-defined]
+
+    store.transact(handle)
+    with pytest.raises(errors.DuplicateMessageError):
+        store.transact(handle)
+    assert len(store.read_stream("billing-1")) == 1
+
+
+def test_a_failed_handler_leaves_neither_events_nor_inbox_row(store: EventStore) -> None:
+    message = uuid.uuid4()
+
+    def handle(tx: object) -> None:
+        tx.record_inbox("billing", message)  # type: ignore[attr-defined]
+        tx.append("billing-2", [_event()], 0)  # type: ignore[attr-defined]
+        raise RuntimeError("handler bug")
+
+    with pytest.raises(RuntimeError):
+        store.transact(handle)
+    assert store.read_stream("billing-2") == []
+    store.transact(lambda tx: tx.record_inbox("billing", message))  # still free
+
+
+def test_old_schema_versions_are_upcast_on_read_never_rewritten(
+    store: EventStore, database_url: str
+) -> None:
+    v1 = CONTRACTS.contract("OrderPlaced").old_examples[1]
+    store.append("order-old", [NewEvent("OrderPlaced", v1, schema_version=1)], 0)
+    [event] = store.read_stream("order-old")
+    assert event.schema_version == 2
+    assert event.data["customer_id"] == v1["customer"]
+    assert event.data["shipping_method"] == "EMS"
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        row = conn.execute("SELECT schema_version, data FROM events").fetchone()
+    assert row is not None and row["schema_version"] == 1 and "customer" in row["data"]
+
+
+def test_read_all_never_skips_an_event_that_commits_late(
+    store: EventStore, database_url: str
+) -> None:
+    """Writer A takes a position first, B commits after it, a reader reads, then A commits."""
+    rng = random.Random(7)
+    delivered: list[str] = []
+    after = START
+    expected: list[str] = []
+    with psycopg.connect(database_url) as a, psycopg.connect(database_url) as b:
+        for round_no in range(200):
+            first, second = (a, b) if rng.random() < 0.5 else (b, a)
+            ids = [f"{round_no}-first", f"{round_no}-second"]
+            _raw_append(first, ids[0])  # takes a position, stays open
+            _raw_append(second, ids[1])
+            if rng.random() < 0.5:
+                second.commit()
+                after = _drain(store, after, delivered)
+                first.commit()
+            else:
+                after = _drain(store, after, delivered)
+                first.commit()
+                second.commit()
+            expected.extend(ids)
+            if rng.random() < 0.3:
+                after = _drain(store, after, delivered)
+    after = _drain(store, after, delivered)
+    assert sorted(delivered) == sorted(expected)
+    assert len(delivered) == len(set(delivered)) == 400
+
+
+def _raw_append(conn: psycopg.Connection[tuple[object, ...]], stream: str) -> None:
+    conn.execute(
+        "INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata) "
+        "VALUES (%s, 1, %s, 'Noted', 1, '{}', '{}')",
+        (stream, uuid.uuid4()),
+    )
+
+
+def _drain(store: EventStore, after: Position, into: list[str]) -> Position:
+    for event in store.iter_all(after, batch=7):
+        into.append(event.stream_id)
+        after = event.commit_position
+    return after
+
+
+def test_transient_errors_are_translated_and_retried_with_a_bound(store: EventStore) -> None:
+    attempts = []
+
+    def flaky(tx: object) -> str:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise errors.OperationalError("connection reset")
+        return "done"
+
+    assert store.transact(flaky) == "done"
+    attempts.clear()
+
+    def broken(tx: object) -> str:
+        attempts.append(1)
+        raise errors.OperationalError("still down")
+
+    with pytest.raises(errors.OperationalError):
+        store.transact(broken)
+    assert len(attempts) == 6

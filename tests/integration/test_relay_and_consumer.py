@@ -1,0 +1,153 @@
+"""Relay and consumer against the real PostgreSQL and RabbitMQ."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from shared.events.consumer import EventConsumer, IncomingEvent, Outcome
+from shared.events.contracts import CONTRACTS
+from shared.events.errors import NotYetApplicableError
+from shared.events.relay import OutboxRelay
+from shared.events.store import EventStore, NewEvent, Transaction
+from shared.events.topology import Topology
+from tests.support.bus import drain_queue, running_consumer, running_relay
+from tests.support.infra import Infra
+
+
+def eventually(check: Any, timeout: float = 20.0) -> Any:
+    """Poll `check` until it stops raising AssertionError, up to `timeout` seconds."""
+    for attempt in Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(0.05),
+                            retry=retry_if_exception_type(AssertionError), reraise=True):
+        with attempt:
+            return check()
+    return None
+
+
+def _placed(order_id: str) -> NewEvent:
+    data = dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id)
+    return NewEvent("OrderPlaced", data, schema_version=2,
+                    metadata={"correlation_id": str(uuid.uuid4()), "ordering_key": order_id})
+
+
+def _relay(infra: Infra, database_url: str, topology: Topology) -> OutboxRelay:
+    return OutboxRelay(database_url=database_url, amqp_url=infra.amqp_url, topology=topology,
+                       producer="orders", contracts=CONTRACTS, batch_size=200)
+
+
+def _consumer(infra: Infra, store: EventStore, topology: Topology,
+              handler: Any, name: str = "billing") -> EventConsumer:
+    return EventConsumer(name=name, store=store, amqp_url=infra.amqp_url, topology=topology,
+                         contracts=CONTRACTS, handlers={"OrderPlaced": handler},
+                         routing_keys=["orders.OrderPlaced"], prefetch=20,
+                         held_retry_interval=0.2)
+
+
+@pytest.fixture(autouse=True)
+def seen_table(store: EventStore) -> None:
+    store.transact(lambda tx: tx.conn.execute("CREATE TABLE seen (order_id text, event_id uuid)"))
+
+
+def _recording_handler(tx: Transaction, event: IncomingEvent) -> None:
+    tx.conn.execute("INSERT INTO seen VALUES (%s, %s)",
+                    (event.data["order_id"], event.envelope.event_id))
+
+
+def _seen(store: EventStore) -> list[str]:
+    return store.transact(lambda tx: [
+        r["order_id"] for r in tx.conn.execute(
+            "SELECT order_id FROM seen ORDER BY order_id").fetchall()])
+
+
+def test_appended_integration_events_reach_the_consumer_once_each(
+    infra: Infra, store: EventStore, database_url: str, topology: Topology
+) -> None:
+    consumer = _consumer(infra, store, topology, _recording_handler)
+    topology.declare_all(infra.amqp_url, {"billing": ["orders.OrderPlaced"]})
+    for n in range(30):
+        store.append(f"order-{n:03}", [_placed(f"o{n:03}"), NewEvent("Internal", {"x": n})], 0)
+    with running_relay(_relay(infra, database_url, topology)), running_consumer(consumer):
+        eventually(lambda: _assert_equal(len(_seen(store)), 30))
+    assert _seen(store) == [f"o{n:03}" for n in range(30)]
+    assert consumer.stats.applied == 30
+
+
+def _assert_equal(a: object, b: object) -> None:
+    assert a == b, f"{a!r} != {b!r}"
+
+
+def test_a_redelivered_message_changes_nothing(
+    infra: Infra, store: EventStore, topology: Topology
+) -> None:
+    consumer = _consumer(infra, store, topology, _recording_handler)
+    body = _wire_message("o-dup")
+    assert consumer.handle(body, "orders.OrderPlaced") is Outcome.APPLIED
+    assert consumer.handle(body, "orders.OrderPlaced") is Outcome.DUPLICATE
+    assert _seen(store) == ["o-dup"]
+
+
+def _wire_message(order_id: str, **overrides: Any) -> bytes:
+    envelope = {
+        "event_id": str(uuid.uuid4()), "type": "OrderPlaced", "schema_version": 2,
+        "occurred_at": "2026-11-27T09:30:00+00:00", "correlation_id": str(uuid.uuid4()),
+        "causation_id": None, "producer": "orders", "stream_id": f"order-{order_id}",
+        "stream_version": 1, "ordering_key": order_id,
+        "data": dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id),
+    }
+    envelope.update(overrides)
+    return json.dumps(envelope).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "InvalidEventError"),
+        (_wire_message("o1", type="NoSuchEvent"), "UnknownEventTypeError"),
+        (_wire_message("o2", schema_version=9), "FutureSchemaVersionError"),
+        (_wire_message("o3", data={"order_id": "o3"}), "InvalidEventError"),
+    ],
+    ids=["malformed", "unknown-type", "future-version", "invalid-payload"],
+)
+def test_poison_messages_are_dead_lettered_with_their_reason(
+    infra: Infra, store: EventStore, topology: Topology, body: bytes, reason: str
+) -> None:
+    consumer = _consumer(infra, store, topology, _recording_handler)
+    topology.declare_all(infra.amqp_url, {"billing": ["orders.OrderPlaced"]})
+    from tests.support.bus import blocking_connection
+
+    with blocking_connection(infra.amqp_url) as connection:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish(topology.exchange, "orders.OrderPlaced", body)
+        channel.basic_publish(topology.exchange, "orders.OrderPlaced", _wire_message("after"))
+    with running_consumer(consumer):
+        eventually(lambda: _assert_equal(_seen(store), ["after"]))
+    [(properties, dead)] = drain_queue(infra.amqp_url, topology.dead_letter_queue("billing"))
+    assert dead == body
+    assert reason in properties.headers["x-cnnect-reason"]
+
+
+def test_an_event_that_arrives_before_its_dependency_is_held_then_applied(
+    infra: Infra, store: EventStore, topology: Topology
+) -> None:
+    order: list[str] = []
+
+    def handler(tx: Transaction, event: IncomingEvent) -> None:
+        if event.data["customer_id"] == "second" and "first" not in order:
+            raise NotYetApplicableError("first not seen", event.envelope.ordering_key)
+        order.append(event.data["customer_id"])
+
+    consumer = _consumer(infra, store, topology, handler)
+    late = _wire_message("o9")
+    second = json.loads(late)
+    second["data"]["customer_id"] = "second"
+    first = json.loads(_wire_message("o9"))
+    first["data"]["customer_id"] = "first"
+    assert consumer.handle(json.dumps(second).encode(), "k") is Outcome.HELD
+    assert consumer.handle(json.dumps(first).encode(), "k") is Outcome.APPLIED
+    assert order == ["first", "second"]
+    assert consumer.handle(json.dumps(second).encode(), "k") is Outcome.DUPLICATE

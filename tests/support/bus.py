@@ -1,0 +1,54 @@
+"""Test helpers around the bus: running a relay or consumer in a thread, reading queues."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pika
+
+from shared.events.bus import blocking_connection
+from shared.events.consumer import EventConsumer
+from shared.events.relay import OutboxRelay
+
+
+@contextmanager
+def running_relay(relay: OutboxRelay) -> Iterator[OutboxRelay]:
+    """The relay publishing in a background thread for the duration of the block."""
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    thread = threading.Thread(target=lambda: loop.run_until_complete(relay.run(stop)), daemon=True)
+    thread.start()
+    try:
+        yield relay
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=15)
+
+
+@contextmanager
+def running_consumer(consumer: EventConsumer) -> Iterator[EventConsumer]:
+    """The consumer consuming in a background thread for the duration of the block."""
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield consumer
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+
+
+def drain_queue(amqp_url: str, queue: str) -> list[tuple[pika.BasicProperties, bytes]]:
+    """Take every message now in `queue` (acking them)."""
+    messages: list[tuple[Any, bytes]] = []
+    with blocking_connection(amqp_url) as connection:
+        channel = connection.channel()
+        while True:
+            method, properties, body = channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                return messages
+            messages.append((properties, body))
