@@ -1,0 +1,80 @@
+"""`make run`: check the servers, create the databases and the topology, start every process.
+
+Usage: python deploy/launch.py [--prepare-only]"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+from psycopg import OperationalError
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shared.config import load_settings  # noqa: E402
+from shared.events.errors import BrokerError  # noqa: E402
+from shared.events.topology import Topology  # noqa: E402
+
+SERVICES = ("orders", "billing", "messaging", "shipping")
+PORTS = {"orders": 8101, "billing": 8102, "messaging": 8103, "shipping": 8104}
+HOW_TO_START = {
+    "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
+    "(or, with Docker: docker compose -f deploy/compose.yaml up -d)",
+    "RabbitMQ": "rabbitmq-server -detached "
+    "(or, with Docker: docker compose -f deploy/compose.yaml up -d)",
+}
+
+
+def check_servers() -> list[str]:
+    """Names of the servers that cannot be reached, each with how to start it."""
+    settings = load_settings("orders")
+    problems = []
+    try:
+        with psycopg.connect(settings.postgres_url, connect_timeout=5):
+            pass
+    except OperationalError as exc:
+        problems.append(f"PostgreSQL at {settings.postgres_url} is unreachable ({exc}).\n"
+                        f"  Start it: {HOW_TO_START['PostgreSQL']}")
+    try:
+        Topology(settings.namespace).declare_all(settings.amqp_url)
+    except BrokerError as exc:
+        problems.append(f"RabbitMQ at {settings.amqp_url} is unreachable ({exc}).\n"
+                        f"  Start it: {HOW_TO_START['RabbitMQ']}")
+    return problems
+
+
+def prepare() -> None:
+    """Create and migrate each service database (the topology was declared by the check)."""
+    for service in SERVICES:
+        subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], check=True,
+                       cwd=ROOT)
+
+
+def main() -> int:
+    """Prepare everything, then run the Procfile until Ctrl-C."""
+    problems = check_servers()
+    if problems:
+        print("cannot start CNNECT:\n" + "\n".join(problems), file=sys.stderr)
+        return 1
+    prepare()
+    if "--prepare-only" in sys.argv:
+        return 0
+    print("\nCNNECT is starting. Open:")
+    for service in SERVICES:
+        port = os.environ.get(f"CNNECT_{service.upper()}_PORT", PORTS[service])
+        print(f"  {service:<10} http://127.0.0.1:{port}/healthz   (API, OpenAPI at /openapi.json)")
+    print("Ctrl-C stops every process.\n", flush=True)
+    honcho = Path(sys.executable).with_name("honcho")
+    # The Procfile says `python`: the one of this virtualenv.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.chdir(ROOT)
+    os.execv(str(honcho), [str(honcho), "-f", "deploy/Procfile", "-d", str(ROOT), "start"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Billing: the two billings of an order and the payments that settle them."""

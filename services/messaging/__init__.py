@@ -1,0 +1,1 @@
+"""Messaging: per-order conversations, inquiries and notifications."""

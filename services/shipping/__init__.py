@@ -1,0 +1,1 @@
+"""Shipping: packing, the international fee quote, shipments and tracking."""

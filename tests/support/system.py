@@ -1,0 +1,179 @@
+"""The whole system as real processes, started from deploy/Procfile exactly as `make run`
+starts them, but with this test's own databases, broker namespace and ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from shared.config import with_database
+from shared.events.database import drop_database
+from shared.events.topology import SUBSCRIPTIONS, Topology
+from shared.web.identity import Identity, issue_token
+from tests.support.infra import Infra
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("orders", "billing", "messaging", "shipping")
+SECRET = "e2e-identity-secret"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def procfile() -> dict[str, str]:
+    """Process name -> command, from deploy/Procfile."""
+    entries = {}
+    for line in (ROOT / "deploy" / "Procfile").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, command = line.partition(":")
+            entries[name.strip()] = command.strip()
+    return entries
+
+
+class System:
+    """Every service process, each restartable and killable by name."""
+
+    def __init__(self, infra: Infra, log_dir: Path) -> None:
+        self.infra = infra
+        self.log_dir = log_dir
+        self.namespace = infra.name("sys")
+        self.databases = {s: f"{self.namespace}_{s}" for s in SERVICES}
+        self.ports = {s: free_port() for s in SERVICES}
+        self.commands = procfile()
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: dict[str, IO[bytes]] = {}
+        self.env = {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PYTHONPATH": str(ROOT),
+            "CNNECT_POSTGRES_URL": infra.postgres_url,
+            "CNNECT_AMQP_URL": infra.amqp_url,
+            "CNNECT_NAMESPACE": self.namespace,
+            "CNNECT_IDENTITY_SECRET": SECRET,
+            "CNNECT_LOG_LEVEL": "INFO",
+            **{f"CNNECT_{s.upper()}_DATABASE": db for s, db in self.databases.items()},
+            **{f"CNNECT_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
+        }
+
+    def url(self, service: str, path: str) -> str:
+        """The URL of `path` on `service`'s API."""
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def database_url(self, service: str) -> str:
+        """The URL of `service`'s database."""
+        return with_database(self.infra.postgres_url, self.databases[service])
+
+    def prepare(self) -> None:
+        """What `make run` does before starting: databases and topology."""
+        for service in SERVICES:
+            subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], check=True,
+                           env=self.env, cwd=ROOT, capture_output=True)
+        Topology(self.namespace).declare_all(self.infra.amqp_url)
+
+    def start(self, name: str) -> None:
+        """Start one Procfile process (its own process group, logs to a file)."""
+        log = self._logs.get(name) or (self.log_dir / f"{name}.log").open("ab")
+        self._logs[name] = log
+        self.processes[name] = subprocess.Popen(
+            ["bash", "-c", self.commands[name]], env=self.env, cwd=ROOT, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def start_all(self) -> None:
+        """Start every process and wait until every API answers."""
+        for name in self.commands:
+            self.start(name)
+        for service in SERVICES:
+            self.wait_healthy(service)
+
+    def wait_healthy(self, service: str, timeout: float = 60) -> None:
+        """Wait until `service`'s API answers /healthz."""
+        for attempt in Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(0.2),
+                                retry=retry_if_exception_type(requests.RequestException),
+                                reraise=True):
+            with attempt:
+                requests.get(self.url(service, "/healthz"), timeout=2).raise_for_status()
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` to the whole process group of `name`."""
+        process = self.processes[name]
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        if sig in (signal.SIGKILL, signal.SIGTERM):
+            process.wait(timeout=20)
+
+    def stop_all(self) -> None:
+        """SIGTERM every process, then SIGKILL what is left."""
+        for name in list(self.processes):
+            try:
+                os.killpg(self.processes[name].pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 10
+        for name, process in self.processes.items():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.kill(name)
+        for log in self._logs.values():
+            log.close()
+
+    def clean_up(self) -> None:
+        """Drop this system's databases and broker namespace."""
+        for database in self.databases.values():
+            drop_database(self.infra.postgres_url, database)
+        Topology(self.namespace).delete_all(self.infra.amqp_url, SUBSCRIPTIONS)
+
+    def token(self, subject: str, role: str = "customer") -> dict[str, str]:
+        """Authorization headers for a caller (what the gateway will mint)."""
+        return {"Authorization": f"Bearer {issue_token(SECRET, Identity(subject, role))}"}
+
+    def logs(self) -> str:
+        """The tail of every process log (for failure messages)."""
+        return "\n".join(
+            f"--- {p.name}\n" + p.read_text(errors="replace")[-3000:]
+            for p in sorted(self.log_dir.glob("*.log"))
+        )
+
+
+@contextmanager
+def running_system(infra: Infra, log_dir: Path) -> Iterator[System]:
+    """The whole system, started and finally stopped and cleaned up."""
+    system = System(infra, log_dir)
+    system.prepare()
+    try:
+        system.start_all()
+        yield system
+    finally:
+        system.stop_all()
+        system.clean_up()
+
+
+def poll(fetch: Any, until: Any, timeout: float = 30.0) -> Any:
+    """Call `fetch` until `until(result)` is true; returns the result (AssertionError on timeout)."""
+    deadline = time.monotonic() + timeout
+    result = None
+    while time.monotonic() < deadline:
+        result = fetch()
+        if until(result):
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"condition not met within {timeout}s; last result: {result!r}")
