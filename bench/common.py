@@ -61,11 +61,15 @@ class Env:
         self.databases.append(name)
         return prepare_service_database(self.postgres_url, name, *schemas)
 
-    def store(self, url: str, size: int = 8) -> EventStore:
-        """An event store on its own pool (closed at clean-up)."""
+    def pool(self, url: str, size: int = 8) -> ConnectionPool:
+        """A connection pool as the services open it (closed at clean-up)."""
         pool = open_pool(url, min_size=min(4, size), max_size=size, name="bench")
         self.pools.append(pool)
-        return EventStore(pool, CONTRACTS)
+        return pool
+
+    def store(self, url: str, size: int = 8) -> EventStore:
+        """An event store on its own pool."""
+        return EventStore(self.pool(url, size), CONTRACTS)
 
     def record(self, name: str, value: float, unit: str, **detail: Any) -> float:
         """Report a figure and keep it for the ratios."""

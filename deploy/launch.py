@@ -37,21 +37,26 @@ def check_servers() -> list[str]:
         with psycopg.connect(settings.postgres_url, connect_timeout=5):
             pass
     except OperationalError as exc:
-        problems.append(f"PostgreSQL at {settings.postgres_url} is unreachable ({exc}).\n"
-                        f"  Start it: {HOW_TO_START['PostgreSQL']}")
+        problems.append(
+            f"PostgreSQL at {settings.postgres_url} is unreachable ({exc}).\n"
+            f"  Start it: {HOW_TO_START['PostgreSQL']}"
+        )
     try:
         Topology(settings.namespace).declare_all(settings.amqp_url)
     except BrokerError as exc:
-        problems.append(f"RabbitMQ at {settings.amqp_url} is unreachable ({exc}).\n"
-                        f"  Start it: {HOW_TO_START['RabbitMQ']}")
+        problems.append(
+            f"RabbitMQ at {settings.amqp_url} is unreachable ({exc}).\n"
+            f"  Start it: {HOW_TO_START['RabbitMQ']}"
+        )
     return problems
 
 
 def prepare() -> None:
     """Create and migrate each service database (the topology was declared by the check)."""
     for service in SERVICES:
-        subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], check=True,
-                       cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", f"services.{service}", "migrate"], check=True, cwd=ROOT
+        )
 
 
 def main() -> int:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit, urlunsplit
 
-DEV_TOKEN_SECRET = "dev-only-identity-secret"  # noqa: S105 - refused in production mode
+DEV_TOKEN_SECRET = "dev-only-identity-secret"
 
 
 class ConfigurationError(RuntimeError):

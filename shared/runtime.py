@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from flask import Flask
 
@@ -55,9 +54,7 @@ class ServiceDefinition:
     projections: Callable[[], Sequence[Projection]]
     handlers: Callable[[Context], Mapping[str, Handler]]
     create_app: Callable[[Context], Flask]
-    deadlines: Callable[[Context], Mapping[str, DeadlineHandler]] = field(
-        default=lambda ctx: {}
-    )
+    deadlines: Callable[[Context], Mapping[str, DeadlineHandler]] = field(default=lambda ctx: {})
 
     def all_schemas(self) -> list[str]:
         """DDL of the service's own tables and of its projections."""
@@ -80,7 +77,8 @@ def bootstrap(
     """Create (if needed) and migrate the service database, and wire the dependencies."""
     settings = settings or load_settings(definition.name)
     url = prepare_service_database(
-        settings.postgres_url, settings.database or f"cnnect_{definition.name}",
+        settings.postgres_url,
+        settings.database or f"cnnect_{definition.name}",
         *definition.all_schemas(),
     )
     pool = open_pool(url, max_size=pool_size, name=definition.name)
@@ -192,7 +190,9 @@ def _run(definition: ServiceDefinition, context: Context, args: argparse.Namespa
     return 0
 
 
-def _serve(definition: ServiceDefinition, settings: Settings, port: int | None, threads: int) -> int:
+def _serve(
+    definition: ServiceDefinition, settings: Settings, port: int | None, threads: int
+) -> int:
     from gunicorn.app.base import BaseApplication
 
     bind_port = port or int(settings.extra.get("port", definition.default_port))
@@ -217,4 +217,3 @@ def _serve(definition: ServiceDefinition, settings: Settings, port: int | None, 
 def run_module(definition: ServiceDefinition) -> None:
     """Entry point of `python -m services.<name>`."""
     sys.exit(main(definition))
-

@@ -51,13 +51,24 @@ def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None
     """Issue the 1st billing (goods) of a new order."""
     data = event.data
     rule = pricing_rule(ctx)
-    items = [PricedItem(i["quantity"], _money(i["unit_price"]), _money(i["domestic_shipping"]))
-             for i in data["items"]]
+    items = [
+        PricedItem(i["quantity"], _money(i["unit_price"]), _money(i["domestic_shipping"]))
+        for i in data["items"]
+    ]
     lines = first_billing_lines(items, rule)
     bid = billing_id(data["order_id"], "first")
     billing = BILLINGS.get(tx, bid)
-    issued = BillingIssued(bid, data["order_id"], data["customer_id"], "first", 1,
-                           total(lines, rule.currency), lines, rule.cny_rate, ctx.clock.now())
+    issued = BillingIssued(
+        bid,
+        data["order_id"],
+        data["customer_id"],
+        "first",
+        1,
+        total(lines, rule.currency),
+        lines,
+        rule.cny_rate,
+        ctx.clock.now(),
+    )
     BILLINGS.save(tx, bid, billing, billing.issue(issued), event.metadata())
 
 
@@ -67,8 +78,17 @@ def on_shipping_quoted(ctx: Context, tx: Transaction, event: IncomingEvent) -> N
     fee = _money(data["fee"])
     bid = billing_id(data["order_id"], "second")
     billing = BILLINGS.get(tx, bid)
-    issued = BillingIssued(bid, data["order_id"], data["customer_id"], "second", 1, fee,
-                           [BillingLine("international shipping", fee)], None, ctx.clock.now())
+    issued = BillingIssued(
+        bid,
+        data["order_id"],
+        data["customer_id"],
+        "second",
+        1,
+        fee,
+        [BillingLine("international shipping", fee)],
+        None,
+        ctx.clock.now(),
+    )
     BILLINGS.save(tx, bid, billing, billing.issue(issued), event.metadata())
 
 
@@ -77,11 +97,17 @@ def record_payment(ctx: Context, bid: str, amount: Money, method: str, actor: st
 
     def work(tx: Transaction) -> Billing:
         billing = BILLINGS.get(tx, bid)
-        new = billing.record_payment(f"pay-{uuid.uuid4().hex[:12]}", amount, method,
-                                     ctx.clock.now())
+        new = billing.record_payment(
+            f"pay-{uuid.uuid4().hex[:12]}", amount, method, ctx.clock.now()
+        )
         order_key = billing.issued.order_id if billing.issued else bid
-        BILLINGS.save(tx, bid, billing, new, {"actor": actor, "ordering_key": order_key,
-                                              "correlation_id": str(uuid.uuid4())})
+        BILLINGS.save(
+            tx,
+            bid,
+            billing,
+            new,
+            {"actor": actor, "ordering_key": order_key, "correlation_id": str(uuid.uuid4())},
+        )
         return billing
 
     return ctx.store.transact(work)

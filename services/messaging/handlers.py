@@ -19,9 +19,13 @@ def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None
     """Every order gets a conversation."""
     data = event.data
     conversation = CONVERSATIONS.get(tx, data["order_id"])
-    CONVERSATIONS.save(tx, data["order_id"], conversation,
-                       conversation.open(data["customer_id"], data["placed_at"]),
-                       event.metadata())
+    CONVERSATIONS.save(
+        tx,
+        data["order_id"],
+        conversation,
+        conversation.open(data["customer_id"], data["placed_at"]),
+        event.metadata(),
+    )
 
 
 def on_order_ended(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:

@@ -60,8 +60,14 @@ def _meta(actor: str, correlation_id: str | None = None, **extra: Any) -> dict[s
 def place_order(ctx: Context, cmd: PlaceOrder, actor: str) -> str:
     """Open a new order; emits OrderPlaced."""
     order_id = f"ord-{uuid.uuid4().hex[:12]}"
-    placed = ev.OrderPlaced(order_id, cmd.customer_id, cmd.items, cmd.destination_country,
-                            cmd.shipping_method, ctx.clock.now())
+    placed = ev.OrderPlaced(
+        order_id,
+        cmd.customer_id,
+        cmd.items,
+        cmd.destination_country,
+        cmd.shipping_method,
+        ctx.clock.now(),
+    )
 
     def work(tx: Transaction) -> None:
         order = ORDERS.get(tx, order_id)
@@ -76,8 +82,9 @@ def inspect_items(ctx: Context, cmd: InspectItems, actor: str) -> None:
 
     def work(tx: Transaction) -> None:
         order = ORDERS.get(tx, cmd.order_id)
-        ORDERS.save(tx, cmd.order_id, order, order.inspect(cmd.items, ctx.clock.now()),
-                    _meta(actor))
+        ORDERS.save(
+            tx, cmd.order_id, order, order.inspect(cmd.items, ctx.clock.now()), _meta(actor)
+        )
 
     ctx.store.transact(work)
 
@@ -89,9 +96,13 @@ def report_reception(ctx: Context, cmd: ReportReception, actor: str) -> None:
         order = ORDERS.get(tx, cmd.order_id)
         if order.customer_id != cmd.customer_id:
             order = Order(cmd.order_id)  # not theirs: as if it did not exist
-        ORDERS.save(tx, cmd.order_id, order,
-                    order.report_reception(cmd.all_well, cmd.comment, ctx.clock.now()),
-                    _meta(actor))
+        ORDERS.save(
+            tx,
+            cmd.order_id,
+            order,
+            order.report_reception(cmd.all_well, cmd.comment, ctx.clock.now()),
+            _meta(actor),
+        )
 
     ctx.store.transact(work)
 
@@ -101,8 +112,9 @@ def cancel_order(ctx: Context, cmd: CancelOrder, actor: str) -> None:
 
     def work(tx: Transaction) -> None:
         order = ORDERS.get(tx, cmd.order_id)
-        ORDERS.save(tx, cmd.order_id, order, order.cancel(cmd.reason, ctx.clock.now()),
-                    _meta(actor))
+        ORDERS.save(
+            tx, cmd.order_id, order, order.cancel(cmd.reason, ctx.clock.now()), _meta(actor)
+        )
 
     ctx.store.transact(work)
 
@@ -111,7 +123,9 @@ def cancel_order(ctx: Context, cmd: CancelOrder, actor: str) -> None:
 def _existing(tx: Transaction, event: IncomingEvent) -> Order:
     order = ORDERS.get(tx, event.data["order_id"])
     if not order.exists:
-        raise NotYetApplicableError(f"order {order.order_id} unknown yet", event.envelope.ordering_key)
+        raise NotYetApplicableError(
+            f"order {order.order_id} unknown yet", event.envelope.ordering_key
+        )
     return order
 
 
@@ -123,12 +137,19 @@ def on_billing_issued(ctx: Context, tx: Transaction, event: IncomingEvent) -> No
     """Record a billing on the order; the 2nd waits for the inspection to be recorded."""
     data = event.data
     order = _existing(tx, event)
+    new: list[object]
     if data["kind"] == "first":
-        new = [ev.FirstBillingIssued(order.order_id, data["billing_id"], _money(data["amount"]),
-                                     data["issued_at"])]
+        new = [
+            ev.FirstBillingIssued(
+                order.order_id, data["billing_id"], _money(data["amount"]), data["issued_at"]
+            )
+        ]
     elif order.status is OrderStatus.INSPECTED:
-        new = [ev.SecondBillingIssued(order.order_id, data["billing_id"], _money(data["amount"]),
-                                      data["issued_at"])]
+        new = [
+            ev.SecondBillingIssued(
+                order.order_id, data["billing_id"], _money(data["amount"]), data["issued_at"]
+            )
+        ]
     elif order.status in (OrderStatus.APPLIED, OrderStatus.PURCHASING):
         raise NotYetApplicableError("2nd billing before inspection", event.envelope.ordering_key)
     else:
@@ -148,7 +169,9 @@ def on_payment_received(ctx: Context, tx: Transaction, event: IncomingEvent) -> 
         new = [ev.FirstBillingPaid(order.order_id, data["billing_id"], now)]
     elif data["kind"] == "second" and not order.second_billing_paid:
         if order.status is not OrderStatus.AWAITING_SECOND_PAYMENT:
-            raise NotYetApplicableError("2nd payment before 2nd billing", event.envelope.ordering_key)
+            raise NotYetApplicableError(
+                "2nd payment before 2nd billing", event.envelope.ordering_key
+            )
         new = [ev.SecondBillingPaid(order.order_id, data["billing_id"], now)]
     ORDERS.save(tx, order.order_id, order, new, event.metadata())
 
@@ -160,11 +183,18 @@ def on_shipped(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     if order.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED):
         return
     if not order.second_billing_paid:
-        raise NotYetApplicableError("shipped before 2nd payment recorded", event.envelope.ordering_key)
+        raise NotYetApplicableError(
+            "shipped before 2nd payment recorded", event.envelope.ordering_key
+        )
     shipped_at: datetime = data["shipped_at"]
     tracking = [p["tracking_number"] for p in data["parcels"]]
-    ORDERS.save(tx, order.order_id, order, [ev.OrderShipped(order.order_id, tracking, shipped_at)],
-                event.metadata())
+    ORDERS.save(
+        tx,
+        order.order_id,
+        order,
+        [ev.OrderShipped(order.order_id, tracking, shipped_at)],
+        event.metadata(),
+    )
     schedule(tx, Deadline(AUTO_COMPLETE, order.order_id, shipped_at + AUTO_COMPLETE_AFTER, {}))
 
 
@@ -180,8 +210,13 @@ def event_handlers(ctx: Context) -> dict[str, Handler]:
 def auto_complete(tx: Transaction, deadline: Deadline, now: datetime) -> None:
     """30 days after shipment without a reception report, the order completes (R24)."""
     order = ORDERS.get(tx, deadline.key)
-    ORDERS.save(tx, deadline.key, order, order.complete_without_report(now),
-                _meta("scheduler", ordering_key=deadline.key))
+    ORDERS.save(
+        tx,
+        deadline.key,
+        order,
+        order.complete_without_report(now),
+        _meta("scheduler", ordering_key=deadline.key),
+    )
 
 
 def deadline_handlers(ctx: Context) -> dict[str, DeadlineHandler]:

@@ -30,8 +30,13 @@ def on_items_inspected(ctx: Context, tx: Transaction, event: IncomingEvent) -> N
     """The order is ready to pack."""
     data = event.data
     shipment = SHIPMENTS.get(tx, data["order_id"])
-    opened = ShipmentOpened(data["order_id"], data["customer_id"], data["shipping_method"],
-                            data["destination_country"], ctx.clock.now())
+    opened = ShipmentOpened(
+        data["order_id"],
+        data["customer_id"],
+        data["shipping_method"],
+        data["destination_country"],
+        ctx.clock.now(),
+    )
     SHIPMENTS.save(tx, data["order_id"], shipment, shipment.open(opened), event.metadata())
 
 
@@ -43,9 +48,13 @@ def on_payment_received(ctx: Context, tx: Transaction, event: IncomingEvent) -> 
     shipment = SHIPMENTS.get(tx, data["order_id"])
     if shipment.quote is None:
         raise NotYetApplicableError("payment before the quote", event.envelope.ordering_key)
-    SHIPMENTS.save(tx, data["order_id"], shipment,
-                   shipment.record_payment(data["billing_id"], data["received_at"]),
-                   event.metadata())
+    SHIPMENTS.save(
+        tx,
+        data["order_id"],
+        shipment,
+        shipment.record_payment(data["billing_id"], data["received_at"]),
+        event.metadata(),
+    )
 
 
 def pack_and_quote(ctx: Context, order_id: str, parcels: list[Parcel], actor: str) -> Shipment:
@@ -65,8 +74,9 @@ def ship(ctx: Context, order_id: str, tracking: dict[str, tuple[str, str]], acto
 
     def work(tx: Transaction) -> None:
         shipment = SHIPMENTS.get(tx, order_id)
-        SHIPMENTS.save(tx, order_id, shipment, shipment.ship(tracking, ctx.clock.now()),
-                       _meta(actor, order_id))
+        SHIPMENTS.save(
+            tx, order_id, shipment, shipment.ship(tracking, ctx.clock.now()), _meta(actor, order_id)
+        )
 
     ctx.store.transact(work)
 

@@ -13,6 +13,7 @@ Outcomes of a delivery:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -38,6 +39,13 @@ from shared.events.store import EventStore, Transaction
 from shared.events.topology import DEFAULT_PREFETCH, Topology, persistent_properties
 
 log = logging.getLogger(__name__)
+
+# Errors after which the consumer reconnects (the broker or the database went away).
+RECONNECT_ERRORS: tuple[type[Exception], ...] = (
+    BrokerUnavailableError,
+    OperationalError,
+    *TRANSIENT_PIKA_ERRORS,
+)
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,7 @@ class EventConsumer:
             try:
                 self._consume(stop)
                 backoff = 0.2
-            except (BrokerUnavailableError, OperationalError, *TRANSIENT_PIKA_ERRORS) as exc:
+            except RECONNECT_ERRORS as exc:
                 log.warning("consumer %s: %r; reconnecting in %.1fs", self.name, exc, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -155,10 +163,8 @@ class EventConsumer:
         finally:
             self._channel = self._dead_letter_channel = None
             if connection.is_open:
-                try:
+                with contextlib.suppress(*TRANSIENT_PIKA_ERRORS):
                     connection.close()
-                except TRANSIENT_PIKA_ERRORS:
-                    pass
 
     def _deliver(
         self,
@@ -169,7 +175,9 @@ class EventConsumer:
     ) -> None:
         headers = properties.headers or {}
         deliveries = int(headers.get("x-delivery-count", 0)) + 1
-        outcome = self.handle(body, method.routing_key, last_try=deliveries >= self.topology.delivery_limit)
+        outcome = self.handle(
+            body, method.routing_key, last_try=deliveries >= self.topology.delivery_limit
+        )
         if outcome is Outcome.REQUEUED:
             channel.basic_nack(method.delivery_tag, requeue=True)
         else:
@@ -194,8 +202,7 @@ class EventConsumer:
             self._hold(event, body, routing_key, str(exc))
             return Outcome.HELD
         except Exception as exc:
-            log.exception("consumer %s failed on %s %s", self.name, event.type,
-                          envelope.event_id)
+            log.exception("consumer %s failed on %s %s", self.name, event.type, envelope.event_id)
             if last_try:
                 return self._dead_letter(body, routing_key, f"{type(exc).__name__}: {exc}")
             self.stats.requeued += 1
@@ -223,13 +230,20 @@ class EventConsumer:
             lambda tx: tx.conn.execute(
                 "INSERT INTO held_messages (consumer, message_id, ordering_key, routing_key, "
                 "body, reason) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (self.name, event.envelope.event_id, event.envelope.ordering_key, routing_key,
-                 body, reason),
+                (
+                    self.name,
+                    event.envelope.event_id,
+                    event.envelope.ordering_key,
+                    routing_key,
+                    body,
+                    reason,
+                ),
             )
         )
         self.stats.held += 1
-        log.info("consumer %s holds %s %s: %s", self.name, event.type, event.envelope.event_id,
-                 reason)
+        log.info(
+            "consumer %s holds %s %s: %s", self.name, event.type, event.envelope.event_id, reason
+        )
 
     def release_held(self, ordering_key: str | None) -> int:
         """Apply held messages (of one ordering key, or all) that have become applicable."""
@@ -245,8 +259,11 @@ class EventConsumer:
         return released
 
     def _held(self, ordering_key: str | None) -> list[dict[str, Any]]:
-        query = ("SELECT message_id, body, routing_key FROM held_messages WHERE consumer = %s"
-                 + (" AND ordering_key = %s" if ordering_key else "") + " ORDER BY held_at")
+        query = (
+            "SELECT message_id, body, routing_key FROM held_messages WHERE consumer = %s"
+            + (" AND ordering_key = %s" if ordering_key else "")
+            + " ORDER BY held_at"
+        )
         params: tuple[Any, ...] = (self.name, ordering_key) if ordering_key else (self.name,)
         return self.store.transact(lambda tx: tx.conn.execute(query, params).fetchall())
 

@@ -166,7 +166,9 @@ def open_pool(url: str, *, min_size: int = 1, max_size: int = 8, name: str = "")
 def ensure_database(postgres_url: str, database: str) -> None:
     """Create `database` on the server of `postgres_url` unless it exists."""
     with translated(), psycopg.connect(postgres_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
         if not exists:
             with contextlib.suppress(pg_errors.DuplicateDatabase):
                 conn.execute(f'CREATE DATABASE "{database}"')
@@ -181,14 +183,17 @@ def drop_database(postgres_url: str, database: str) -> None:
 
 def migrate(database_url: str, *schemas: str) -> None:
     """Create the kit tables and the given service tables (idempotent)."""
-    with translated(), psycopg.connect(database_url, autocommit=True) as conn:
+    with (
+        translated(),
+        psycopg.connect(database_url, autocommit=True) as conn,
+        conn.transaction(),
+    ):
         # Serialise concurrent migrations (two processes of one service starting at once).
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(7253)")
-            conn.execute(KIT_SCHEMA)
-            for schema in schemas:
-                if schema.strip():
-                    conn.execute(schema)  # type: ignore[arg-type]
+        conn.execute("SELECT pg_advisory_xact_lock(7253)")
+        conn.execute(KIT_SCHEMA)
+        for schema in schemas:
+            if schema.strip():
+                conn.execute(schema.encode())
 
 
 def prepare_service_database(postgres_url: str, database: str, *schemas: str) -> str:

@@ -74,7 +74,9 @@ class ProjectionRunner:
 
     def lag(self) -> int:
         """How many stored events the projection has not applied yet."""
-        return self.store.transact(lambda tx: tx.count_after(_read_checkpoint(tx.conn, self.checkpoint_name)))
+        return self.store.transact(
+            lambda tx: tx.count_after(_read_checkpoint(tx.conn, self.checkpoint_name))
+        )
 
     def reset(self) -> None:
         """Empty the projection's tables and move its checkpoint back to zero."""

@@ -7,6 +7,7 @@ inbox), never skip one: the checkpoint only ever names events the broker has con
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -94,9 +95,15 @@ class OutboxRelay:
                 while not stop.is_set():
                     if await self.publish_batch() == 0:
                         await _wait(stop, self.idle_wait)
-            except (BrokerUnavailableError, PublishNotConfirmedError, psycopg.OperationalError,
-                    aiormq.exceptions.AMQPError, ConnectionError, OSError,
-                    asyncio.TimeoutError) as exc:
+            except (
+                TimeoutError,
+                BrokerUnavailableError,
+                PublishNotConfirmedError,
+                psycopg.OperationalError,
+                aiormq.exceptions.AMQPError,
+                ConnectionError,
+                OSError,
+            ) as exc:
                 self.stats.reconnects += 1
                 log.warning("relay %s: %r; reconnecting in %.1fs", self.producer, exc, backoff)
                 await self.close()
@@ -129,19 +136,22 @@ class OutboxRelay:
         if amqp is not None:
             try:
                 await asyncio.wait_for(amqp.close(), timeout=2)
-            except Exception as exc:  # noqa: BLE001 - closing a broken connection may fail anyhow
+            except Exception as exc:
                 log.debug("closing broker connection: %r", exc)
         if db is not None:
             await db.close()
 
     async def publish_batch(self) -> int:
         """Publish the next batch after the checkpoint; returns how many events it read."""
-        assert self._db is not None and self._channel is not None  # noqa: S101 - internal
+        assert self._db is not None and self._channel is not None
         checkpoint = await self._checkpoint()
         cursor = await self._db.execute(
             READ_ALL_SQL,
-            {"tx_id": str(checkpoint.tx_id), "position": checkpoint.position,
-             "limit": self.batch_size},
+            {
+                "tx_id": str(checkpoint.tx_id),
+                "position": checkpoint.position,
+                "limit": self.batch_size,
+            },
         )
         rows = await cursor.fetchall()
         if not rows:
@@ -154,7 +164,7 @@ class OutboxRelay:
         return len(events)
 
     async def _publish(self, events: Sequence[RecordedEvent]) -> None:
-        assert self._channel is not None  # noqa: S101 - internal
+        assert self._channel is not None
         channel = self._channel
         # All publishes of the batch are in flight at once; the broker confirms them in any
         # order. The batch counts only when every one is acked (a nack or return raises).
@@ -187,7 +197,7 @@ class OutboxRelay:
         self.stats.published += len(events)
 
     async def _checkpoint(self) -> Position:
-        assert self._db is not None  # noqa: S101 - internal
+        assert self._db is not None
         cursor = await self._db.execute(
             "SELECT tx_id::text AS tx_id, position FROM checkpoints WHERE name = %s", (CHECKPOINT,)
         )
@@ -195,7 +205,7 @@ class OutboxRelay:
         return Position(int(str(row["tx_id"])), int(str(row["position"]))) if row else START
 
     async def _save_checkpoint(self, position: Position) -> None:
-        assert self._db is not None  # noqa: S101 - internal
+        assert self._db is not None
         await self._db.execute(
             "INSERT INTO checkpoints (name, tx_id, position) VALUES (%s, %s::xid8, %s) "
             "ON CONFLICT (name) DO UPDATE SET tx_id = excluded.tx_id, "
@@ -205,10 +215,8 @@ class OutboxRelay:
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
-        pass
 
 
 def run_relay(relay: OutboxRelay) -> None:
@@ -222,7 +230,11 @@ def run_relay(relay: OutboxRelay) -> None:
             loop.add_signal_handler(sig, stop.set)
         started = time.monotonic()
         await relay.run(stop)
-        log.info("relay %s stopped after %.0fs: %s", relay.producer,
-                 time.monotonic() - started, relay.stats)
+        log.info(
+            "relay %s stopped after %.0fs: %s",
+            relay.producer,
+            time.monotonic() - started,
+            relay.stats,
+        )
 
     asyncio.run(main())

@@ -44,8 +44,9 @@ def schedule(tx: Transaction, deadline: Deadline) -> None:
 
 def cancel(tx: Transaction, kind: str, key: str) -> None:
     """Forget a deadline that no longer applies, in the caller's transaction."""
-    tx.conn.execute("DELETE FROM deadlines WHERE kind = %s AND key = %s AND fired_at IS NULL",
-                    (kind, key))
+    tx.conn.execute(
+        "DELETE FROM deadlines WHERE kind = %s AND key = %s AND fired_at IS NULL", (kind, key)
+    )
 
 
 class Scheduler:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID, uuid4
 
 import psycopg
@@ -151,7 +151,9 @@ class Transaction:
             rows = self._insert(stream_id, events, expected_version)
         except pg_errors.UniqueViolation as exc:
             if "event_id" in str(exc.diag.constraint_name or ""):
-                raise errors.IntegrityError(f"an event of {stream_id!r} was appended before") from exc
+                raise errors.IntegrityError(
+                    f"an event of {stream_id!r} was appended before"
+                ) from exc
             raise errors.ConcurrencyError(stream_id, expected_version, None) from exc
         except psycopg.Error as exc:
             raise translate(exc) from exc
@@ -281,7 +283,8 @@ class EventStore:
     def transaction(self) -> Iterator[Transaction]:
         """One transaction, committed when the block ends, rolled back if it raises."""
         with translated(), self.pool.connection() as conn, conn.transaction():
-            yield Transaction(conn, self.upcaster)
+            # The pool hands out dict-row connections (see open_pool).
+            yield Transaction(cast(psycopg.Connection[Row], conn), self.upcaster)
 
     def transact(self, work: Callable[[Transaction], T]) -> T:
         """Run `work` in a transaction, retried as a whole on transient errors (bounded)."""

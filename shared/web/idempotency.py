@@ -56,7 +56,9 @@ def idempotent(view: F) -> F:
     return cast(F, wrapper)
 
 
-def _remember(store: EventStore, scope: str, key: str, fingerprint: str, response: Response) -> None:
+def _remember(
+    store: EventStore, scope: str, key: str, fingerprint: str, response: Response
+) -> None:
     store.transact(
         lambda tx: tx.conn.execute(
             "INSERT INTO idempotent_requests (scope, key, fingerprint, status, body) "

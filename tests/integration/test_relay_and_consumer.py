@@ -21,8 +21,12 @@ from tests.support.infra import Infra
 
 def eventually(check: Any, timeout: float = 20.0) -> Any:
     """Poll `check` until it stops raising AssertionError, up to `timeout` seconds."""
-    for attempt in Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(0.05),
-                            retry=retry_if_exception_type(AssertionError), reraise=True):
+    for attempt in Retrying(
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(0.05),
+        retry=retry_if_exception_type(AssertionError),
+        reraise=True,
+    ):
         with attempt:
             return check()
     return None
@@ -30,21 +34,39 @@ def eventually(check: Any, timeout: float = 20.0) -> Any:
 
 def _placed(order_id: str) -> NewEvent:
     data = dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id)
-    return NewEvent("OrderPlaced", data, schema_version=2,
-                    metadata={"correlation_id": str(uuid.uuid4()), "ordering_key": order_id})
+    return NewEvent(
+        "OrderPlaced",
+        data,
+        schema_version=2,
+        metadata={"correlation_id": str(uuid.uuid4()), "ordering_key": order_id},
+    )
 
 
 def _relay(infra: Infra, database_url: str, topology: Topology) -> OutboxRelay:
-    return OutboxRelay(database_url=database_url, amqp_url=infra.amqp_url, topology=topology,
-                       producer="orders", contracts=CONTRACTS, batch_size=200)
+    return OutboxRelay(
+        database_url=database_url,
+        amqp_url=infra.amqp_url,
+        topology=topology,
+        producer="orders",
+        contracts=CONTRACTS,
+        batch_size=200,
+    )
 
 
-def _consumer(infra: Infra, store: EventStore, topology: Topology,
-              handler: Any, name: str = "billing") -> EventConsumer:
-    return EventConsumer(name=name, store=store, amqp_url=infra.amqp_url, topology=topology,
-                         contracts=CONTRACTS, handlers={"OrderPlaced": handler},
-                         routing_keys=["orders.OrderPlaced"], prefetch=20,
-                         held_retry_interval=0.2)
+def _consumer(
+    infra: Infra, store: EventStore, topology: Topology, handler: Any, name: str = "billing"
+) -> EventConsumer:
+    return EventConsumer(
+        name=name,
+        store=store,
+        amqp_url=infra.amqp_url,
+        topology=topology,
+        contracts=CONTRACTS,
+        handlers={"OrderPlaced": handler},
+        routing_keys=["orders.OrderPlaced"],
+        prefetch=20,
+        held_retry_interval=0.2,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -53,14 +75,18 @@ def seen_table(store: EventStore) -> None:
 
 
 def _recording_handler(tx: Transaction, event: IncomingEvent) -> None:
-    tx.conn.execute("INSERT INTO seen VALUES (%s, %s)",
-                    (event.data["order_id"], event.envelope.event_id))
+    tx.conn.execute(
+        "INSERT INTO seen VALUES (%s, %s)", (event.data["order_id"], event.envelope.event_id)
+    )
 
 
 def _seen(store: EventStore) -> list[str]:
-    return store.transact(lambda tx: [
-        r["order_id"] for r in tx.conn.execute(
-            "SELECT order_id FROM seen ORDER BY order_id").fetchall()])
+    return store.transact(
+        lambda tx: [
+            r["order_id"]
+            for r in tx.conn.execute("SELECT order_id FROM seen ORDER BY order_id").fetchall()
+        ]
+    )
 
 
 def test_appended_integration_events_reach_the_consumer_once_each(
@@ -92,10 +118,16 @@ def test_a_redelivered_message_changes_nothing(
 
 def _wire_message(order_id: str, **overrides: Any) -> bytes:
     envelope = {
-        "event_id": str(uuid.uuid4()), "type": "OrderPlaced", "schema_version": 2,
-        "occurred_at": "2026-11-27T09:30:00+00:00", "correlation_id": str(uuid.uuid4()),
-        "causation_id": None, "producer": "orders", "stream_id": f"order-{order_id}",
-        "stream_version": 1, "ordering_key": order_id,
+        "event_id": str(uuid.uuid4()),
+        "type": "OrderPlaced",
+        "schema_version": 2,
+        "occurred_at": "2026-11-27T09:30:00+00:00",
+        "correlation_id": str(uuid.uuid4()),
+        "causation_id": None,
+        "producer": "orders",
+        "stream_id": f"order-{order_id}",
+        "stream_version": 1,
+        "ordering_key": order_id,
         "data": dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id),
     }
     envelope.update(overrides)
@@ -117,7 +149,7 @@ def test_poison_messages_are_dead_lettered_with_their_reason(
 ) -> None:
     consumer = _consumer(infra, store, topology, _recording_handler)
     topology.declare_all(infra.amqp_url, {"billing": ["orders.OrderPlaced"]})
-    from tests.support.bus import blocking_connection
+    from shared.events.bus import blocking_connection
 
     with blocking_connection(infra.amqp_url) as connection:
         channel = connection.channel()

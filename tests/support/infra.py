@@ -53,9 +53,10 @@ def test_infra() -> Iterator[Infra]:
     from testcontainers.postgres import PostgresContainer
     from testcontainers.rabbitmq import RabbitMqContainer
 
-    with PostgresContainer("postgres:15", driver=None) as pg, RabbitMqContainer(
-        "rabbitmq:3.13"
-    ) as mq:
+    with (
+        PostgresContainer("postgres:15", driver=None) as pg,
+        RabbitMqContainer("rabbitmq:3.13") as mq,
+    ):
         params = mq.get_connection_params()
-        amqp = (f"amqp://guest:guest@{params.host}:{params.port}/%2F")
+        amqp = f"amqp://guest:guest@{params.host}:{params.port}/%2F"
         yield Infra(pg.get_connection_url(), amqp, run_id)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -82,8 +82,13 @@ class System:
     def prepare(self) -> None:
         """What `make run` does before starting: databases and topology."""
         for service in SERVICES:
-            subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], check=True,
-                           env=self.env, cwd=ROOT, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", f"services.{service}", "migrate"],
+                check=True,
+                env=self.env,
+                cwd=ROOT,
+                capture_output=True,
+            )
         Topology(self.namespace).declare_all(self.infra.amqp_url)
 
     def start(self, name: str) -> None:
@@ -91,8 +96,12 @@ class System:
         log = self._logs.get(name) or (self.log_dir / f"{name}.log").open("ab")
         self._logs[name] = log
         self.processes[name] = subprocess.Popen(
-            ["bash", "-c", self.commands[name]], env=self.env, cwd=ROOT, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            ["bash", "-c", self.commands[name]],
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def start_all(self) -> None:
@@ -104,9 +113,12 @@ class System:
 
     def wait_healthy(self, service: str, timeout: float = 60) -> None:
         """Wait until `service`'s API answers /healthz."""
-        for attempt in Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(0.2),
-                                retry=retry_if_exception_type(requests.RequestException),
-                                reraise=True):
+        for attempt in Retrying(
+            stop=stop_after_delay(timeout),
+            wait=wait_fixed(0.2),
+            retry=retry_if_exception_type(requests.RequestException),
+            reraise=True,
+        ):
             with attempt:
                 requests.get(self.url(service, "/healthz"), timeout=2).raise_for_status()
 
@@ -123,10 +135,8 @@ class System:
     def stop_all(self) -> None:
         """SIGTERM every process, then SIGKILL what is left."""
         for name in list(self.processes):
-            try:
+            with suppress(ProcessLookupError):
                 os.killpg(self.processes[name].pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + 10
         for name, process in self.processes.items():
             try:
@@ -168,7 +178,7 @@ def running_system(infra: Infra, log_dir: Path) -> Iterator[System]:
 
 
 def poll(fetch: Any, until: Any, timeout: float = 30.0) -> Any:
-    """Call `fetch` until `until(result)` is true; returns the result (AssertionError on timeout)."""
+    """Call `fetch` until `until(result)` holds and return the result; AssertionError on timeout."""
     deadline = time.monotonic() + timeout
     result = None
     while time.monotonic() < deadline:

@@ -43,9 +43,18 @@ class BillingSummaries:
                 "VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s::jsonb, %s, 'open', %s) "
                 "ON CONFLICT (billing_id) DO UPDATE SET revision = excluded.revision, "
                 "amount = excluded.amount, lines = excluded.lines",
-                (data["billing_id"], data["order_id"], data["customer_id"], data["kind"],
-                 data["revision"], data["amount"]["amount"], data["amount"]["currency"],
-                 json.dumps(data["lines"]), data["exchange_rate"], data["issued_at"]),
+                (
+                    data["billing_id"],
+                    data["order_id"],
+                    data["customer_id"],
+                    data["kind"],
+                    data["revision"],
+                    data["amount"]["amount"],
+                    data["amount"]["currency"],
+                    json.dumps(data["lines"]),
+                    data["exchange_rate"],
+                    data["issued_at"],
+                ),
             )
         elif event.type == "PaymentReceived":
             conn.execute(

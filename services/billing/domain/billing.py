@@ -91,7 +91,15 @@ class Billing:
             raise ValidationError("a payment must be positive")
         settled = self.issued.amount <= self.paid + amount
         return [
-            PaymentReceived(payment_id, self.billing_id, self.issued.order_id,
-                            self.issued.customer_id, self.issued.kind, amount, method, settled,
-                            now)
+            PaymentReceived(
+                payment_id,
+                self.billing_id,
+                self.issued.order_id,
+                self.issued.customer_id,
+                self.issued.kind,
+                amount,
+                method,
+                settled,
+                now,
+            )
         ]

@@ -36,8 +36,12 @@ OPENAPI: dict[str, Any] = {
 
 
 class PaymentRequest(Schema):
-    amount = fields.Decimal(required=True, as_string=True, allow_nan=False,
-                            validate=validate.Range(min=0, min_inclusive=False))
+    amount = fields.Decimal(
+        required=True,
+        as_string=True,
+        allow_nan=False,
+        validate=validate.Range(min=0, min_inclusive=False),
+    )
     currency = fields.String(required=True, validate=validate.OneOf(sorted(MINOR_UNITS)))
 
 
@@ -78,10 +82,16 @@ def confirm_payment(billing_id: str) -> ResponseReturnValue:
     staff = require_staff()
     body = json_body(PaymentRequest())
     amount = Money(body["amount"], body["currency"]).rounded()
-    billing = handlers.record_payment(_ctx(), billing_id, amount, "staff_confirmation",
-                                      staff.subject)
-    return jsonify({"billing_id": billing_id, "settled": billing.settled,
-                    "paid": str(billing.paid.amount if billing.paid else 0)}), 201
+    billing = handlers.record_payment(
+        _ctx(), billing_id, amount, "staff_confirmation", staff.subject
+    )
+    return jsonify(
+        {
+            "billing_id": billing_id,
+            "settled": billing.settled,
+            "paid": str(billing.paid.amount if billing.paid else 0),
+        }
+    ), 201
 
 
 def create_app(context: Context) -> Flask:

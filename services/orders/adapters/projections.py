@@ -46,8 +46,16 @@ class OrderSummaries:
                 "INSERT INTO order_summaries (order_id, customer_id, status, items, "
                 "destination_country, shipping_method, placed_at, updated_at, version) "
                 "VALUES (%s, %s, 'applied', %s::jsonb, %s, %s, %s, %s, %s)",
-                (e.order_id, e.customer_id, json.dumps(event.data["items"]),
-                 e.destination_country, e.shipping_method, e.placed_at, at, event.version),
+                (
+                    e.order_id,
+                    e.customer_id,
+                    json.dumps(event.data["items"]),
+                    e.destination_country,
+                    e.shipping_method,
+                    e.placed_at,
+                    at,
+                    event.version,
+                ),
             )
             return
         sets, params = _changes(e, event)
@@ -68,7 +76,10 @@ def _changes(e: object, event: RecordedEvent) -> tuple[list[str], list[object]]:
         case ev.FirstBillingIssued():
             return ["first_billing = %s::jsonb"], [billing()]
         case ev.FirstBillingPaid():
-            return ["status = 'purchasing'", "first_billing = first_billing || '{\"paid\": true}'"], []
+            return [
+                "status = 'purchasing'",
+                "first_billing = first_billing || '{\"paid\": true}'",
+            ], []
         case ev.ItemsInspected():
             return ["status = 'inspected'"], []
         case ev.SecondBillingIssued():
@@ -77,7 +88,8 @@ def _changes(e: object, event: RecordedEvent) -> tuple[list[str], list[object]]:
             return ["second_billing = second_billing || '{\"paid\": true}'"], []
         case ev.OrderShipped():
             return ["status = 'shipped'", "tracking_numbers = %s::jsonb"], [
-                json.dumps(e.tracking_numbers)]
+                json.dumps(e.tracking_numbers)
+            ]
         case ev.OrderCompleted():
             return ["status = 'completed'"], []
         case ev.OrderCancelled():

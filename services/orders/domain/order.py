@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 
 from services.orders.domain import events as ev
 from shared.events.errors import InvalidTransitionError, NotFoundError, ValidationError
@@ -19,7 +19,7 @@ AUTO_COMPLETE_AFTER = timedelta(days=30)  # R24
 AUTO_CANCEL_AFTER = timedelta(days=7)  # R16
 
 
-class OrderStatus(str, Enum):
+class OrderStatus(StrEnum):
     APPLIED = "applied"
     PURCHASING = "purchasing"
     INSPECTED = "inspected"
@@ -86,8 +86,9 @@ class Order:
             raise NotFoundError(f"order {self.order_id} not found")
         if self.status not in allowed:
             names = ", ".join(s.value for s in allowed)
+            current = self.status.value if self.status else "unknown"
             raise InvalidTransitionError(
-                f"cannot {action}: order {self.order_id} is {self.status.value if self.status else '-'}"
+                f"cannot {action}: order {self.order_id} is {current}"
                 f" (allowed only when {names})"
             )
 
@@ -119,7 +120,10 @@ class Order:
         reported = ev.ReceptionReported(self.order_id, self.customer_id, all_well, comment, now)
         if not all_well:
             return [reported]
-        return [reported, ev.OrderCompleted(self.order_id, self.customer_id, "reception_reported", now)]
+        return [
+            reported,
+            ev.OrderCompleted(self.order_id, self.customer_id, "reception_reported", now),
+        ]
 
     def complete_without_report(self, now: datetime) -> list[object]:
         """30 days after shipment without a report, the order completes (R24)."""

@@ -78,8 +78,9 @@ def place_order() -> ResponseReturnValue:
     ]
     order_id = handlers.place_order(
         _ctx(),
-        handlers.PlaceOrder(identity.subject, items, body["destination_country"],
-                            body["shipping_method"]),
+        handlers.PlaceOrder(
+            identity.subject, items, body["destination_country"], body["shipping_method"]
+        ),
         actor=identity.subject,
     )
     return jsonify({"order_id": order_id, "status": "applied"}), 201
@@ -109,7 +110,9 @@ def get_order(order_id: str) -> ResponseReturnValue:
 def inspect(order_id: str) -> ResponseReturnValue:
     staff = require_staff()
     body = json_body(InspectionRequest())
-    items = [ev.InspectedItem(i["item_id"], i["quantity"], i["weight_grams"]) for i in body["items"]]
+    items = [
+        ev.InspectedItem(i["item_id"], i["quantity"], i["weight_grams"]) for i in body["items"]
+    ]
     handlers.inspect_items(_ctx(), handlers.InspectItems(order_id, items), actor=staff.subject)
     return jsonify({"order_id": order_id, "status": "inspected"})
 
@@ -132,8 +135,9 @@ def reception_report(order_id: str) -> ResponseReturnValue:
 def cancel(order_id: str) -> ResponseReturnValue:
     _summary(order_id)  # 404 unless the caller may see it
     identity = current_identity()
-    handlers.cancel_order(_ctx(), handlers.CancelOrder(order_id, "customer_request"),
-                          actor=identity.subject)
+    handlers.cancel_order(
+        _ctx(), handlers.CancelOrder(order_id, "customer_request"), actor=identity.subject
+    )
     return jsonify({"order_id": order_id, "status": "cancelled"})
 
 

@@ -12,16 +12,23 @@ MAX_ITEMS = 50
 
 
 def _price() -> fields.Decimal:
-    return fields.Decimal(required=True, as_string=True, places=2, allow_nan=False,
-                          validate=validate.Range(min=0, max=1_000_000))
+    return fields.Decimal(
+        required=True,
+        as_string=True,
+        places=2,
+        allow_nan=False,
+        validate=validate.Range(min=0, max=1_000_000),
+    )
 
 
 class ItemRequest(Schema):
     url = fields.Url(required=True, schemes={"https", "http"})
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    options = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
-                          values=fields.String(validate=validate.Length(max=100)),
-                          load_default=dict)
+    options = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=40)),
+        values=fields.String(validate=validate.Length(max=100)),
+        load_default=dict,
+    )
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=9999))
     unit_price_cny = _price()
     domestic_shipping_cny = _price()
@@ -34,8 +41,9 @@ class ItemRequest(Schema):
 
 
 class PlaceOrderRequest(Schema):
-    items = fields.List(fields.Nested(ItemRequest), required=True,
-                        validate=validate.Length(min=1, max=MAX_ITEMS))
+    items = fields.List(
+        fields.Nested(ItemRequest), required=True, validate=validate.Length(min=1, max=MAX_ITEMS)
+    )
     destination_country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
     shipping_method = fields.String(required=True, validate=validate.Length(min=1, max=40))
 
@@ -43,13 +51,15 @@ class PlaceOrderRequest(Schema):
 class InspectedItemRequest(Schema):
     item_id = fields.String(required=True)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    weight_grams = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                  validate=validate.Range(min=1, max=100_000))
+    weight_grams = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=100_000)
+    )
 
 
 class InspectionRequest(Schema):
-    items = fields.List(fields.Nested(InspectedItemRequest), required=True,
-                        validate=validate.Length(min=1))
+    items = fields.List(
+        fields.Nested(InspectedItemRequest), required=True, validate=validate.Length(min=1)
+    )
 
 
 class ReceptionReportRequest(Schema):

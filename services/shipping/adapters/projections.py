@@ -42,12 +42,18 @@ class ShipmentSummaries:
             conn.execute(
                 "UPDATE shipment_summaries SET status = 'awaiting_payment', parcels = %s::jsonb, "
                 "fee = %s::jsonb, method = %s WHERE order_id = %s",
-                (json.dumps(data["parcels"]), json.dumps(data["fee"]), data["method"],
-                 data["order_id"]),
+                (
+                    json.dumps(data["parcels"]),
+                    json.dumps(data["fee"]),
+                    data["method"],
+                    data["order_id"],
+                ),
             )
         elif event.type == "ShippingPaid":
-            conn.execute("UPDATE shipment_summaries SET status = 'to_ship' WHERE order_id = %s",
-                         (data["order_id"],))
+            conn.execute(
+                "UPDATE shipment_summaries SET status = 'to_ship' WHERE order_id = %s",
+                (data["order_id"],),
+            )
         elif event.type == "Shipped":
             conn.execute(
                 "UPDATE shipment_summaries SET status = 'shipped', tracking = %s::jsonb, "

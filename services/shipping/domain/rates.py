@@ -41,8 +41,9 @@ DEFAULT_RATES = {
 
 def chargeable_grams(parcel: Dimensions, rate: Rate) -> int:
     """max(actual, volumetric) rounded up to the rate's step."""
-    volumetric = math.ceil(parcel.length_cm * parcel.width_cm * parcel.height_cm * 1000
-                           / rate.volumetric_divisor)
+    volumetric = math.ceil(
+        parcel.length_cm * parcel.width_cm * parcel.height_cm * 1000 / rate.volumetric_divisor
+    )
     weight = max(parcel.weight_grams, volumetric)
     return math.ceil(weight / rate.step_grams) * rate.step_grams
 

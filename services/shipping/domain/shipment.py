@@ -117,13 +117,18 @@ class Shipment:
         if rate is None:
             raise ValidationError(f"unknown shipping method {opened.method}")
         try:
-            fees = [parcel_fee(Dimensions(p.weight_grams, p.length_cm, p.width_cm, p.height_cm),
-                               rate) for p in parcels]
+            fees = [
+                parcel_fee(Dimensions(p.weight_grams, p.length_cm, p.width_cm, p.height_cm), rate)
+                for p in parcels
+            ]
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
         fee = sum(fees, Money.zero(rate.first_price.currency))
-        return [ShippingQuoted(quote_id, self.order_id, opened.customer_id, opened.method,
-                               parcels, fee, now)]
+        return [
+            ShippingQuoted(
+                quote_id, self.order_id, opened.customer_id, opened.method, parcels, fee, now
+            )
+        ]
 
     def record_payment(self, billing_id: str, now: datetime) -> list[object]:
         """The 2nd billing was paid."""
@@ -136,10 +141,13 @@ class Shipment:
             raise InvalidTransitionError(f"order {self.order_id} already shipped")
         if self.quote is None or not self.paid:
             raise InvalidTransitionError(
-                f"order {self.order_id}: the 2nd billing is not paid yet; shipping refused")
+                f"order {self.order_id}: the 2nd billing is not paid yet; shipping refused"
+            )
         ids = {p.parcel_id for p in self.quote.parcels}
         if set(tracking) != ids:
             raise ValidationError(f"tracking numbers needed for parcels {sorted(ids)}")
-        parcels = [ShippedParcel(pid, carrier, number, TRACKING_URL.format(number))
-                   for pid, (carrier, number) in sorted(tracking.items())]
+        parcels = [
+            ShippedParcel(pid, carrier, number, TRACKING_URL.format(number))
+            for pid, (carrier, number) in sorted(tracking.items())
+        ]
         return [Shipped(self.order_id, opened.customer_id, parcels, now)]

@@ -47,20 +47,21 @@ class ParcelRequest(Schema):
 
 
 class PackRequest(Schema):
-    parcels = fields.List(fields.Nested(ParcelRequest), required=True,
-                          validate=validate.Length(min=1, max=20))
+    parcels = fields.List(
+        fields.Nested(ParcelRequest), required=True, validate=validate.Length(min=1, max=20)
+    )
 
 
 class TrackingRequest(Schema):
     parcel_id = fields.String(required=True)
     carrier = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    tracking_number = fields.String(required=True,
-                                    validate=validate.Regexp(r"^[A-Za-z0-9]{4,60}$"))
+    tracking_number = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9]{4,60}$"))
 
 
 class ShipRequest(Schema):
-    parcels = fields.List(fields.Nested(TrackingRequest), required=True,
-                          validate=validate.Length(min=1))
+    parcels = fields.List(
+        fields.Nested(TrackingRequest), required=True, validate=validate.Length(min=1)
+    )
 
 
 def _ctx() -> Context:
@@ -86,14 +87,21 @@ def get_shipment(order_id: str) -> ResponseReturnValue:
 def pack(order_id: str) -> ResponseReturnValue:
     staff = require_staff()
     body = json_body(PackRequest())
-    parcels = [Parcel(f"par-{n}", p["weight_grams"], p["length_cm"], p["width_cm"], p["height_cm"])
-               for n, p in enumerate(body["parcels"], start=1)]
+    parcels = [
+        Parcel(f"par-{n}", p["weight_grams"], p["length_cm"], p["width_cm"], p["height_cm"])
+        for n, p in enumerate(body["parcels"], start=1)
+    ]
     shipment = handlers.pack_and_quote(_ctx(), order_id, parcels, staff.subject)
     quote = shipment.quote
-    assert quote is not None  # noqa: S101 - just appended
-    return jsonify({"order_id": order_id, "quote_id": quote.quote_id,
-                    "fee": {"amount": str(quote.fee.amount), "currency": quote.fee.currency},
-                    "parcels": [p.parcel_id for p in parcels]}), 201
+    assert quote is not None
+    return jsonify(
+        {
+            "order_id": order_id,
+            "quote_id": quote.quote_id,
+            "fee": {"amount": str(quote.fee.amount), "currency": quote.fee.currency},
+            "parcels": [p.parcel_id for p in parcels],
+        }
+    ), 201
 
 
 @bp.post("/shipments/<order_id>/ship")

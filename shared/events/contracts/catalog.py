@@ -128,8 +128,13 @@ CONTRACTS = ContractRegistry(
                 "customer_id": _CUSTOMER,
                 "method": "EMS",
                 "parcels": [
-                    {"parcel_id": "par-1", "weight_grams": 700, "length_cm": 30,
-                     "width_cm": 20, "height_cm": 10}
+                    {
+                        "parcel_id": "par-1",
+                        "weight_grams": 700,
+                        "length_cm": 30,
+                        "width_cm": 20,
+                        "height_cm": 10,
+                    }
                 ],
                 "fee": _eur("21.40"),
                 "quoted_at": _AT,
@@ -144,8 +149,12 @@ CONTRACTS = ContractRegistry(
                 "order_id": _ORDER,
                 "customer_id": _CUSTOMER,
                 "parcels": [
-                    {"parcel_id": "par-1", "carrier": "EMS", "tracking_number": "EE123456789CN",
-                     "tracking_url": "https://t.17track.net/en#nums=EE123456789CN"}
+                    {
+                        "parcel_id": "par-1",
+                        "carrier": "EMS",
+                        "tracking_number": "EE123456789CN",
+                        "tracking_url": "https://t.17track.net/en#nums=EE123456789CN",
+                    }
                 ],
                 "shipped_at": _AT,
             },

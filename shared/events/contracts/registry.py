@@ -3,6 +3,7 @@ versions are upcast, and validation of payloads at the message boundary."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ class Contract:
     type: str
     producer: str
     version: int
-    schema: type[Schema]
+    schema: builtins.type[Schema]
     example: Payload
     # upcasters[n] turns a version-n payload into version n+1. Stored events are never
     # rewritten: they are upcast each time they are read.

@@ -25,8 +25,9 @@ class OrderPlacedSchema(Schema):
 
     order_id = identifier()
     customer_id = identifier()
-    items = fields.List(fields.Nested(OrderedItemSchema), required=True,
-                        validate=validate.Length(min=1, max=50))
+    items = fields.List(
+        fields.Nested(OrderedItemSchema), required=True, validate=validate.Length(min=1, max=50)
+    )
     destination_country = fields.String(required=True, validate=validate.Length(equal=2))
     shipping_method = fields.String(required=True, validate=validate.Length(min=1, max=40))
     placed_at = timestamp()
@@ -64,8 +65,9 @@ class PaymentReceivedSchema(Schema):
 class InspectedItemSchema(Schema):
     item_id = identifier()
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    weight_grams = fields.Integer(load_default=None, allow_none=True,
-                                  validate=validate.Range(min=1))
+    weight_grams = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1)
+    )
 
 
 class ItemsInspectedSchema(Schema):
@@ -90,8 +92,9 @@ class ShippingQuotedSchema(Schema):
     order_id = identifier()
     customer_id = identifier()
     method = fields.String(required=True)
-    parcels = fields.List(fields.Nested(ParcelSchema), required=True,
-                          validate=validate.Length(min=1))
+    parcels = fields.List(
+        fields.Nested(ParcelSchema), required=True, validate=validate.Length(min=1)
+    )
     fee = money()
     quoted_at = timestamp()
 
@@ -106,8 +109,9 @@ class ShippedParcelSchema(Schema):
 class ShippedSchema(Schema):
     order_id = identifier()
     customer_id = identifier()
-    parcels = fields.List(fields.Nested(ShippedParcelSchema), required=True,
-                          validate=validate.Length(min=1))
+    parcels = fields.List(
+        fields.Nested(ShippedParcelSchema), required=True, validate=validate.Length(min=1)
+    )
     shipped_at = timestamp()
 
 
@@ -122,14 +126,19 @@ class ReceptionReportedSchema(Schema):
 class OrderCompletedSchema(Schema):
     order_id = identifier()
     customer_id = identifier()
-    reason = fields.String(required=True,
-                           validate=validate.OneOf(("reception_reported", "no_report_in_30_days")))
+    reason = fields.String(
+        required=True, validate=validate.OneOf(("reception_reported", "no_report_in_30_days"))
+    )
     completed_at = timestamp()
 
 
 class OrderCancelledSchema(Schema):
     order_id = identifier()
     customer_id = identifier()
-    reason = fields.String(required=True, validate=validate.OneOf(
-        ("customer_request", "unpaid_7_days", "nothing_purchasable", "staff")))
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("customer_request", "unpaid_7_days", "nothing_purchasable", "staff")
+        ),
+    )
     cancelled_at = timestamp()

@@ -1,0 +1,41 @@
+# CNNECT: `make run` starts the whole system, `make test` proves it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: run test lint bench rebuild install servers unit integration e2e faults clean
+
+# Create the virtualenv and install the pinned dependencies when pyproject.toml changed.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@$(PY) deploy/launch.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shared services tests bench deploy
+	$(VENV)/bin/lint-imports
+
+test: install lint
+	$(VENV)/bin/pytest -q
+
+unit: install
+	$(VENV)/bin/pytest -q tests/unit
+
+bench: install
+	$(PY) -m bench
+
+# Drop and replay every projection of every service from position zero.
+rebuild: install
+	@for s in orders billing messaging shipping; do $(PY) -m services.$$s rebuild || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Throughput and latency benchmark of the event kit: `python -m bench`."""

@@ -1,0 +1,31 @@
+"""Waiting for an outcome by polling it, never by sleeping a fixed time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+T = TypeVar("T")
+
+
+def eventually(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
+    """Poll `check` until it stops raising AssertionError (up to `timeout` s); its result."""
+    for attempt in Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(interval),
+                            retry=retry_if_exception_type(AssertionError), reraise=True):
+        with attempt:
+            return check()
+    raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+
+def wait_until(
+    predicate: Callable[[], bool], what: str, timeout: float = 20.0, interval: float = 0.05
+) -> None:
+    """Poll `predicate` until it is true; AssertionError naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting until {what}")
+        time.sleep(interval)
