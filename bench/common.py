@@ -138,6 +138,21 @@ def timed_threads(threads: int, seconds: float,
     return sum(counts), elapsed
 
 
+def interleaved(variants: dict[str, tuple[int, list[Callable[[], int]]]], rounds: int,
+                slice_s: float, warm_up: float = 0.2) -> dict[str, tuple[float, int]]:
+    """Run each variant (threads, steps) in turn for `slice_s`, `rounds` times, so that
+    background load hits every variant alike; {name: (items per second, items)}."""
+    for threads, steps in variants.values():
+        timed_threads(threads, warm_up, steps.__getitem__)
+    totals = {name: [0.0, 0.0] for name in variants}
+    for _ in range(rounds):
+        for name, (threads, steps) in variants.items():
+            items, elapsed = timed_threads(threads, slice_s, steps.__getitem__)
+            totals[name][0] += items
+            totals[name][1] += elapsed
+    return {name: (items / elapsed, int(items)) for name, (items, elapsed) in totals.items()}
+
+
 def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.005) -> float:
     """Poll `check` until true; returns when it became true (perf_counter) or raises."""
     deadline = time.perf_counter() + timeout

@@ -51,6 +51,14 @@ class ReportReception:
 class CancelOrder:
     order_id: str
     reason: str
+    customer_id: str | None  # None: staff cancel on the customer's behalf
+
+
+def _owned(order: Order, customer_id: str | None) -> Order:
+    """The order if `customer_id` owns it (or staff asks); otherwise as if it did not exist."""
+    if customer_id is not None and order.customer_id != customer_id:
+        return Order(order.order_id)
+    return order
 
 
 def _meta(actor: str, correlation_id: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -93,9 +101,7 @@ def report_reception(ctx: Context, cmd: ReportReception, actor: str) -> None:
     """The customer's reception report; completes the order when all is well."""
 
     def work(tx: Transaction) -> None:
-        order = ORDERS.get(tx, cmd.order_id)
-        if order.customer_id != cmd.customer_id:
-            order = Order(cmd.order_id)  # not theirs: as if it did not exist
+        order = _owned(ORDERS.get(tx, cmd.order_id), cmd.customer_id)
         ORDERS.save(
             tx,
             cmd.order_id,
@@ -111,7 +117,7 @@ def cancel_order(ctx: Context, cmd: CancelOrder, actor: str) -> None:
     """Cancel an order whose 1st billing is unpaid (R15)."""
 
     def work(tx: Transaction) -> None:
-        order = ORDERS.get(tx, cmd.order_id)
+        order = _owned(ORDERS.get(tx, cmd.order_id), cmd.customer_id)
         ORDERS.save(
             tx, cmd.order_id, order, order.cancel(cmd.reason, ctx.clock.now()), _meta(actor)
         )

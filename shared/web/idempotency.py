@@ -11,10 +11,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from shared.events.errors import ValidationError
 from shared.events.store import EventStore
+from shared.web.app import current_identity
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_KEY_LENGTH = 200
@@ -30,8 +31,9 @@ def idempotent(view: F) -> F:
             return view(*args, **kwargs)
         if not key or len(key) > MAX_KEY_LENGTH:
             raise ValidationError(f"Idempotency-Key must be 1..{MAX_KEY_LENGTH} characters")
-        identity = getattr(g, "identity", None)
-        scope = f"{identity.subject if identity else 'anonymous'}:{request.method}:{request.path}"
+        # The caller is authenticated first: the key is theirs alone (401 without identity).
+        identity = current_identity()
+        scope = f"{identity.role}:{identity.subject}:{request.method}:{request.path}"
         fingerprint = hashlib.sha256(request.get_data()).hexdigest()
         store: EventStore = current_app.extensions["cnnect.store"]
         stored = store.transact(

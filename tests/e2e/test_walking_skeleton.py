@@ -1,15 +1,23 @@
-"""One order through its whole life, over HTTP, across the four real service processes."""
+"""Orders through their whole life, over HTTP, across the four real service processes."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
+from shared.events.database import open_pool
+from shared.events.projections import ProjectionRunner
+from shared.events.store import EventStore
+from shared.runtime import ServiceDefinition
 from tests.support.infra import Infra
-from tests.support.system import System, poll, running_system
+from tests.support.journey import ORDER, Journey, ok_json
+from tests.support.system import ROOT, SERVICES, System, poll, running_system
 
 
 @pytest.fixture(scope="module")
@@ -19,187 +27,128 @@ def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         yield running
 
 
-def _get(system: System, service: str, path: str, who: dict[str, str]) -> requests.Response:
-    return requests.get(system.url(service, path), headers=who, timeout=10)
-
-
-def _post(
-    system: System, service: str, path: str, who: dict[str, str], body: dict[str, Any]
-) -> requests.Response:
-    return requests.post(system.url(service, path), json=body, headers=who, timeout=10)
-
-
-ORDER: dict[str, Any] = {
-    "items": [
-        {
-            "url": "https://item.taobao.com/item.htm?id=6620",
-            "title": "Canvas tote bag",
-            "options": {"colour": "navy"},
-            "quantity": 2,
-            "unit_price_cny": "45.50",
-            "domestic_shipping_cny": "8.00",
-        },
-        {
-            "url": "https://detail.1688.com/offer/5521.html",
-            "title": "Enamel mug",
-            "quantity": 3,
-            "unit_price_cny": "12.00",
-            "domestic_shipping_cny": "6.00",
-        },
-    ],
-    "destination_country": "FR",
-    "shipping_method": "EMS",
-}
-
-
-def _json(response: requests.Response) -> Any:
-    return response.json() if response.status_code == 200 else None
-
-
 def test_an_order_goes_from_application_to_completion_across_the_services(
     system: System,
 ) -> None:
-    customer = system.token("cus-alice")
+    journey = Journey(system, "cus-alice")
     stranger = system.token("cus-mallory")
-    staff = system.token("staff-wei", "staff")
-
-    placed = _post(system, "orders", "/orders", customer, ORDER)
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["order_id"]
-
-    # billing consumed OrderPlaced and issued the 1st billing (goods)
-    billings = poll(
-        lambda: _json(_get(system, "billing", f"/orders/{order_id}/billings", customer)),
-        lambda b: b is not None,
-    )["billings"]
-    [first] = billings
+    journey.place()
+    [first] = journey.billings(1)
     assert first["kind"] == "first" and first["currency"] == "EUR"
-    # goods 127.00 CNY, domestic 14.00, fee max(6.35, 10) = 10 -> at 0.128: 16.26 + 1.79 + 1.28
+    # goods 127.00 CNY, domestic 14.00, fee max(6.35, 10) -> at 0.128: 16.26 + 1.79 + 1.28
     assert first["amount"] == "19.33"
-    assert _get(system, "billing", f"/orders/{order_id}/billings", stranger).status_code == 404
+    assert (
+        journey.get("billing", f"/orders/{journey.order_id}/billings", stranger).status_code == 404
+    )
 
-    paid = _post(
-        system,
-        "billing",
-        f"/billings/{first['billing_id']}/payments",
-        staff,
-        {"amount": first["amount"], "currency": "EUR"},
-    )
-    assert paid.status_code == 201 and paid.json()["settled"] is True
-
-    poll(
-        lambda: _json(_get(system, "orders", f"/orders/{order_id}", customer)),
-        lambda o: o and o["status"] == "purchasing",
-    )
-    inspected = _post(
-        system,
-        "orders",
-        f"/orders/{order_id}/inspection",
-        staff,
-        {
-            "items": [
-                {"item_id": "itm-1", "quantity": 2, "weight_grams": 800},
-                {"item_id": "itm-2", "quantity": 3, "weight_grams": 900},
-            ]
-        },
-    )
-    assert inspected.status_code == 200, inspected.text
-
-    # shipping consumed ItemsInspected: ready to pack
-    poll(
-        lambda: _json(_get(system, "shipping", f"/shipments/{order_id}", staff)),
-        lambda s: s and s["status"] == "to_pack",
-    )
-    quoted = _post(
-        system,
-        "shipping",
-        f"/shipments/{order_id}/parcels",
-        staff,
-        {
-            "parcels": [
-                {"weight_grams": 900, "length_cm": 30, "width_cm": 20, "height_cm": 10},
-                {"weight_grams": 1100, "length_cm": 25, "width_cm": 20, "height_cm": 15},
-            ]
-        },
-    )
-    assert quoted.status_code == 201, quoted.text
-    parcels = quoted.json()["parcels"]
-    refused = _post(
-        system,
-        "shipping",
-        f"/shipments/{order_id}/ship",
-        staff,
-        {
-            "parcels": [
-                {"parcel_id": p, "carrier": "EMS", "tracking_number": f"EE00000000{n}CN"}
-                for n, p in enumerate(parcels)
-            ]
-        },
-    )
+    journey.pay("first")
+    journey.inspect()
+    quote = journey.pack().json()
+    refused = journey.ship(["EE000000000CN", "EE000000001CN"])
     assert refused.status_code == 409 and "not paid" in refused.json()["message"]
 
-    # billing consumed ShippingQuoted: the 2nd billing (international shipping)
-    billings = poll(
-        lambda: _json(_get(system, "billing", f"/orders/{order_id}/billings", customer)),
-        lambda b: b and len(b["billings"]) == 2,
-    )["billings"]
-    second = next(b for b in billings if b["kind"] == "second")
-    assert second["amount"] == quoted.json()["fee"]["amount"]
-    paid = _post(
-        system,
-        "billing",
-        f"/billings/{second['billing_id']}/payments",
-        staff,
-        {"amount": second["amount"], "currency": "EUR"},
-    )
-    assert paid.status_code == 201, paid.text
+    second = journey.pay("second")
+    assert second["amount"] == quote["fee"]["amount"]
+    poll(journey.shipment, lambda s: s is not None and s["status"] == "to_ship")
+    tracking = ["EE123456780CN", "EE123456781CN"]
+    assert journey.ship(tracking).status_code == 200
+    order = journey.wait_status("shipped")
+    assert sorted(order["tracking_numbers"]) == tracking
 
-    poll(
-        lambda: _json(_get(system, "shipping", f"/shipments/{order_id}", staff)),
-        lambda s: s and s["status"] == "to_ship",
-    )
-    tracking = [f"EE12345678{n}CN" for n in range(len(parcels))]
-    shipped = _post(
-        system,
-        "shipping",
-        f"/shipments/{order_id}/ship",
-        staff,
-        {
-            "parcels": [
-                {"parcel_id": p, "carrier": "EMS", "tracking_number": t}
-                for p, t in zip(parcels, tracking, strict=True)
-            ]
-        },
-    )
-    assert shipped.status_code == 200, shipped.text
-
-    order = poll(
-        lambda: _json(_get(system, "orders", f"/orders/{order_id}", customer)),
-        lambda o: o and o["status"] == "shipped",
-    )
-    assert sorted(order["tracking_numbers"]) == sorted(tracking)
-
-    reported = _post(
-        system, "orders", f"/orders/{order_id}/reception-report", customer, {"all_well": True}
+    reported = journey.post(
+        "orders", f"/orders/{journey.order_id}/reception-report", {"all_well": True}
     )
     assert reported.status_code == 200, reported.text
-    poll(
-        lambda: _json(_get(system, "orders", f"/orders/{order_id}", customer)),
-        lambda o: o and o["status"] == "completed",
-    )
+    journey.wait_status("completed")
     conversation = poll(
-        lambda: _json(_get(system, "messaging", f"/orders/{order_id}/conversation", customer)),
-        lambda c: c and c["closes_at"] is not None,
+        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/conversation")),
+        lambda c: c is not None and c["closes_at"] is not None,
     )
     assert conversation["order_outcome"] == "completed" and conversation["accepts_messages"]
-    assert _get(system, "orders", f"/orders/{order_id}", stranger).status_code == 404
+    assert journey.get("orders", f"/orders/{journey.order_id}", stranger).status_code == 404
+
+
+@pytest.mark.rule("R24")
+def test_R24_a_shipped_order_without_reception_report_completes_after_30_days(
+    system: System,
+) -> None:
+    journey = Journey(system, "cus-carol")
+    journey.to_shipped(["EE200000000CN", "EE200000001CN"])
+    # Time travel: the orders worker restarted with its clock 31 days ahead fires the deadline.
+    system.kill("orders-worker")
+    system.env["CNNECT_CLOCK_OFFSET_S"] = str(31 * 24 * 3600)
+    try:
+        system.start("orders-worker")
+        journey.wait_status("completed")
+    finally:
+        system.kill("orders-worker")
+        system.env.pop("CNNECT_CLOCK_OFFSET_S")
+        system.start("orders-worker")
+
+
+@pytest.mark.rule("R15")
+def test_R15_an_unpaid_order_can_be_cancelled_and_messaging_learns_it(system: System) -> None:
+    journey = Journey(system, "cus-dan")
+    journey.place()
+    journey.billings(1)
+    cancelled = journey.post("orders", f"/orders/{journey.order_id}/cancel", {})
+    assert cancelled.status_code == 200, cancelled.text
+    journey.wait_status("cancelled")
+    again = journey.post("orders", f"/orders/{journey.order_id}/cancel", {})
+    assert again.status_code == 409 and again.json()["error"] == "invalid_transition"
+    poll(
+        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/conversation")),
+        lambda c: c is not None and c["order_outcome"] == "cancelled",
+    )
+
+
+def _definition(service: str) -> ServiceDefinition:
+    module = __import__(f"services.{service}.bootstrap", fromlist=["DEFINITION"])
+    definition: ServiceDefinition = module.DEFINITION
+    return definition
+
+
+def _lags(system: System, service: str) -> dict[str, int]:
+    output = subprocess.run(
+        [sys.executable, "-m", f"services.{service}", "lag"],
+        env=system.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lags: dict[str, int] = json.loads(output.strip().splitlines()[-1])["lag"]
+    return lags
+
+
+def test_every_projection_rebuilt_from_zero_equals_the_live_one(system: System) -> None:
+    for service in SERVICES:
+        poll(lambda s=service: _lags(system, s), lambda lags: set(lags.values()) == {0})
+        pool = open_pool(system.database_url(service), max_size=2)
+        try:
+            runners = [
+                ProjectionRunner(EventStore(pool), p) for p in _definition(service).projections()
+            ]
+            live = [runner.snapshot() for runner in runners]
+            assert any(rows for snapshot in live for rows in snapshot.values()), service
+            subprocess.run(
+                [sys.executable, "-m", f"services.{service}", "rebuild"],
+                env=system.env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+            assert [runner.snapshot() for runner in runners] == live, service
+        finally:
+            pool.close()
 
 
 def test_every_service_reports_ready_with_database_and_broker(system: System) -> None:
-    for service in ("orders", "billing", "messaging", "shipping"):
+    for service in SERVICES:
         response = requests.get(system.url(service, "/readyz"), timeout=10)
         assert response.status_code == 200, response.text
         assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+        assert requests.get(system.url(service, "/openapi.json"), timeout=10).json()["paths"]
 
 
 def test_a_request_without_a_valid_identity_is_refused(system: System) -> None:
@@ -211,10 +160,28 @@ def test_a_request_without_a_valid_identity_is_refused(system: System) -> None:
 
 
 def test_a_bad_order_application_is_refused_and_stores_nothing(system: System) -> None:
-    customer = system.token("cus-bob")
+    journey = Journey(system, "cus-bob")
     item: dict[str, Any] = {**ORDER["items"][0]}
     bad = {**ORDER, "items": [{**item, "url": "https://evil.example.com/x", "quantity": 0}]}
-    response = _post(system, "orders", "/orders", customer, bad)
+    response = journey.post("orders", "/orders", bad)
     assert response.status_code == 400
     assert set(response.json()) == {"error", "message"}
-    assert _get(system, "orders", "/orders", customer).json()["orders"] == []
+    assert journey.get("orders", "/orders").json()["orders"] == []
+
+
+def test_a_repeated_idempotency_key_places_one_order(system: System) -> None:
+    journey = Journey(system, "cus-erin")
+    headers = {**journey.customer, "Idempotency-Key": "order-form-1"}
+    url = system.url("orders", "/orders")
+    first = requests.post(url, json=ORDER, headers=headers, timeout=10)
+    again = requests.post(url, json=ORDER, headers=headers, timeout=10)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    poll(lambda: _lags(system, "orders"), lambda lags: set(lags.values()) == {0})
+    assert len(journey.get("orders", "/orders").json()["orders"]) == 1
+    other = Journey(system, "cus-frank")
+    theirs = requests.post(
+        url, json=ORDER, headers={**other.customer, "Idempotency-Key": "order-form-1"}, timeout=10
+    )
+    assert theirs.status_code == 201 and theirs.json()["order_id"] != first.json()["order_id"]

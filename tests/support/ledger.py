@@ -143,7 +143,8 @@ def relay_checkpoint(store: EventStore) -> Position:
 
 def relay_lag(store: EventStore) -> int:
     """How many stored events the relay has not published (and checkpointed) yet."""
-    return store.transact(lambda tx: tx.count_after(relay_checkpoint(store)))
+    checkpoint = relay_checkpoint(store)
+    return store.transact(lambda tx: tx.count_after(checkpoint))
 
 
 def queue_depth(amqp_url: str, queue: str) -> int:

@@ -7,30 +7,50 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.events.contracts import CONTRACTS, Envelope, decode_envelope, encode_envelope
+from shared.events.contracts import (
+    CONTRACTS,
+    Contract,
+    Envelope,
+    decode_envelope,
+    encode_envelope,
+)
 from shared.events.errors import (
     FutureSchemaVersionError,
     InvalidEventError,
     UnknownEventTypeError,
 )
 
-REQUIRED = {"OrderPlaced", "BillingIssued", "PaymentReceived", "ItemsInspected", "Shipped",
-            "ReceptionReported", "ShippingQuoted"}
+REQUIRED = {
+    "OrderPlaced",
+    "BillingIssued",
+    "PaymentReceived",
+    "ItemsInspected",
+    "Shipped",
+    "ReceptionReported",
+    "ShippingQuoted",
+}
 
 
 def test_the_named_integration_events_all_have_contracts() -> None:
-    assert REQUIRED <= {c.type for c in CONTRACTS}
+    assert {c.type for c in CONTRACTS} >= REQUIRED
 
 
 @pytest.mark.parametrize("contract", list(CONTRACTS), ids=lambda c: c.type)
-def test_every_example_round_trips_through_its_envelope(contract: object) -> None:
-    example = contract.example  # type: ignore[attr-defined]
-    event_type = contract.type  # type: ignore[attr-defined]
+def test_every_example_round_trips_through_its_envelope(contract: Contract) -> None:
+    example = contract.example
+    event_type = contract.type
     envelope = Envelope(
-        event_id=uuid.uuid4(), type=event_type, schema_version=contract.version,  # type: ignore[attr-defined]
-        occurred_at=datetime(2026, 11, 27, 9, 30, tzinfo=UTC), correlation_id=uuid.uuid4(),
-        causation_id=None, producer=contract.producer, stream_id="s-1", stream_version=1,  # type: ignore[attr-defined]
-        ordering_key="ord-7f3a", data=dict(example),
+        event_id=uuid.uuid4(),
+        type=event_type,
+        schema_version=contract.version,
+        occurred_at=datetime(2026, 11, 27, 9, 30, tzinfo=UTC),
+        correlation_id=uuid.uuid4(),
+        causation_id=None,
+        producer=contract.producer,
+        stream_id="s-1",
+        stream_version=1,
+        ordering_key="ord-7f3a",
+        data=dict(example),
     )
     decoded = decode_envelope(encode_envelope(envelope))
     assert decoded == envelope
@@ -57,7 +77,9 @@ def test_an_unknown_type_is_refused() -> None:
 def test_a_payload_with_float_money_or_missing_fields_is_refused() -> None:
     example = dict(CONTRACTS.contract("PaymentReceived").example)
     with pytest.raises(InvalidEventError):
-        CONTRACTS.load("PaymentReceived", 1, {**example, "amount": {"amount": "x", "currency": "EUR"}})
+        CONTRACTS.load(
+            "PaymentReceived", 1, {**example, "amount": {"amount": "x", "currency": "EUR"}}
+        )
     with pytest.raises(InvalidEventError):
         CONTRACTS.load("PaymentReceived", 1, {k: v for k, v in example.items() if k != "kind"})
 
@@ -69,5 +91,7 @@ def test_a_malformed_envelope_is_refused(body: bytes) -> None:
 
 
 def test_the_order_events_are_published_by_orders_and_billing_events_by_billing() -> None:
-    assert {"OrderPlaced", "ItemsInspected", "ReceptionReported"} <= CONTRACTS.published_by("orders")
+    assert {"OrderPlaced", "ItemsInspected", "ReceptionReported"} <= CONTRACTS.published_by(
+        "orders"
+    )
     assert CONTRACTS.published_by("billing") == {"BillingIssued", "PaymentReceived"}

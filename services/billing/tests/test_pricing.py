@@ -23,10 +23,15 @@ def _cny(amount: str) -> Money:
 
 
 def test_the_first_billing_has_goods_domestic_shipping_and_a_minimum_fee() -> None:
-    lines = first_billing_lines([PricedItem(2, _cny("45.50"), _cny("8.00")),
-                                 PricedItem(3, _cny("12.00"), _cny("6.00"))], RULE)
+    lines = first_billing_lines(
+        [PricedItem(2, _cny("45.50"), _cny("8.00")), PricedItem(3, _cny("12.00"), _cny("6.00"))],
+        RULE,
+    )
     assert [(line.label, str(line.amount.amount)) for line in lines] == [
-        ("goods", "16.26"), ("china domestic shipping", "1.79"), ("service fee", "1.28")]
+        ("goods", "16.26"),
+        ("china domestic shipping", "1.79"),
+        ("service fee", "1.28"),
+    ]
     assert total(lines, "EUR") == Money(Decimal("19.33"), "EUR")
 
 
@@ -35,19 +40,29 @@ def test_the_fee_is_a_percentage_above_the_minimum() -> None:
     assert lines[2].amount == Money(Decimal("6.40"), "EUR")  # 5 % of 1000 CNY at 0.128
 
 
-@given(st.lists(st.tuples(st.integers(1, 20), st.decimals("0", "5000", places=2),
-                          st.decimals("0", "50", places=2)), min_size=1, max_size=10))
-def test_the_total_always_equals_the_sum_of_its_lines(items: list[tuple[int, Decimal, Decimal]]) -> None:
-    lines = first_billing_lines([PricedItem(q, _cny(str(p)), _cny(str(d))) for q, p, d in items],
-                                RULE)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 20), st.decimals("0", "5000", places=2), st.decimals("0", "50", places=2)
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_the_total_always_equals_the_sum_of_its_lines(
+    items: list[tuple[int, Decimal, Decimal]],
+) -> None:
+    lines = first_billing_lines(
+        [PricedItem(q, _cny(str(p)), _cny(str(d))) for q, p, d in items], RULE
+    )
     assert total(lines, "EUR").amount == sum(line.amount.amount for line in lines)
-    assert all(line.amount.amount == line.amount.amount.quantize(Decimal("0.01"))
-               for line in lines)
+    assert all(line.amount.amount == line.amount.amount.quantize(Decimal("0.01")) for line in lines)
 
 
 def _billing(amount: str) -> Billing:
-    issued = BillingIssued("b1", "o1", "c1", "first", 1, Money(Decimal(amount), "EUR"), [],
-                           Decimal("0.128"), NOW)
+    issued = BillingIssued(
+        "b1", "o1", "c1", "first", 1, Money(Decimal(amount), "EUR"), [], Decimal("0.128"), NOW
+    )
     return Billing.replay("b1", [issued])
 
 

@@ -88,8 +88,7 @@ class Order:
             names = ", ".join(s.value for s in allowed)
             current = self.status.value if self.status else "unknown"
             raise InvalidTransitionError(
-                f"cannot {action}: order {self.order_id} is {current}"
-                f" (allowed only when {names})"
+                f"cannot {action}: order {self.order_id} is {current} (allowed only when {names})"
             )
 
     # --- decisions --------------------------------------------------------------------------

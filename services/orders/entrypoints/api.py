@@ -133,11 +133,13 @@ def reception_report(order_id: str) -> ResponseReturnValue:
 @bp.post("/orders/<order_id>/cancel")
 @idempotent
 def cancel(order_id: str) -> ResponseReturnValue:
-    _summary(order_id)  # 404 unless the caller may see it
     identity = current_identity()
-    handlers.cancel_order(
-        _ctx(), handlers.CancelOrder(order_id, "customer_request"), actor=identity.subject
+    command = handlers.CancelOrder(
+        order_id,
+        "staff" if identity.is_staff else "customer_request",
+        None if identity.is_staff else identity.subject,
     )
+    handlers.cancel_order(_ctx(), command, actor=identity.subject)
     return jsonify({"order_id": order_id, "status": "cancelled"})
 
 

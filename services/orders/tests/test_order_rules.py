@@ -13,8 +13,14 @@ from shared.events.errors import InvalidTransitionError, NotFoundError, Validati
 from shared.money import Money
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-ITEM = ev.OrderedItem("itm-1", "https://item.taobao.com/item.htm?id=1", "Tote", 2,
-                      Money(Decimal("45.50"), "CNY"), Money(Decimal("8.00"), "CNY"))
+ITEM = ev.OrderedItem(
+    "itm-1",
+    "https://item.taobao.com/item.htm?id=1",
+    "Tote",
+    2,
+    Money(Decimal("45.50"), "CNY"),
+    Money(Decimal("8.00"), "CNY"),
+)
 
 
 def _order(*history: object) -> Order:

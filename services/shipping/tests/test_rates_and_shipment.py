@@ -20,12 +20,18 @@ EMS = DEFAULT_RATES["EMS"]
 
 @pytest.mark.parametrize(
     ("grams", "size", "fee"),
-    [(1, (10, 10, 10), "18.00"), (500, (10, 10, 10), "18.00"), (501, (10, 10, 10), "22.50"),
-     (1000, (10, 10, 10), "22.50"), (100, (60, 40, 30), "121.50")],
+    [
+        (1, (10, 10, 10), "18.00"),
+        (500, (10, 10, 10), "18.00"),
+        (501, (10, 10, 10), "22.50"),
+        (1000, (10, 10, 10), "22.50"),
+        (100, (60, 40, 30), "121.50"),
+    ],
     ids=["minimum", "first-bracket-edge", "just-over", "second-edge", "volumetric"],
 )
-def test_ems_fees_at_bracket_edges_and_by_volume(grams: int, size: tuple[int, int, int],
-                                                 fee: str) -> None:
+def test_ems_fees_at_bracket_edges_and_by_volume(
+    grams: int, size: tuple[int, int, int], fee: str
+) -> None:
     assert parcel_fee(Dimensions(grams, *size), EMS) == Money(Decimal(fee), "EUR")
 
 
@@ -34,10 +40,17 @@ def test_chargeable_weight_is_the_larger_of_actual_and_volumetric() -> None:
     assert chargeable_grams(Dimensions(12_300, 10, 10, 10), EMS) == 12_500
 
 
-@given(st.sampled_from(sorted(DEFAULT_RATES)), st.integers(1, 15_000), st.integers(0, 5_000),
-       st.integers(1, 60), st.integers(1, 60), st.integers(1, 60))
-def test_a_heavier_parcel_never_costs_less(method: str, grams: int, more: int, length: int,
-                                           width: int, height: int) -> None:
+@given(
+    st.sampled_from(sorted(DEFAULT_RATES)),
+    st.integers(1, 15_000),
+    st.integers(0, 5_000),
+    st.integers(1, 60),
+    st.integers(1, 60),
+    st.integers(1, 60),
+)
+def test_a_heavier_parcel_never_costs_less(
+    method: str, grams: int, more: int, length: int, width: int, height: int
+) -> None:
     rate = DEFAULT_RATES[method]
     light = Dimensions(grams, length, width, height)
     heavy = Dimensions(grams + more, length, width, height)
@@ -54,8 +67,9 @@ def _opened() -> Shipment:
 
 @pytest.mark.rule("R21")
 def test_R21_the_quote_is_the_sum_of_the_parcels_fees() -> None:
-    [quote] = _opened().quote_parcels("q1", [Parcel("par-1", 500, 10, 10, 10),
-                                             Parcel("par-2", 501, 10, 10, 10)], NOW)
+    [quote] = _opened().quote_parcels(
+        "q1", [Parcel("par-1", 500, 10, 10, 10), Parcel("par-2", 501, 10, 10, 10)], NOW
+    )
     assert quote.fee == Money(Decimal("40.50"), "EUR")  # type: ignore[attr-defined]
 
 

@@ -1,0 +1,112 @@
+"""A consumer process killed after committing a message's effects and before acknowledging
+it: the broker redelivers the message, the next consumer finds it in its inbox and drops it,
+so the order is billed once, not twice."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel
+
+from shared.events.consumer import EventConsumer, Outcome
+from shared.events.contracts import CONTRACTS, decode_envelope
+from shared.events.relay import OutboxRelay
+from shared.events.store import EventStore
+from shared.events.topology import Topology
+from tests.support.bus import running_consumer, running_relay
+from tests.support.consumer_process import start_consumer_process
+from tests.support.infra import Infra
+from tests.support.ledger import (
+    CONSUMER,
+    append_order,
+    create_ledger,
+    declare_billing,
+    inbox_ids,
+    ledger_consumer,
+    queue_depth,
+    read_ledger,
+)
+from tests.support.waiting import eventually, wait_until
+
+ORDERS = 5
+
+
+class RecordingConsumer(EventConsumer):
+    """An EventConsumer that remembers, per event, each delivery's redelivered flag and outcome."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deliveries: dict[UUID, list[tuple[bool, Outcome]]] = {}
+        self._redelivered = threading.local()
+
+    def _deliver(self, channel: BlockingChannel, method: pika.spec.Basic.Deliver,
+                 properties: pika.BasicProperties, body: bytes) -> None:
+        self._redelivered.flag = bool(method.redelivered)
+        super()._deliver(channel, method, properties, body)
+
+    def handle(self, body: bytes, routing_key: str, *, last_try: bool = False) -> Outcome:
+        outcome = super().handle(body, routing_key, last_try=last_try)
+        event_id = decode_envelope(body).event_id
+        flag = getattr(self._redelivered, "flag", False)
+        self.deliveries.setdefault(event_id, []).append((flag, outcome))
+        return outcome
+
+
+def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event_once(
+    infra: Infra, store: EventStore, database_url: str, topology: Topology, tmp_path: Path
+) -> None:
+    create_ledger(store)
+    declare_billing(topology, infra.amqp_url)
+    order_ids = [f"ord-crash-{n}-{uuid.uuid4().hex[:6]}" for n in range(ORDERS)]
+    for order_id in order_ids:
+        append_order(store, order_id)
+    relay = OutboxRelay(database_url=database_url, amqp_url=infra.amqp_url, topology=topology,
+                        producer="orders", contracts=CONTRACTS)
+    with running_relay(relay):
+        wait_until(lambda: relay.stats.published == ORDERS, "the orders are published")
+    assert queue_depth(infra.amqp_url, topology.queue(CONSUMER)) == ORDERS
+
+    # A consumer process that commits the first message's effects, then dies before the ack.
+    with open(tmp_path / "consumer.log", "wb") as consumer_log:
+        crashing = start_consumer_process(
+            database_url=database_url, amqp_url=infra.amqp_url, namespace=topology.namespace,
+            delivery_limit=topology.delivery_limit, crash_after_first_commit=True,
+            log=consumer_log,
+        )
+        assert crashing.wait(timeout=60) == -signal.SIGKILL
+    after_crash = read_ledger(store)
+    assert after_crash.rows == 1, "the crashed consumer committed exactly one message"
+    [(committed_event, [pid])] = after_crash.pids.items()
+    assert pid == crashing.pid
+    assert inbox_ids(store) == {committed_event}
+    # Not acked: the broker still holds every message, the committed one included.
+    eventually(lambda: _assert_equal(queue_depth(infra.amqp_url, topology.queue(CONSUMER)),
+                                     ORDERS))
+
+    # A healthy consumer takes over.
+    consumer = ledger_consumer(store=store, amqp_url=infra.amqp_url, topology=topology,
+                               consumer_class=RecordingConsumer)
+    assert isinstance(consumer, RecordingConsumer)
+    with running_consumer(consumer):
+        wait_until(lambda: len(consumer.deliveries) == ORDERS,
+                   "the new consumer has received every message")
+
+    assert consumer.deliveries[committed_event] == [(True, Outcome.DUPLICATE)]
+    assert consumer.stats.duplicate == 1
+    assert consumer.stats.applied == ORDERS - 1
+    ledger = read_ledger(store)
+    assert ledger.applied_more_than_once() == {}
+    assert ledger.rows == ledger.distinct == ORDERS
+    assert set(ledger.order_ids) == set(order_ids)
+    assert ledger.pids[committed_event] == [crashing.pid], "applied by the crashed process only"
+    assert queue_depth(infra.amqp_url, topology.queue(CONSUMER)) == 0
+
+
+def _assert_equal(actual: object, expected: object) -> None:
+    assert actual == expected, f"{actual!r} != {expected!r}"

@@ -1,0 +1,159 @@
+"""The outbox relay killed with SIGKILL, again and again, while orders are being placed:
+every integration event still reaches the consumer, and each is applied exactly once.
+
+The relay runs as a real OS process (`python -m tests.support.relay_process`), so a kill
+lands anywhere: between reading a batch and publishing it, with confirms in flight, between
+the last confirm and the checkpoint update. What the relay published but did not checkpoint
+is published again by its next incarnation; the consumer's inbox absorbs those duplicates."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from shared.events.store import EventStore
+from shared.events.topology import Topology
+from tests.support.bus import running_consumer
+from tests.support.infra import Infra
+from tests.support.ledger import (
+    append_order,
+    create_ledger,
+    declare_billing,
+    inbox_ids,
+    ledger_consumer,
+    read_ledger,
+    relay_checkpoint,
+    relay_lag,
+)
+from tests.support.relay_process import start_relay_process
+from tests.support.waiting import wait_until
+
+TOTAL = 1000
+MIN_KILLS = 5
+# How far the appender may run ahead of the kills: it is held back at (kills + 1) * AHEAD
+# events, so the appends last across every kill and each incarnation has fresh work.
+AHEAD = TOTAL // (MIN_KILLS + 1) + 1
+
+
+class OrderAppender(threading.Thread):
+    """Places TOTAL orders (one OrderPlaced per stream) in bursts, from its own thread."""
+
+    def __init__(self, store: EventStore, order_ids: list[str], rng: random.Random) -> None:
+        super().__init__(name="order-appender", daemon=True)
+        self.store = store
+        self.order_ids = order_ids
+        self.rng = rng
+        self.allowed = AHEAD
+        self.appended = 0
+        self.error: BaseException | None = None
+        self._gate = threading.Condition()
+
+    def allow(self, upto: int) -> None:
+        """Let the appender go on up to `upto` events."""
+        with self._gate:
+            self.allowed = max(self.allowed, upto)
+            self._gate.notify_all()
+
+    def run(self) -> None:
+        try:
+            for index, order_id in enumerate(self.order_ids):
+                with self._gate:
+                    self._gate.wait_for(lambda i=index: i < self.allowed, timeout=120)
+                append_order(self.store, order_id)
+                self.appended = index + 1
+                if self.rng.random() < 0.1:
+                    time.sleep(self.rng.uniform(0.0, 0.03))  # bursts of appends, then a pause
+        except BaseException as exc:  # reported by the test
+            self.error = exc
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=15) == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_a_relay_killed_repeatedly_mid_publication_still_delivers_every_event_exactly_once(
+    infra: Infra,
+    store: EventStore,
+    database_url: str,
+    topology: Topology,
+    tmp_path: Path,
+    record_property: pytest.RecordProperty,
+) -> None:
+    seed = int.from_bytes(os.urandom(4), "big")
+    rng = random.Random(seed)
+    create_ledger(store)
+    declare_billing(topology, infra.amqp_url)
+    order_ids = [f"ord-{n:04}-{uuid.uuid4().hex[:6]}" for n in range(TOTAL)]
+    appender = OrderAppender(store, order_ids, random.Random(rng.random()))
+    consumer = ledger_consumer(store=store, amqp_url=infra.amqp_url, topology=topology)
+    relay_log_path = tmp_path / "relay.log"
+    context = f"(seed {seed}, relay log {relay_log_path})"
+
+    def relay() -> subprocess.Popen[bytes]:
+        return start_relay_process(
+            database_url=database_url, amqp_url=infra.amqp_url, namespace=topology.namespace,
+            log=relay_log, batch_size=100, idle_wait=0.02,
+        )
+
+    kills = 0
+    with open(relay_log_path, "ab") as relay_log, running_consumer(consumer):
+        appender.start()
+        while kills < MIN_KILLS or appender.is_alive():
+            before = relay_checkpoint(store)
+            process = relay()
+            try:
+                # Kill it at a random moment once it has shown it is working (its checkpoint
+                # moved), or, appends over, once it has nothing left to do.
+                wait_until(
+                    lambda b=before: relay_checkpoint(store) != b
+                    or (not appender.is_alive() and relay_lag(store) == 0),
+                    f"a relay incarnation makes progress {context}",
+                    timeout=30,
+                )
+                time.sleep(rng.uniform(0.0, 0.25))  # the random moment of the kill
+            finally:
+                _kill(process)
+            kills += 1
+            appender.allow((kills + 1) * AHEAD)
+            assert process.returncode == -signal.SIGKILL
+        appender.join(timeout=60)
+        assert appender.error is None, f"an append failed {context}: {appender.error!r}"
+        assert appender.appended == TOTAL
+
+        # The last relay is left running: it publishes whatever is not checkpointed yet and
+        # then a final marker order. Each incarnation publishes in commit order and the queue
+        # is FIFO, so once the marker is applied, every earlier publish has been consumed.
+        final = relay()
+        try:
+            marker = f"ord-marker-{uuid.uuid4().hex[:6]}"
+            append_order(store, marker)
+            wait_until(lambda: marker in read_ledger(store).order_ids,
+                       f"the marker order is applied {context}", timeout=60)
+            assert relay_lag(store) == 0
+        finally:
+            final.send_signal(signal.SIGTERM)
+            assert final.wait(timeout=20) == 0, f"the relay did not stop cleanly {context}"
+
+    ledger = read_ledger(store)
+    duplicates = consumer.stats.duplicate
+    record_property("relay_kills", kills)
+    record_property("duplicates_absorbed_by_inbox", duplicates)
+    print(f"relay killed {kills} times; the inbox absorbed {duplicates} duplicate deliveries; "
+          f"seed {seed}")
+    assert ledger.applied_more_than_once() == {}, context
+    assert ledger.rows == TOTAL + 1, context
+    assert ledger.distinct == TOTAL + 1, context
+    assert set(ledger.order_ids) == {*order_ids, marker}, context
+    assert len(inbox_ids(store)) == TOTAL + 1
+    assert consumer.stats.applied == TOTAL + 1
+    assert consumer.stats.dead_lettered == consumer.stats.requeued == 0

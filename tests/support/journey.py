@@ -1,0 +1,153 @@
+"""One order driven over HTTP through the real services, step by step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from tests.support.system import System, poll
+
+ORDER: dict[str, Any] = {
+    "items": [
+        {
+            "url": "https://item.taobao.com/item.htm?id=6620",
+            "title": "Canvas tote bag",
+            "options": {"colour": "navy"},
+            "quantity": 2,
+            "unit_price_cny": "45.50",
+            "domestic_shipping_cny": "8.00",
+        },
+        {
+            "url": "https://detail.1688.com/offer/5521.html",
+            "title": "Enamel mug",
+            "quantity": 3,
+            "unit_price_cny": "12.00",
+            "domestic_shipping_cny": "6.00",
+        },
+    ],
+    "destination_country": "FR",
+    "shipping_method": "EMS",
+}
+PARCELS = [
+    {"weight_grams": 900, "length_cm": 30, "width_cm": 20, "height_cm": 10},
+    {"weight_grams": 1100, "length_cm": 25, "width_cm": 20, "height_cm": 15},
+]
+
+
+def ok_json(response: requests.Response) -> Any:
+    """The JSON of a 200 answer, else None (for polling)."""
+    return response.json() if response.status_code == 200 else None
+
+
+@dataclass
+class Journey:
+    """A customer's order and the staff who operate it."""
+
+    system: System
+    customer_id: str
+    order_id: str = ""
+    parcels: list[str] = field(default_factory=list)
+
+    @property
+    def customer(self) -> dict[str, str]:
+        return self.system.token(self.customer_id)
+
+    @property
+    def staff(self) -> dict[str, str]:
+        return self.system.token("staff-wei", "staff")
+
+    def get(self, service: str, path: str, who: dict[str, str] | None = None) -> requests.Response:
+        return requests.get(
+            self.system.url(service, path), headers=who or self.customer, timeout=10
+        )
+
+    def post(
+        self, service: str, path: str, body: dict[str, Any], who: dict[str, str] | None = None
+    ) -> requests.Response:
+        return requests.post(
+            self.system.url(service, path), json=body, headers=who or self.customer, timeout=10
+        )
+
+    def order(self) -> Any:
+        return ok_json(self.get("orders", f"/orders/{self.order_id}"))
+
+    def wait_status(self, status: str) -> Any:
+        return poll(self.order, lambda o: o is not None and o["status"] == status)
+
+    def billings(self, count: int) -> list[dict[str, Any]]:
+        result = poll(
+            lambda: ok_json(self.get("billing", f"/orders/{self.order_id}/billings")),
+            lambda b: b is not None and len(b["billings"]) == count,
+        )
+        billings: list[dict[str, Any]] = result["billings"]
+        return billings
+
+    def place(self, body: dict[str, Any] | None = None) -> requests.Response:
+        response = self.post("orders", "/orders", body or ORDER)
+        assert response.status_code == 201, response.text
+        self.order_id = response.json()["order_id"]
+        return response
+
+    def pay(self, kind: str) -> dict[str, Any]:
+        billing = next(b for b in self.billings(1 if kind == "first" else 2) if b["kind"] == kind)
+        paid = self.post(
+            "billing",
+            f"/billings/{billing['billing_id']}/payments",
+            {"amount": billing["amount"], "currency": billing["currency"]},
+            self.staff,
+        )
+        assert paid.status_code == 201, paid.text
+        return billing
+
+    def inspect(self) -> None:
+        self.wait_status("purchasing")
+        response = self.post(
+            "orders",
+            f"/orders/{self.order_id}/inspection",
+            {
+                "items": [
+                    {"item_id": "itm-1", "quantity": 2, "weight_grams": 800},
+                    {"item_id": "itm-2", "quantity": 3, "weight_grams": 900},
+                ]
+            },
+            self.staff,
+        )
+        assert response.status_code == 200, response.text
+
+    def shipment(self) -> Any:
+        return ok_json(self.get("shipping", f"/shipments/{self.order_id}", self.staff))
+
+    def pack(self) -> requests.Response:
+        poll(self.shipment, lambda s: s is not None and s["status"] == "to_pack")
+        response = self.post(
+            "shipping", f"/shipments/{self.order_id}/parcels", {"parcels": PARCELS}, self.staff
+        )
+        assert response.status_code == 201, response.text
+        self.parcels = response.json()["parcels"]
+        return response
+
+    def ship(self, tracking: list[str]) -> requests.Response:
+        return self.post(
+            "shipping",
+            f"/shipments/{self.order_id}/ship",
+            {
+                "parcels": [
+                    {"parcel_id": p, "carrier": "EMS", "tracking_number": t}
+                    for p, t in zip(self.parcels, tracking, strict=True)
+                ]
+            },
+            self.staff,
+        )
+
+    def to_shipped(self, tracking: list[str]) -> None:
+        """Place, pay, inspect, pack, pay shipping and ship."""
+        self.place()
+        self.pay("first")
+        self.inspect()
+        self.pack()
+        self.pay("second")
+        poll(self.shipment, lambda s: s is not None and s["status"] == "to_ship")
+        assert self.ship(tracking).status_code == 200
+        self.wait_status("shipped")
