@@ -38,6 +38,7 @@ class Context:
     store: EventStore
     clock: Clock
     topology: Topology
+    projections: Sequence[Projection] = ()
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -87,6 +88,7 @@ def bootstrap(
         store=EventStore(pool, CONTRACTS),
         clock=clock or clock_from_env(),
         topology=Topology(namespace=settings.namespace),
+        projections=definition.projections(),
     )
 
 

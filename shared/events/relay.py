@@ -53,6 +53,7 @@ class RelayStats:
 
     published: int = 0
     batches: int = 0
+    polls: int = 0
     reconnects: int = 0
 
 
@@ -154,6 +155,7 @@ class OutboxRelay:
             },
         )
         rows = await cursor.fetchall()
+        self.stats.polls += 1
         if not rows:
             return 0
         events = [row_to_event(row, self.contracts) for row in rows]

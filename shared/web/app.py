@@ -82,6 +82,16 @@ def readyz() -> ResponseReturnValue:
     )
 
 
+@health.get("/projections")
+def projections() -> ResponseReturnValue:
+    """Each projection's lag: how many stored events it has not applied yet."""
+    from shared.events.projections import ProjectionRunner
+
+    context = service_context()
+    lags = {p.name: ProjectionRunner(context.store, p).lag() for p in context.projections}
+    return jsonify({"lag": lags})
+
+
 @health.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
     """The service's OpenAPI document."""

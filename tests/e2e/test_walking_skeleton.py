@@ -149,6 +149,8 @@ def test_every_service_reports_ready_with_database_and_broker(system: System) ->
         assert response.status_code == 200, response.text
         assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
         assert requests.get(system.url(service, "/openapi.json"), timeout=10).json()["paths"]
+        lags = requests.get(system.url(service, "/projections"), timeout=10).json()["lag"]
+        assert lags and all(isinstance(lag, int) for lag in lags.values())
 
 
 def test_a_request_without_a_valid_identity_is_refused(system: System) -> None:
