@@ -17,6 +17,7 @@ from services.billing.domain.pricing import (
 from shared.events.codec import EventCodec
 from shared.events.consumer import Handler, IncomingEvent
 from shared.events.contracts import CONTRACTS
+from shared.events.errors import NotYetApplicableError
 from shared.events.repository import Repository
 from shared.events.store import Transaction
 from shared.money import Money
@@ -51,11 +52,7 @@ def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None
     """Issue the 1st billing (goods) of a new order."""
     data = event.data
     rule = pricing_rule(ctx)
-    items = [
-        PricedItem(i["quantity"], _money(i["unit_price"]), _money(i["domestic_shipping"]))
-        for i in data["items"]
-    ]
-    lines = first_billing_lines(items, rule)
+    lines = first_billing_lines(_priced(data["items"]), rule)
     bid = billing_id(data["order_id"], "first")
     billing = BILLINGS.get(tx, bid)
     issued = BillingIssued(
@@ -70,6 +67,35 @@ def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None
         ctx.clock.now(),
     )
     BILLINGS.save(tx, bid, billing, billing.issue(issued), event.metadata())
+
+
+def on_order_items_changed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """Recalculate the unpaid 1st billing at once, as a new revision (R17)."""
+    data = event.data
+    bid = billing_id(data["order_id"], "first")
+    billing = BILLINGS.get(tx, bid)
+    if billing.issued is None:
+        raise NotYetApplicableError(
+            "items changed before the billing was issued", event.envelope.ordering_key
+        )
+    if not data["items"]:
+        return  # every item cancelled: the order is cancelled, nothing to pay
+    rule = pricing_rule(ctx)
+    lines = first_billing_lines(_priced(data["items"]), rule)
+    BILLINGS.save(
+        tx,
+        bid,
+        billing,
+        billing.revise(lines, total(lines, rule.currency), ctx.clock.now()),
+        event.metadata(),
+    )
+
+
+def _priced(items: list[dict[str, Any]]) -> list[PricedItem]:
+    return [
+        PricedItem(i["quantity"], _money(i["unit_price"]), _money(i["domestic_shipping"]))
+        for i in items
+    ]
 
 
 def on_shipping_quoted(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
@@ -117,5 +143,6 @@ def event_handlers(ctx: Context) -> dict[str, Handler]:
     """Routing of consumed integration events to their handlers."""
     return {
         "OrderPlaced": lambda tx, e: on_order_placed(ctx, tx, e),
+        "OrderItemsChanged": lambda tx, e: on_order_items_changed(ctx, tx, e),
         "ShippingQuoted": lambda tx, e: on_shipping_quoted(ctx, tx, e),
     }

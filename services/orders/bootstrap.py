@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.orders import handlers
+from services.orders.adapters.photos import SCHEMA as PHOTOS_SCHEMA
 from services.orders.adapters.projections import projections
 from services.orders.entrypoints.api import create_app
 from shared.runtime import ServiceDefinition
@@ -10,7 +11,7 @@ from shared.runtime import ServiceDefinition
 DEFINITION = ServiceDefinition(
     name="orders",
     default_port=8101,
-    schema="",
+    schema=PHOTOS_SCHEMA,
     projections=projections,
     handlers=handlers.event_handlers,
     deadlines=handlers.deadline_handlers,

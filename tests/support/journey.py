@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from tests.support.images import png
 from tests.support.system import System, poll
 
 ORDER: dict[str, Any] = {
@@ -27,7 +28,13 @@ ORDER: dict[str, Any] = {
             "domestic_shipping_cny": "6.00",
         },
     ],
-    "destination_country": "FR",
+    "address": {
+        "name": "Alice Martin",
+        "line1": "12 rue des Lilas",
+        "city": "Lyon",
+        "postal_code": "69003",
+        "country": "FR",
+    },
     "shipping_method": "EMS",
 }
 PARCELS = [
@@ -101,20 +108,37 @@ class Journey:
         assert paid.status_code == 201, paid.text
         return billing
 
-    def inspect(self) -> None:
-        self.wait_status("purchasing")
-        response = self.post(
-            "orders",
-            f"/orders/{self.order_id}/inspection",
-            {
-                "items": [
-                    {"item_id": "itm-1", "quantity": 2, "weight_grams": 800},
-                    {"item_id": "itm-2", "quantity": 3, "weight_grams": 900},
-                ]
-            },
-            self.staff,
+    def staff_item(
+        self, item_id: str, action: str, body: dict[str, Any] | None = None
+    ) -> requests.Response:
+        return self.post(
+            "orders", f"/orders/{self.order_id}/items/{item_id}/{action}", body or {}, self.staff
         )
-        assert response.status_code == 200, response.text
+
+    def inspect_item(
+        self, item_id: str, photos: list[bytes] | None = None, quantity: int = 2
+    ) -> requests.Response:
+        files = [
+            ("photos", (f"photo{n}.png", data, "image/png"))
+            for n, data in enumerate(photos or [png()])
+        ]
+        return requests.post(
+            self.system.url("orders", f"/orders/{self.order_id}/items/{item_id}/inspection"),
+            data={"checked_quantity": str(quantity), "type_matches": "true", "weight_grams": "800"},
+            files=files,
+            headers=self.staff,
+            timeout=30,
+        )
+
+    def inspect(self) -> None:
+        """Purchase, receive and inspect (with a photo) every item."""
+        self.wait_status("purchasing")
+        for item_id in ("itm-1", "itm-2"):
+            for action in ("purchased", "arrival"):
+                response = self.staff_item(item_id, action)
+                assert response.status_code == 200, response.text
+            response = self.inspect_item(item_id)
+            assert response.status_code == 200, response.text
 
     def shipment(self) -> Any:
         return ok_json(self.get("shipping", f"/shipments/{self.order_id}", self.staff))

@@ -77,6 +77,29 @@ class Billing:
         """Issue the billing once; a repeated request (same billing id) changes nothing."""
         return [] if self.issued else [issued]
 
+    def revise(self, lines: list[BillingLine], amount: Money, now: datetime) -> list[object]:
+        """A new version of an unpaid billing (items changed before payment, R17)."""
+        if self.issued is None:
+            raise NotFoundError(f"billing {self.billing_id} not found")
+        if self.paid is None or not self.paid.is_zero:
+            raise InvalidTransitionError(f"billing {self.billing_id} is paid; it cannot change")
+        if amount == self.issued.amount and lines == self.issued.lines:
+            return []
+        previous = self.issued
+        return [
+            BillingIssued(
+                previous.billing_id,
+                previous.order_id,
+                previous.customer_id,
+                previous.kind,
+                previous.revision + 1,
+                amount,
+                lines,
+                previous.exchange_rate,
+                now,
+            )
+        ]
+
     def record_payment(
         self, payment_id: str, amount: Money, method: str, now: datetime
     ) -> list[object]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from shared.money import Money
 
@@ -21,6 +20,18 @@ class OrderedItem:
 
 
 @dataclass(frozen=True)
+class DeliveryAddress:
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str = ""
+    phone: str = ""
+
+
+# --- integration events (contracts in shared/events/contracts) --------------------------------
+@dataclass(frozen=True)
 class OrderPlaced:
     order_id: str
     customer_id: str
@@ -31,18 +42,27 @@ class OrderPlaced:
 
 
 @dataclass(frozen=True)
-class FirstBillingIssued:
+class OrderItemsChanged:
+    """Items cancelled or quantities changed before payment (R17): billing recalculates."""
+
     order_id: str
-    billing_id: str
-    amount: Money
-    issued_at: datetime
+    customer_id: str
+    items: list[OrderedItem]  # every remaining item with its current quantity
+    changed_at: datetime
 
 
 @dataclass(frozen=True)
-class FirstBillingPaid:
+class ItemUnavailable:
+    """An item that cannot be purchased or forwarded (R20): billing refunds what was paid."""
+
     order_id: str
-    billing_id: str
-    paid_at: datetime
+    customer_id: str
+    item_id: str
+    quantity: int
+    unit_price: Money
+    domestic_shipping: Money
+    reason: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -63,25 +83,14 @@ class ItemsInspected:
 
 
 @dataclass(frozen=True)
-class SecondBillingIssued:
+class ReturnShippingCharged:
+    """Local shipping cost of an exchange or return, charged with the 2nd billing (R19)."""
+
     order_id: str
-    billing_id: str
-    amount: Money
-    issued_at: datetime
-
-
-@dataclass(frozen=True)
-class SecondBillingPaid:
-    order_id: str
-    billing_id: str
-    paid_at: datetime
-
-
-@dataclass(frozen=True)
-class OrderShipped:
-    order_id: str
-    tracking_numbers: list[str]
-    shipped_at: datetime
+    customer_id: str
+    item_id: str
+    cost: Money
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -109,17 +118,137 @@ class OrderCancelled:
     cancelled_at: datetime
 
 
+# --- internal events ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeliveryDetailsGiven:
+    order_id: str
+    address: DeliveryAddress
+    note: str
+
+
+@dataclass(frozen=True)
+class FirstBillingIssued:
+    order_id: str
+    billing_id: str
+    amount: Money
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class FirstBillingPaid:
+    order_id: str
+    billing_id: str
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class PurchaseConditionSet:
+    order_id: str
+    item_id: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SellerConfirmationRecorded:
+    order_id: str
+    item_id: str
+    answer: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ItemPurchased:
+    order_id: str
+    item_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ItemArrived:
+    order_id: str
+    item_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ItemInspected:
+    order_id: str
+    item_id: str
+    checked_quantity: int
+    type_matches: bool
+    photo_ids: list[str]
+    weight_grams: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ExchangeOpened:
+    order_id: str
+    item_id: str
+    kind: str  # "exchange" | "return"
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ExchangeAnswered:
+    order_id: str
+    item_id: str
+    accepted: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SecondBillingIssued:
+    order_id: str
+    billing_id: str
+    amount: Money
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class SecondBillingPaid:
+    order_id: str
+    billing_id: str
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderShipped:
+    order_id: str
+    tracking_numbers: list[str]
+    shipped_at: datetime
+
+
+@dataclass(frozen=True)
+class FeedbackLeft:
+    order_id: str
+    rating: int
+    text: str
+    at: datetime
+
+
 EVENT_TYPES: tuple[type, ...] = (
     OrderPlaced,
-    FirstBillingIssued,
-    FirstBillingPaid,
+    OrderItemsChanged,
+    ItemUnavailable,
     ItemsInspected,
-    SecondBillingIssued,
-    SecondBillingPaid,
-    OrderShipped,
+    ReturnShippingCharged,
     ReceptionReported,
     OrderCompleted,
     OrderCancelled,
+    DeliveryDetailsGiven,
+    FirstBillingIssued,
+    FirstBillingPaid,
+    PurchaseConditionSet,
+    SellerConfirmationRecorded,
+    ItemPurchased,
+    ItemArrived,
+    ItemInspected,
+    ExchangeOpened,
+    ExchangeAnswered,
+    SecondBillingIssued,
+    SecondBillingPaid,
+    OrderShipped,
+    FeedbackLeft,
 )
-
-__all__ = ["EVENT_TYPES", "Decimal"]

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 MARKETPLACE_HOSTS = ("taobao.com", "tmall.com", "1688.com", "alibaba.com")
 MAX_ITEMS = 50
+SHIPPING_METHODS = ("EMS", "AIR", "SAL")
 
 
 def _price() -> fields.Decimal:
@@ -21,13 +22,20 @@ def _price() -> fields.Decimal:
     )
 
 
+def _text(maximum: int, required: bool = True) -> fields.String:
+    if required:
+        return fields.String(required=True, validate=validate.Length(min=1, max=maximum))
+    return fields.String(load_default="", validate=validate.Length(max=maximum))
+
+
 class ItemRequest(Schema):
     url = fields.Url(required=True, schemes={"https", "http"})
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    title = _text(300)
     options = fields.Dict(
         keys=fields.String(validate=validate.Length(max=40)),
         values=fields.String(validate=validate.Length(max=100)),
         load_default=dict,
+        validate=validate.Length(max=10),
     )
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=9999))
     unit_price_cny = _price()
@@ -40,28 +48,76 @@ class ItemRequest(Schema):
             raise ValidationError("the URL must be a Taobao, Tmall, 1688 or Alibaba item page")
 
 
+class AddressRequest(Schema):
+    name = _text(100)
+    line1 = _text(200)
+    line2 = _text(200, required=False)
+    city = _text(100)
+    postal_code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9 -]{2,12}$"))
+    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
+    phone = fields.String(load_default="", validate=validate.Regexp(r"^[0-9 +()-]{0,25}$"))
+
+
 class PlaceOrderRequest(Schema):
     items = fields.List(
         fields.Nested(ItemRequest), required=True, validate=validate.Length(min=1, max=MAX_ITEMS)
     )
-    destination_country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
-    shipping_method = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    address = fields.Nested(AddressRequest, required=True)
+    shipping_method = fields.String(required=True, validate=validate.OneOf(SHIPPING_METHODS))
+    note = _text(2000, required=False)
 
 
-class InspectedItemRequest(Schema):
-    item_id = fields.String(required=True)
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    weight_grams = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=100_000)
+class ItemChange(Schema):
+    item_id = _text(40)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=9999))
+
+
+class ChangeItemsRequest(Schema):
+    changes = fields.List(
+        fields.Nested(ItemChange), required=True, validate=validate.Length(min=1, max=MAX_ITEMS)
     )
 
 
-class InspectionRequest(Schema):
-    items = fields.List(
-        fields.Nested(InspectedItemRequest), required=True, validate=validate.Length(min=1)
+class TextRequest(Schema):
+    text = _text(2000)
+
+
+class AnswerRequest(Schema):
+    answer = _text(2000)
+
+
+class ReasonRequest(Schema):
+    reason = _text(500)
+
+
+class ExchangeRequest(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("exchange", "return")))
+
+
+class ExchangeAnswerRequest(Schema):
+    accepted = fields.Boolean(required=True)
+    local_cost_cny = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        as_string=True,
+        places=2,
+        validate=validate.Range(min=0, max=100_000),
+    )
+
+
+class InspectionForm(Schema):
+    checked_quantity = fields.Integer(required=True, validate=validate.Range(min=0, max=9999))
+    type_matches = fields.Boolean(required=True)
+    weight_grams = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=100_000)
     )
 
 
 class ReceptionReportRequest(Schema):
     all_well = fields.Boolean(required=True)
-    comment = fields.String(load_default="", validate=validate.Length(max=5000))
+    comment = _text(5000, required=False)
+
+
+class FeedbackRequest(Schema):
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    text = _text(2000, required=False)

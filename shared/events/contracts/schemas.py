@@ -33,6 +33,40 @@ class OrderPlacedSchema(Schema):
     placed_at = timestamp()
 
 
+class OrderItemsChangedSchema(Schema):
+    """Before payment (R17): every remaining item with its current quantity."""
+
+    order_id = identifier()
+    customer_id = identifier()
+    items = fields.List(
+        fields.Nested(OrderedItemSchema), required=True, validate=validate.Length(max=50)
+    )
+    changed_at = timestamp()
+
+
+class ItemUnavailableSchema(Schema):
+    """An item that cannot be purchased or forwarded, or was returned (R20)."""
+
+    order_id = identifier()
+    customer_id = identifier()
+    item_id = identifier()
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    unit_price = money()
+    domestic_shipping = money()
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    at = timestamp()
+
+
+class ReturnShippingChargedSchema(Schema):
+    """Local shipping cost of an exchange or return, added to the 2nd billing (R19)."""
+
+    order_id = identifier()
+    customer_id = identifier()
+    item_id = identifier()
+    cost = money()
+    at = timestamp()
+
+
 class BillingLineSchema(Schema):
     label = fields.String(required=True)
     amount = money()

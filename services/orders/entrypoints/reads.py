@@ -1,0 +1,114 @@
+"""Read endpoints of the orders API: details, lists, photos, queues, public feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from services.orders.adapters.photos import load_photo
+from shared.events.errors import NotFoundError, ValidationError
+from shared.runtime import Context
+from shared.web.app import current_identity, require_staff, service_context
+
+reads = Blueprint("order_reads", __name__)
+
+TABS = {
+    "ongoing": (
+        "applied",
+        "purchasing",
+        "awaiting_arrival",
+        "inspected",
+        "awaiting_second_payment",
+        "shipped",
+    ),
+    "completed": ("completed",),
+    "cancelled": ("cancelled",),
+}
+QUEUES = {
+    "to_purchase": "status = 'purchasing' AND NOT awaits_seller",
+    "awaiting_seller": "awaits_seller AND status IN ('pre_payment', 'purchasing')",
+    "to_inspect": "status = 'arrived'",
+    "problems": "(problem IS NOT NULL OR status = 'exchange_or_return')",
+}
+
+
+def _ctx() -> Context:
+    context: Context = service_context()
+    return context
+
+
+def _query(sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = _ctx().store.transact(
+        lambda tx: tx.conn.execute(sql, params).fetchall()
+    )
+    return rows
+
+
+def order_document(order_id: str) -> dict[str, Any]:
+    """The order details the caller may see (404 for anyone else's order)."""
+    identity = current_identity()
+    rows = _query("SELECT doc FROM order_details WHERE order_id = %s", (order_id,))
+    if not rows or not identity.may_see(rows[0]["doc"]["customer_id"]):
+        raise NotFoundError(f"order {order_id} not found")
+    doc: dict[str, Any] = rows[0]["doc"]
+    return doc
+
+
+@reads.get("/orders")
+def list_orders() -> ResponseReturnValue:
+    """The caller's orders in one tab (R1, R25); staff see everyone's."""
+    identity = current_identity()
+    tab = request.args.get("tab", "ongoing")
+    if tab not in TABS:
+        raise ValidationError(f"tab is one of {', '.join(TABS)}")
+    sql = "SELECT doc FROM order_details WHERE status = ANY(%s)"
+    params: tuple[Any, ...] = (list(TABS[tab]),)
+    if not identity.is_staff:
+        sql += " AND customer_id = %s"
+        params += (identity.subject,)
+    rows = _query(sql + " ORDER BY placed_at DESC LIMIT 200", params)
+    return jsonify({"tab": tab, "orders": [r["doc"] for r in rows]})
+
+
+@reads.get("/orders/<order_id>")
+def get_order(order_id: str) -> ResponseReturnValue:
+    """Everything the order details page needs from this service (R1-R5)."""
+    return jsonify(order_document(order_id))
+
+
+@reads.get("/orders/<order_id>/photos/<photo_id>")
+def get_photo(order_id: str, photo_id: str) -> ResponseReturnValue:
+    """An inspection photo, to the order's owner and staff only (R18)."""
+    identity = current_identity()
+    row = load_photo(_ctx().store, order_id, photo_id)
+    if row is None or not identity.may_see(row["customer_id"]):
+        raise NotFoundError("photo not found")
+    response = Response(bytes(row["content"]), mimetype=row["media_type"])
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@reads.get("/queues/<name>")
+def queue(name: str) -> ResponseReturnValue:
+    """A staff work queue: items to purchase, awaiting the seller, to inspect, problems."""
+    require_staff()
+    if name not in QUEUES:
+        raise NotFoundError(f"no queue {name}")
+    rows = _query(
+        f"SELECT order_id, item_id, status, problem FROM order_items WHERE "
+        f"{QUEUES[name]} ORDER BY updated_at LIMIT 500",
+        (),
+    )
+    return jsonify({"queue": name, "items": rows})
+
+
+@reads.get("/feedback")
+def recent_feedback() -> ResponseReturnValue:
+    """Recent feedback, public, without who left it (R28)."""
+    rows = _query(
+        "SELECT rating, text, left_at FROM public_feedback ORDER BY left_at DESC LIMIT 20", ()
+    )
+    return jsonify({"feedback": [dict(r, left_at=r["left_at"].isoformat()) for r in rows]})

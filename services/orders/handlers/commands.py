@@ -1,0 +1,178 @@
+"""Commands of customers and staff on orders: one plain function each."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from services.orders.adapters.photos import Photo, save_photos
+from services.orders.domain import events as ev
+from services.orders.domain.order import Order
+from services.orders.handlers.common import ORDERS, decide, meta
+from shared.events.errors import ValidationError
+from shared.events.store import Transaction
+from shared.money import Money
+from shared.runtime import Context
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    customer_id: str
+    items: list[ev.OrderedItem]
+    address: ev.DeliveryAddress
+    shipping_method: str
+    note: str = ""
+
+
+def place_order(ctx: Context, cmd: PlaceOrder, actor: str) -> str:
+    """Open a new order; emits OrderPlaced."""
+    order_id = f"ord-{uuid.uuid4().hex[:12]}"
+    now = ctx.clock.now()
+    placed = ev.OrderPlaced(
+        order_id, cmd.customer_id, cmd.items, cmd.address.country, cmd.shipping_method, now
+    )
+    details = ev.DeliveryDetailsGiven(order_id, cmd.address, cmd.note)
+
+    def work(tx: Transaction) -> None:
+        ORDERS.save(tx, order_id, Order(order_id), [placed, details], meta(actor, order_id))
+
+    ctx.store.transact(work)
+    return order_id
+
+
+def change_items(
+    ctx: Context, order_id: str, quantities: dict[str, int], customer_id: str | None, actor: str
+) -> Order:
+    """Cancel items or change quantities before payment (R17)."""
+    return decide(
+        ctx,
+        order_id,
+        lambda o, now: o.change_items(quantities, now),
+        actor=actor,
+        customer_id=customer_id,
+    )
+
+
+def set_purchase_condition(
+    ctx: Context, order_id: str, item_id: str, text: str, customer_id: str | None, actor: str
+) -> Order:
+    """'Confirm before purchasing' on a PRE-PAYMENT item (R13)."""
+    return decide(
+        ctx,
+        order_id,
+        lambda o, now: o.set_purchase_condition(item_id, text, now),
+        actor=actor,
+        customer_id=customer_id,
+    )
+
+
+def cancel_order(ctx: Context, order_id: str, customer_id: str | None, actor: str) -> Order:
+    """The customer cancels before payment (R15); staff when nothing can be bought (R25)."""
+    by_staff = customer_id is None
+    reason = "staff" if by_staff else "customer_request"
+    return decide(
+        ctx,
+        order_id,
+        lambda o, now: o.cancel(reason, now, by_staff=by_staff),
+        actor=actor,
+        customer_id=customer_id,
+    )
+
+
+def report_reception(
+    ctx: Context, order_id: str, all_well: bool, comment: str, customer_id: str, actor: str
+) -> Order:
+    """The customer's reception report (R23)."""
+    return decide(
+        ctx,
+        order_id,
+        lambda o, now: o.report_reception(all_well, comment, now),
+        actor=actor,
+        customer_id=customer_id,
+    )
+
+
+def leave_feedback(
+    ctx: Context, order_id: str, rating: int, text: str, customer_id: str, actor: str
+) -> Order:
+    """Feedback on a completed order (R28)."""
+    return decide(
+        ctx,
+        order_id,
+        lambda o, now: o.leave_feedback(rating, text, now),
+        actor=actor,
+        customer_id=customer_id,
+    )
+
+
+# --- staff ----------------------------------------------------------------------------------
+def record_seller_confirmation(
+    ctx: Context, order_id: str, item_id: str, answer: str, actor: str
+) -> Order:
+    """The seller answered the customer's purchase condition (R13)."""
+    return decide(
+        ctx,
+        order_id,
+        lambda o, now: o.record_seller_confirmation(item_id, answer, now),
+        actor=actor,
+    )
+
+
+def mark_purchased(ctx: Context, order_id: str, item_id: str, actor: str) -> Order:
+    """Staff bought the item."""
+    return decide(ctx, order_id, lambda o, now: o.mark_purchased(item_id, now), actor=actor)
+
+
+def mark_unavailable(ctx: Context, order_id: str, item_id: str, reason: str, actor: str) -> Order:
+    """The item cannot be purchased or forwarded (R20)."""
+    return decide(
+        ctx, order_id, lambda o, now: o.mark_unavailable(item_id, reason, now), actor=actor
+    )
+
+
+def record_arrival(ctx: Context, order_id: str, item_id: str, actor: str) -> Order:
+    """The item arrived at the warehouse."""
+    return decide(ctx, order_id, lambda o, now: o.record_arrival(item_id, now), actor=actor)
+
+
+@dataclass(frozen=True)
+class InspectItem:
+    order_id: str
+    item_id: str
+    checked_quantity: int
+    type_matches: bool
+    photos: list[Photo]
+    weight_grams: int | None
+
+
+def inspect_item(ctx: Context, cmd: InspectItem, actor: str) -> Order:
+    """Quantity and type checked, photos taken (R18); the photos commit with the event."""
+    if not cmd.photos:
+        raise ValidationError("an inspection needs at least one photo")
+    ids = [photo.photo_id for photo in cmd.photos]
+    return decide(
+        ctx,
+        cmd.order_id,
+        lambda o, now: o.inspect_item(
+            cmd.item_id, cmd.checked_quantity, cmd.type_matches, ids, cmd.weight_grams, now
+        ),
+        actor=actor,
+        also=lambda tx, o: save_photos(tx, cmd.order_id, cmd.item_id, o.customer_id, cmd.photos),
+    )
+
+
+def open_exchange(ctx: Context, order_id: str, item_id: str, kind: str, actor: str) -> Order:
+    """Open an exchange or a return the customer asked for (R19)."""
+    return decide(ctx, order_id, lambda o, now: o.open_exchange(item_id, kind, now), actor=actor)
+
+
+def answer_exchange(
+    ctx: Context, order_id: str, item_id: str, accepted: bool, local_cost: Money | None, actor: str
+) -> Order:
+    """The seller's answer to an exchange or return, and the local cost to charge (R19)."""
+    return decide(
+        ctx,
+        order_id,
+        lambda o, now: o.answer_exchange(item_id, accepted, local_cost, now),
+        actor=actor,
+    )
