@@ -30,6 +30,7 @@ from shared.events.bus import TRANSIENT_PIKA_ERRORS, broker_errors, connection_p
 from shared.events.contracts import ContractRegistry, Envelope, decode_envelope
 from shared.events.errors import (
     BrokerUnavailableError,
+    ConcurrencyError,
     ContractError,
     DuplicateMessageError,
     NotYetApplicableError,
@@ -39,6 +40,8 @@ from shared.events.store import EventStore, Transaction
 from shared.events.topology import DEFAULT_PREFETCH, Topology, persistent_properties
 
 log = logging.getLogger(__name__)
+
+CONFLICT_RETRIES = 5
 
 # Errors after which the consumer reconnects (the broker or the database went away).
 RECONNECT_ERRORS: tuple[type[Exception], ...] = (
@@ -217,11 +220,18 @@ class EventConsumer:
             tx.record_inbox(self.name, event.envelope.event_id)
             handler(tx, event)
 
-        try:
-            self.store.transact(work)
-        except DuplicateMessageError:
-            self.stats.duplicate += 1
-            return Outcome.DUPLICATE
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                self.store.transact(work)
+                break
+            except DuplicateMessageError:
+                self.stats.duplicate += 1
+                return Outcome.DUPLICATE
+            except ConcurrencyError:
+                # A command changed the same stream meanwhile: decide again on fresh state
+                # now, rather than spend one of the message's limited deliveries.
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
         self.stats.applied += 1
         return Outcome.APPLIED
 

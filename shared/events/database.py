@@ -104,9 +104,7 @@ def translate(exc: Exception) -> errors.PersistenceError:
     """Map a driver exception to our hierarchy (the one place that knows psycopg's)."""
     if isinstance(exc, errors.PersistenceError):
         return exc
-    if isinstance(exc, _TRANSIENT | psycopg.OperationalError):
-        return errors.OperationalError(str(exc))
-    if isinstance(exc, psycopg_pool_errors()):
+    if isinstance(exc, (*_TRANSIENT, psycopg.OperationalError, *psycopg_pool_errors())):
         return errors.OperationalError(str(exc))
     if isinstance(exc, psycopg.IntegrityError):
         return errors.IntegrityError(str(exc))

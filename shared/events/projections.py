@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -45,6 +46,10 @@ class ProjectionRunner:
 
     def run_once(self) -> int:
         """Apply the next batch; returns how many events it applied (0 when caught up)."""
+        return max(self._step(), 0)
+
+    def _step(self) -> int:
+        """Apply the next batch: its size, 0 when caught up, -1 when another runner raced."""
 
         def work(tx: Any) -> int:
             conn = tx.conn
@@ -63,14 +68,24 @@ class ProjectionRunner:
             _save_checkpoint(conn, self.checkpoint_name, events[-1].commit_position)
             return len(events)
 
-        return max(self.store.transact(work), 0)
+        applied: int = self.store.transact(work)
+        return applied
 
-    def catch_up(self) -> int:
-        """Apply batches until no event is left; returns how many were applied."""
+    def catch_up(self, timeout: float = 30.0) -> int:
+        """Apply batches until no stored event is left; returns how many were applied.
+
+        An event of a transaction still open somewhere in the cluster cannot be read yet
+        (see `READ_ALL_SQL`): catching up waits for it, up to `timeout` seconds."""
         total = 0
-        while (applied := self.run_once()) > 0:
-            total += applied
-        return total
+        deadline = time.monotonic() + timeout
+        while True:
+            applied = self._step()
+            total += max(applied, 0)
+            if applied != 0:
+                continue
+            if self.lag() == 0 or time.monotonic() > deadline:
+                return total
+            time.sleep(0.01)
 
     def lag(self) -> int:
         """How many stored events the projection has not applied yet."""
@@ -103,8 +118,10 @@ class ProjectionRunner:
         def work(tx: Any) -> dict[str, list[tuple[Any, ...]]]:
             result = {}
             for table in self.projection.tables:
+                keys = [r["attname"] for r in tx.conn.execute(_PRIMARY_KEY, (table,)).fetchall()]
+                order = ", ".join(f'"{k}"' for k in keys) or "1"
                 cursor = tx.conn.cursor(row_factory=psycopg.rows.tuple_row)
-                result[table] = cursor.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                result[table] = cursor.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
             return result
 
         return self.store.transact(work)
@@ -118,6 +135,14 @@ class ProjectionRunner:
             except Exception:
                 log.exception("projection %s failed; retrying", self.projection.name)
                 stop.wait(1.0)
+
+
+_PRIMARY_KEY = """
+SELECT a.attname FROM pg_index i
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+WHERE i.indrelid = %s::regclass AND i.indisprimary
+ORDER BY array_position(i.indkey, a.attnum)
+"""
 
 
 def _read_checkpoint(conn: psycopg.Connection[Row], name: str, lock: bool = False) -> Position:

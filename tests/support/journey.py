@@ -133,6 +133,10 @@ class Journey:
     def inspect(self) -> None:
         """Purchase, receive and inspect (with a photo) every item."""
         self.wait_status("purchasing")
+        self.inspect_all_after_payment()
+
+    def inspect_all_after_payment(self) -> None:
+        """Purchase, receive and inspect every item of a paid order."""
         for item_id in ("itm-1", "itm-2"):
             for action in ("purchased", "arrival"):
                 response = self.staff_item(item_id, action)

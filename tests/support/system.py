@@ -178,12 +178,17 @@ def running_system(infra: Infra, log_dir: Path) -> Iterator[System]:
 
 
 def poll(fetch: Any, until: Any, timeout: float = 30.0) -> Any:
-    """Call `fetch` until `until(result)` holds and return the result; AssertionError on timeout."""
+    """Call `fetch` until `until(result)` holds and return the result; AssertionError on timeout.
+
+    A condition that cannot be evaluated yet (a field not there yet) counts as not met."""
     deadline = time.monotonic() + timeout
-    result = None
+    result: Any = None
     while time.monotonic() < deadline:
         result = fetch()
-        if until(result):
-            return result
+        try:
+            if until(result):
+                return result
+        except (KeyError, TypeError, IndexError):
+            pass
         time.sleep(0.1)
     raise AssertionError(f"condition not met within {timeout}s; last result: {result!r}")

@@ -92,6 +92,8 @@ def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
         items[data["item_id"]]["seller_answer"] = data["answer"]
     elif t in ITEM_STATUS_OF:
         items[data["item_id"]]["status"] = ITEM_STATUS_OF[t]
+        if t == "ExchangeOpened":
+            items[data["item_id"]]["exchange_kind"] = data["kind"]
         if t == "ItemInspected":
             items[data["item_id"]].update(
                 photo_ids=data["photo_ids"],
@@ -103,7 +105,7 @@ def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
         item = items[data["item_id"]]
         if not data["accepted"]:
             item["status"] = "inspected"
-        elif item["status"] == "exchange_or_return" and doc["status"] == "inspected":
+        elif item.get("exchange_kind") == "exchange":
             item["status"] = "purchased"
             doc["status"] = "awaiting_arrival"
     elif t == "FirstBillingIssued":

@@ -1,0 +1,237 @@
+"""The orders rules through the HTTP API of the real processes (database and broker real)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests.support.images import html_posing_as_png, jpeg, png, truncated_png
+from tests.support.infra import Infra
+from tests.support.journey import Journey, ok_json
+from tests.support.system import System, poll, running_system
+
+
+@pytest.fixture(scope="module")
+def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
+        yield running
+
+
+def _paid(system: System, customer: str) -> Journey:
+    journey = Journey(system, customer)
+    journey.place()
+    journey.pay("first")
+    journey.wait_status("purchasing")
+    return journey
+
+
+@pytest.mark.rule("R1")
+@pytest.mark.rule("R2")
+@pytest.mark.rule("R3")
+@pytest.mark.rule("R5")
+def test_R1_R5_the_order_details_show_address_items_and_the_one_next_action(
+    system: System,
+) -> None:
+    journey = Journey(system, "cus-r1")
+    journey.place()
+    journey.billings(1)
+    order = poll(journey.order, lambda o: o is not None and o["next_action"] is not None)
+    assert order["next_action"] == "pay_first_billing"
+    assert order["address"]["city"] == "Lyon" and order["shipping_method"] == "EMS"
+    assert [
+        (i["item_id"], i["status"], i["quantity"], i["unit_price"]["amount"])
+        for i in order["items"]
+    ] == [("itm-1", "pre_payment", 2, "45.50"), ("itm-2", "pre_payment", 3, "12.00")]
+    assert order["items"][0]["url"].startswith("https://item.taobao.com/")
+    second = Journey(system, "cus-r1")
+    second.place()
+    ongoing = poll(
+        lambda: journey.get("orders", "/orders?tab=ongoing").json()["orders"],
+        lambda orders: len(orders) == 2,
+    )
+    assert {o["order_id"] for o in ongoing} == {journey.order_id, second.order_id}
+
+
+@pytest.mark.rule("R13")
+def test_R13_staff_cannot_purchase_before_recording_the_sellers_confirmation(
+    system: System,
+) -> None:
+    journey = Journey(system, "cus-r13")
+    journey.place()
+    condition = journey.post(
+        "orders",
+        f"/orders/{journey.order_id}/items/itm-1/purchase-condition",
+        {"text": "Is the navy one in stock?"},
+    )
+    assert condition.status_code == 200, condition.text
+    journey.pay("first")
+    journey.wait_status("purchasing")
+    queue = poll(
+        lambda: ok_json(journey.get("orders", "/queues/awaiting_seller", journey.staff)),
+        lambda q: q is not None and any(i["order_id"] == journey.order_id for i in q["items"]),
+    )
+    assert {"order_id": journey.order_id, "item_id": "itm-1"}.items() <= next(
+        i for i in queue["items"] if i["order_id"] == journey.order_id
+    ).items()
+    refused = journey.staff_item("itm-1", "purchased")
+    assert refused.status_code == 409
+    assert "seller's confirmation" in refused.json()["message"]
+    answered = journey.staff_item("itm-1", "seller-confirmation", {"answer": "Navy in stock"})
+    assert answered.status_code == 200
+    assert journey.staff_item("itm-1", "purchased").status_code == 200
+
+
+@pytest.mark.rule("R16")
+def test_R16_an_order_unpaid_7_days_after_the_estimate_is_cancelled(system: System) -> None:
+    journey = Journey(system, "cus-r16")
+    journey.place()
+    journey.billings(1)
+    poll(journey.order, lambda o: o is not None and o.get("first_billing") is not None)
+    system.kill("orders-worker")
+    system.env["CNNECT_CLOCK_OFFSET_S"] = str(8 * 24 * 3600)
+    try:
+        system.start("orders-worker")
+        order = journey.wait_status("cancelled")
+        assert order["cancel_reason"] == "unpaid_7_days"
+    finally:
+        system.kill("orders-worker")
+        system.env.pop("CNNECT_CLOCK_OFFSET_S")
+        system.start("orders-worker")
+
+
+@pytest.mark.rule("R17")
+def test_R17_changing_quantities_before_payment_recalculates_the_first_billing(
+    system: System,
+) -> None:
+    journey = Journey(system, "cus-r17")
+    journey.place()
+    [before] = journey.billings(1)
+    changed = journey.post(
+        "orders",
+        f"/orders/{journey.order_id}/item-changes",
+        {"changes": [{"item_id": "itm-1", "quantity": 1}, {"item_id": "itm-2", "quantity": 0}]},
+    )
+    assert changed.status_code == 200, changed.text
+    after = poll(lambda: journey.billings(1)[0], lambda b: b["revision"] == 2)
+    # goods 45.50, domestic 8.00, fee 10 CNY -> 5.82 + 1.02 + 1.28
+    assert (before["amount"], after["amount"]) == ("19.33", "8.12")
+    order = poll(journey.order, lambda o: o["first_billing"]["amount"]["amount"] == "8.12")
+    assert [i["status"] for i in order["items"]] == ["pre_payment", "cancelled"]
+    journey.pay("first")
+    journey.wait_status("purchasing")
+    too_late = journey.post(
+        "orders",
+        f"/orders/{journey.order_id}/item-changes",
+        {"changes": [{"item_id": "itm-1", "quantity": 3}]},
+    )
+    assert too_late.status_code == 409
+
+
+@pytest.mark.rule("R18")
+@pytest.mark.rule("R26")
+def test_R18_inspection_photos_are_judged_by_content_and_shown_to_owner_and_staff_only(
+    system: System,
+) -> None:
+    journey = _paid(system, "cus-r18")
+    for action in ("purchased", "arrival"):
+        assert journey.staff_item("itm-1", action).status_code == 200
+    for bad in (truncated_png(), html_posing_as_png(), b"GIF89a not really"):
+        refused = journey.inspect_item("itm-1", [bad])
+        assert refused.status_code == 400, refused.text
+    assert journey.inspect_item("itm-1", [png(), jpeg()]).status_code == 200
+    item = poll(journey.order, lambda o: o["items"][0]["status"] == "inspected")["items"][0]
+    assert len(item["photo_ids"]) == 2
+    url = system.url("orders", f"/orders/{journey.order_id}/photos/{item['photo_ids'][1]}")
+    mine = requests.get(url, headers=journey.customer, timeout=10)
+    assert mine.status_code == 200 and mine.headers["Content-Type"] == "image/jpeg"
+    assert mine.content == jpeg() and mine.headers["X-Content-Type-Options"] == "nosniff"
+    assert requests.get(url, headers=journey.staff, timeout=10).status_code == 200
+    assert requests.get(url, headers=system.token("cus-other"), timeout=10).status_code == 404
+    assert requests.get(url, timeout=10).status_code == 401
+
+
+@pytest.mark.rule("R19")
+def test_R19_a_return_accepted_by_the_seller_cancels_the_item(system: System) -> None:
+    journey = _paid(system, "cus-r19")
+    journey.inspect_all_after_payment()
+    journey.wait_status("inspected")
+    opened = journey.staff_item("itm-2", "exchange", {"kind": "return"})
+    assert opened.status_code == 200, opened.text
+    problems = poll(
+        lambda: ok_json(journey.get("orders", "/queues/problems", journey.staff)),
+        lambda q: q is not None and any(i["order_id"] == journey.order_id for i in q["items"]),
+    )
+    assert problems["queue"] == "problems"
+    answered = journey.staff_item(
+        "itm-2", "exchange-answer", {"accepted": True, "local_cost_cny": "15.00"}
+    )
+    assert answered.status_code == 200, answered.text
+    order = poll(journey.order, lambda o: o["items"][1]["status"] == "cancelled")
+    assert order["status"] == "inspected"
+
+
+@pytest.mark.rule("R20")
+@pytest.mark.rule("R25")
+def test_R20_when_no_item_can_be_purchased_the_order_is_cancelled(system: System) -> None:
+    journey = _paid(system, "cus-r20")
+    for item_id in ("itm-1", "itm-2"):
+        response = journey.staff_item(item_id, "unavailable", {"reason": "sold out"})
+        assert response.status_code == 200, response.text
+    order = journey.wait_status("cancelled")
+    assert order["cancel_reason"] == "nothing_purchasable"
+    assert {i["status"] for i in order["items"]} == {"cancelled"}
+    cancelled = journey.get("orders", "/orders?tab=cancelled").json()["orders"]
+    assert [o["order_id"] for o in cancelled] == [journey.order_id]
+
+
+@pytest.mark.rule("R15")
+def test_R15_the_customer_cannot_cancel_once_paid(system: System) -> None:
+    journey = _paid(system, "cus-r15")
+    refused = journey.post("orders", f"/orders/{journey.order_id}/cancel", {})
+    assert refused.status_code == 409
+    assert "cannot cancel" in refused.json()["message"]
+
+
+@pytest.mark.rule("R23")
+@pytest.mark.rule("R28")
+def test_R23_R28_a_problem_report_keeps_the_order_open_feedback_after_completion(
+    system: System,
+) -> None:
+    journey = Journey(system, "cus-r23")
+    journey.to_shipped(["EE300000000CN", "EE300000001CN"])
+    problem = journey.post(
+        "orders",
+        f"/orders/{journey.order_id}/reception-report",
+        {"all_well": False, "comment": "the mug arrived broken"},
+    )
+    assert problem.status_code == 200
+    order = poll(journey.order, lambda o: o.get("reception_problem") is not None)
+    assert order["status"] == "shipped"
+    early = journey.post("orders", f"/orders/{journey.order_id}/feedback", {"rating": 5})
+    assert early.status_code == 409
+    assert (
+        journey.post(
+            "orders", f"/orders/{journey.order_id}/reception-report", {"all_well": True}
+        ).status_code
+        == 200
+    )
+    journey.wait_status("completed")
+    left = journey.post(
+        "orders", f"/orders/{journey.order_id}/feedback", {"rating": 4, "text": "Careful packing"}
+    )
+    assert left.status_code == 201, left.text
+    public = poll(
+        lambda: requests.get(system.url("orders", "/feedback"), timeout=10).json(),
+        lambda f: any(x["text"] == "Careful packing" for x in f["feedback"]),
+    )
+    entry = next(x for x in public["feedback"] if x["text"] == "Careful packing")
+    assert set(entry) == {"rating", "text", "left_at"}  # nobody's identity
+
+
+def test_staff_only_operations_are_forbidden_to_customers(system: System) -> None:
+    journey = _paid(system, "cus-nostaff")
+    response = journey.post("orders", f"/orders/{journey.order_id}/items/itm-1/purchased", {})
+    assert response.status_code == 403
+    assert journey.get("orders", "/queues/to_purchase").status_code == 403

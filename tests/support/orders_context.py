@@ -1,0 +1,81 @@
+"""The orders service wired in-process against a test database, and integration events
+delivered to its handlers the way its consumer delivers them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from services.orders.bootstrap import DEFINITION
+from shared.config import Settings
+from shared.events.clock import ManualClock
+from shared.events.consumer import EventConsumer, Outcome
+from shared.events.contracts import CONTRACTS
+from shared.events.database import drop_database
+from shared.events.topology import Topology
+from shared.runtime import Context, bootstrap
+from tests.support.infra import Infra
+
+
+@contextmanager
+def orders_context(infra: Infra) -> Iterator[Context]:
+    """A wired orders service on its own database, with a manual clock."""
+    database = infra.name("orders")
+    settings = Settings(
+        service="orders",
+        postgres_url=infra.postgres_url,
+        database=database,
+        amqp_url=infra.amqp_url,
+        namespace=infra.name("ns"),
+    )
+    context = bootstrap(DEFINITION, settings, clock=ManualClock(), pool_size=20)
+    try:
+        yield context
+    finally:
+        context.close()
+        drop_database(infra.postgres_url, database)
+
+
+def consumer(context: Context) -> EventConsumer:
+    """The orders consumer (its handlers, inbox and holds), without a broker connection."""
+    return EventConsumer(
+        name="orders",
+        store=context.store,
+        amqp_url=context.settings.amqp_url,
+        topology=Topology(context.settings.namespace),
+        contracts=CONTRACTS,
+        handlers=DEFINITION.handlers(context),
+        routing_keys=(),
+    )
+
+
+def message(event_type: str, producer: str, order_id: str, **data: Any) -> bytes:
+    """An integration event on the wire, its payload the contract's example with `data`."""
+    payload = dict(CONTRACTS.contract(event_type).example, order_id=order_id, **data)
+    envelope = {
+        "event_id": str(uuid.uuid4()),
+        "type": event_type,
+        "schema_version": CONTRACTS.contract(event_type).version,
+        "occurred_at": datetime.now().astimezone().isoformat(),
+        "correlation_id": str(uuid.uuid4()),
+        "causation_id": None,
+        "producer": producer,
+        "stream_id": f"{producer}-{order_id}",
+        "stream_version": 1,
+        "ordering_key": order_id,
+        "data": payload,
+    }
+    return json.dumps(envelope).encode()
+
+
+def deliver(consumer: EventConsumer, body: bytes) -> Outcome:
+    """Deliver until the consumer stops asking for a redelivery."""
+    for _ in range(10):
+        outcome = consumer.handle(body, "test")
+        if outcome is not Outcome.REQUEUED:
+            return outcome
+    raise AssertionError("message kept failing")
