@@ -235,3 +235,13 @@ def test_staff_only_operations_are_forbidden_to_customers(system: System) -> Non
     response = journey.post("orders", f"/orders/{journey.order_id}/items/itm-1/purchased", {})
     assert response.status_code == 403
     assert journey.get("orders", "/queues/to_purchase").status_code == 403
+
+
+@pytest.mark.rule("R25")
+def test_R25_staff_cancel_a_paid_order_that_cannot_be_bought(system: System) -> None:
+    journey = _paid(system, "cus-r25")
+    response = journey.post("orders", f"/orders/{journey.order_id}/cancel", {}, journey.staff)
+    assert response.status_code == 200, response.text
+    assert journey.wait_status("cancelled")["cancel_reason"] == "staff"
+    others = Journey(system, "cus-r25-other")
+    assert others.post("orders", f"/orders/{journey.order_id}/cancel", {}).status_code == 404
