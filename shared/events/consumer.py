@@ -139,6 +139,12 @@ class EventConsumer:
                 log.warning("consumer %s: %r; reconnecting in %.1fs", self.name, exc, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
+            except Exception:
+                # A channel the broker closed, a refused dead-letter publish, a bug: never let
+                # the consumer thread die silently. Unacked messages are redelivered anyway.
+                log.exception("consumer %s failed; reconnecting in %.1fs", self.name, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
 
     def _consume(self, stop: threading.Event) -> None:
         with broker_errors():

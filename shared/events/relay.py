@@ -102,15 +102,26 @@ class OutboxRelay:
                 PublishNotConfirmedError,
                 psycopg.OperationalError,
                 aiormq.exceptions.AMQPError,
+                # basic_publish on a channel the broker closed while the relay was idle raises
+                # this RuntimeError (not an AMQPError): the broker went away, reconnect.
+                aiormq.exceptions.ChannelInvalidStateError,
                 ConnectionError,
                 OSError,
             ) as exc:
-                self.stats.reconnects += 1
                 log.warning("relay %s: %r; reconnecting in %.1fs", self.producer, exc, backoff)
-                await self.close()
-                await _wait(stop, backoff)
-                backoff = min(backoff * 2, self.max_backoff)
+                backoff = await self._pause(stop, backoff)
+            except Exception:
+                # Anything else is a bug or an unforeseen broker answer: say so loudly, but
+                # keep the relay alive (it restarts from its checkpoint, losing nothing).
+                log.exception("relay %s failed; restarting in %.1fs", self.producer, backoff)
+                backoff = await self._pause(stop, backoff)
         await self.close()
+
+    async def _pause(self, stop: asyncio.Event, backoff: float) -> float:
+        self.stats.reconnects += 1
+        await self.close()
+        await _wait(stop, backoff)
+        return min(backoff * 2, self.max_backoff)
 
     async def _connect(self) -> None:
         if self._db is None or self._db.closed:

@@ -45,8 +45,13 @@ class RecordingConsumer(EventConsumer):
         self.deliveries: dict[UUID, list[tuple[bool, Outcome]]] = {}
         self._redelivered = threading.local()
 
-    def _deliver(self, channel: BlockingChannel, method: pika.spec.Basic.Deliver,
-                 properties: pika.BasicProperties, body: bytes) -> None:
+    def _deliver(
+        self,
+        channel: BlockingChannel,
+        method: pika.spec.Basic.Deliver,
+        properties: pika.BasicProperties,
+        body: bytes,
+    ) -> None:
         self._redelivered.flag = bool(method.redelivered)
         super()._deliver(channel, method, properties, body)
 
@@ -66,8 +71,13 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event
     order_ids = [f"ord-crash-{n}-{uuid.uuid4().hex[:6]}" for n in range(ORDERS)]
     for order_id in order_ids:
         append_order(store, order_id)
-    relay = OutboxRelay(database_url=database_url, amqp_url=infra.amqp_url, topology=topology,
-                        producer="orders", contracts=CONTRACTS)
+    relay = OutboxRelay(
+        database_url=database_url,
+        amqp_url=infra.amqp_url,
+        topology=topology,
+        producer="orders",
+        contracts=CONTRACTS,
+    )
     with running_relay(relay):
         wait_until(lambda: relay.stats.published == ORDERS, "the orders are published")
     assert queue_depth(infra.amqp_url, topology.queue(CONSUMER)) == ORDERS
@@ -75,8 +85,11 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event
     # A consumer process that commits the first message's effects, then dies before the ack.
     with open(tmp_path / "consumer.log", "wb") as consumer_log:
         crashing = start_consumer_process(
-            database_url=database_url, amqp_url=infra.amqp_url, namespace=topology.namespace,
-            delivery_limit=topology.delivery_limit, crash_after_first_commit=True,
+            database_url=database_url,
+            amqp_url=infra.amqp_url,
+            namespace=topology.namespace,
+            delivery_limit=topology.delivery_limit,
+            crash_after_first_commit=True,
             log=consumer_log,
         )
         assert crashing.wait(timeout=60) == -signal.SIGKILL
@@ -86,16 +99,18 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event
     assert pid == crashing.pid
     assert inbox_ids(store) == {committed_event}
     # Not acked: the broker still holds every message, the committed one included.
-    eventually(lambda: _assert_equal(queue_depth(infra.amqp_url, topology.queue(CONSUMER)),
-                                     ORDERS))
+    eventually(lambda: _assert_equal(queue_depth(infra.amqp_url, topology.queue(CONSUMER)), ORDERS))
 
     # A healthy consumer takes over.
-    consumer = ledger_consumer(store=store, amqp_url=infra.amqp_url, topology=topology,
-                               consumer_class=RecordingConsumer)
+    consumer = ledger_consumer(
+        store=store, amqp_url=infra.amqp_url, topology=topology, consumer_class=RecordingConsumer
+    )
     assert isinstance(consumer, RecordingConsumer)
     with running_consumer(consumer):
-        wait_until(lambda: len(consumer.deliveries) == ORDERS,
-                   "the new consumer has received every message")
+        wait_until(
+            lambda: len(consumer.deliveries) == ORDERS,
+            "the new consumer has received every message",
+        )
 
     assert consumer.deliveries[committed_event] == [(True, Outcome.DUPLICATE)]
     assert consumer.stats.duplicate == 1

@@ -12,16 +12,16 @@ import os
 import random
 import signal
 import subprocess
-import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from shared.events.store import EventStore
+from shared.events.store import EventStore, Position
 from shared.events.topology import Topology
-from tests.support.bus import running_consumer
+from tests.support.appender import OrderAppender
 from tests.support.infra import Infra
 from tests.support.ledger import (
     append_order,
@@ -34,6 +34,7 @@ from tests.support.ledger import (
     relay_lag,
 )
 from tests.support.relay_process import start_relay_process
+from tests.support.runners import watched_consumer
 from tests.support.waiting import wait_until
 
 TOTAL = 1000
@@ -43,41 +44,20 @@ MIN_KILLS = 5
 AHEAD = TOTAL // (MIN_KILLS + 1) + 1
 
 
-class OrderAppender(threading.Thread):
-    """Places TOTAL orders (one OrderPlaced per stream) in bursts, from its own thread."""
-
-    def __init__(self, store: EventStore, order_ids: list[str], rng: random.Random) -> None:
-        super().__init__(name="order-appender", daemon=True)
-        self.store = store
-        self.order_ids = order_ids
-        self.rng = rng
-        self.allowed = AHEAD
-        self.appended = 0
-        self.error: BaseException | None = None
-        self._gate = threading.Condition()
-
-    def allow(self, upto: int) -> None:
-        """Let the appender go on up to `upto` events."""
-        with self._gate:
-            self.allowed = max(self.allowed, upto)
-            self._gate.notify_all()
-
-    def run(self) -> None:
-        try:
-            for index, order_id in enumerate(self.order_ids):
-                with self._gate:
-                    self._gate.wait_for(lambda i=index: i < self.allowed, timeout=120)
-                append_order(self.store, order_id)
-                self.appended = index + 1
-                if self.rng.random() < 0.1:
-                    time.sleep(self.rng.uniform(0.0, 0.03))  # bursts of appends, then a pause
-        except BaseException as exc:  # reported by the test
-            self.error = exc
-
-
 def _kill(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGKILL)
     assert process.wait(timeout=15) == -signal.SIGKILL
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM (the relay's clean stop); SIGKILL if it does not exit. Its exit status."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+        raise AssertionError("the relay did not stop on SIGTERM within 20s") from None
 
 
 @pytest.mark.slow
@@ -87,26 +67,39 @@ def test_a_relay_killed_repeatedly_mid_publication_still_delivers_every_event_ex
     database_url: str,
     topology: Topology,
     tmp_path: Path,
-    record_property: pytest.RecordProperty,
+    record_property: Callable[[str, object], None],
 ) -> None:
     seed = int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
     create_ledger(store)
     declare_billing(topology, infra.amqp_url)
     order_ids = [f"ord-{n:04}-{uuid.uuid4().hex[:6]}" for n in range(TOTAL)]
-    appender = OrderAppender(store, order_ids, random.Random(rng.random()))
+    appender = OrderAppender(store, order_ids, random.Random(rng.random()), allowed=AHEAD)
     consumer = ledger_consumer(store=store, amqp_url=infra.amqp_url, topology=topology)
     relay_log_path = tmp_path / "relay.log"
     context = f"(seed {seed}, relay log {relay_log_path})"
 
     def relay() -> subprocess.Popen[bytes]:
         return start_relay_process(
-            database_url=database_url, amqp_url=infra.amqp_url, namespace=topology.namespace,
-            log=relay_log, batch_size=100, idle_wait=0.02,
+            database_url=database_url,
+            amqp_url=infra.amqp_url,
+            namespace=topology.namespace,
+            log=relay_log,
+            batch_size=100,
+            idle_wait=0.02,
+        )
+
+    def progressed(before: Position) -> Callable[[], bool]:
+        return lambda: (
+            consumer_run.alive()
+            and (
+                relay_checkpoint(store) != before
+                or (not appender.is_alive() and relay_lag(store) == 0)
+            )
         )
 
     kills = 0
-    with open(relay_log_path, "ab") as relay_log, running_consumer(consumer):
+    with open(relay_log_path, "ab") as relay_log, watched_consumer(consumer) as consumer_run:
         appender.start()
         while kills < MIN_KILLS or appender.is_alive():
             before = relay_checkpoint(store)
@@ -115,17 +108,13 @@ def test_a_relay_killed_repeatedly_mid_publication_still_delivers_every_event_ex
                 # Kill it at a random moment once it has shown it is working (its checkpoint
                 # moved), or, appends over, once it has nothing left to do.
                 wait_until(
-                    lambda b=before: relay_checkpoint(store) != b
-                    or (not appender.is_alive() and relay_lag(store) == 0),
-                    f"a relay incarnation makes progress {context}",
-                    timeout=30,
+                    progressed(before), f"a relay incarnation makes progress {context}", timeout=30
                 )
                 time.sleep(rng.uniform(0.0, 0.25))  # the random moment of the kill
             finally:
                 _kill(process)
             kills += 1
             appender.allow((kills + 1) * AHEAD)
-            assert process.returncode == -signal.SIGKILL
         appender.join(timeout=60)
         assert appender.error is None, f"an append failed {context}: {appender.error!r}"
         assert appender.appended == TOTAL
@@ -137,19 +126,24 @@ def test_a_relay_killed_repeatedly_mid_publication_still_delivers_every_event_ex
         try:
             marker = f"ord-marker-{uuid.uuid4().hex[:6]}"
             append_order(store, marker)
-            wait_until(lambda: marker in read_ledger(store).order_ids,
-                       f"the marker order is applied {context}", timeout=60)
+            wait_until(
+                lambda: consumer_run.alive() and marker in read_ledger(store).order_ids,
+                f"the marker order is applied {context}",
+                timeout=60,
+            )
             assert relay_lag(store) == 0
         finally:
-            final.send_signal(signal.SIGTERM)
-            assert final.wait(timeout=20) == 0, f"the relay did not stop cleanly {context}"
+            status = _stop(final)
+        assert status == 0, f"the relay did not stop cleanly {context}"
 
     ledger = read_ledger(store)
     duplicates = consumer.stats.duplicate
     record_property("relay_kills", kills)
     record_property("duplicates_absorbed_by_inbox", duplicates)
-    print(f"relay killed {kills} times; the inbox absorbed {duplicates} duplicate deliveries; "
-          f"seed {seed}")
+    print(
+        f"relay killed {kills} times; the inbox absorbed {duplicates} duplicate deliveries; "
+        f"seed {seed}"
+    )
     assert ledger.applied_more_than_once() == {}, context
     assert ledger.rows == TOTAL + 1, context
     assert ledger.distinct == TOTAL + 1, context

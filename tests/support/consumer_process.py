@@ -91,11 +91,17 @@ def start_consumer_process(
 ) -> subprocess.Popen[bytes]:
     """Start `python -m tests.support.consumer_process`; the caller waits for or ends it."""
     command = [
-        sys.executable, "-m", "tests.support.consumer_process",
-        "--database-url", database_url,
-        "--amqp-url", amqp_url,
-        "--namespace", namespace,
-        "--delivery-limit", str(delivery_limit),
+        sys.executable,
+        "-m",
+        "tests.support.consumer_process",
+        "--database-url",
+        database_url,
+        "--amqp-url",
+        amqp_url,
+        "--namespace",
+        namespace,
+        "--delivery-limit",
+        str(delivery_limit),
     ]
     if crash_after_first_commit:
         command.append("--crash-after-first-commit")

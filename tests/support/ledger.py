@@ -91,8 +91,12 @@ def read_ledger(store: EventStore) -> Ledger:
 def placed_order(order_id: str) -> NewEvent:
     """An OrderPlaced integration event (the contract's example data, schema version 2)."""
     data = dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id)
-    return NewEvent("OrderPlaced", data, schema_version=2,
-                    metadata={"correlation_id": str(uuid.uuid4()), "ordering_key": order_id})
+    return NewEvent(
+        "OrderPlaced",
+        data,
+        schema_version=2,
+        metadata={"correlation_id": str(uuid.uuid4()), "ordering_key": order_id},
+    )
 
 
 def append_order(store: EventStore, order_id: str) -> NewEvent:
@@ -114,9 +118,16 @@ def ledger_consumer(
 ) -> EventConsumer:
     """The "billing" consumer of OrderPlaced, applying each event through `handler`."""
     return consumer_class(
-        name=CONSUMER, store=store, amqp_url=amqp_url, topology=topology, contracts=CONTRACTS,
-        handlers={"OrderPlaced": handler}, routing_keys=[ROUTING_KEY], prefetch=prefetch,
-        held_retry_interval=0.5, **extra,
+        name=CONSUMER,
+        store=store,
+        amqp_url=amqp_url,
+        topology=topology,
+        contracts=CONTRACTS,
+        handlers={"OrderPlaced": handler},
+        routing_keys=[ROUTING_KEY],
+        prefetch=prefetch,
+        held_retry_interval=0.5,
+        **extra,
     )
 
 
@@ -154,6 +165,8 @@ def queue_depth(amqp_url: str, queue: str) -> int:
         return int(declared.method.message_count)
 
 
-def declare_billing(topology: Topology, amqp_url: str, keys: Iterable[str] = (ROUTING_KEY,)) -> None:
+def declare_billing(
+    topology: Topology, amqp_url: str, keys: Iterable[str] = (ROUTING_KEY,)
+) -> None:
     """Declare the exchanges and the billing queue bound to `keys`."""
     topology.declare_all(amqp_url, {CONSUMER: list(keys)})

@@ -73,13 +73,21 @@ def start_relay_process(
 ) -> subprocess.Popen[bytes]:
     """Start `python -m tests.support.relay_process` with this interpreter; the caller ends it."""
     command = [
-        sys.executable, "-m", "tests.support.relay_process",
-        "--database-url", database_url,
-        "--amqp-url", amqp_url,
-        "--namespace", namespace,
-        "--batch-size", str(batch_size),
-        "--idle-wait", str(idle_wait),
-        "--max-backoff", str(max_backoff),
+        sys.executable,
+        "-m",
+        "tests.support.relay_process",
+        "--database-url",
+        database_url,
+        "--amqp-url",
+        amqp_url,
+        "--namespace",
+        namespace,
+        "--batch-size",
+        str(batch_size),
+        "--idle-wait",
+        str(idle_wait),
+        "--max-backoff",
+        str(max_backoff),
     ]
     return subprocess.Popen(
         command,

@@ -13,8 +13,12 @@ T = TypeVar("T")
 
 def eventually(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
     """Poll `check` until it stops raising AssertionError (up to `timeout` s); its result."""
-    for attempt in Retrying(stop=stop_after_delay(timeout), wait=wait_fixed(interval),
-                            retry=retry_if_exception_type(AssertionError), reraise=True):
+    for attempt in Retrying(
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(interval),
+        retry=retry_if_exception_type(AssertionError),
+        reraise=True,
+    ):
         with attempt:
             return check()
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
