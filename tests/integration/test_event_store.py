@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-from collections import Counter
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg

@@ -38,12 +38,21 @@ def test_relay_delivers_a_late_committing_event_in_commit_order(
 
     topology.declare_all(infra.amqp_url, {"billing": ["orders.OrderPlaced"]})
     consumer = EventConsumer(
-        name="billing", store=store, amqp_url=infra.amqp_url, topology=topology,
-        contracts=CONTRACTS, handlers={"OrderPlaced": record},
+        name="billing",
+        store=store,
+        amqp_url=infra.amqp_url,
+        topology=topology,
+        contracts=CONTRACTS,
+        handlers={"OrderPlaced": record},
         routing_keys=["orders.OrderPlaced"],
     )
-    relay = OutboxRelay(database_url=database_url, amqp_url=infra.amqp_url, topology=topology,
-                        producer="orders", contracts=CONTRACTS)
+    relay = OutboxRelay(
+        database_url=database_url,
+        amqp_url=infra.amqp_url,
+        topology=topology,
+        producer="orders",
+        contracts=CONTRACTS,
+    )
     rng = random.Random(11)
     rounds = 60
     expected_order: list[tuple[str, str]] = []
