@@ -3,12 +3,12 @@ payments recorded against it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from services.billing.domain.pricing import BillingLine
+from shared.events.aggregate import EventSourced
 from shared.events.errors import InvalidTransitionError, NotFoundError, ValidationError
 from shared.money import Money
 
@@ -43,7 +43,7 @@ EVENT_TYPES: tuple[type, ...] = (BillingIssued, PaymentReceived)
 
 
 @dataclass
-class Billing:
+class Billing(EventSourced):
     """What a billing's history adds up to."""
 
     billing_id: str
@@ -51,17 +51,9 @@ class Billing:
     paid: Money | None = None
     version: int = 0
 
-    @classmethod
-    def replay(cls, billing_id: str, history: Iterable[object]) -> Billing:
-        """The billing after `history`."""
-        billing = cls(billing_id)
-        for event in history:
-            billing.apply(event)
-        return billing
-
     def apply(self, event: object) -> None:
         """Fold one event into the state."""
-        self.version += 1
+        super().apply(event)
         if isinstance(event, BillingIssued):
             self.issued = event
             self.paid = self.paid or Money.zero(event.amount.currency)

@@ -3,9 +3,10 @@ was completed or cancelled (R12)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from shared.events.aggregate import EventSourced
 
 MESSAGE_WINDOW = timedelta(days=30)  # R12
 
@@ -28,7 +29,7 @@ EVENT_TYPES: tuple[type, ...] = (ConversationOpened, ConversationClosing)
 
 
 @dataclass
-class Conversation:
+class Conversation(EventSourced):
     """What a conversation's history adds up to."""
 
     order_id: str
@@ -37,17 +38,9 @@ class Conversation:
     closes_at: datetime | None = None
     version: int = 0
 
-    @classmethod
-    def replay(cls, order_id: str, history: Iterable[object]) -> Conversation:
-        """The conversation after `history`."""
-        conversation = cls(order_id)
-        for event in history:
-            conversation.apply(event)
-        return conversation
-
     def apply(self, event: object) -> None:
         """Fold one event into the state."""
-        self.version += 1
+        super().apply(event)
         if isinstance(event, ConversationOpened):
             self.opened, self.customer_id = True, event.customer_id
         elif isinstance(event, ConversationClosing):

@@ -6,7 +6,6 @@ Statuses and allowed transitions are in `status.py` (and the service README)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from services.orders.domain.status import (
     ItemStatus,
     OrderStatus,
 )
+from shared.events.aggregate import EventSourced
 from shared.events.errors import (
     InvalidTransitionError,
     NotFoundError,
@@ -31,7 +31,7 @@ PROGRESSED = frozenset({ItemStatus.PURCHASED, ItemStatus.ARRIVED, ItemStatus.INS
 
 
 @dataclass
-class Order:
+class Order(EventSourced):
     """What an order's history adds up to."""
 
     order_id: str
@@ -43,14 +43,6 @@ class Order:
     second_billing_paid: bool = False
     feedback_left: bool = False
     version: int = 0
-
-    @classmethod
-    def replay(cls, order_id: str, history: Iterable[object]) -> Order:
-        """The order after `history`."""
-        order = cls(order_id)
-        for event in history:
-            order.apply(event)
-        return order
 
     @property
     def exists(self) -> bool:
@@ -65,7 +57,7 @@ class Order:
     # --- the fold ---------------------------------------------------------------------------
     def apply(self, event: object) -> None:
         """Fold one event into the state."""
-        self.version += 1
+        super().apply(event)
         match event:
             case ev.OrderPlaced():
                 self.customer_id = event.customer_id

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from services.shipping.domain.rates import DEFAULT_RATES, Dimensions, parcel_fee
+from shared.events.aggregate import EventSourced
 from shared.events.errors import InvalidTransitionError, NotFoundError, ValidationError
 from shared.money import Money
 
@@ -68,7 +68,7 @@ TRACKING_URL = "https://t.17track.net/en#nums={}"
 
 
 @dataclass
-class Shipment:
+class Shipment(EventSourced):
     """What a shipment's history adds up to."""
 
     order_id: str
@@ -78,17 +78,9 @@ class Shipment:
     shipped: bool = False
     version: int = 0
 
-    @classmethod
-    def replay(cls, order_id: str, history: Iterable[object]) -> Shipment:
-        """The shipment after `history`."""
-        shipment = cls(order_id)
-        for event in history:
-            shipment.apply(event)
-        return shipment
-
     def apply(self, event: object) -> None:
         """Fold one event into the state."""
-        self.version += 1
+        super().apply(event)
         match event:
             case ShipmentOpened():
                 self.opened = event
