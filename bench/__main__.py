@@ -8,7 +8,7 @@ import sys
 import time
 from types import FrameType
 
-from bench import consuming, reads, relaying, writes
+from bench import consuming, latency, reads, relaying, writes
 from bench.common import Env, note, phase
 from shared.events.contracts import CONTRACTS
 
@@ -20,8 +20,11 @@ def _stop_on_term(signum: int, frame: FrameType | None) -> None:
 
 def main() -> int:
     """Set up temporary databases and a broker namespace, measure, clean up."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     signal.signal(signal.SIGTERM, _stop_on_term)
     env = Env()
     started = time.perf_counter()
@@ -35,13 +38,13 @@ def main() -> int:
         with phase("plain inserts and appends"):
             writes.run(env, url_w, store_w)
         with phase("read_all and projection rebuild"):
-            reads.run(env, store_w)
+            reads.run(env)
         with phase("relay"):
             relaying.run(env, url_a, store_a)
         with phase("consumer"):
             consuming.run_consume(env, store_b)
         with phase("end-to-end latency"):
-            consuming.run_latency(env, url_a, store_a, store_b)
+            latency.run_latency(env, url_a, store_a, store_b)
     finally:
         env.cleanup()
         note(f"finished in {time.perf_counter() - started:.1f}s")

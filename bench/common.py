@@ -42,7 +42,8 @@ class Env:
     """The servers, this run's names, and everything to clean up at the end."""
 
     postgres_url: str = field(
-        default_factory=lambda: os.environ.get("CNNECT_POSTGRES_URL", DEFAULT_POSTGRES))
+        default_factory=lambda: os.environ.get("CNNECT_POSTGRES_URL", DEFAULT_POSTGRES)
+    )
     amqp_url: str = field(default_factory=lambda: os.environ.get("CNNECT_AMQP_URL", DEFAULT_AMQP))
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     databases: list[str] = field(default_factory=list)
@@ -84,11 +85,11 @@ class Env:
         for name in self.databases:
             try:
                 drop_database(self.postgres_url, name)
-            except Exception as exc:  # noqa: BLE001 - report and go on cleaning
+            except Exception as exc:
                 note(f"could not drop database {name}: {exc!r}")
         try:
             self.topology.delete_all(self.amqp_url, sorted(self.consumers))
-        except Exception as exc:  # noqa: BLE001 - report and go on cleaning
+        except Exception as exc:
             note(f"could not delete namespace {self.topology.namespace}: {exc!r}")
 
 
@@ -97,17 +98,22 @@ def order_placed(order_id: str, placed_at: float | None = None) -> NewEvent:
     data: dict[str, Any] = dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id)
     if placed_at is not None:
         data["placed_at"] = datetime.fromtimestamp(placed_at, UTC).isoformat()
-    return NewEvent("OrderPlaced", data, schema_version=2,
-                    metadata={"correlation_id": str(uuid.uuid4()), "ordering_key": order_id})
+    return NewEvent(
+        "OrderPlaced",
+        data,
+        schema_version=2,
+        metadata={"correlation_id": str(uuid.uuid4()), "ordering_key": order_id},
+    )
 
 
-def example_json() -> str:
-    """The OrderPlaced example as JSON text (the plain-insert payload, same size as events)."""
-    return json.dumps(dict(CONTRACTS.contract("OrderPlaced").example), separators=(",", ":"))
+def example_payload() -> dict[str, Any]:
+    """The OrderPlaced example (the plain-insert payload: rows as large as the events)."""
+    return dict(CONTRACTS.contract("OrderPlaced").example)
 
 
-def timed_threads(threads: int, seconds: float,
-                  make_worker: Callable[[int], Callable[[], int]]) -> tuple[int, float]:
+def timed_threads(
+    threads: int, seconds: float, make_worker: Callable[[int], Callable[[], int]]
+) -> tuple[int, float]:
     """Run `threads` workers, each calling its step until time is up; (items, elapsed)."""
     steps = [make_worker(n) for n in range(threads)]
     counts = [0] * threads
@@ -116,12 +122,13 @@ def timed_threads(threads: int, seconds: float,
     deadline = [0.0]
 
     def loop(n: int) -> None:
+        """Call this worker's step until the deadline."""
         step = steps[n]
         start_gate.wait()
         try:
             while time.perf_counter() < deadline[0]:
                 counts[n] += step()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+        except BaseException as exc:
             errors.append(exc)
 
     workers = [threading.Thread(target=loop, args=(n,), daemon=True) for n in range(threads)]
@@ -138,10 +145,13 @@ def timed_threads(threads: int, seconds: float,
     return sum(counts), elapsed
 
 
-def interleaved(variants: dict[str, tuple[int, list[Callable[[], int]]]], rounds: int,
-                slice_s: float, warm_up: float = 0.2) -> dict[str, tuple[float, int]]:
-    """Run each variant (threads, steps) in turn for `slice_s`, `rounds` times, so that
-    background load hits every variant alike; {name: (items per second, items)}."""
+def interleaved(
+    variants: dict[str, tuple[int, list[Callable[[], int]]]],
+    rounds: int,
+    slice_s: float,
+    warm_up: float = 0.2,
+) -> dict[str, tuple[float, int]]:
+    """{name: (items/s, items)} of variants (threads, steps) run in turn, `rounds` times."""
     for threads, steps in variants.values():
         timed_threads(threads, warm_up, steps.__getitem__)
     totals = {name: [0.0, 0.0] for name in variants}
@@ -151,6 +161,12 @@ def interleaved(variants: dict[str, tuple[int, list[Callable[[], int]]]], rounds
             totals[name][0] += items
             totals[name][1] += elapsed
     return {name: (items / elapsed, int(items)) for name, (items, elapsed) in totals.items()}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.005) -> float:
@@ -171,7 +187,7 @@ def phase(title: str) -> Iterator[None]:
     started = time.perf_counter()
     try:
         yield
-    except Exception as exc:  # noqa: BLE001 - one broken phase must not stop the others
+    except Exception as exc:
         note(f"{title} FAILED: {exc!r}")
     else:
         note(f"{title} done in {time.perf_counter() - started:.1f}s")

@@ -1,5 +1,5 @@
-"""Consumer throughput, and end-to-end latency from an append in service A to the handler's
-commit in service B (relay and consumer running)."""
+"""Consumer throughput: one EventConsumer through a queue of pre-published messages; also
+the service B side of the latency test (a store that times its commits)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from uuid import UUID
 
 from psycopg_pool import ConnectionPool
 
-from bench.common import Env, order_placed, wait_until
-from bench.relaying import make_relay, running_relay
+from bench.common import Env, wait_until
 from shared.events.bus import blocking_connection
 from shared.events.consumer import EventConsumer, Handler, IncomingEvent
 from shared.events.contracts import CONTRACTS, Envelope, encode_envelope
@@ -23,8 +22,6 @@ from shared.events.topology import persistent_properties
 
 CONSUMER = "billing"
 CONSUME_MESSAGES = 5_000
-RATE = 200.0  # appends per second in the latency test
-LATENCY_SECONDS = 10.0
 RECEIVED_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS received (event_id uuid PRIMARY KEY, order_id text NOT NULL)"
 )
@@ -34,14 +31,16 @@ class TimedStore(EventStore):
     """An event store that notes, right after each commit, which marked events it carried."""
 
     def __init__(self, pool: ConnectionPool, upcaster: Upcaster) -> None:
+        """An event store on `pool`, with empty timing records."""
         super().__init__(pool, upcaster)
         self.appended_at: dict[UUID, float] = {}  # event id -> commit time in service A
-        self.latencies: list[float] = []
+        # (event id, A commit time, B handler start, B commit time)
+        self.latencies: list[tuple[UUID, float, float, float]] = []
         self._local = threading.local()
 
     def mark(self, event_id: UUID) -> None:
-        """Note that the running transaction applies `event_id`."""
-        self._local.pending.append(event_id)
+        """Note that the running transaction applies `event_id` (its handler runs now)."""
+        self._local.pending.append((event_id, time.time()))
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -50,18 +49,22 @@ class TimedStore(EventStore):
         with super().transaction() as tx:
             yield tx
         committed = time.time()
-        for event_id in self._local.pending:
+        for event_id, handled in self._local.pending:
             appended = self.appended_at.get(event_id)
             if appended is not None:
-                self.latencies.append(committed - appended)
+                self.latencies.append((event_id, appended, handled, committed))
 
 
 def handler(store: TimedStore) -> Handler:
     """The OrderPlaced handler of service B: one row per event."""
 
     def apply(tx: Transaction, event: IncomingEvent) -> None:
-        tx.conn.execute("INSERT INTO received (event_id, order_id) VALUES (%s, %s)",
-                        (event.envelope.event_id, event.data["order_id"]), prepare=True)
+        """Insert the event's row and mark it for the latency record."""
+        tx.conn.execute(
+            "INSERT INTO received (event_id, order_id) VALUES (%s, %s)",
+            (event.envelope.event_id, event.data["order_id"]),
+            prepare=True,
+        )
         store.mark(event.envelope.event_id)
 
     return apply
@@ -69,10 +72,15 @@ def handler(store: TimedStore) -> Handler:
 
 def make_consumer(env: Env, store: TimedStore) -> EventConsumer:
     """Service B's consumer as production configures it (default prefetch)."""
-    return EventConsumer(name=CONSUMER, store=store, amqp_url=env.amqp_url,
-                         topology=env.topology, contracts=CONTRACTS,
-                         handlers={"OrderPlaced": handler(store)},
-                         routing_keys=["orders.OrderPlaced"])
+    return EventConsumer(
+        name=CONSUMER,
+        store=store,
+        amqp_url=env.amqp_url,
+        topology=env.topology,
+        contracts=CONTRACTS,
+        handlers={"OrderPlaced": handler(store)},
+        routing_keys=["orders.OrderPlaced"],
+    )
 
 
 @contextmanager
@@ -92,12 +100,21 @@ def running_consumer(consumer: EventConsumer) -> Iterator[EventConsumer]:
 def wire_message(n: int) -> bytes:
     """An OrderPlaced envelope as the orders relay would publish it."""
     order_id = f"ord-c{n}"
-    return encode_envelope(Envelope(
-        event_id=uuid.uuid4(), type="OrderPlaced", schema_version=2,
-        occurred_at=datetime.now(UTC), correlation_id=uuid.uuid4(), causation_id=None,
-        producer="orders", stream_id=f"order-{order_id}", stream_version=1,
-        ordering_key=order_id,
-        data=dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id)))
+    return encode_envelope(
+        Envelope(
+            event_id=uuid.uuid4(),
+            type="OrderPlaced",
+            schema_version=2,
+            occurred_at=datetime.now(UTC),
+            correlation_id=uuid.uuid4(),
+            causation_id=None,
+            producer="orders",
+            stream_id=f"order-{order_id}",
+            stream_version=1,
+            ordering_key=order_id,
+            data=dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id),
+        )
+    )
 
 
 def prepublish(env: Env, count: int) -> None:
@@ -106,10 +123,15 @@ def prepublish(env: Env, count: int) -> None:
     with blocking_connection(env.amqp_url) as connection:
         channel = connection.channel()
         for n in range(count):
-            channel.basic_publish(env.topology.exchange, "orders.OrderPlaced", wire_message(n),
-                                  properties=persistent_properties())
+            channel.basic_publish(
+                env.topology.exchange,
+                "orders.OrderPlaced",
+                wire_message(n),
+                properties=persistent_properties(),
+            )
 
         def queued() -> bool:
+            """Whether the queue holds every published message yet."""
             return bool(channel.queue_declare(queue, passive=True).method.message_count >= count)
 
         wait_until(queued, 30.0, interval=0.05)
@@ -125,40 +147,12 @@ def run_consume(env: Env, store: TimedStore) -> None:
     with running_consumer(consumer):
         done = wait_until(lambda: consumer.stats.applied >= CONSUME_MESSAGES, 90.0, 0.002)
     elapsed = done - started
-    env.record("consume_events_per_s", CONSUME_MESSAGES / elapsed, "events/s",
-               events=CONSUME_MESSAGES, seconds=round(elapsed, 3), prefetch=consumer.prefetch,
-               includes_connect=True)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of `values`."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
-def run_latency(env: Env, url_a: str, store_a: EventStore, store_b: TimedStore) -> None:
-    """Append at a steady rate in A; latency from A's commit to B's handler commit."""
-    total = int(RATE * LATENCY_SECONDS)
-    consumer = make_consumer(env, store_b)
-    store_b.latencies.clear()
-    with running_relay(make_relay(env, url_a)), running_consumer(consumer):
-        started = time.perf_counter()
-        for n in range(total):
-            delay = started + n / RATE - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            event = order_placed(f"ord-e2e-{n}", placed_at=time.time())
-            # Commit time is taken right after the append returns; the time before it is a
-            # fallback should service B commit first (it cannot in practice).
-            store_b.appended_at[event.event_id] = time.time()
-            store_a.append(f"order-e2e-{n}", [event], 0)
-            store_b.appended_at[event.event_id] = time.time()
-        achieved = total / (time.perf_counter() - started)
-        wait_until(lambda: len(store_b.latencies) >= total, 15.0, 0.01)
-    ms = [value * 1000 for value in store_b.latencies]
-    common = {"events": total, "append_rate_per_s": round(achieved, 1),
-              "mean_ms": round(sum(ms) / len(ms), 2), "max_ms": round(max(ms), 2)}
-    for name, fraction, goal in (("p50", 0.50, 10.0), ("p99", 0.99, 50.0)):
-        value = percentile(ms, fraction)
-        env.record(f"end_to_end_latency_ms_{name}", value, "ms", goal=f"<{goal:g}",
-                   met=value < goal, **common)
+    env.record(
+        "consume_events_per_s",
+        CONSUME_MESSAGES / elapsed,
+        "events/s",
+        events=CONSUME_MESSAGES,
+        seconds=round(elapsed, 3),
+        prefetch=consumer.prefetch,
+        includes_connect=True,
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
 
 import psycopg
 
@@ -14,17 +16,41 @@ from bench.common import Env, order_placed, wait_until
 from shared.events.bus import blocking_connection
 from shared.events.contracts import CONTRACTS
 from shared.events.relay import CHECKPOINT, OutboxRelay
-from shared.events.store import START, EventStore, Position
+from shared.events.store import START, EventStore, Position, RecordedEvent
 
 RELAY_EVENTS = 20_000
 APPEND_BATCH = 100
 SINK = "relaysink"  # a queue bound to OrderPlaced, so every publish is routed to a queue
 
 
-def make_relay(env: Env, url: str) -> OutboxRelay:
+class StampedRelay(OutboxRelay):
+    """The production relay, noting when it read and when the broker confirmed each event."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        """As the base, with empty stamps."""
+        super().__init__(**kwargs)
+        self.read_at: dict[UUID, float] = {}
+        self.confirmed_at: dict[UUID, float] = {}
+
+    async def _publish(self, events: Sequence[RecordedEvent]) -> None:
+        """As the base, stamping each event before and after."""
+        read = time.time()
+        await super()._publish(events)
+        confirmed = time.time()
+        for event in events:
+            self.read_at[event.event_id] = read
+            self.confirmed_at[event.event_id] = confirmed
+
+
+def make_relay(env: Env, url: str) -> StampedRelay:
     """The orders relay as production configures it (default batch size and idle wait)."""
-    return OutboxRelay(database_url=url, amqp_url=env.amqp_url, topology=env.topology,
-                       producer="orders", contracts=CONTRACTS)
+    return StampedRelay(
+        database_url=url,
+        amqp_url=env.amqp_url,
+        topology=env.topology,
+        producer="orders",
+        contracts=CONTRACTS,
+    )
 
 
 @contextmanager
@@ -34,6 +60,7 @@ def running_relay(relay: OutboxRelay, connect_timeout: float = 10.0) -> Iterator
     stop_box: list[asyncio.Event] = []
 
     def main() -> None:
+        """Run the relay on this thread's own event loop until stopped."""
         asyncio.set_event_loop(loop)
         stop = asyncio.Event()
         stop_box.append(stop)
@@ -55,12 +82,14 @@ class CheckpointWatch:
     """Reads the relay's checkpoint on a connection of its own."""
 
     def __init__(self, url: str) -> None:
+        """Open an autocommit connection to the relay's database."""
         self.conn: psycopg.Connection[tuple[str, int]] = psycopg.connect(url, autocommit=True)
 
     def position(self) -> Position:
         """Where the relay's checkpoint stands."""
         row = self.conn.execute(
-            "SELECT tx_id::text, position FROM checkpoints WHERE name = %s", (CHECKPOINT,),
+            "SELECT tx_id::text, position FROM checkpoints WHERE name = %s",
+            (CHECKPOINT,),
             prepare=True,
         ).fetchone()
         return Position(int(row[0]), int(row[1])) if row else START
@@ -103,11 +132,18 @@ def run(env: Env, url: str, store: EventStore) -> None:
             done = wait_until(lambda: watch.position() >= last, 60.0, interval=0.002)
         elapsed = done - started
         env.record(
-            "relay_publish_events_per_s", RELAY_EVENTS / elapsed, "events/s", goal=6000,
-            met=RELAY_EVENTS / elapsed >= 6000, events=RELAY_EVENTS,
-            seconds=round(elapsed, 3), connect_s=round(connected - started, 3),
-            batch_size=relay.batch_size, batches=relay.stats.batches,
-            published=relay.stats.published, append_s=round(append_s, 3),
+            "relay_publish_events_per_s",
+            RELAY_EVENTS / elapsed,
+            "events/s",
+            goal=6000,
+            met=RELAY_EVENTS / elapsed >= 6000,
+            events=RELAY_EVENTS,
+            seconds=round(elapsed, 3),
+            connect_s=round(connected - started, 3),
+            batch_size=relay.batch_size,
+            batches=relay.stats.batches,
+            published=relay.stats.published,
+            append_s=round(append_s, 3),
             append_plus_relay_events_per_s=round(RELAY_EVENTS / (append_s + elapsed), 1),
         )
     finally:

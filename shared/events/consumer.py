@@ -124,6 +124,10 @@ class EventConsumer:
         self.prefetch = prefetch
         self.held_retry_interval = held_retry_interval
         self.stats = ConsumerStats()
+        # Ordering keys with held messages, so that applying a message only looks for held
+        # ones when there may be some (None: not loaded yet; the periodic sweep covers holds
+        # made by other processes of this consumer).
+        self._held_keys: set[str] | None = None
         self._channel: BlockingChannel | None = None
         self._dead_letter_channel: BlockingChannel | None = None
 
@@ -216,9 +220,20 @@ class EventConsumer:
                 return self._dead_letter(body, routing_key, f"{type(exc).__name__}: {exc}")
             self.stats.requeued += 1
             return Outcome.REQUEUED
-        if outcome is Outcome.APPLIED:
+        if outcome is Outcome.APPLIED and envelope.ordering_key in self._known_held_keys():
             self.release_held(envelope.ordering_key)
         return outcome
+
+    def _known_held_keys(self) -> set[str]:
+        if self._held_keys is None:
+            rows = self.store.transact(
+                lambda tx: tx.conn.execute(
+                    "SELECT DISTINCT ordering_key FROM held_messages WHERE consumer = %s",
+                    (self.name,),
+                ).fetchall()
+            )
+            self._held_keys = {r["ordering_key"] for r in rows}
+        return self._held_keys
 
     def _apply(self, event: IncomingEvent, handler: Handler) -> Outcome:
         def work(tx: Transaction) -> None:
@@ -257,6 +272,7 @@ class EventConsumer:
             )
         )
         self.stats.held += 1
+        self._known_held_keys().add(event.envelope.ordering_key)
         log.info(
             "consumer %s holds %s %s: %s", self.name, event.type, event.envelope.event_id, reason
         )
@@ -272,6 +288,7 @@ class EventConsumer:
                     released += 1
                     progress = True
         self.stats.released += released
+        self._held_keys = None  # reloaded on next use: what is still held
         return released
 
     def _held(self, ordering_key: str | None) -> list[dict[str, Any]]:
@@ -299,6 +316,7 @@ class EventConsumer:
                 return False  # another worker released it
             try:
                 tx.record_inbox(self.name, envelope.event_id)
+                tx.flush()  # know now: a duplicate must still drop its hold
             except DuplicateMessageError:
                 return True  # applied through a redelivery meanwhile: just drop the hold
             handler(tx, event)

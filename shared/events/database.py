@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
+import weakref
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 from tenacity import (
-    retry,
+    Retrying,
     retry_if_exception_type,
     stop_after_attempt,
     wait_exponential_jitter,
@@ -129,10 +131,12 @@ def translated() -> Iterator[None]:
         raise errors.OperationalError(str(exc)) from exc
 
 
-# Only transient errors are retried, a bounded number of times with jittered backoff.
-retry_transient = retry(
+# Only transient errors are retried, a bounded number of times with jittered backoff. One
+# policy object serves every thread (tenacity keeps its per-call state thread-local).
+RETRY_ATTEMPTS = 6
+_RETRYING = Retrying(
     retry=retry_if_exception_type(errors.OperationalError),
-    stop=stop_after_attempt(6),
+    stop=stop_after_attempt(RETRY_ATTEMPTS - 1),
     wait=wait_exponential_jitter(multiplier=0.05, max=2.0),
     reraise=True,
 )
@@ -140,7 +144,26 @@ retry_transient = retry(
 
 def with_retry(fn: Callable[[], T]) -> T:
     """Run `fn`, retrying it on transient database errors (bounded)."""
-    return retry_transient(fn)()
+    try:
+        # The first attempt runs bare: almost every call succeeds, and setting up the retry
+        # machinery on each one costs more than a database round trip.
+        return fn()
+    except errors.OperationalError:
+        return _RETRYING(fn)
+
+
+# When each pooled connection was last handed out. A connection used moments ago is not
+# pinged again before its next use: the ping is a round trip on every transaction.
+_HANDED_OUT: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = weakref.WeakKeyDictionary()
+IDLE_CHECK_AFTER_S = 2.0
+
+
+def _check_if_idle(conn: psycopg.Connection[Any]) -> None:
+    now = time.monotonic()
+    last = _HANDED_OUT.get(conn)
+    _HANDED_OUT[conn] = now
+    if last is None or now - last > IDLE_CHECK_AFTER_S:
+        ConnectionPool.check_connection(conn)
 
 
 def open_pool(url: str, *, min_size: int = 1, max_size: int = 8, name: str = "") -> ConnectionPool:
@@ -152,8 +175,9 @@ def open_pool(url: str, *, min_size: int = 1, max_size: int = 8, name: str = "")
         kwargs={"row_factory": dict_row, "autocommit": False},
         open=False,
         name=name or None,
-        # A connection that broke while idle (server restarted) is replaced, not handed out.
-        check=ConnectionPool.check_connection,
+        # A connection that broke while idle (server restarted) is replaced, not handed out;
+        # one that breaks in use fails its transaction, which `with_retry` runs again.
+        check=_check_if_idle,
         timeout=10.0,
     )
     with translated():

@@ -63,9 +63,11 @@ class ProjectionRunner:
             # this batch; the next call starts again from where that runner left off.
             if _read_checkpoint(conn, self.checkpoint_name, lock=True) != after:
                 return -1
-            for event in events:
-                self.projection.apply(conn, event)
-            _save_checkpoint(conn, self.checkpoint_name, events[-1].commit_position)
+            # Pipeline mode sends the batch's statements without waiting for each answer.
+            with conn.pipeline():
+                for event in events:
+                    self.projection.apply(conn, event)
+                _save_checkpoint(conn, self.checkpoint_name, events[-1].commit_position)
             return len(events)
 
         applied: int = self.store.transact(work)

@@ -93,33 +93,68 @@ _COLUMNS = (
 # One event: the version guard and the insert in one statement, so a single-event append is a
 # single round trip plus the commit. Two writers that both see the guard pass collide on
 # UNIQUE (stream_id, version): the second waits for the first to commit, then fails.
-_APPEND_ONE = """
+_INSERT_ONE = """
 INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata)
 SELECT %(stream)s, %(expected)s + 1, %(event_id)s, %(type)s, %(schema_version)s,
        %(data)s::jsonb, %(metadata)s::jsonb
-WHERE (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = %(stream)s) = %(expected)s
+WHERE {guard}
+  (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = %(stream)s) = %(expected)s
 RETURNING position, tx_id::text AS tx_id, version, recorded_at
 """
 
-_APPEND_MANY = """
+_INSERT_MANY = """
 INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata)
 SELECT %(stream)s, %(expected)s + e.ord, e.event_id, e.type, e.schema_version,
        e.data::jsonb, e.metadata::jsonb
 FROM unnest(%(event_ids)s::uuid[], %(types)s::text[], %(schema_versions)s::int[],
-            %(datas)s::text[], %(metadatas)s::text[])
+            %(datas)b::text[], %(metadatas)b::text[])
      WITH ORDINALITY AS e(event_id, type, schema_version, data, metadata, ord)
-WHERE (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = %(stream)s) = %(expected)s
+WHERE {guard}
+  (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = %(stream)s) = %(expected)s
 ORDER BY e.ord
 RETURNING position, tx_id::text AS tx_id, version, recorded_at
 """
 
-# Only events of transactions older than every transaction still running are returned: those
-# can no longer be joined by an event that commits late with a smaller (tx_id, position).
+# The same, with the consumer's inbox row in the same statement: a message's effects cost the
+# round trips of a plain insert. A duplicate message (inbox row already there) appends nothing
+# and says so in `inbox_new`; one row always comes back to carry that flag.
+_WITH_INBOX = """
+WITH inbox_row AS (
+    INSERT INTO inbox (consumer, message_id) VALUES (%(consumer)s, %(message_id)s)
+    ON CONFLICT DO NOTHING RETURNING 1
+), appended AS ({insert})
+SELECT appended.*, EXISTS (SELECT 1 FROM inbox_row) AS inbox_new
+FROM (SELECT 1) AS one LEFT JOIN appended ON true
+"""
+_INBOX_GUARD = "EXISTS (SELECT 1 FROM inbox_row) AND"
+
+_APPEND_ONE = _INSERT_ONE.format(guard="")
+_APPEND_MANY = _INSERT_MANY.format(guard="")
+_APPEND_ONE_WITH_INBOX = _WITH_INBOX.format(insert=_INSERT_ONE.format(guard=_INBOX_GUARD))
+_APPEND_MANY_WITH_INBOX = _WITH_INBOX.format(insert=_INSERT_MANY.format(guard=_INBOX_GUARD))
+
+# The horizon: the oldest transaction still running that may write to this database. Every
+# event below it is committed (or rolled back) for good, so nothing can still join the commit
+# order below it; events above it wait. Transactions that pg_stat_activity shows connected to
+# another database cannot write here and are skipped, so one long transaction elsewhere on the
+# server does not stall this service (an owner we cannot see counts as ours: we only wait).
+HORIZON_SQL = """
+coalesce(
+    (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+     WHERE NOT EXISTS (
+        SELECT 1 FROM pg_stat_activity a
+        WHERE a.backend_xid::text = (x::text::numeric %% 4294967296)::text
+          AND a.datname IS DISTINCT FROM current_database())),
+    pg_snapshot_xmax(pg_current_snapshot()))
+"""
+
+# Events after a position in commit order, below the horizon. The columns are qualified:
+# `tx_id` alone would name the text output column, and text sorts '100000' before '99998'.
 READ_ALL_SQL = f"""
 SELECT {_COLUMNS} FROM events
-WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
-  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY tx_id, position
+WHERE (events.tx_id, events.position) > (%(tx_id)s::xid8, %(position)s)
+  AND events.tx_id < {HORIZON_SQL}
+ORDER BY events.tx_id, events.position
 LIMIT %(limit)s
 """
 
@@ -140,6 +175,7 @@ class Transaction:
     def __init__(self, conn: psycopg.Connection[Row], upcaster: Upcaster) -> None:
         self.conn = conn
         self._upcaster = upcaster
+        self._pending_inbox: tuple[str, UUID] | None = None
 
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
@@ -147,8 +183,9 @@ class Transaction:
         """Append `events` to `stream_id` if the stream is at `expected_version`."""
         if not events:
             return []
+        inbox, self._pending_inbox = self._pending_inbox, None
         try:
-            rows = self._insert(stream_id, events, expected_version)
+            rows = self._insert(stream_id, events, expected_version, inbox)
         except pg_errors.UniqueViolation as exc:
             if "event_id" in str(exc.diag.constraint_name or ""):
                 raise errors.IntegrityError(
@@ -157,6 +194,10 @@ class Transaction:
             raise errors.ConcurrencyError(stream_id, expected_version, None) from exc
         except psycopg.Error as exc:
             raise translate(exc) from exc
+        if inbox is not None:
+            if not rows[0]["inbox_new"]:
+                raise errors.DuplicateMessageError(f"{inbox[0]} handled message {inbox[1]} before")
+            rows = [row for row in rows if row["position"] is not None]
         if len(rows) != len(events):
             raise errors.ConcurrencyError(stream_id, expected_version, None)
         return [
@@ -175,7 +216,14 @@ class Transaction:
             for event, row in zip(events, sorted(rows, key=lambda r: r["version"]), strict=True)
         ]
 
-    def _insert(self, stream_id: str, events: Sequence[NewEvent], expected: int) -> list[Row]:
+    def _insert(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected: int,
+        inbox: tuple[str, UUID] | None,
+    ) -> list[Row]:
+        folded = {} if inbox is None else {"consumer": inbox[0], "message_id": inbox[1]}
         if len(events) == 1:
             event = events[0]
             params: dict[str, Any] = {
@@ -187,7 +235,8 @@ class Transaction:
                 "data": dumps(event.data),
                 "metadata": dumps(event.metadata),
             }
-            return self.conn.execute(_APPEND_ONE, params, prepare=True).fetchall()
+            sql = _APPEND_ONE if inbox is None else _APPEND_ONE_WITH_INBOX
+            return self.conn.execute(sql, {**params, **folded}, prepare=True).fetchall()
         params = {
             "stream": stream_id,
             "expected": expected,
@@ -197,10 +246,24 @@ class Transaction:
             "datas": [dumps(e.data) for e in events],
             "metadatas": [dumps(e.metadata) for e in events],
         }
-        return self.conn.execute(_APPEND_MANY, params, prepare=True).fetchall()
+        sql = _APPEND_MANY if inbox is None else _APPEND_MANY_WITH_INBOX
+        return self.conn.execute(sql, {**params, **folded}, prepare=True).fetchall()
 
     def record_inbox(self, consumer: str, message_id: UUID) -> None:
-        """Record that `consumer` handled `message_id`, in this transaction; a second time fails."""
+        """Record that `consumer` handled `message_id`, in this transaction; a second time fails.
+
+        The row is written with this transaction's next append, in the same statement, or at
+        the latest before the commit (`flush`); a duplicate then raises DuplicateMessageError
+        and the whole transaction rolls back."""
+        self.flush()
+        self._pending_inbox = (consumer, message_id)
+
+    def flush(self) -> None:
+        """Write the inbox row no append has carried yet (called before commit)."""
+        if self._pending_inbox is None:
+            return
+        consumer, message_id = self._pending_inbox
+        self._pending_inbox = None
         with translated():
             row = self.conn.execute(
                 "INSERT INTO inbox (consumer, message_id) VALUES (%s, %s) "
@@ -284,7 +347,9 @@ class EventStore:
         """One transaction, committed when the block ends, rolled back if it raises."""
         with translated(), self.pool.connection() as conn, conn.transaction():
             # The pool hands out dict-row connections (see open_pool).
-            yield Transaction(cast(psycopg.Connection[Row], conn), self.upcaster)
+            tx = Transaction(cast(psycopg.Connection[Row], conn), self.upcaster)
+            yield tx
+            tx.flush()
 
     def transact(self, work: Callable[[Transaction], T]) -> T:
         """Run `work` in a transaction, retried as a whole on transient errors (bounded)."""
