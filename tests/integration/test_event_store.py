@@ -13,9 +13,12 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from shared.config import with_database
 from shared.events import errors
 from shared.events.contracts import CONTRACTS
+from shared.events.database import drop_database, prepare_service_database
 from shared.events.store import START, EventStore, NewEvent, Position
+from tests.support.infra import Infra
 
 
 def _event(n: int = 0) -> NewEvent:
@@ -180,3 +183,44 @@ def test_transient_errors_are_translated_and_retried_with_a_bound(store: EventSt
     with pytest.raises(errors.OperationalError):
         store.transact(broken)
     assert len(attempts) == 6
+
+
+def test_read_all_orders_transaction_ids_as_numbers_across_digit_boundaries(
+    store: EventStore, database_url: str
+) -> None:
+    """Transaction ids 99998..100001 come back in numeric order, none skipped by batching."""
+    with psycopg.connect(database_url) as conn:
+        for n, tx_id in enumerate((100001, 99998, 100000, 99999)):
+            conn.execute(
+                "INSERT INTO events (tx_id, stream_id, version, event_id, type, schema_version, "
+                "data, metadata) VALUES (%s::text::xid8, %s, 1, %s, 'Noted', 1, '{}', '{}')",
+                (str(tx_id), f"s{n}", uuid.uuid4()),
+            )
+    events = list(store.iter_all(batch=2))
+    assert [e.tx_id for e in events] == [99998, 99999, 100000, 100001]
+
+
+def test_a_write_transaction_in_another_database_does_not_hold_readers_back(
+    store: EventStore, infra: Infra
+) -> None:
+    other = infra.name("other")
+    prepare_service_database(infra.postgres_url, other)
+    try:
+        with psycopg.connect(with_database(infra.postgres_url, other)) as elsewhere:
+            _raw_append(elsewhere, "elsewhere")  # an open write transaction in another database
+            store.append("here", [_event()], 0)
+            assert [e.stream_id for e in store.read_all()] == ["here"]
+            elsewhere.rollback()
+    finally:
+        drop_database(infra.postgres_url, other)
+
+
+def test_an_open_write_transaction_in_the_same_database_holds_readers_back(
+    store: EventStore, database_url: str
+) -> None:
+    with psycopg.connect(database_url) as early:
+        _raw_append(early, "early")  # takes its transaction id first, commits last
+        store.append("late", [_event()], 0)
+        assert store.read_all() == []
+        early.commit()
+    assert [e.stream_id for e in store.read_all()] == ["early", "late"]
