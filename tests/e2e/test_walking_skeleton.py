@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -123,7 +124,7 @@ def _lags(system: System, service: str) -> dict[str, int]:
 
 def test_every_projection_rebuilt_from_zero_equals_the_live_one(system: System) -> None:
     for service in SERVICES:
-        poll(lambda s=service: _lags(system, s), lambda lags: set(lags.values()) == {0})
+        poll(partial(_lags, system, service), lambda lags: set(lags.values()) == {0})
         pool = open_pool(system.database_url(service), max_size=2)
         try:
             runners = [

@@ -16,7 +16,7 @@ from shared.events.store import EventStore, NewEvent, Transaction
 from shared.events.topology import Topology
 from tests.support.bus import running_consumer, running_relay
 from tests.support.infra import Infra
-from tests.support.system import poll
+from tests.support.waiting import poll, wait_until
 
 
 def _placed(order_id: str) -> NewEvent:
@@ -26,6 +26,11 @@ def _placed(order_id: str) -> NewEvent:
 
 def _open_append(conn: psycopg.Connection[Any], order_id: str) -> None:
     Transaction(conn, CONTRACTS).append(f"order-{order_id}", [_placed(order_id)], 0)
+
+
+def _wait_for_polls(relay: OutboxRelay, count: int) -> None:
+    target = relay.stats.polls + count
+    wait_until(lambda: relay.stats.polls >= target, f"the relay polled {count} times", timeout=10)
 
 
 def test_relay_delivers_a_late_committing_event_in_commit_order(
@@ -68,8 +73,7 @@ def test_relay_delivers_a_late_committing_event_in_commit_order(
             _open_append(b, late)
             b.commit()
             # Let the relay poll at least twice while A is still open.
-            polls = relay.stats.polls
-            poll(lambda: relay.stats.polls, lambda p, start=polls: p >= start + 2, timeout=10)
+            _wait_for_polls(relay, 2)
             kept_open = rng.random() < 0.5
             expected_order.append((early, late) if kept_open else (late, early))
             if kept_open:

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import pytest
-from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from shared.events.consumer import EventConsumer, IncomingEvent, Outcome
 from shared.events.contracts import CONTRACTS
@@ -17,19 +16,7 @@ from shared.events.store import EventStore, NewEvent, Transaction
 from shared.events.topology import Topology
 from tests.support.bus import drain_queue, running_consumer, running_relay
 from tests.support.infra import Infra
-
-
-def eventually(check: Any, timeout: float = 20.0) -> Any:
-    """Poll `check` until it stops raising AssertionError, up to `timeout` seconds."""
-    for attempt in Retrying(
-        stop=stop_after_delay(timeout),
-        wait=wait_fixed(0.05),
-        retry=retry_if_exception_type(AssertionError),
-        reraise=True,
-    ):
-        with attempt:
-            return check()
-    return None
+from tests.support.waiting import eventually
 
 
 def _placed(order_id: str) -> NewEvent:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
@@ -22,6 +22,7 @@ from shared.events.database import drop_database
 from shared.events.topology import SUBSCRIPTIONS, Topology
 from shared.web.identity import Identity, issue_token
 from tests.support.infra import Infra
+from tests.support.waiting import poll
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("orders", "billing", "messaging", "shipping")
@@ -177,18 +178,4 @@ def running_system(infra: Infra, log_dir: Path) -> Iterator[System]:
         system.clean_up()
 
 
-def poll(fetch: Any, until: Any, timeout: float = 30.0) -> Any:
-    """Call `fetch` until `until(result)` holds and return the result; AssertionError on timeout.
-
-    A condition that cannot be evaluated yet (a field not there yet) counts as not met."""
-    deadline = time.monotonic() + timeout
-    result: Any = None
-    while time.monotonic() < deadline:
-        result = fetch()
-        try:
-            if until(result):
-                return result
-        except (KeyError, TypeError, IndexError):
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {timeout}s; last result: {result!r}")
+__all__ = ["System", "free_port", "poll", "procfile", "running_system"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
@@ -33,3 +33,20 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting until {what}")
         time.sleep(interval)
+
+
+def poll(fetch: Callable[[], Any], until: Callable[[Any], Any], timeout: float = 30.0) -> Any:
+    """Call `fetch` until `until(result)` holds and return the result; AssertionError on timeout.
+
+    A condition that cannot be evaluated yet (a field not there yet) counts as not met."""
+    deadline = time.monotonic() + timeout
+    result: Any = None
+    while time.monotonic() < deadline:
+        result = fetch()
+        try:
+            if until(result):
+                return result
+        except (KeyError, TypeError, IndexError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"condition not met within {timeout}s; last result: {result!r}")
