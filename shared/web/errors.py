@@ -11,11 +11,14 @@ from werkzeug.exceptions import HTTPException
 
 from shared.events import errors
 from shared.web.identity import ForbiddenError, UnauthorizedError
+from shared.web.request_errors import IdempotencyKeyReusedError, RequestInProgressError
 
 log = logging.getLogger(__name__)
 
 # (exception class, HTTP status, error code); the first matching row wins.
 ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
+    (IdempotencyKeyReusedError, 422, "idempotency_key_reused"),
+    (RequestInProgressError, 409, "request_in_progress"),
     (marshmallow.ValidationError, 400, "validation_error"),
     (errors.ValidationError, 400, "validation_error"),
     (UnauthorizedError, 401, "unauthorized"),

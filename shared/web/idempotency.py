@@ -1,4 +1,6 @@
-"""`Idempotency-Key` on write endpoints: a repeated request gets the first answer again.
+"""`Idempotency-Key` on write endpoints: the same key and body get the first answer again and
+cause one effect, even when the repeats arrive concurrently; the same key with another body
+is refused (422).
 
 Keys are scoped by caller, so a key reused by another customer is a different request and can
 never reveal the first caller's answer."""
@@ -7,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -16,13 +19,16 @@ from flask import Response, current_app, jsonify, request
 from shared.events.errors import ValidationError
 from shared.events.store import EventStore
 from shared.web.app import current_identity
+from shared.web.request_errors import IdempotencyKeyReusedError, RequestInProgressError
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_KEY_LENGTH = 200
+IN_PROGRESS = 0  # status of a reserved key whose request has not answered yet
+WAIT_FOR_FIRST_S = 10.0
 
 
 def idempotent(view: F) -> F:
-    """Replay the stored answer when the same caller repeats an `Idempotency-Key`."""
+    """Run the view once per (caller, key); replay its answer to repeats."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -36,6 +42,38 @@ def idempotent(view: F) -> F:
         scope = f"{identity.role}:{identity.subject}:{request.method}:{request.path}"
         fingerprint = hashlib.sha256(request.get_data()).hexdigest()
         store: EventStore = current_app.extensions["cnnect.store"]
+        if not _reserve(store, scope, key, fingerprint):
+            return _replay(store, scope, key, fingerprint)
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except BaseException:
+            _forget(store, scope, key)  # it failed with no effect: a repeat may run again
+            raise
+        if response.status_code < 500 and response.is_json:
+            _remember(store, scope, key, response)
+        else:
+            _forget(store, scope, key)
+        return response
+
+    return cast(F, wrapper)
+
+
+def _reserve(store: EventStore, scope: str, key: str, fingerprint: str) -> bool:
+    # The key's row is taken before the request runs: a concurrent repeat finds it and waits
+    # for the first answer instead of causing a second effect.
+    row = store.transact(
+        lambda tx: tx.conn.execute(
+            "INSERT INTO idempotent_requests (scope, key, fingerprint, status, body) "
+            "VALUES (%s, %s, %s, %s, '{}'::jsonb) ON CONFLICT DO NOTHING RETURNING 1",
+            (scope, key, fingerprint, IN_PROGRESS),
+        ).fetchone()
+    )
+    return row is not None
+
+
+def _replay(store: EventStore, scope: str, key: str, fingerprint: str) -> Response:
+    deadline = time.monotonic() + WAIT_FOR_FIRST_S
+    while True:
         stored = store.transact(
             lambda tx: tx.conn.execute(
                 "SELECT fingerprint, status, body FROM idempotent_requests "
@@ -43,28 +81,36 @@ def idempotent(view: F) -> F:
                 (scope, key),
             ).fetchone()
         )
-        if stored is not None:
-            if stored["fingerprint"] != fingerprint:
-                raise ValidationError("Idempotency-Key was used before with another request body")
+        if stored is None:
+            raise RequestInProgressError("the first request with this key failed; try again")
+        if stored["fingerprint"] != fingerprint:
+            raise IdempotencyKeyReusedError(
+                "Idempotency-Key was used before with another request body"
+            )
+        if stored["status"] != IN_PROGRESS:
             response = jsonify(stored["body"])
             response.status_code = stored["status"]
             response.headers["Idempotent-Replayed"] = "true"
             return response
-        response = current_app.make_response(view(*args, **kwargs))
-        if response.status_code < 500 and response.is_json:
-            _remember(store, scope, key, fingerprint, response)
-        return response
-
-    return cast(F, wrapper)
+        if time.monotonic() > deadline:
+            raise RequestInProgressError("a request with this Idempotency-Key is in progress")
+        time.sleep(0.05)
 
 
-def _remember(
-    store: EventStore, scope: str, key: str, fingerprint: str, response: Response
-) -> None:
+def _remember(store: EventStore, scope: str, key: str, response: Response) -> None:
     store.transact(
         lambda tx: tx.conn.execute(
-            "INSERT INTO idempotent_requests (scope, key, fingerprint, status, body) "
-            "VALUES (%s, %s, %s, %s, %s::jsonb) ON CONFLICT DO NOTHING",
-            (scope, key, fingerprint, response.status_code, json.dumps(response.get_json())),
+            "UPDATE idempotent_requests SET status = %s, body = %s::jsonb "
+            "WHERE scope = %s AND key = %s",
+            (response.status_code, json.dumps(response.get_json()), scope, key),
+        )
+    )
+
+
+def _forget(store: EventStore, scope: str, key: str) -> None:
+    store.transact(
+        lambda tx: tx.conn.execute(
+            "DELETE FROM idempotent_requests WHERE scope = %s AND key = %s AND status = %s",
+            (scope, key, IN_PROGRESS),
         )
     )

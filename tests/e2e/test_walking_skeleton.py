@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -188,3 +189,22 @@ def test_a_repeated_idempotency_key_places_one_order(system: System) -> None:
         url, json=ORDER, headers={**other.customer, "Idempotency-Key": "order-form-1"}, timeout=10
     )
     assert theirs.status_code == 201 and theirs.json()["order_id"] != first.json()["order_id"]
+
+
+def test_concurrent_repeats_of_one_idempotency_key_cause_one_order(system: System) -> None:
+    journey = Journey(system, "cus-gina")
+    headers = {**journey.customer, "Idempotency-Key": "double-click"}
+    url = system.url("orders", "/orders")
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(
+            pool.map(
+                lambda _: requests.post(url, json=ORDER, headers=headers, timeout=30), range(5)
+            )
+        )
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["order_id"] for a in answers}) == 1
+    other_body = {**ORDER, "shipping_method": "SAL"}
+    reused = requests.post(url, json=other_body, headers=headers, timeout=10)
+    assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"
+    poll(partial(_lags, system, "orders"), lambda lags: set(lags.values()) == {0})
+    assert len(journey.get("orders", "/orders").json()["orders"]) == 1
