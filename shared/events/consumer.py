@@ -30,7 +30,6 @@ from shared.events.bus import TRANSIENT_PIKA_ERRORS, broker_errors, connection_p
 from shared.events.contracts import ContractRegistry, Envelope, decode_envelope
 from shared.events.errors import (
     BrokerUnavailableError,
-    ConcurrencyError,
     ContractError,
     DuplicateMessageError,
     NotYetApplicableError,
@@ -41,7 +40,7 @@ from shared.events.topology import DEFAULT_PREFETCH, Topology, persistent_proper
 
 log = logging.getLogger(__name__)
 
-CONFLICT_RETRIES = 5
+CONFLICT_RETRIES = 10
 
 # Errors after which the consumer reconnects (the broker or the database went away).
 RECONNECT_ERRORS: tuple[type[Exception], ...] = (
@@ -241,18 +240,13 @@ class EventConsumer:
             tx.record_inbox(self.name, event.envelope.event_id)
             handler(tx, event)
 
-        for attempt in range(CONFLICT_RETRIES):
-            try:
-                self.store.transact(work)
-                break
-            except DuplicateMessageError:
-                self.stats.duplicate += 1
-                return Outcome.DUPLICATE
-            except ConcurrencyError:
-                # A command changed the same stream meanwhile: decide again on fresh state
-                # now, rather than spend one of the message's limited deliveries.
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
+        try:
+            # A command changing the same stream meanwhile: decide again on fresh state now,
+            # rather than spend one of the message's limited deliveries.
+            self.store.transact(work, decide_again=CONFLICT_RETRIES)
+        except DuplicateMessageError:
+            self.stats.duplicate += 1
+            return Outcome.DUPLICATE
         self.stats.applied += 1
         return Outcome.APPLIED
 

@@ -4,11 +4,13 @@ commit order. One per service database; the `events` table is also the outbox.""
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, NoReturn, Protocol, TypeVar, cast
 from uuid import UUID, uuid4
 
 import psycopg
@@ -351,21 +353,35 @@ class EventStore:
             yield tx
             tx.flush()
 
-    def transact(self, work: Callable[[Transaction], T]) -> T:
-        """Run `work` in a transaction, retried as a whole on transient errors (bounded)."""
+    def transact(self, work: Callable[[Transaction], T], *, decide_again: int = 0) -> T:
+        """Run `work` in a transaction, retried as a whole on transient errors (bounded).
+
+        With `decide_again`, a concurrency conflict runs `work` again (up to that many more
+        times, after a short random pause): `work` that loads, decides and appends then
+        decides on the fresh state, so the loser of a race gets the answer the new state
+        gives (a clear refusal, or success) instead of a bare conflict."""
 
         def attempt() -> T:
             with self.transaction() as tx:
                 return work(tx)
 
-        try:
-            return with_retry(attempt)
-        except errors.ConcurrencyError as exc:
-            if exc.actual_version is not None:
-                raise
-            # The failed transaction is gone; look the version up so the error names it.
-            actual = self.stream_version(exc.stream_id)
-            raise errors.ConcurrencyError(exc.stream_id, exc.expected_version, actual) from exc
+        for retry in range(decide_again + 1):
+            try:
+                return with_retry(attempt)
+            except errors.ConcurrencyError as exc:
+                if retry < decide_again:
+                    time.sleep(random.uniform(0, min(0.05, 0.002 * 2**retry)))
+                    continue
+                self._conflict(exc)
+        raise AssertionError("unreachable")
+
+    def _conflict(self, exc: errors.ConcurrencyError) -> NoReturn:
+        """Re-raise a conflict, naming the stream's actual version."""
+        if exc.actual_version is not None:
+            raise exc
+        # The failed transaction is gone; look the version up so the error names it.
+        actual = self.stream_version(exc.stream_id)
+        raise errors.ConcurrencyError(exc.stream_id, exc.expected_version, actual) from exc
 
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int

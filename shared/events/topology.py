@@ -22,7 +22,13 @@ DEFAULT_PREFETCH = 50
 # Which integration events each service consumes (routing keys on the topic exchange).
 SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = {
     "orders": ("billing.BillingIssued", "billing.PaymentReceived", "shipping.Shipped"),
-    "billing": ("orders.OrderPlaced", "orders.OrderItemsChanged", "shipping.ShippingQuoted"),
+    "billing": (
+        "orders.OrderPlaced",
+        "orders.OrderItemsChanged",
+        "orders.ItemUnavailable",
+        "orders.OrderCancelled",
+        "shipping.ShippingQuoted",
+    ),
     "shipping": ("orders.ItemsInspected", "billing.PaymentReceived"),
     "messaging": ("orders.OrderPlaced", "orders.OrderCompleted", "orders.OrderCancelled"),
 }

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from shared.events import errors
 from shared.web.identity import ForbiddenError, UnauthorizedError
 from shared.web.request_errors import IdempotencyKeyReusedError, RequestInProgressError
+from shared.web.webhooks import WebhookSignatureError
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (RequestInProgressError, 409, "request_in_progress"),
     (marshmallow.ValidationError, 400, "validation_error"),
     (errors.ValidationError, 400, "validation_error"),
+    (WebhookSignatureError, 401, "invalid_signature"),
     (UnauthorizedError, 401, "unauthorized"),
     (ForbiddenError, 403, "forbidden"),
     (errors.NotFoundError, 404, "not_found"),

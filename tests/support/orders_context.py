@@ -1,5 +1,5 @@
-"""The orders service wired in-process against a test database, and integration events
-delivered to its handlers the way its consumer delivers them."""
+"""A service wired in-process against a test database, and integration events delivered to
+its handlers the way its consumer delivers them."""
 
 from __future__ import annotations
 
@@ -10,29 +10,36 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from services.orders.bootstrap import DEFINITION
+from services.orders.bootstrap import DEFINITION as ORDERS
 from shared.config import Settings
 from shared.events.clock import ManualClock
 from shared.events.consumer import EventConsumer, Outcome
 from shared.events.contracts import CONTRACTS
 from shared.events.database import drop_database
 from shared.events.topology import Topology
-from shared.runtime import Context, bootstrap
+from shared.runtime import Context, ServiceDefinition, bootstrap
 from tests.support.infra import Infra
 
 
 @contextmanager
 def orders_context(infra: Infra) -> Iterator[Context]:
     """A wired orders service on its own database, with a manual clock."""
-    database = infra.name("orders")
+    with service_context(infra, ORDERS) as context:
+        yield context
+
+
+@contextmanager
+def service_context(infra: Infra, definition: ServiceDefinition) -> Iterator[Context]:
+    """A wired service on its own database, with a manual clock."""
+    database = infra.name(definition.name)
     settings = Settings(
-        service="orders",
+        service=definition.name,
         postgres_url=infra.postgres_url,
         database=database,
         amqp_url=infra.amqp_url,
         namespace=infra.name("ns"),
     )
-    context = bootstrap(DEFINITION, settings, clock=ManualClock(), pool_size=20)
+    context = bootstrap(definition, settings, clock=ManualClock(), pool_size=60)
     try:
         yield context
     finally:
@@ -40,15 +47,15 @@ def orders_context(infra: Infra) -> Iterator[Context]:
         drop_database(infra.postgres_url, database)
 
 
-def consumer(context: Context) -> EventConsumer:
-    """The orders consumer (its handlers, inbox and holds), without a broker connection."""
+def consumer(context: Context, definition: ServiceDefinition = ORDERS) -> EventConsumer:
+    """A service's consumer (its handlers, inbox and holds), without a broker connection."""
     return EventConsumer(
-        name="orders",
+        name=definition.name,
         store=context.store,
         amqp_url=context.settings.amqp_url,
         topology=Topology(context.settings.namespace),
         contracts=CONTRACTS,
-        handlers=DEFINITION.handlers(context),
+        handlers=definition.handlers(context),
         routing_keys=(),
     )
 

@@ -39,7 +39,17 @@ class PaymentReceived:
     received_at: datetime
 
 
-EVENT_TYPES: tuple[type, ...] = (BillingIssued, PaymentReceived)
+@dataclass(frozen=True)
+class BillingVoided:
+    """The order was cancelled: nothing more is to be paid on this billing."""
+
+    billing_id: str
+    order_id: str
+    reason: str
+    at: datetime
+
+
+EVENT_TYPES: tuple[type, ...] = (BillingIssued, PaymentReceived, BillingVoided)
 
 
 @dataclass
@@ -49,6 +59,7 @@ class Billing(EventSourced):
     billing_id: str
     issued: BillingIssued | None = None
     paid: Money | None = None
+    voided: bool = False
     version: int = 0
 
     def apply(self, event: object) -> None:
@@ -59,6 +70,8 @@ class Billing(EventSourced):
             self.paid = self.paid or Money.zero(event.amount.currency)
         elif isinstance(event, PaymentReceived) and self.paid is not None:
             self.paid = self.paid + event.amount
+        elif isinstance(event, BillingVoided):
+            self.voided = True
 
     @property
     def settled(self) -> bool:
@@ -68,6 +81,12 @@ class Billing(EventSourced):
     def issue(self, issued: BillingIssued) -> list[object]:
         """Issue the billing once; a repeated request (same billing id) changes nothing."""
         return [] if self.issued else [issued]
+
+    def void(self, reason: str, now: datetime) -> list[object]:
+        """Nothing more is due (the order was cancelled); what was paid is refunded apart."""
+        if self.issued is None or self.voided:
+            return []
+        return [BillingVoided(self.billing_id, self.issued.order_id, reason, now)]
 
     def revise(self, lines: list[BillingLine], amount: Money, now: datetime) -> list[object]:
         """A new version of an unpaid billing (items changed before payment, R17)."""
@@ -92,29 +111,43 @@ class Billing(EventSourced):
             )
         ]
 
-    def record_payment(
-        self, payment_id: str, amount: Money, method: str, now: datetime
-    ) -> list[object]:
-        """Record a payment; the billing is settled when payments cover it."""
+    @property
+    def open_amount(self) -> Money:
+        """What is still to pay (the billing's balance)."""
         if self.issued is None or self.paid is None:
             raise NotFoundError(f"billing {self.billing_id} not found")
+        rest = self.issued.amount - self.paid
+        return rest if rest.amount > 0 else Money.zero(rest.currency)
+
+    def record_payment(
+        self, payment_id: str, amount: Money, method: str, now: datetime
+    ) -> tuple[list[object], Money]:
+        """Record a payment: what covers the open amount, and the excess (for the deposit).
+
+        A payment short of the open amount leaves the rest open (R9); the billing is settled
+        when its payments cover it."""
+        open_amount = self.open_amount
+        assert self.issued is not None
         if self.settled:
             raise InvalidTransitionError(f"billing {self.billing_id} is already paid")
-        if amount.currency != self.issued.amount.currency:
-            raise ValidationError(f"billing {self.billing_id} is in {self.issued.amount.currency}")
+        if self.voided:
+            raise InvalidTransitionError(
+                f"billing {self.billing_id} was voided: its order is cancelled"
+            )
+        if amount.currency != open_amount.currency:
+            raise ValidationError(f"billing {self.billing_id} is in {open_amount.currency}")
         if amount.amount <= 0:
             raise ValidationError("a payment must be positive")
-        settled = self.issued.amount <= self.paid + amount
-        return [
-            PaymentReceived(
-                payment_id,
-                self.billing_id,
-                self.issued.order_id,
-                self.issued.customer_id,
-                self.issued.kind,
-                amount,
-                method,
-                settled,
-                now,
-            )
-        ]
+        applied = amount if amount <= open_amount else open_amount
+        received = PaymentReceived(
+            payment_id,
+            self.billing_id,
+            self.issued.order_id,
+            self.issued.customer_id,
+            self.issued.kind,
+            applied,
+            method,
+            applied == open_amount,
+            now,
+        )
+        return [received], amount - applied

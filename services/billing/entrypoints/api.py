@@ -1,14 +1,19 @@
-"""The billing HTTP API."""
+"""The billing HTTP API: billings of an order, payments, the deposit."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
-from services.billing import handlers
+from services.billing.handlers.payments import (
+    PaymentOutcome,
+    adjust_deposit,
+    pay_with_deposit,
+    record_payment,
+)
 from shared.events.errors import NotFoundError
 from shared.money import MINOR_UNITS, Money
 from shared.runtime import Context
@@ -24,25 +29,44 @@ from shared.web.idempotency import idempotent
 
 bp = Blueprint("billing", __name__)
 
+
+def _op(summary: str, caller: str = "customer or staff") -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "description": f"Caller: {caller}.",
+        "responses": {"200": {"description": "OK"}, "4XX": {"description": "error"}},
+    }
+
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "CNNECT billing", "version": "1"},
     "paths": {
-        "/orders/{order_id}/billings": {"get": {"summary": "The billings of an order"}},
-        "/billings/{billing_id}": {"get": {"summary": "One billing"}},
-        "/billings/{billing_id}/payments": {"post": {"summary": "Confirm a payment (staff)"}},
+        "/orders/{order_id}/billings": {"get": _op("The billings of an order (R4)")},
+        "/billings/{billing_id}": {"get": _op("One billing with its payments")},
+        "/billings/{billing_id}/payments": {"post": _op("Confirm a payment received", "staff")},
+        "/billings/{billing_id}/deposit-payments": {"post": _op("Pay from the deposit (R8)")},
+        "/deposit": {"get": _op("The caller's deposit and its history (R8)")},
+        "/customers/{customer_id}/deposit/adjustments": {
+            "post": _op("Adjust a deposit with a reason", "staff")
+        },
     },
 }
 
 
+def _amount(**kwargs: Any) -> fields.Decimal:
+    return fields.Decimal(required=True, as_string=True, allow_nan=False, places=2, **kwargs)
+
+
 class PaymentRequest(Schema):
-    amount = fields.Decimal(
-        required=True,
-        as_string=True,
-        allow_nan=False,
-        validate=validate.Range(min=0, min_inclusive=False),
-    )
+    amount = _amount(validate=validate.Range(min=0, min_inclusive=False, max=1_000_000))
     currency = fields.String(required=True, validate=validate.OneOf(sorted(MINOR_UNITS)))
+
+
+class AdjustmentRequest(Schema):
+    amount = _amount(validate=validate.Range(min=-1_000_000, max=1_000_000))
+    currency = fields.String(required=True, validate=validate.OneOf(sorted(MINOR_UNITS)))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
 
 
 def _ctx() -> Context:
@@ -50,19 +74,42 @@ def _ctx() -> Context:
     return context
 
 
-def _rows(where: str, value: str) -> list[dict[str, Any]]:
+def _rows(sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = _ctx().store.transact(
-        lambda tx: tx.conn.execute(
-            f"SELECT * FROM billing_summaries WHERE {where} = %s ORDER BY kind", (value,)
-        ).fetchall()
+        lambda tx: tx.conn.execute(sql, params).fetchall()
     )
+    return rows
+
+
+def _billings(where: str, value: str) -> list[dict[str, Any]]:
     identity = current_identity()
-    return [jsonable(r) for r in rows if identity.may_see(r["customer_id"])]
+    rows = _rows(f"SELECT * FROM billing_summaries WHERE {where} = %s ORDER BY kind", (value,))
+    return [_billing(r) for r in rows if identity.may_see(r["customer_id"])]
+
+
+def _billing(row: dict[str, Any]) -> dict[str, Any]:
+    balance = max(row["amount"] - row["paid"], 0) if row["status"] != "voided" else 0
+    return {**jsonable(row), "balance": str(balance)}
+
+
+def _outcome(outcome: PaymentOutcome) -> ResponseReturnValue:
+    found = outcome.billing
+    return jsonify(
+        {
+            "billing_id": found.billing_id,
+            "settled": found.settled,
+            "applied": str(outcome.applied.amount),
+            "to_deposit": str(outcome.to_deposit.amount),
+            "open": str(found.open_amount.amount),
+            "currency": outcome.applied.currency,
+        }
+    ), 201
 
 
 @bp.get("/orders/<order_id>/billings")
 def order_billings(order_id: str) -> ResponseReturnValue:
-    rows = _rows("order_id", order_id)
+    """The 1st and 2nd billing of an order, each with amount, paid, balance, status (R4)."""
+    rows = _billings("order_id", order_id)
     if not rows:
         raise NotFoundError(f"no billing for order {order_id}")
     return jsonify({"billings": rows})
@@ -70,7 +117,8 @@ def order_billings(order_id: str) -> ResponseReturnValue:
 
 @bp.get("/billings/<billing_id>")
 def get_billing(billing_id: str) -> ResponseReturnValue:
-    rows = _rows("billing_id", billing_id)
+    """One billing."""
+    rows = _billings("billing_id", billing_id)
     if not rows:
         raise NotFoundError(f"billing {billing_id} not found")
     return jsonify(rows[0])
@@ -79,18 +127,59 @@ def get_billing(billing_id: str) -> ResponseReturnValue:
 @bp.post("/billings/<billing_id>/payments")
 @idempotent
 def confirm_payment(billing_id: str) -> ResponseReturnValue:
+    """Staff confirm money received for a billing; an excess goes to the deposit (R9)."""
     staff = require_staff()
     body = json_body(PaymentRequest())
     amount = Money(body["amount"], body["currency"]).rounded()
-    billing = handlers.record_payment(
-        _ctx(), billing_id, amount, "staff_confirmation", staff.subject
+    return _outcome(record_payment(_ctx(), billing_id, amount, "staff_confirmation", staff.subject))
+
+
+@bp.post("/billings/<billing_id>/deposit-payments")
+@idempotent
+def deposit_payment(billing_id: str) -> ResponseReturnValue:
+    """Pay as much of the billing as the deposit covers; the rest stays open (R8)."""
+    identity = current_identity()
+    customer = None if identity.is_staff else identity.subject
+    return _outcome(pay_with_deposit(_ctx(), billing_id, customer, identity.subject))
+
+
+@bp.get("/deposit")
+def deposit() -> ResponseReturnValue:
+    """The caller's deposit balance and history (staff: `?customer_id=`)."""
+    identity = current_identity()
+    customer = (
+        request.args.get("customer_id", identity.subject)
+        if identity.is_staff
+        else (identity.subject)
+    )
+    balance = _rows("SELECT balance, currency FROM deposits WHERE customer_id = %s", (customer,))
+    history = _rows(
+        "SELECT entry_id, kind, amount, currency, reason, balance_after, at "
+        "FROM deposit_entries WHERE customer_id = %s ORDER BY position DESC "
+        "LIMIT 200",
+        (customer,),
     )
     return jsonify(
         {
-            "billing_id": billing_id,
-            "settled": billing.settled,
-            "paid": str(billing.paid.amount if billing.paid else 0),
+            "customer_id": customer,
+            "balance": str(balance[0]["balance"]) if balance else "0.00",
+            "currency": balance[0]["currency"] if balance else None,
+            "history": [jsonable(h) for h in history],
         }
+    )
+
+
+@bp.post("/customers/<customer_id>/deposit/adjustments")
+@idempotent
+def adjustment(customer_id: str) -> ResponseReturnValue:
+    """A staff adjustment of a deposit, with a reason; never below zero."""
+    staff = require_staff()
+    body = json_body(AdjustmentRequest())
+    found = adjust_deposit(
+        _ctx(), customer_id, Money(body["amount"], body["currency"]), body["reason"], staff.subject
+    )
+    return jsonify(
+        {"customer_id": customer_id, "balance": str(found.balance.amount if found.balance else 0)}
     ), 201
 
 

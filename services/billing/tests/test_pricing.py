@@ -66,16 +66,42 @@ def _billing(amount: str) -> Billing:
     return Billing.replay("b1", [issued])
 
 
-def test_a_short_payment_leaves_the_rest_open_and_the_rest_settles_it() -> None:
+@pytest.mark.rule("R9")
+def test_R9_a_short_payment_leaves_the_rest_open_and_an_excess_goes_to_the_deposit() -> None:
     billing = _billing("19.33")
-    [partial] = billing.record_payment("p1", Money(Decimal("10.00"), "EUR"), "staff", NOW)
+    [partial], excess = billing.record_payment("p1", Money(Decimal("10.00"), "EUR"), "bank", NOW)
     assert isinstance(partial, PaymentReceived) and not partial.billing_settled
+    assert excess.is_zero
     billing.apply(partial)
-    [rest] = billing.record_payment("p2", Money(Decimal("9.33"), "EUR"), "staff", NOW)
-    assert rest.billing_settled  # type: ignore[attr-defined]
+    assert billing.open_amount == Money(Decimal("9.33"), "EUR")
+    [rest], excess = billing.record_payment("p2", Money(Decimal("12.00"), "EUR"), "bank", NOW)
+    assert rest.billing_settled and rest.amount == Money(Decimal("9.33"), "EUR")  # type: ignore[attr-defined]
+    assert excess == Money(Decimal("2.67"), "EUR")
     billing.apply(rest)
     with pytest.raises(InvalidTransitionError):
         billing.record_payment("p3", Money(Decimal("1"), "EUR"), "staff", NOW)
+
+
+@given(
+    st.lists(st.decimals("0.01", "50", places=2), min_size=1, max_size=12),
+    st.decimals("0.01", "200", places=2),
+)
+def test_payments_applied_plus_excess_always_equal_what_was_paid(
+    payments: list[Decimal], amount: Decimal
+) -> None:
+    billing = _billing(str(amount))
+    applied = excess_total = Decimal(0)
+    for n, paid in enumerate(payments):
+        if billing.settled:
+            break
+        new, excess = billing.record_payment(f"p{n}", Money(paid, "EUR"), "bank", NOW)
+        for event in new:
+            billing.apply(event)
+            applied += event.amount.amount  # type: ignore[attr-defined]
+        excess_total += excess.amount
+        assert applied + excess_total == sum(payments[: n + 1])
+    assert applied <= amount
+    assert billing.settled == (applied == amount)
 
 
 def test_a_payment_in_another_currency_is_refused() -> None:

@@ -11,14 +11,13 @@ from services.orders.domain import events as ev
 from services.orders.domain.order import Order
 from shared.events.codec import EventCodec
 from shared.events.contracts import CONTRACTS
-from shared.events.errors import ConcurrencyError
 from shared.events.repository import Repository
 from shared.events.store import Transaction
 from shared.runtime import Context
 
 CODEC = EventCodec(ev.EVENT_TYPES, CONTRACTS)
 ORDERS: Repository[Order] = Repository("order", CODEC, Order.replay)
-CONFLICT_RETRIES = 3
+CONFLICT_RETRIES = 30
 
 Decision = Callable[[Order, datetime], list[object]]
 
@@ -58,10 +57,4 @@ def decide(
         ORDERS.save(tx, order_id, order, new, meta(actor, order_id))
         return order
 
-    for attempt in range(CONFLICT_RETRIES):
-        try:
-            return ctx.store.transact(work)
-        except ConcurrencyError:
-            if attempt == CONFLICT_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+    return ctx.store.transact(work, decide_again=CONFLICT_RETRIES)

@@ -1,0 +1,73 @@
+"""What every billing handler shares: codec, repositories, configuration, conflict retries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from services.billing.domain import billing, deposit
+from services.billing.domain.billing import Billing
+from services.billing.domain.deposit import Deposit
+from services.billing.domain.pricing import PricingRule
+from shared.events.codec import EventCodec
+from shared.events.contracts import CONTRACTS
+from shared.events.errors import NotFoundError
+from shared.events.repository import Repository
+from shared.events.store import Transaction
+from shared.money import Money
+from shared.runtime import Context
+
+T = TypeVar("T")
+CODEC = EventCodec(billing.EVENT_TYPES + deposit.EVENT_TYPES, CONTRACTS)
+BILLINGS: Repository[Billing] = Repository("billing", CODEC, Billing.replay)
+DEPOSITS: Repository[Deposit] = Repository("deposit", CODEC, Deposit.replay)
+CONFLICT_RETRIES = 30
+
+
+def pricing_rule(ctx: Context) -> PricingRule:
+    """The pricing rule from configuration (`CNNECT_BILLING_*`)."""
+    extra = ctx.settings.extra
+    default = PricingRule()
+    return PricingRule(
+        currency=extra.get("currency", default.currency),
+        cny_rate=Decimal(extra.get("cny_rate", str(default.cny_rate))),
+        fee_percent=Decimal(extra.get("fee_percent", str(default.fee_percent))),
+        fee_minimum_cny=Decimal(extra.get("fee_minimum_cny", str(default.fee_minimum_cny))),
+    )
+
+
+def billing_id(order_id: str, kind: str) -> str:
+    """Billing ids derive from the order, so a redelivered event cannot bill twice."""
+    return f"{order_id}-{1 if kind == 'first' else 2}"
+
+
+def money(data: dict[str, Any]) -> Money:
+    """Money from its wire form (already validated)."""
+    return Money(data["amount"], data["currency"])
+
+
+def meta(actor: str, ordering_key: str) -> dict[str, Any]:
+    """Metadata of events a command caused."""
+    return {"actor": actor, "ordering_key": ordering_key, "correlation_id": str(uuid.uuid4())}
+
+
+def entry_id() -> str:
+    """A new deposit entry or payment id."""
+    return uuid.uuid4().hex[:16]
+
+
+def owned_billing(tx: Transaction, bid: str, customer_id: str | None) -> Billing:
+    """The billing if `customer_id` owns it (None: staff); 404 otherwise."""
+    found = BILLINGS.get(tx, bid)
+    if found.issued is None or (
+        customer_id is not None and found.issued.customer_id != customer_id
+    ):
+        raise NotFoundError(f"billing {bid} not found")
+    return found
+
+
+def with_conflict_retry(ctx: Context, work: Callable[[Transaction], T]) -> T:
+    """Run `work` in a transaction, deciding again on fresh state after a concurrent change."""
+    return ctx.store.transact(work, decide_again=CONFLICT_RETRIES)

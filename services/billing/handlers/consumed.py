@@ -1,0 +1,163 @@
+"""Integration events the billing service consumes: one plain function each."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from services.billing.domain.billing import BillingIssued
+from services.billing.domain.pricing import BillingLine, PricedItem, first_billing_lines, total
+from services.billing.handlers.common import (
+    BILLINGS,
+    DEPOSITS,
+    billing_id,
+    money,
+    pricing_rule,
+)
+from shared.events.consumer import Handler, IncomingEvent
+from shared.events.errors import NotYetApplicableError
+from shared.events.store import Transaction
+from shared.money import Money
+from shared.runtime import Context
+
+
+def _priced(items: list[dict[str, Any]]) -> list[PricedItem]:
+    return [
+        PricedItem(i["quantity"], money(i["unit_price"]), money(i["domestic_shipping"]))
+        for i in items
+    ]
+
+
+def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """Issue the 1st billing (goods) of a new order."""
+    data = event.data
+    rule = pricing_rule(ctx)
+    lines = first_billing_lines(_priced(data["items"]), rule)
+    bid = billing_id(data["order_id"], "first")
+    found = BILLINGS.get(tx, bid)
+    issued = BillingIssued(
+        bid,
+        data["order_id"],
+        data["customer_id"],
+        "first",
+        1,
+        total(lines, rule.currency),
+        lines,
+        rule.cny_rate,
+        ctx.clock.now(),
+    )
+    BILLINGS.save(tx, bid, found, found.issue(issued), event.metadata())
+
+
+def on_order_items_changed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """Recalculate the unpaid 1st billing at once, as a new revision (R17)."""
+    data = event.data
+    bid = billing_id(data["order_id"], "first")
+    found = BILLINGS.get(tx, bid)
+    if found.issued is None:
+        raise NotYetApplicableError(
+            "items changed before the billing was issued", event.envelope.ordering_key
+        )
+    if not data["items"]:
+        return  # every item cancelled: OrderCancelled voids the billing
+    rule = pricing_rule(ctx)
+    lines = first_billing_lines(_priced(data["items"]), rule)
+    BILLINGS.save(
+        tx,
+        bid,
+        found,
+        found.revise(lines, total(lines, rule.currency), ctx.clock.now()),
+        event.metadata(),
+    )
+
+
+def on_item_unavailable(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """What was paid for an item that cannot be bought or forwarded goes to the deposit (R20)."""
+    data = event.data
+    first = BILLINGS.get(tx, billing_id(data["order_id"], "first"))
+    if first.issued is None or not first.settled:
+        raise NotYetApplicableError(
+            "refund before the 1st billing is paid", event.envelope.ordering_key
+        )
+    rate = first.issued.exchange_rate or Decimal(1)
+    paid_cny = money(data["unit_price"]) * data["quantity"] + money(data["domestic_shipping"])
+    refund = paid_cny.converted(first.issued.amount.currency, rate)
+    if refund.is_zero:
+        return
+    customer = data["customer_id"]
+    deposit = DEPOSITS.get(tx, customer)
+    reason = f"item {data['item_id']} of order {data['order_id']}: {data['reason']}"
+    DEPOSITS.save(
+        tx,
+        customer,
+        deposit,
+        deposit.credit(
+            str(event.envelope.event_id)[:16],
+            refund,
+            "refund",
+            reason,
+            first.billing_id,
+            ctx.clock.now(),
+        ),
+        event.metadata(),
+    )
+
+
+def on_order_cancelled(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """Void the order's billings; whatever was paid on them goes to the deposit."""
+    data = event.data
+    for kind in ("first", "second"):
+        bid = billing_id(data["order_id"], kind)
+        found = BILLINGS.get(tx, bid)
+        if found.issued is None or found.voided:
+            continue
+        paid = found.paid or Money.zero(found.issued.amount.currency)
+        BILLINGS.save(tx, bid, found, found.void(data["reason"], ctx.clock.now()), event.metadata())
+        if not paid.is_zero:
+            customer = data["customer_id"]
+            deposit = DEPOSITS.get(tx, customer)
+            DEPOSITS.save(
+                tx,
+                customer,
+                deposit,
+                deposit.credit(
+                    f"{str(event.envelope.event_id)[:12]}-{kind}",
+                    paid,
+                    "refund",
+                    f"order {data['order_id']} cancelled",
+                    bid,
+                    ctx.clock.now(),
+                ),
+                event.metadata(),
+            )
+
+
+def on_shipping_quoted(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """Issue the 2nd billing: the international shipping fee (R21)."""
+    data = event.data
+    fee = money(data["fee"])
+    bid = billing_id(data["order_id"], "second")
+    found = BILLINGS.get(tx, bid)
+    issued = BillingIssued(
+        bid,
+        data["order_id"],
+        data["customer_id"],
+        "second",
+        1,
+        fee,
+        [BillingLine("international shipping", fee)],
+        None,
+        ctx.clock.now(),
+    )
+    BILLINGS.save(tx, bid, found, found.issue(issued), event.metadata())
+
+
+def event_handlers(ctx: Context) -> dict[str, Handler]:
+    """Routing of consumed integration events to their handlers."""
+    return {
+        "OrderPlaced": lambda tx, e: on_order_placed(ctx, tx, e),
+        "OrderItemsChanged": lambda tx, e: on_order_items_changed(ctx, tx, e),
+        "ItemUnavailable": lambda tx, e: on_item_unavailable(ctx, tx, e),
+        "OrderCancelled": lambda tx, e: on_order_cancelled(ctx, tx, e),
+        "ShippingQuoted": lambda tx, e: on_shipping_quoted(ctx, tx, e),
+    }

@@ -1,0 +1,106 @@
+"""Payments of billings: from the deposit first (R8), by bank or staff confirmation (R9);
+an excess goes to the deposit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.billing.domain.billing import Billing
+from services.billing.domain.deposit import Deposit, InsufficientDepositError
+from services.billing.handlers.common import (
+    BILLINGS,
+    DEPOSITS,
+    entry_id,
+    meta,
+    owned_billing,
+    with_conflict_retry,
+)
+from shared.events.store import Transaction
+from shared.money import Money
+from shared.runtime import Context
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """What a payment did to a billing (and to the deposit)."""
+
+    billing: Billing
+    applied: Money
+    to_deposit: Money
+
+
+def record_payment(
+    ctx: Context, bid: str, amount: Money, method: str, actor: str
+) -> PaymentOutcome:
+    """Record money received for a billing; what exceeds the open amount goes to the deposit."""
+
+    def work(tx: Transaction) -> PaymentOutcome:
+        found = owned_billing(tx, bid, None)
+        new, excess = found.record_payment(entry_id(), amount, method, ctx.clock.now())
+        assert found.issued is not None
+        order_id, customer_id = found.issued.order_id, found.issued.customer_id
+        BILLINGS.save(tx, bid, found, new, meta(actor, order_id))
+        if not excess.is_zero:
+            deposit = DEPOSITS.get(tx, customer_id)
+            DEPOSITS.save(
+                tx,
+                customer_id,
+                deposit,
+                deposit.credit(
+                    entry_id(),
+                    excess,
+                    "overpayment",
+                    f"overpayment of billing {bid}",
+                    bid,
+                    ctx.clock.now(),
+                ),
+                meta(actor, order_id),
+            )
+        return PaymentOutcome(found, amount - excess, excess)
+
+    return with_conflict_retry(ctx, work)
+
+
+def pay_with_deposit(ctx: Context, bid: str, customer_id: str | None, actor: str) -> PaymentOutcome:
+    """Pay as much of the billing as the deposit covers (R8); the rest stays open."""
+
+    def work(tx: Transaction) -> PaymentOutcome:
+        found = owned_billing(tx, bid, customer_id)
+        assert found.issued is not None
+        owner = found.issued.customer_id
+        deposit: Deposit = DEPOSITS.get(tx, owner)
+        usable = deposit.usable_for(found.open_amount)
+        if usable.is_zero:
+            raise InsufficientDepositError(f"the deposit of {owner} is empty")
+        now = ctx.clock.now()
+        debited = deposit.debit(
+            entry_id(), usable, "payment", f"payment of billing {bid}", bid, now
+        )
+        paid, _ = found.record_payment(entry_id(), usable, "deposit", now)
+        # Both streams in one transaction, each at the version it was read at: a concurrent
+        # payment from the same deposit makes one of them fail and decide again (R8).
+        DEPOSITS.save(tx, owner, deposit, debited, meta(actor, found.issued.order_id))
+        BILLINGS.save(tx, bid, found, paid, meta(actor, found.issued.order_id))
+        return PaymentOutcome(found, usable, Money.zero(usable.currency))
+
+    return with_conflict_retry(ctx, work)
+
+
+def adjust_deposit(
+    ctx: Context, customer_id: str, amount: Money, reason: str, actor: str
+) -> Deposit:
+    """A staff adjustment with a reason: a credit, or a debit that never overdraws (R8)."""
+
+    def work(tx: Transaction) -> Deposit:
+        deposit = DEPOSITS.get(tx, customer_id)
+        now = ctx.clock.now()
+        if amount.amount > 0:
+            new = deposit.credit(entry_id(), amount, "adjustment", reason, actor, now)
+        else:
+            new = deposit.debit(
+                entry_id(), Money(-amount.amount, amount.currency), "adjustment", reason, actor, now
+            )
+        DEPOSITS.save(tx, customer_id, deposit, new, meta(actor, customer_id))
+        return deposit
+
+    return with_conflict_retry(ctx, work)
