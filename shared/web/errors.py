@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import marshmallow
 from flask import Flask, jsonify
@@ -47,10 +48,12 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
-def _handler(status: int, code: str):  # type: ignore[no-untyped-def]
+def _handler(status: int, code: str) -> Callable[[Exception], ResponseReturnValue]:
     def handle(exc: Exception) -> ResponseReturnValue:
         message = exc.messages if isinstance(exc, marshmallow.ValidationError) else str(exc)
-        return error_response(status, code, message)
+        # A more specific error class names its own code (insufficient_deposit, ...).
+        specific = getattr(exc, "code", None)
+        return error_response(status, specific if isinstance(specific, str) else code, message)
 
     return handle
 

@@ -4,12 +4,14 @@ deliveries signed exactly as PayPal signs them. Real HTTP on 127.0.0.1, one thre
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import secrets
 import threading
 import uuid
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,29 +45,47 @@ class FakePayPal:
     """The PayPal subset we use, with counters and stored requests for assertions."""
 
     def __init__(
-        self, client_id: str = "fake-client", client_secret: str = "fake-secret"
+        self,
+        client_id: str = "fake-client",
+        client_secret: str = "fake-secret",
+        fresh_key: bool = False,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_ttl_s = 32400
-        self.token_requests = 0
-        self.order_requests = 0
-        self.cert_fetches = 0
+        self.requests: Counter[str] = Counter()  # path -> requests received (failed ones too)
         self.orders: dict[str, dict[str, Any]] = {}  # order id -> the request body
         self._by_request_id: dict[str, dict[str, Any]] = {}  # PayPal-Request-Id -> response
         self._tokens: set[str] = set()
         self._failures: list[_Failure] = []
         self._lock = threading.Lock()
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._key = _new_key() if fresh_key else _shared_key()
         self.cert_pem = _self_signed(self._key)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
         """Where the fake listens, e.g. http://127.0.0.1:54321."""
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def token_requests(self) -> int:
+        """Requests received at POST /v1/oauth2/token."""
+        return self.requests["/v1/oauth2/token"]
+
+    @property
+    def order_requests(self) -> int:
+        """Requests received at POST /v2/checkout/orders."""
+        return self.requests["/v2/checkout/orders"]
+
+    @property
+    def cert_fetches(self) -> int:
+        """Requests received for the signing certificate."""
+        return self.requests[CERT_PATH]
 
     @property
     def cert_url(self) -> str:
@@ -123,6 +143,7 @@ class FakePayPal:
     # --- request handling (called from the server's threads) ---------------------------------
     def _injected_failure(self, path: str) -> _Failure | None:
         with self._lock:
+            self.requests[path] += 1
             for failure in self._failures:
                 if failure.path == path and failure.times > 0:
                     failure.times -= 1
@@ -131,7 +152,6 @@ class FakePayPal:
 
     def _issue_token(self, authorization: str, form: bytes) -> tuple[int, dict[str, Any]]:
         with self._lock:
-            self.token_requests += 1
             expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode())
             if authorization != f"Basic {expected.decode()}":
                 return 401, {"error": "invalid_client", "error_description": "Client Authn failed"}
@@ -152,7 +172,6 @@ class FakePayPal:
         self, authorization: str, request_id: str | None, body: bytes
     ) -> tuple[int, dict[str, Any]]:
         with self._lock:
-            self.order_requests += 1
             if authorization.removeprefix("Bearer ") not in self._tokens:
                 return 401, _error("AUTHENTICATION_FAILURE", "Authentication failed")
             if request_id is not None and request_id in self._by_request_id:
@@ -193,11 +212,6 @@ class FakePayPal:
             ],
         }
 
-    def _serve_cert(self) -> bytes:
-        with self._lock:
-            self.cert_fetches += 1
-        return self.cert_pem
-
 
 class _Server(ThreadingHTTPServer):
     fake: FakePayPal
@@ -215,7 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self._failed():
             return
         if self.path.startswith("/certs/") and self.path.endswith(".pem"):
-            self._reply(200, self.fake._serve_cert(), "application/x-pem-file")
+            self._reply(200, self.fake.cert_pem, "application/x-pem-file")
         else:
             self._reply_json(404, _error("RESOURCE_NOT_FOUND", self.path))
 
@@ -261,6 +275,16 @@ def _error(name: str, message: str) -> dict[str, Any]:
     return {"name": name, "message": message, "debug_id": secrets.token_hex(6), "details": []}
 
 
+def _new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@functools.cache
+def _shared_key() -> rsa.RSAPrivateKey:
+    """One RSA 2048 key per test process (generating one takes a good part of a second)."""
+    return _new_key()
+
+
 def _self_signed(key: rsa.RSAPrivateKey) -> bytes:
     """A self-signed RSA certificate (PEM) for `key`, valid from yesterday for 30 days."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-paypal-webhook-signing")])
@@ -280,10 +304,10 @@ def _self_signed(key: rsa.RSAPrivateKey) -> bytes:
 
 @contextmanager
 def running_fake_paypal(
-    client_id: str = "fake-client", client_secret: str = "fake-secret"
+    client_id: str = "fake-client", client_secret: str = "fake-secret", fresh_key: bool = False
 ) -> Iterator[FakePayPal]:
-    """A started fake PayPal, stopped on exit."""
-    fake = FakePayPal(client_id, client_secret)
+    """A started fake PayPal (its own signing key with `fresh_key`), stopped on exit."""
+    fake = FakePayPal(client_id, client_secret, fresh_key)
     fake.start()
     try:
         yield fake

@@ -27,6 +27,8 @@ from tests.support.waiting import poll
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("orders", "billing", "messaging", "shipping")
 SECRET = "e2e-identity-secret"
+BANK_SECRET = "e2e-bank-secret"  # the bank's webhook secret, and the one it rotates from
+OLD_BANK_SECRET = "e2e-bank-secret-previous"
 
 
 def free_port() -> int:
@@ -68,6 +70,7 @@ class System:
             "CNNECT_NAMESPACE": self.namespace,
             "CNNECT_IDENTITY_SECRET": SECRET,
             "CNNECT_LOG_LEVEL": "INFO",
+            "CNNECT_BILLING_BANK_WEBHOOK_SECRETS": f"{BANK_SECRET},{OLD_BANK_SECRET}",
             **{f"CNNECT_{s.upper()}_DATABASE": db for s, db in self.databases.items()},
             **{f"CNNECT_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
         }

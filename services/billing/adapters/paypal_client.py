@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 RETRY_ATTEMPTS = 4
 MAX_RETRY_WAIT_S = 5.0
-_BACKOFF = wait_exponential_jitter(initial=0.1, max=2.0, jitter=0.1)
+_BACKOFF = wait_exponential_jitter(multiplier=0.1, max=2.0, jitter=0.1)
 # A token is renewed this long before PayPal says it expires (clock skew, time in flight).
 TOKEN_RENEW_MARGIN_S = 60
 
@@ -141,7 +141,9 @@ class PayPalClient:
     def _retrying(self, fn: Callable[[], T]) -> T:
         return _RETRYING(fn)
 
-    def _create_order_once(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> CreatedOrder:
+    def _create_order_once(
+        self, body: Mapping[str, Any], headers: Mapping[str, str]
+    ) -> CreatedOrder:
         response = self._authorized("POST", "/v2/checkout/orders", body, headers)
         if response.status_code not in (200, 201):
             raise _rejected(response, "creating the order")

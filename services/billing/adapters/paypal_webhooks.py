@@ -156,8 +156,7 @@ class PayPalWebhookVerifier:
             raise WebhookVerificationError("transmission time has no timezone")
         if abs(now - sent) > MAX_CLOCK_SKEW:
             raise WebhookVerificationError(
-                f"transmission time {transmission_time} is more than "
-                f"{MAX_CLOCK_SKEW} away from now"
+                f"transmission time {transmission_time} is more than {MAX_CLOCK_SKEW} away from now"
             )
 
     def _check_cert_url(self, cert_url: str) -> None:

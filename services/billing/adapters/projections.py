@@ -145,6 +145,55 @@ class Deposits:
         )
 
 
-def projections() -> list[BillingSummaries | Deposits]:
+class PaymentReports:
+    """`payment_reports`: transfers customers reported, the staff queue to confirm (R9)."""
+
+    name = "payment_reports"
+    tables: Sequence[str] = ("payment_reports",)
+    schema = """
+    CREATE TABLE IF NOT EXISTS payment_reports (
+        report_id             text PRIMARY KEY,
+        billing_id            text NOT NULL,
+        payer_name            text NOT NULL,
+        paid_on               date NOT NULL,
+        amount                numeric NOT NULL,
+        currency              text NOT NULL,
+        reported_at           timestamptz NOT NULL,
+        expected_confirmation date NOT NULL,
+        status                text NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS payment_reports_open ON payment_reports (status, reported_at);
+    """
+
+    def apply(self, conn: psycopg.Connection[Row], event: RecordedEvent) -> None:
+        """Add reports; close them when their billing is settled or voided."""
+        data = event.data
+        if event.type == "PaymentReported":
+            conn.execute(
+                "INSERT INTO payment_reports (report_id, billing_id, payer_name, paid_on, amount,"
+                " currency, reported_at, expected_confirmation, status) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'open')",
+                (
+                    data["report_id"],
+                    data["billing_id"],
+                    data["payer_name"],
+                    data["paid_on"],
+                    data["amount"]["amount"],
+                    data["amount"]["currency"],
+                    data["reported_at"],
+                    data["expected_confirmation"],
+                ),
+            )
+        elif (event.type == "PaymentReceived" and data["billing_settled"]) or (
+            event.type == "BillingVoided"
+        ):
+            status = "confirmed" if event.type == "PaymentReceived" else "voided"
+            conn.execute(
+                "UPDATE payment_reports SET status = %s WHERE billing_id = %s AND status = 'open'",
+                (status, data["billing_id"]),
+            )
+
+
+def projections() -> list[BillingSummaries | Deposits | PaymentReports]:
     """Every projection of the billing service."""
-    return [BillingSummaries(), Deposits()]
+    return [BillingSummaries(), Deposits(), PaymentReports()]

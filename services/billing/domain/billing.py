@@ -4,7 +4,7 @@ payments recorded against it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from services.billing.domain.pricing import BillingLine
@@ -49,7 +49,20 @@ class BillingVoided:
     at: datetime
 
 
-EVENT_TYPES: tuple[type, ...] = (BillingIssued, PaymentReceived, BillingVoided)
+@dataclass(frozen=True)
+class PaymentReported:
+    """The customer says they transferred money; the bank or staff will confirm it (R9)."""
+
+    billing_id: str
+    report_id: str
+    payer_name: str
+    paid_on: date
+    amount: Money
+    reported_at: datetime
+    expected_confirmation: date
+
+
+EVENT_TYPES: tuple[type, ...] = (BillingIssued, PaymentReceived, BillingVoided, PaymentReported)
 
 
 @dataclass
@@ -81,6 +94,35 @@ class Billing(EventSourced):
     def issue(self, issued: BillingIssued) -> list[object]:
         """Issue the billing once; a repeated request (same billing id) changes nothing."""
         return [] if self.issued else [issued]
+
+    def report_payment(
+        self,
+        report_id: str,
+        payer_name: str,
+        paid_on: date,
+        amount: Money,
+        now: datetime,
+        expected_confirmation: date,
+    ) -> list[object]:
+        """The customer's payment-completion report of a bank transfer (R9)."""
+        open_amount = self.open_amount
+        if self.voided or self.settled:
+            raise InvalidTransitionError(f"billing {self.billing_id} has nothing left to pay")
+        if amount.currency != open_amount.currency or amount.amount <= 0:
+            raise ValidationError(f"report a positive amount in {open_amount.currency}")
+        if paid_on > now.date():
+            raise ValidationError("the transfer date cannot be in the future")
+        return [
+            PaymentReported(
+                self.billing_id,
+                report_id,
+                payer_name.strip(),
+                paid_on,
+                amount,
+                now,
+                expected_confirmation,
+            )
+        ]
 
     def void(self, reason: str, now: datetime) -> list[object]:
         """Nothing more is due (the order was cancelled); what was paid is refunded apart."""

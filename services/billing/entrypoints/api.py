@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
+from services.billing.entrypoints.bank_api import bank
 from services.billing.handlers.payments import (
     PaymentOutcome,
     adjust_deposit,
@@ -47,6 +48,12 @@ OPENAPI: dict[str, Any] = {
         "/billings/{billing_id}/payments": {"post": _op("Confirm a payment received", "staff")},
         "/billings/{billing_id}/deposit-payments": {"post": _op("Pay from the deposit (R8)")},
         "/deposit": {"get": _op("The caller's deposit and its history (R8)")},
+        "/billings/{billing_id}/payment-page": {
+            "get": _op("Deposit first, then bank or card with its fee (R8-R10)")
+        },
+        "/billings/{billing_id}/payment-reports": {"post": _op("Report a bank transfer (R9)")},
+        "/webhooks/bank": {"post": _op("A bank's transfer notice, HMAC-signed (R11)", "the bank")},
+        "/queues/payment-reports": {"get": _op("Transfers to confirm", "staff")},
         "/customers/{customer_id}/deposit/adjustments": {
             "post": _op("Adjust a deposit with a reason", "staff")
         },
@@ -187,4 +194,5 @@ def create_app(context: Context) -> Flask:
     """The billing API over `context`."""
     app = create_service_app("billing", context, OPENAPI)
     app.register_blueprint(bp)
+    app.register_blueprint(bank)
     return app

@@ -33,32 +33,28 @@ def record_payment(
     ctx: Context, bid: str, amount: Money, method: str, actor: str
 ) -> PaymentOutcome:
     """Record money received for a billing; what exceeds the open amount goes to the deposit."""
+    return with_conflict_retry(
+        ctx, lambda tx: record_payment_in(tx, ctx, bid, amount, method, actor)
+    )
 
-    def work(tx: Transaction) -> PaymentOutcome:
-        found = owned_billing(tx, bid, None)
-        new, excess = found.record_payment(entry_id(), amount, method, ctx.clock.now())
-        assert found.issued is not None
-        order_id, customer_id = found.issued.order_id, found.issued.customer_id
-        BILLINGS.save(tx, bid, found, new, meta(actor, order_id))
-        if not excess.is_zero:
-            deposit = DEPOSITS.get(tx, customer_id)
-            DEPOSITS.save(
-                tx,
-                customer_id,
-                deposit,
-                deposit.credit(
-                    entry_id(),
-                    excess,
-                    "overpayment",
-                    f"overpayment of billing {bid}",
-                    bid,
-                    ctx.clock.now(),
-                ),
-                meta(actor, order_id),
-            )
-        return PaymentOutcome(found, amount - excess, excess)
 
-    return with_conflict_retry(ctx, work)
+def record_payment_in(
+    tx: Transaction, ctx: Context, bid: str, amount: Money, method: str, actor: str
+) -> PaymentOutcome:
+    """`record_payment` inside the caller's transaction."""
+    found = owned_billing(tx, bid, None)
+    now = ctx.clock.now()
+    new, excess = found.record_payment(entry_id(), amount, method, now)
+    assert found.issued is not None
+    order_id, customer_id = found.issued.order_id, found.issued.customer_id
+    BILLINGS.save(tx, bid, found, new, meta(actor, order_id))
+    if not excess.is_zero:
+        deposit = DEPOSITS.get(tx, customer_id)
+        credit = deposit.credit(
+            entry_id(), excess, "overpayment", f"overpayment of billing {bid}", bid, now
+        )
+        DEPOSITS.save(tx, customer_id, deposit, credit, meta(actor, order_id))
+    return PaymentOutcome(found, amount - excess, excess)
 
 
 def pay_with_deposit(ctx: Context, bid: str, customer_id: str | None, actor: str) -> PaymentOutcome:

@@ -1,0 +1,195 @@
+"""The payment page, bank transfer reports, and the bank's webhook (R8-R11)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from marshmallow import Schema, fields, validate
+
+from services.billing.handlers import BILLINGS, DEPOSITS
+from services.billing.handlers.bank import BankNotice, calendar, receive_bank_notice, report_payment
+from services.billing.handlers.common import owned_billing
+from shared.events.errors import NotFoundError, ValidationError
+from shared.money import MINOR_UNITS, Money
+from shared.runtime import Context
+from shared.web.app import current_identity, json_body, require_staff, service_context
+from shared.web.idempotency import idempotent
+from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HmacWebhookVerifier
+
+bank = Blueprint("bank", __name__)
+DEV_BANK_SECRET = "dev-bank-webhook-secret"
+
+
+class PaymentReportRequest(Schema):
+    payer_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    paid_on = fields.Date(required=True)
+    amount = fields.Decimal(
+        required=True,
+        as_string=True,
+        places=2,
+        allow_nan=False,
+        validate=validate.Range(min=0, min_inclusive=False, max=1_000_000),
+    )
+    currency = fields.String(required=True, validate=validate.OneOf(sorted(MINOR_UNITS)))
+
+
+class BankNoticeSchema(Schema):
+    transaction_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    amount = fields.Decimal(
+        required=True,
+        as_string=True,
+        places=2,
+        allow_nan=False,
+        validate=validate.Range(min=0, min_inclusive=False, max=10_000_000),
+    )
+    currency = fields.String(required=True, validate=validate.OneOf(sorted(MINOR_UNITS)))
+    payer_name = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+def _ctx() -> Context:
+    context: Context = service_context()
+    return context
+
+
+def card_fee_percent(ctx: Context) -> Decimal:
+    """The card payment fee (`CNNECT_BILLING_CARD_FEE_PERCENT`, R10)."""
+    return Decimal(ctx.settings.extra.get("card_fee_percent", "3.9"))
+
+
+def webhook_verifier(ctx: Context) -> HmacWebhookVerifier:
+    """The bank webhook's verifier: the current secret and, while rotating, the previous."""
+    configured = ctx.settings.extra.get("bank_webhook_secrets", "")
+    secrets = tuple(s.strip() for s in configured.split(",") if s.strip())
+    if not secrets:
+        if ctx.settings.production:
+            raise ValidationError("CNNECT_BILLING_BANK_WEBHOOK_SECRETS is not configured")
+        secrets = (DEV_BANK_SECRET,)
+    return HmacWebhookVerifier(secrets)
+
+
+@bank.get("/billings/<billing_id>/payment-page")
+def payment_page(billing_id: str) -> ResponseReturnValue:
+    """What the customer pays and how: deposit first, then bank or card (R8-R10)."""
+    identity = current_identity()
+    ctx = _ctx()
+    customer = None if identity.is_staff else identity.subject
+
+    def read(tx: Any) -> dict[str, Any]:
+        found = owned_billing(tx, billing_id, customer)
+        assert found.issued is not None
+        open_amount = found.open_amount
+        deposit = DEPOSITS.get(tx, found.issued.customer_id)
+        usable = deposit.usable_for(open_amount)
+        rest = open_amount - usable
+        fee = Money(rest.amount * card_fee_percent(ctx) / 100, rest.currency).rounded()
+        return {
+            "billing_id": billing_id,
+            "kind": found.issued.kind,
+            "amount": str(found.issued.amount.amount),
+            "open": str(open_amount.amount),
+            "currency": open_amount.currency,
+            "deposit": {
+                "balance": str(deposit.balance.amount if deposit.balance else 0),
+                "applies": str(usable.amount),
+            },
+            "rest": str(rest.amount),
+            "bank_transfer": {
+                "account": ctx.settings.extra.get("bank_account", "CNNECT Ltd, IBAN on request"),
+                "amount": str(rest.amount),
+                "reference": billing_id,
+                "expected_confirmation_if_reported_now": calendar(ctx)
+                .expected_confirmation(ctx.clock.now())
+                .isoformat(),
+            },
+            "card": {
+                "fee_percent": str(card_fee_percent(ctx)),
+                "fee": str(fee.amount),
+                "total": str((rest + fee).amount),
+            },
+        }
+
+    return jsonify(ctx.store.transact(read))
+
+
+@bank.post("/billings/<billing_id>/payment-reports")
+@idempotent
+def payment_report(billing_id: str) -> ResponseReturnValue:
+    """The customer reports a bank transfer (R9); staff or the bank confirm it."""
+    identity = current_identity()
+    body = json_body(PaymentReportRequest())
+    found = report_payment(
+        _ctx(),
+        billing_id,
+        None if identity.is_staff else identity.subject,
+        body["payer_name"],
+        body["paid_on"],
+        Money(body["amount"], body["currency"]).rounded(),
+        identity.subject,
+    )
+    assert found.issued is not None
+    return jsonify(
+        {
+            "billing_id": billing_id,
+            "reported": True,
+            "expected_confirmation": calendar(_ctx())
+            .expected_confirmation(_ctx().clock.now())
+            .isoformat(),
+        }
+    ), 201
+
+
+@bank.post("/webhooks/bank")
+def bank_webhook() -> ResponseReturnValue:
+    """A transfer the bank received: signature checked before anything is read or stored."""
+    ctx = _ctx()
+    raw = request.get_data(cache=True)
+    webhook_verifier(ctx).verify(
+        request.headers.get(TIMESTAMP_HEADER),
+        request.headers.get(SIGNATURE_HEADER),
+        raw,
+        ctx.clock.now(),
+    )
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationError("the notice must be a JSON object")
+    data = BankNoticeSchema().load(payload)
+    exists = ctx.store.transact(lambda tx: BILLINGS.get(tx, data["reference"]).issued is not None)
+    if not exists:
+        raise NotFoundError(f"no billing {data['reference']}")
+    notice = BankNotice(
+        data["transaction_id"],
+        data["reference"],
+        Money(data["amount"], data["currency"]).rounded(),
+        data["payer_name"],
+    )
+    outcome = receive_bank_notice(ctx, notice)
+    if outcome is None:
+        return jsonify({"recorded": False, "duplicate": True})
+    return jsonify(
+        {
+            "recorded": True,
+            "applied": str(outcome.applied.amount),
+            "to_deposit": str(outcome.to_deposit.amount),
+            "settled": outcome.billing.settled,
+        }
+    )
+
+
+@bank.get("/queues/payment-reports")
+def payment_reports_queue() -> ResponseReturnValue:
+    """Reported transfers waiting for a confirmation (staff)."""
+    require_staff()
+    rows = _ctx().store.transact(
+        lambda tx: tx.conn.execute(
+            "SELECT report_id, billing_id, payer_name, paid_on, amount, currency, "
+            "expected_confirmation FROM payment_reports WHERE status = 'open' "
+            "ORDER BY reported_at LIMIT 500"
+        ).fetchall()
+    )
+    return jsonify(
+        {"queue": "payment_reports", "reports": [{k: str(v) for k, v in r.items()} for r in rows]}
+    )

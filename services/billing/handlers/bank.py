@@ -1,0 +1,93 @@
+"""Bank transfers (R9): the customer's payment report, and the bank's notice (webhook) that
+records the payment once, however often it is delivered (R11)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from services.billing.domain.billing import Billing
+from services.billing.domain.calendar import BusinessCalendar, parse_holidays
+from services.billing.handlers.common import (
+    BILLINGS,
+    entry_id,
+    meta,
+    owned_billing,
+    with_conflict_retry,
+)
+from services.billing.handlers.payments import PaymentOutcome, record_payment_in
+from shared.events.errors import DuplicateMessageError
+from shared.events.store import Transaction
+from shared.money import Money
+from shared.runtime import Context
+
+BANK_WEBHOOK = "bank-webhook"  # the inbox consumer name of bank notices
+_NOTICES = uuid.UUID("6f1c2f0e-8d0a-4c1b-9a55-0b5e1c7a0d11")
+
+
+def calendar(ctx: Context) -> BusinessCalendar:
+    """The business calendar from configuration (`CNNECT_BILLING_BANK_HOLIDAYS`)."""
+    return BusinessCalendar(parse_holidays(ctx.settings.extra.get("bank_holidays", "")))
+
+
+def report_payment(
+    ctx: Context,
+    bid: str,
+    customer_id: str | None,
+    payer_name: str,
+    paid_on: date,
+    amount: Money,
+    actor: str,
+) -> Billing:
+    """File a payment-completion report; staff or the bank confirm it on a business day."""
+
+    def work(tx: Transaction) -> Billing:
+        found = owned_billing(tx, bid, customer_id)
+        now = ctx.clock.now()
+        new = found.report_payment(
+            f"rep-{entry_id()}",
+            payer_name,
+            paid_on,
+            amount,
+            now,
+            calendar(ctx).expected_confirmation(now),
+        )
+        assert found.issued is not None
+        BILLINGS.save(tx, bid, found, new, meta(actor, found.issued.order_id))
+        return found
+
+    return with_conflict_retry(ctx, work)
+
+
+@dataclass(frozen=True)
+class BankNotice:
+    """A transfer the bank received, referencing one of our billings."""
+
+    transaction_id: str
+    billing_id: str
+    amount: Money
+    payer_name: str
+
+
+def receive_bank_notice(ctx: Context, notice: BankNotice) -> PaymentOutcome | None:
+    """Record the transfer of a verified bank notice once; None for a repeated notice."""
+
+    def work(tx: Transaction) -> PaymentOutcome:
+        # The notice's id goes in the inbox with the payment: a second delivery, even a
+        # concurrent one, finds it there and records nothing.
+        tx.record_inbox(BANK_WEBHOOK, uuid.uuid5(_NOTICES, notice.transaction_id))
+        tx.flush()
+        return record_payment_in(
+            tx,
+            ctx,
+            notice.billing_id,
+            notice.amount,
+            "bank_transfer",
+            f"bank:{notice.transaction_id}",
+        )
+
+    try:
+        return with_conflict_retry(ctx, work)
+    except DuplicateMessageError:
+        return None

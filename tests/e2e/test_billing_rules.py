@@ -1,0 +1,172 @@
+"""The billing rules through the HTTP API of the real processes (database and broker real)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+
+from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.infra import Infra
+from tests.support.journey import Journey, ok_json
+from tests.support.system import BANK_SECRET, OLD_BANK_SECRET, System, poll, running_system
+
+
+@pytest.fixture(scope="module")
+def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
+        yield running
+
+
+def _notice(
+    system: System,
+    billing_id: str,
+    amount: str,
+    transaction_id: str,
+    secret: str = BANK_SECRET,
+    age_s: int = 0,
+    tamper: bool = False,
+) -> requests.Response:
+    body = json.dumps(
+        {
+            "transaction_id": transaction_id,
+            "reference": billing_id,
+            "amount": amount,
+            "currency": "EUR",
+            "payer_name": "A MARTIN",
+        }
+    ).encode()
+    timestamp = int(time.time()) - age_s
+    headers = {
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
+        "Content-Type": "application/json",
+    }
+    if tamper:
+        body = body.replace(amount.encode(), b"9" + amount.encode()[1:])
+    return requests.post(
+        system.url("billing", "/webhooks/bank"), data=body, headers=headers, timeout=10
+    )
+
+
+def _deposit(journey: Journey) -> dict[str, Any]:
+    deposit: dict[str, Any] = journey.get("billing", "/deposit").json()
+    return deposit
+
+
+def _give_deposit(journey: Journey, amount: str) -> None:
+    response = journey.post(
+        "billing",
+        f"/customers/{journey.customer_id}/deposit/adjustments",
+        {"amount": amount, "currency": "EUR", "reason": "welcome credit"},
+        journey.staff,
+    )
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.rule("R4")
+@pytest.mark.rule("R8")
+@pytest.mark.rule("R10")
+def test_R8_the_deposit_pays_first_and_the_page_shows_the_rest_by_bank_or_card(
+    system: System,
+) -> None:
+    journey = Journey(system, "cus-b8")
+    _give_deposit(journey, "10.00")
+    journey.place()
+    [first] = journey.billings(1)
+    page = journey.get("billing", f"/billings/{first['billing_id']}/payment-page").json()
+    assert (page["open"], page["deposit"]["applies"], page["rest"]) == ("19.33", "10.00", "9.33")
+    # 3.9 % card fee on 9.33 = 0.36387 -> 0.36 (half-up to the cent)
+    assert (page["card"]["fee"], page["card"]["total"]) == ("0.36", "9.69")
+    paid = journey.post("billing", f"/billings/{first['billing_id']}/deposit-payments", {})
+    assert paid.status_code == 201 and paid.json()["applied"] == "10.00"
+    billing = poll(lambda: journey.billings(1)[0], lambda b: b["status"] == "partially_paid")
+    assert (billing["paid"], billing["balance"]) == ("10.00", "9.33")
+    again = journey.post("billing", f"/billings/{first['billing_id']}/deposit-payments", {})
+    assert again.status_code == 409 and again.json()["error"] == "insufficient_deposit"
+    deposit = poll(lambda: _deposit(journey), lambda d: d["balance"] == "0.00")
+    assert [e["kind"] for e in deposit["history"]] == ["payment", "adjustment"]
+
+
+@pytest.mark.rule("R9")
+@pytest.mark.rule("R11")
+def test_R9_a_reported_transfer_is_recorded_once_by_the_bank_and_the_excess_kept(
+    system: System,
+) -> None:
+    journey = Journey(system, "cus-b9")
+    journey.place()
+    [first] = journey.billings(1)
+    bid = first["billing_id"]
+    report = journey.post(
+        "billing",
+        f"/billings/{bid}/payment-reports",
+        {"payer_name": "A Martin", "paid_on": "2026-11-26", "amount": "20.00", "currency": "EUR"},
+    )
+    assert report.status_code == 201, report.text
+    assert report.json()["expected_confirmation"]
+    queue = poll(
+        lambda: ok_json(journey.get("billing", "/queues/payment-reports", journey.staff)),
+        lambda q: any(r["billing_id"] == bid for r in q["reports"]),
+    )
+    assert queue["queue"] == "payment_reports"
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda _: _notice(system, bid, "20.00", "TX-9001"), range(5)))
+    assert [a.status_code for a in answers] == [200] * 5
+    assert sum(a.json()["recorded"] for a in answers) == 1
+    billing = poll(lambda: journey.billings(1)[0], lambda b: b["status"] == "paid")
+    assert len(billing["payments"]) == 1 and billing["payments"][0]["method"] == "bank_transfer"
+    deposit = poll(lambda: _deposit(journey), lambda d: d["balance"] == "0.67")
+    assert deposit["history"][0]["kind"] == "overpayment"
+    journey.wait_status("purchasing")
+    poll(
+        lambda: journey.get("billing", "/queues/payment-reports", journey.staff).json(),
+        lambda q: all(r["billing_id"] != bid for r in q["reports"]),
+    )
+
+
+@pytest.mark.rule("R11")
+def test_R11_forged_or_stale_bank_notices_are_refused_with_nothing_recorded(
+    system: System,
+) -> None:
+    journey = Journey(system, "cus-b11")
+    journey.place()
+    [first] = journey.billings(1)
+    bid = first["billing_id"]
+    for forged in (
+        _notice(system, bid, "19.33", "TX-1", tamper=True),
+        _notice(system, bid, "19.33", "TX-2", secret="not-the-bank"),
+        _notice(system, bid, "19.33", "TX-3", age_s=301),
+    ):
+        assert forged.status_code == 401 and forged.json()["error"] == "invalid_signature"
+    rotated = _notice(system, bid, "19.33", "TX-4", secret=OLD_BANK_SECRET)
+    assert rotated.status_code == 200 and rotated.json()["recorded"] is True
+    billing = poll(lambda: journey.billings(1)[0], lambda b: b["status"] == "paid")
+    assert [p["amount"] for p in billing["payments"]] == ["19.33"]
+
+
+@pytest.mark.rule("R20")
+def test_R20_an_unavailable_item_is_refunded_to_the_deposit(system: System) -> None:
+    journey = Journey(system, "cus-b20")
+    journey.place()
+    journey.pay("first")
+    journey.wait_status("purchasing")
+    response = journey.staff_item("itm-2", "unavailable", {"reason": "sold out"})
+    assert response.status_code == 200, response.text
+    # 3 x 12.00 + 6.00 CNY = 42.00 CNY at 0.128 -> 5.376 -> 5.38 EUR
+    deposit = poll(lambda: _deposit(journey), lambda d: d["balance"] == "5.38")
+    assert deposit["history"][0]["kind"] == "refund"
+
+
+@pytest.mark.rule("R15")
+def test_a_cancelled_order_voids_its_billing(system: System) -> None:
+    journey = Journey(system, "cus-bvoid")
+    journey.place()
+    journey.billings(1)
+    assert journey.post("orders", f"/orders/{journey.order_id}/cancel", {}).status_code == 200
+    billing = poll(lambda: journey.billings(1)[0], lambda b: b["status"] == "voided")
+    assert billing["balance"] == "0"
