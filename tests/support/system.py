@@ -169,9 +169,12 @@ class System:
 
 
 @contextmanager
-def running_system(infra: Infra, log_dir: Path) -> Iterator[System]:
-    """The whole system, started and finally stopped and cleaned up."""
+def running_system(
+    infra: Infra, log_dir: Path, env: dict[str, str] | None = None
+) -> Iterator[System]:
+    """The whole system (with `env` added to its environment), started, finally stopped."""
     system = System(infra, log_dir)
+    system.env.update(env or {})
     system.prepare()
     try:
         system.start_all()

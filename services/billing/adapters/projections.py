@@ -194,6 +194,43 @@ class PaymentReports:
             )
 
 
-def projections() -> list[BillingSummaries | Deposits | PaymentReports]:
+class CardCaptures:
+    """`card_captures`: capture notices that paid nothing, the staff review queue."""
+
+    name = "card_captures"
+    tables: Sequence[str] = ("card_captures",)
+    schema = """
+    CREATE TABLE IF NOT EXISTS card_captures (
+        capture_id text NOT NULL,
+        status     text NOT NULL,
+        billing_id text NOT NULL,
+        reason     text NOT NULL,
+        amount     numeric NOT NULL,
+        currency   text NOT NULL,
+        noted_at   timestamptz NOT NULL,
+        PRIMARY KEY (capture_id, status)
+    );
+    """
+
+    def apply(self, conn: psycopg.Connection[Row], event: RecordedEvent) -> None:
+        """Keep every noted capture."""
+        if event.type == "CardCaptureNoted":
+            data = event.data
+            conn.execute(
+                "INSERT INTO card_captures (capture_id, status, billing_id, reason, amount, "
+                "currency, noted_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (
+                    data["capture_id"],
+                    data["status"],
+                    data["billing_id"],
+                    data["reason"],
+                    data["amount"]["amount"],
+                    data["amount"]["currency"],
+                    data["at"],
+                ),
+            )
+
+
+def projections() -> list[BillingSummaries | Deposits | PaymentReports | CardCaptures]:
     """Every projection of the billing service."""
-    return [BillingSummaries(), Deposits(), PaymentReports()]
+    return [BillingSummaries(), Deposits(), PaymentReports(), CardCaptures()]

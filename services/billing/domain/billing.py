@@ -3,7 +3,7 @@ payments recorded against it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -62,7 +62,39 @@ class PaymentReported:
     expected_confirmation: date
 
 
-EVENT_TYPES: tuple[type, ...] = (BillingIssued, PaymentReceived, BillingVoided, PaymentReported)
+@dataclass(frozen=True)
+class CardPaymentStarted:
+    """A PayPal order for the rest of the billing plus the card fee (R10)."""
+
+    billing_id: str
+    paypal_order_id: str
+    amount: Money  # what it pays of the billing
+    fee: Money
+    total: Money  # what the customer is charged
+    approval_url: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CardCaptureNoted:
+    """A capture notice that records no payment: pending, denied, or sent to staff review."""
+
+    billing_id: str
+    capture_id: str
+    status: str  # pending | denied | review
+    reason: str
+    amount: Money
+    at: datetime
+
+
+EVENT_TYPES: tuple[type, ...] = (
+    BillingIssued,
+    PaymentReceived,
+    BillingVoided,
+    PaymentReported,
+    CardPaymentStarted,
+    CardCaptureNoted,
+)
 
 
 @dataclass
@@ -73,6 +105,7 @@ class Billing(EventSourced):
     issued: BillingIssued | None = None
     paid: Money | None = None
     voided: bool = False
+    card_orders: dict[str, CardPaymentStarted] = field(default_factory=dict)
     version: int = 0
 
     def apply(self, event: object) -> None:
@@ -85,6 +118,8 @@ class Billing(EventSourced):
             self.paid = self.paid + event.amount
         elif isinstance(event, BillingVoided):
             self.voided = True
+        elif isinstance(event, CardPaymentStarted):
+            self.card_orders[event.paypal_order_id] = event
 
     @property
     def settled(self) -> bool:
@@ -123,6 +158,28 @@ class Billing(EventSourced):
                 expected_confirmation,
             )
         ]
+
+    def card_payment_due(self, fee_percent: Decimal, deposit_applies: Money) -> tuple[Money, Money]:
+        """What a card pays of the billing after the deposit, and the card fee on it (R10)."""
+        rest = self.open_amount - deposit_applies
+        if self.voided or rest.amount <= 0:
+            raise InvalidTransitionError(f"billing {self.billing_id} has nothing left to pay")
+        return rest, Money(rest.amount * fee_percent / 100, rest.currency).rounded()
+
+    def matching_card_payment(
+        self, paypal_order_id: str | None, captured: Money
+    ) -> CardPaymentStarted | None:
+        """Our card payment that a completed capture pays, if it captured what we asked for."""
+        started = self.card_orders.get(paypal_order_id or "")
+        if started is None or captured != started.total or self.settled or self.voided:
+            return None
+        return started
+
+    def note_capture(
+        self, capture_id: str, status: str, reason: str, amount: Money, now: datetime
+    ) -> list[object]:
+        """A capture that pays nothing (pending, denied) or that staff must review."""
+        return [CardCaptureNoted(self.billing_id, capture_id, status, reason, amount, now)]
 
     def void(self, reason: str, now: datetime) -> list[object]:
         """Nothing more is due (the order was cancelled); what was paid is refunded apart."""

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
 from services.billing.entrypoints.bank_api import bank
+from services.billing.entrypoints.card_api import card, register_paypal_errors
 from services.billing.handlers.payments import (
     PaymentOutcome,
     adjust_deposit,
@@ -54,6 +55,11 @@ OPENAPI: dict[str, Any] = {
         "/billings/{billing_id}/payment-reports": {"post": _op("Report a bank transfer (R9)")},
         "/webhooks/bank": {"post": _op("A bank's transfer notice, HMAC-signed (R11)", "the bank")},
         "/queues/payment-reports": {"get": _op("Transfers to confirm", "staff")},
+        "/billings/{billing_id}/card-payments": {
+            "post": _op("Pay the rest by card through PayPal (R10)")
+        },
+        "/webhooks/paypal": {"post": _op("PayPal capture notices, verified (R11)", "PayPal")},
+        "/queues/captures-in-review": {"get": _op("Card captures to review", "staff")},
         "/customers/{customer_id}/deposit/adjustments": {
             "post": _op("Adjust a deposit with a reason", "staff")
         },
@@ -195,4 +201,6 @@ def create_app(context: Context) -> Flask:
     app = create_service_app("billing", context, OPENAPI)
     app.register_blueprint(bp)
     app.register_blueprint(bank)
+    app.register_blueprint(card)
+    register_paypal_errors(app)
     return app

@@ -1,0 +1,144 @@
+"""Card payments through PayPal: the checkout and PayPal's capture webhooks (R10, R11)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from marshmallow import Schema, fields
+
+from services.billing.adapters.paypal import PayPalError, PayPalUnavailableError
+from services.billing.adapters.paypal_client import PayPalClient
+from services.billing.adapters.paypal_webhooks import (
+    PAYPAL_CERT_HOSTS,
+    PayPalWebhookVerifier,
+    parse_capture_event,
+)
+from services.billing.entrypoints.bank_api import card_fee_percent
+from services.billing.handlers.card import receive_capture, start_card_payment
+from shared.events.errors import ValidationError
+from shared.runtime import Context
+from shared.web.app import current_identity, json_body, require_staff, service_context
+from shared.web.errors import error_response
+from shared.web.idempotency import idempotent
+
+card = Blueprint("card", __name__)
+
+
+class CheckoutRequest(Schema):
+    return_url = fields.Url(required=True, schemes={"https", "http"})
+    cancel_url = fields.Url(required=True, schemes={"https", "http"})
+
+
+def _ctx() -> Context:
+    context: Context = service_context()
+    return context
+
+
+def paypal_client(ctx: Context) -> PayPalClient:
+    """The process's PayPal client (its token is cached between requests)."""
+    client: PayPalClient | None = current_app.extensions.get("cnnect.paypal")
+    if client is None:
+        extra = ctx.settings.extra
+        client = PayPalClient(
+            extra.get("paypal_base_url", "https://api-m.sandbox.paypal.com"),
+            extra.get("paypal_client_id", ""),
+            extra.get("paypal_client_secret", ""),
+        )
+        current_app.extensions["cnnect.paypal"] = client
+    return client
+
+
+def paypal_verifier(ctx: Context) -> PayPalWebhookVerifier:
+    """The process's webhook verifier (its certificates are cached between requests)."""
+    verifier: PayPalWebhookVerifier | None = current_app.extensions.get("cnnect.paypal_verifier")
+    if verifier is None:
+        extra = ctx.settings.extra
+        hosts = extra.get("paypal_cert_hosts", "")
+        local = (
+            extra.get("paypal_allow_insecure_local_certs") == "1" and not ctx.settings.production
+        )
+        verifier = PayPalWebhookVerifier(
+            extra.get("paypal_webhook_id", "") or "unconfigured-webhook-id",
+            frozenset(h.strip() for h in hosts.split(",") if h.strip()) or PAYPAL_CERT_HOSTS,
+            allow_insecure_local_certs=local,
+        )
+        current_app.extensions["cnnect.paypal_verifier"] = verifier
+    return verifier
+
+
+@card.post("/billings/<billing_id>/card-payments")
+@idempotent
+def checkout(billing_id: str) -> ResponseReturnValue:
+    """Start paying the rest after the deposit by card: the total with the fee, and the
+    PayPal link to approve it; no card data ever passes through us (R10)."""
+    identity = current_identity()
+    body = json_body(CheckoutRequest())
+    ctx = _ctx()
+    result = start_card_payment(
+        ctx,
+        paypal_client(ctx),
+        billing_id,
+        None if identity.is_staff else identity.subject,
+        card_fee_percent(ctx),
+        body["return_url"],
+        body["cancel_url"],
+        identity.subject,
+    )
+    started = result.started
+    return jsonify(
+        {
+            "billing_id": billing_id,
+            "paypal_order_id": started.paypal_order_id,
+            "approval_url": started.approval_url,
+            "amount": str(started.amount.amount),
+            "fee": str(started.fee.amount),
+            "total": str(started.total.amount),
+            "currency": started.total.currency,
+        }
+    ), 201
+
+
+@card.post("/webhooks/paypal")
+def paypal_webhook() -> ResponseReturnValue:
+    """A PayPal notice: verified before anything is read or stored (R11)."""
+    ctx = _ctx()
+    raw = request.get_data(cache=True)
+    paypal_verifier(ctx).verify(dict(request.headers), raw, ctx.clock.now())
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationError("the notice must be a JSON object")
+    notice = parse_capture_event(payload)
+    if notice is None:
+        return jsonify({"recorded": False, "ignored": True})
+    return jsonify({"recorded": receive_capture(ctx, notice)})
+
+
+@card.get("/queues/captures-in-review")
+def captures_in_review() -> ResponseReturnValue:
+    """Card captures staff must look at (amount mismatch, refunds at PayPal)."""
+    require_staff()
+    rows = _ctx().store.transact(
+        lambda tx: tx.conn.execute(
+            "SELECT capture_id, billing_id, status, reason, amount, currency, noted_at "
+            "FROM card_captures WHERE status = 'review' ORDER BY noted_at LIMIT 500"
+        ).fetchall()
+    )
+    return jsonify(
+        {
+            "queue": "captures_in_review",
+            "captures": [{k: str(v) for k, v in r.items()} for r in rows],
+        }
+    )
+
+
+def register_paypal_errors(app: Flask) -> None:
+    """PayPal away: 503 (try again); PayPal refusing or answering nonsense: 502."""
+
+    def unavailable(exc: Exception) -> ResponseReturnValue:
+        return error_response(503, "payment_provider_unavailable", str(exc))
+
+    def failed(exc: Exception) -> ResponseReturnValue:
+        return error_response(502, "payment_provider_error", str(exc))
+
+    app.register_error_handler(PayPalUnavailableError, unavailable)
+    app.register_error_handler(PayPalError, failed)

@@ -1,0 +1,120 @@
+"""Card payments through PayPal (R10, R11): the PayPal order for what the deposit leaves, with
+the card fee on top, and the capture notices that record the payment once."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from services.billing.adapters.paypal_client import PayPalClient
+from services.billing.adapters.paypal_webhooks import CaptureNotice
+from services.billing.domain.billing import CardPaymentStarted
+from services.billing.handlers.common import (
+    BILLINGS,
+    DEPOSITS,
+    meta,
+    owned_billing,
+    with_conflict_retry,
+)
+from services.billing.handlers.payments import record_payment_in
+from shared.events.errors import DuplicateMessageError
+from shared.events.store import Transaction
+from shared.money import Money
+from shared.runtime import Context
+
+PAYPAL_WEBHOOK = "paypal-webhook"  # the inbox consumer name of PayPal notices
+_NOTICES = uuid.UUID("0b7e8a55-3f2d-4a61-8f0e-6d3c2b1a9e77")
+
+
+@dataclass(frozen=True)
+class CardCheckout:
+    """Where the customer approves the card payment, and what they are charged."""
+
+    started: CardPaymentStarted
+
+
+def start_card_payment(
+    ctx: Context,
+    paypal: PayPalClient,
+    bid: str,
+    customer_id: str | None,
+    fee_percent: Decimal,
+    return_url: str,
+    cancel_url: str,
+    actor: str,
+) -> CardCheckout:
+    """Create the PayPal order for the rest after the deposit, plus the fee (R10)."""
+
+    def due(tx: Transaction) -> tuple[Money, Money, Money]:
+        found = owned_billing(tx, bid, customer_id)
+        assert found.issued is not None
+        deposit = DEPOSITS.get(tx, found.issued.customer_id)
+        rest, fee = found.card_payment_due(fee_percent, deposit.usable_for(found.open_amount))
+        return found.open_amount, rest, fee
+
+    open_amount, rest, fee = ctx.store.transact(due)
+    total = rest + fee
+    # The same open amount and total give the same PayPal-Request-Id: a repeated checkout
+    # gets PayPal's first order back instead of a second one.
+    request_id = f"{bid}-open-{open_amount.amount}-total-{total.amount}"
+    created = paypal.create_order(bid, total, request_id, return_url, cancel_url)
+
+    def record(tx: Transaction) -> CardCheckout:
+        found = owned_billing(tx, bid, customer_id)
+        assert found.issued is not None
+        known = found.card_orders.get(created.order_id)
+        if known is not None:
+            return CardCheckout(known)
+        started = CardPaymentStarted(
+            bid, created.order_id, rest, fee, total, created.approval_url, ctx.clock.now()
+        )
+        BILLINGS.save(tx, bid, found, [started], meta(actor, found.issued.order_id))
+        return CardCheckout(started)
+
+    return with_conflict_retry(ctx, record)
+
+
+def receive_capture(ctx: Context, notice: CaptureNotice) -> bool:
+    """Act on a verified capture notice once; False for a repeated delivery."""
+
+    def work(tx: Transaction) -> None:
+        tx.record_inbox(PAYPAL_WEBHOOK, uuid.uuid5(_NOTICES, notice.event_id))
+        tx.flush()
+        bid = notice.custom_id or ""
+        found = BILLINGS.get(tx, bid)
+        if found.issued is None:
+            return  # not one of ours: nothing to record (PayPal is told it arrived)
+        now = ctx.clock.now()
+        actor = f"paypal:{notice.capture_id}"
+        if notice.event_type == "PAYMENT.CAPTURE.COMPLETED":
+            started = found.matching_card_payment(notice.order_id, notice.amount)
+            if started is not None:
+                record_payment_in(tx, ctx, bid, started.amount, "card", actor)
+                return
+            new = found.note_capture(
+                notice.capture_id,
+                "review",
+                f"captured {notice.amount} does not match our card payment",
+                notice.amount,
+                now,
+            )
+        elif notice.event_type == "PAYMENT.CAPTURE.PENDING":
+            new = found.note_capture(
+                notice.capture_id, "pending", "PayPal holds the capture", notice.amount, now
+            )
+        elif notice.event_type == "PAYMENT.CAPTURE.DENIED":
+            new = found.note_capture(
+                notice.capture_id, "denied", "PayPal denied the capture", notice.amount, now
+            )
+        else:  # REFUNDED: money went back to the card; staff decide what it means
+            new = found.note_capture(
+                notice.capture_id, "review", "refunded at PayPal", notice.amount, now
+            )
+        BILLINGS.save(tx, bid, found, new, meta(actor, found.issued.order_id))
+
+    try:
+        with_conflict_retry(ctx, work)
+    except DuplicateMessageError:
+        return False
+    return True

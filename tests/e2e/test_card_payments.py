@@ -1,0 +1,130 @@
+"""Card payments through PayPal, against the real processes and a local fake PayPal (R10, R11)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+
+from shared.money import Money
+from tests.support.fake_paypal import FakePayPal, capture_completed_event, running_fake_paypal
+from tests.support.infra import Infra
+from tests.support.journey import Journey, ok_json
+from tests.support.system import System, poll, running_system
+
+WEBHOOK_ID = "WH-E2E-0001"
+
+
+@pytest.fixture(scope="module")
+def paypal() -> Iterator[FakePayPal]:
+    with running_fake_paypal() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def system(
+    infra: Infra, paypal: FakePayPal, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[System]:
+    env = {
+        "CNNECT_BILLING_PAYPAL_BASE_URL": paypal.base_url,
+        "CNNECT_BILLING_PAYPAL_CLIENT_ID": "fake-client",
+        "CNNECT_BILLING_PAYPAL_CLIENT_SECRET": "fake-secret",
+        "CNNECT_BILLING_PAYPAL_WEBHOOK_ID": WEBHOOK_ID,
+        "CNNECT_BILLING_PAYPAL_CERT_HOSTS": "127.0.0.1",
+        "CNNECT_BILLING_PAYPAL_ALLOW_INSECURE_LOCAL_CERTS": "1",
+    }
+    with running_system(infra, tmp_path_factory.mktemp("logs"), env) as running:
+        yield running
+
+
+def _deliver(system: System, headers: dict[str, str], body: bytes) -> requests.Response:
+    return requests.post(
+        system.url("billing", "/webhooks/paypal"),
+        data=body,
+        headers={**headers, "Content-Type": "application/json"},
+        timeout=10,
+    )
+
+
+def _checkout(journey: Journey, bid: str) -> dict[str, Any]:
+    response = journey.post(
+        "billing",
+        f"/billings/{bid}/card-payments",
+        {
+            "return_url": "https://cnnect.example/paid",
+            "cancel_url": "https://cnnect.example/cancelled",
+        },
+    )
+    assert response.status_code == 201, response.text
+    checkout: dict[str, Any] = response.json()
+    return checkout
+
+
+@pytest.mark.rule("R8")
+@pytest.mark.rule("R10")
+@pytest.mark.rule("R11")
+def test_R10_the_rest_after_the_deposit_is_paid_by_card_and_recorded_once(
+    system: System, paypal: FakePayPal
+) -> None:
+    journey = Journey(system, "cus-card")
+    response = journey.post(
+        "billing",
+        f"/customers/{journey.customer_id}/deposit/adjustments",
+        {"amount": "5.00", "currency": "EUR", "reason": "welcome"},
+        journey.staff,
+    )
+    assert response.status_code == 201
+    journey.place()
+    [first] = journey.billings(1)
+    bid = first["billing_id"]
+    assert journey.post("billing", f"/billings/{bid}/deposit-payments", {}).status_code == 201
+    checkout = _checkout(journey, bid)
+    # 14.33 left; 3.9 % fee = 0.55887 -> 0.56; the customer sees the total before paying.
+    assert (checkout["amount"], checkout["fee"], checkout["total"]) == ("14.33", "0.56", "14.89")
+    assert checkout["approval_url"].startswith(paypal.base_url)
+    assert _checkout(journey, bid)["paypal_order_id"] == checkout["paypal_order_id"]
+    event = capture_completed_event(
+        checkout["paypal_order_id"], bid, Money(Decimal("14.89"), "EUR")
+    )
+    headers, body = paypal.signed_webhook(event, WEBHOOK_ID)
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda _: _deliver(system, headers, body), range(5)))
+    assert [a.status_code for a in answers] == [200] * 5
+    assert sum(a.json()["recorded"] for a in answers) == 1
+    billing = poll(lambda: journey.billings(1)[0], lambda b: b["status"] == "paid")
+    assert [(p["method"], p["amount"]) for p in billing["payments"]] == [
+        ("deposit", "5.00"),
+        ("card", "14.33"),
+    ]
+    journey.wait_status("purchasing")
+
+
+@pytest.mark.rule("R11")
+def test_R11_forged_paypal_notices_are_refused_and_odd_captures_go_to_review(
+    system: System, paypal: FakePayPal
+) -> None:
+    journey = Journey(system, "cus-card2")
+    journey.place()
+    [first] = journey.billings(1)
+    bid = first["billing_id"]
+    checkout = _checkout(journey, bid)
+    event = capture_completed_event(
+        checkout["paypal_order_id"], bid, Money(Decimal(checkout["total"]), "EUR")
+    )
+    headers, body = paypal.signed_webhook(event, WEBHOOK_ID)
+    tampered = body.replace(checkout["total"].encode(), b"1.00")
+    assert _deliver(system, headers, tampered).status_code == 401
+    wrong_id_headers, wrong_id_body = paypal.signed_webhook(event, "WH-SOMEONE-ELSE")
+    assert _deliver(system, wrong_id_headers, wrong_id_body).status_code == 401
+    short = capture_completed_event(checkout["paypal_order_id"], bid, Money(Decimal("1.00"), "EUR"))
+    assert _deliver(system, *paypal.signed_webhook(short, WEBHOOK_ID)).status_code == 200
+    review = poll(
+        lambda: ok_json(journey.get("billing", "/queues/captures-in-review", journey.staff)),
+        lambda q: any(c["billing_id"] == bid for c in q["captures"]),
+    )
+    assert next(c for c in review["captures"] if c["billing_id"] == bid)["amount"] == "1.00"
+    assert journey.billings(1)[0]["status"] == "open"
