@@ -27,6 +27,7 @@ SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = {
         "orders.OrderItemsChanged",
         "orders.ItemUnavailable",
         "orders.OrderCancelled",
+        "orders.ReturnShippingCharged",
         "shipping.ShippingQuoted",
     ),
     "shipping": ("orders.ItemsInspected", "billing.PaymentReceived"),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from services.billing.domain import billing, deposit
+from services.billing.domain import billing, charges, deposit
 from services.billing.domain.billing import Billing
 from services.billing.domain.deposit import Deposit
 from services.billing.domain.pricing import PricingRule
@@ -20,7 +20,10 @@ from shared.money import Money
 from shared.runtime import Context
 
 T = TypeVar("T")
-CODEC = EventCodec(billing.EVENT_TYPES + deposit.EVENT_TYPES, CONTRACTS)
+CODEC = EventCodec(billing.EVENT_TYPES + deposit.EVENT_TYPES + charges.EVENT_TYPES, CONTRACTS)
+CHARGES: Repository[charges.OrderCharges] = Repository(
+    "charges", CODEC, charges.OrderCharges.replay
+)
 BILLINGS: Repository[Billing] = Repository("billing", CODEC, Billing.replay)
 DEPOSITS: Repository[Deposit] = Repository("deposit", CODEC, Deposit.replay)
 CONFLICT_RETRIES = 30

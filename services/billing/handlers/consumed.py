@@ -9,6 +9,7 @@ from services.billing.domain.billing import BillingIssued
 from services.billing.domain.pricing import BillingLine, PricedItem, first_billing_lines, total
 from services.billing.handlers.common import (
     BILLINGS,
+    CHARGES,
     DEPOSITS,
     billing_id,
     money,
@@ -132,24 +133,67 @@ def on_order_cancelled(ctx: Context, tx: Transaction, event: IncomingEvent) -> N
             )
 
 
+def _second_billing_lines(tx: Transaction, order_id: str, fee: Money) -> list[BillingLine]:
+    """The international fee, and each local exchange or return cost at the 1st rate."""
+    first = BILLINGS.get(tx, billing_id(order_id, "first"))
+    rate = first.issued.exchange_rate if first.issued else None
+    lines = [BillingLine("international shipping", fee)]
+    for cost in CHARGES.get(tx, order_id).costs:
+        converted = (
+            cost.cost
+            if cost.cost.currency == fee.currency
+            else cost.cost.converted(fee.currency, rate or Decimal(1))
+        )
+        lines.append(BillingLine(f"local shipping of item {cost.item_id}", converted))
+    return lines
+
+
 def on_shipping_quoted(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
-    """Issue the 2nd billing: the international shipping fee (R21)."""
+    """Issue the 2nd billing: the international shipping fee (R21), plus local costs (R19)."""
     data = event.data
     fee = money(data["fee"])
     bid = billing_id(data["order_id"], "second")
     found = BILLINGS.get(tx, bid)
+    lines = _second_billing_lines(tx, data["order_id"], fee)
     issued = BillingIssued(
         bid,
         data["order_id"],
         data["customer_id"],
         "second",
         1,
-        fee,
-        [BillingLine("international shipping", fee)],
+        total(lines, fee.currency),
+        lines,
         None,
         ctx.clock.now(),
     )
     BILLINGS.save(tx, bid, found, found.issue(issued), event.metadata())
+
+
+def on_return_shipping_charged(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """Keep a local exchange or return cost for the 2nd billing (R19); if that billing is
+    already issued and unpaid, it is recalculated at once."""
+    data = event.data
+    order_id = data["order_id"]
+    charges = CHARGES.get(tx, order_id)
+    CHARGES.save(
+        tx,
+        order_id,
+        charges,
+        charges.record(data["item_id"], money(data["cost"]), data["at"]),
+        event.metadata(),
+    )
+    second = BILLINGS.get(tx, billing_id(order_id, "second"))
+    if second.issued is None or second.paid is None or not second.paid.is_zero:
+        return
+    fee = second.issued.lines[0].amount
+    lines = _second_billing_lines(tx, order_id, fee)
+    BILLINGS.save(
+        tx,
+        second.billing_id,
+        second,
+        second.revise(lines, total(lines, fee.currency), ctx.clock.now()),
+        event.metadata(),
+    )
 
 
 def event_handlers(ctx: Context) -> dict[str, Handler]:
@@ -160,4 +204,5 @@ def event_handlers(ctx: Context) -> dict[str, Handler]:
         "ItemUnavailable": lambda tx, e: on_item_unavailable(ctx, tx, e),
         "OrderCancelled": lambda tx, e: on_order_cancelled(ctx, tx, e),
         "ShippingQuoted": lambda tx, e: on_shipping_quoted(ctx, tx, e),
+        "ReturnShippingCharged": lambda tx, e: on_return_shipping_charged(ctx, tx, e),
     }

@@ -107,3 +107,17 @@ def test_payments_applied_plus_excess_always_equal_what_was_paid(
 def test_a_payment_in_another_currency_is_refused() -> None:
     with pytest.raises(ValidationError):
         _billing("5").record_payment("p1", Money(Decimal("5"), "CNY"), "staff", NOW)
+
+
+@pytest.mark.rule("R10")
+@given(st.decimals("0.01", "100000", places=2), st.decimals("0", "10", places=1))
+def test_R10_the_card_fee_is_the_percentage_rounded_half_up_to_the_cent(
+    amount: Decimal, percent: Decimal
+) -> None:
+    from decimal import ROUND_HALF_UP
+
+    billing = _billing(str(amount))
+    rest, fee = billing.card_payment_due(percent, Money(Decimal("0"), "EUR"))
+    assert rest == Money(amount, "EUR")
+    expected = (amount * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert fee.amount == expected
