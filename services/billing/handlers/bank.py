@@ -16,7 +16,7 @@ from services.billing.handlers.common import (
     owned_billing,
     with_conflict_retry,
 )
-from services.billing.handlers.payments import PaymentOutcome, record_payment_in
+from services.billing.handlers.payments import PaymentOutcome, deposit_first, record_payment_in
 from shared.events.errors import DuplicateMessageError
 from shared.events.store import Transaction
 from shared.money import Money
@@ -40,7 +40,10 @@ def report_payment(
     amount: Money,
     actor: str,
 ) -> Billing:
-    """File a payment-completion report; staff or the bank confirm it on a business day."""
+    """File a payment-completion report; staff or the bank confirm it on a business day.
+
+    The deposit pays what it can first (R8): the transfer covers the rest."""
+    deposit_first(ctx, bid, customer_id, actor)
 
     def work(tx: Transaction) -> Billing:
         found = owned_billing(tx, bid, customer_id)

@@ -17,7 +17,7 @@ from services.billing.handlers.common import (
     owned_billing,
     with_conflict_retry,
 )
-from services.billing.handlers.payments import record_payment_in
+from services.billing.handlers.payments import deposit_first, record_payment_in
 from shared.events.errors import DuplicateMessageError
 from shared.events.store import Transaction
 from shared.money import Money
@@ -45,6 +45,7 @@ def start_card_payment(
     actor: str,
 ) -> CardCheckout:
     """Create the PayPal order for the rest after the deposit, plus the fee (R10)."""
+    deposit_first(ctx, bid, customer_id, actor)
 
     def due(tx: Transaction) -> tuple[Money, Money, Money]:
         found = owned_billing(tx, bid, customer_id)

@@ -3,6 +3,7 @@ an excess goes to the deposit."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from services.billing.domain.billing import Billing
@@ -100,3 +101,10 @@ def adjust_deposit(
         return deposit
 
     return with_conflict_retry(ctx, work)
+
+
+def deposit_first(ctx: Context, bid: str, customer_id: str | None, actor: str) -> None:
+    """Before a bank or card payment, the deposit pays what it can (R8)."""
+    # An empty deposit refuses: then everything goes to the bank or the card.
+    with contextlib.suppress(InsufficientDepositError):
+        pay_with_deposit(ctx, bid, customer_id, actor)
