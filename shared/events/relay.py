@@ -27,6 +27,8 @@ from shared.events.topology import Topology
 log = logging.getLogger(__name__)
 
 CHECKPOINT = "outbox-relay"
+IDLE_POLLS_BEFORE_SLOWING = 100
+IDLE_SLOWDOWN = 5
 
 
 def envelope_of(event: RecordedEvent, producer: str) -> Envelope:
@@ -93,9 +95,16 @@ class OutboxRelay:
             try:
                 await self._connect()
                 backoff = 0.1
+                empty_polls = 0
                 while not stop.is_set():
-                    if await self.publish_batch() == 0:
-                        await _wait(stop, self.idle_wait)
+                    if await self.publish_batch() > 0:
+                        empty_polls = 0
+                        continue
+                    # Poll fast while events flow; after half a second of nothing, slow down
+                    # fivefold, so an idle relay does not keep a core busy with queries.
+                    empty_polls += 1
+                    slow = empty_polls > IDLE_POLLS_BEFORE_SLOWING
+                    await _wait(stop, self.idle_wait * (IDLE_SLOWDOWN if slow else 1))
             except (
                 TimeoutError,
                 BrokerUnavailableError,
