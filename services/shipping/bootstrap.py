@@ -5,12 +5,13 @@ from __future__ import annotations
 from services.shipping import handlers
 from services.shipping.adapters.projections import projections
 from services.shipping.entrypoints.api import create_app
+from services.shipping.rating import SCHEMA
 from shared.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
     name="shipping",
     default_port=8104,
-    schema="",
+    schema=SCHEMA,
     projections=projections,
     handlers=handlers.event_handlers,
     create_app=create_app,

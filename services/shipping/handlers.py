@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
+from services.shipping import rating
 from services.shipping.domain.shipment import (
     EVENT_TYPES,
     Parcel,
@@ -13,13 +15,14 @@ from services.shipping.domain.shipment import (
 from shared.events.codec import EventCodec
 from shared.events.consumer import Handler, IncomingEvent
 from shared.events.contracts import CONTRACTS
-from shared.events.errors import NotYetApplicableError
+from shared.events.errors import NotFoundError, NotYetApplicableError
 from shared.events.repository import Repository
 from shared.events.store import Transaction
 from shared.runtime import Context
 
 CODEC = EventCodec(EVENT_TYPES, CONTRACTS)
 SHIPMENTS: Repository[Shipment] = Repository("shipment", CODEC, Shipment.replay)
+CONFLICT_RETRIES = 10
 
 
 def _meta(actor: str, order_id: str) -> dict[str, str]:
@@ -57,28 +60,50 @@ def on_payment_received(ctx: Context, tx: Transaction, event: IncomingEvent) -> 
     )
 
 
-def pack_and_quote(ctx: Context, order_id: str, parcels: list[Parcel], actor: str) -> Shipment:
-    """Staff record the parcels; the fee is quoted (ShippingQuoted)."""
+def _decide(
+    ctx: Context,
+    order_id: str,
+    actor: str,
+    decision: Callable[[Transaction, Shipment], list[object]],
+) -> Shipment:
+    """Load the shipment, let `decision` decide, append; decided again on a concurrent change."""
 
     def work(tx: Transaction) -> Shipment:
         shipment = SHIPMENTS.get(tx, order_id)
-        new = shipment.quote_parcels(f"quo-{uuid.uuid4().hex[:12]}", parcels, ctx.clock.now())
-        SHIPMENTS.save(tx, order_id, shipment, new, _meta(actor, order_id))
+        SHIPMENTS.save(tx, order_id, shipment, decision(tx, shipment), _meta(actor, order_id))
         return shipment
 
-    return ctx.store.transact(work)
+    return ctx.store.transact(work, decide_again=CONFLICT_RETRIES)
+
+
+def pack_and_quote(
+    ctx: Context, order_id: str, parcels: list[tuple[Parcel, list[str]]], actor: str
+) -> Shipment:
+    """Staff record the parcels; the fee is quoted with the current rates (ShippingQuoted)."""
+    quote_id = f"quo-{uuid.uuid4().hex[:12]}"
+
+    def decision(tx: Transaction, shipment: Shipment) -> list[object]:
+        if shipment.opened is None:
+            raise NotFoundError(f"no shipment for order {order_id}")
+        rates = rating.current_rates(ctx, tx, shipment.method)
+        return shipment.quote_parcels(quote_id, parcels, rates, ctx.clock.now())
+
+    return _decide(ctx, order_id, actor, decision)
+
+
+def change_method(ctx: Context, order_id: str, method: str, actor: str) -> Shipment:
+    """Staff change the shipping method at the customer's request (before the quote)."""
+
+    def decision(tx: Transaction, shipment: Shipment) -> list[object]:
+        rating.current_rates(ctx, tx, method)  # the method must exist
+        return shipment.change_method(method, actor, ctx.clock.now())
+
+    return _decide(ctx, order_id, actor, decision)
 
 
 def ship(ctx: Context, order_id: str, tracking: dict[str, tuple[str, str]], actor: str) -> None:
     """Staff ship the parcels (refused while the 2nd billing is unpaid)."""
-
-    def work(tx: Transaction) -> None:
-        shipment = SHIPMENTS.get(tx, order_id)
-        SHIPMENTS.save(
-            tx, order_id, shipment, shipment.ship(tracking, ctx.clock.now()), _meta(actor, order_id)
-        )
-
-    ctx.store.transact(work)
+    _decide(ctx, order_id, actor, lambda tx, s: s.ship(tracking, ctx.clock.now()))
 
 
 def event_handlers(ctx: Context) -> dict[str, Handler]:

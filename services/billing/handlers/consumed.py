@@ -155,18 +155,18 @@ def on_shipping_quoted(ctx: Context, tx: Transaction, event: IncomingEvent) -> N
     bid = billing_id(data["order_id"], "second")
     found = BILLINGS.get(tx, bid)
     lines = _second_billing_lines(tx, data["order_id"], fee)
-    issued = BillingIssued(
-        bid,
-        data["order_id"],
-        data["customer_id"],
-        "second",
-        1,
-        total(lines, fee.currency),
-        lines,
-        None,
-        ctx.clock.now(),
-    )
-    BILLINGS.save(tx, bid, found, found.issue(issued), event.metadata())
+    amount = total(lines, fee.currency)
+    now = ctx.clock.now()
+    if found.issued is None:
+        issued = BillingIssued(
+            bid, data["order_id"], data["customer_id"], "second", 1, amount, lines, None, now
+        )
+        new = found.issue(issued)
+    elif found.paid is not None and found.paid.is_zero and not found.voided:
+        new = found.revise(lines, amount, now)  # re-packed, or another method
+    else:
+        new = []  # already (partly) paid: the fee stands
+    BILLINGS.save(tx, bid, found, new, event.metadata())
 
 
 def on_return_shipping_charged(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:

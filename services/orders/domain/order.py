@@ -261,8 +261,10 @@ class Order(EventSourced):
         return [ev.FirstBillingPaid(self.order_id, billing_id, now)]
 
     def record_second_billing(self, billing_id: str, amount: Money, now: datetime) -> list[object]:
-        """The 2nd billing (international shipping) was issued."""
-        if self.status is not OrderStatus.INSPECTED:
+        """The 2nd billing (international shipping) was issued, or revised before payment."""
+        if self.status is OrderStatus.AWAITING_SECOND_PAYMENT and self.second_billing_paid:
+            return []
+        if self.status not in (OrderStatus.INSPECTED, OrderStatus.AWAITING_SECOND_PAYMENT):
             return []
         return [ev.SecondBillingIssued(self.order_id, billing_id, amount, now)]
 

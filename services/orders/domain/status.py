@@ -54,7 +54,10 @@ ORDER_TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] 
         frozenset({Os.APPLIED, Os.PURCHASING, Os.AWAITING_ARRIVAL, Os.INSPECTED}),
         Os.CANCELLED,
     ),
-    "2nd billing issued": (frozenset({Os.INSPECTED}), Os.AWAITING_SECOND_PAYMENT),
+    "2nd billing issued or revised": (
+        frozenset({Os.INSPECTED, Os.AWAITING_SECOND_PAYMENT}),
+        Os.AWAITING_SECOND_PAYMENT,
+    ),
     "shipped": (frozenset({Os.AWAITING_SECOND_PAYMENT}), Os.SHIPPED),
     "reception reported, all well (R23)": (frozenset({Os.SHIPPED}), Os.COMPLETED),
     "reception reported, a problem (R23)": (frozenset({Os.SHIPPED}), None),

@@ -72,7 +72,7 @@ ORDER_ACTS: dict[str, tuple[Act, bool]] = {
         lambda o: o.cancel("staff", NOW, by_staff=True),
         False,
     ),
-    "2nd billing issued": (lambda o: o.record_second_billing("b2", EUR, NOW), True),
+    "2nd billing issued or revised": (lambda o: o.record_second_billing("b2", EUR, NOW), True),
     "shipped": (lambda o: [*_pay_second(o), *o.record_shipment(["EE1CN"], NOW)], True),
     "reception reported, all well (R23)": (lambda o: o.report_reception(True, "", NOW), False),
     "reception reported, a problem (R23)": (

@@ -1,4 +1,4 @@
-"""The shipping HTTP API."""
+"""The shipping HTTP API: shipments, staff queues, and (in rates_api) methods and estimates."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, jsonify
 from flask.typing import ResponseReturnValue
-from marshmallow import Schema, fields, validate
 
-from services.shipping import handlers
+from services.shipping import handlers, rating
 from services.shipping.domain.shipment import Parcel
+from services.shipping.entrypoints import rates_api
+from services.shipping.entrypoints.openapi import OPENAPI
+from services.shipping.entrypoints.schemas import MethodRequest, PackRequest, ShipRequest
 from shared.events.errors import NotFoundError
 from shared.runtime import Context
 from shared.web.app import (
@@ -23,45 +25,13 @@ from shared.web.app import (
 from shared.web.idempotency import idempotent
 
 bp = Blueprint("shipping", __name__)
+QUEUES = {"to-pack": "to_pack", "awaiting-payment": "awaiting_payment", "to-ship": "to_ship"}
+_QUEUE_COLUMNS = (
+    "order_id, customer_id, method, status, destination_country, opened_at, fee, quoted_at, "
+    "paid_at, parcels"
+)
 
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "CNNECT shipping", "version": "1"},
-    "paths": {
-        "/shipments/{order_id}": {"get": {"summary": "Shipping information of an order"}},
-        "/shipments/{order_id}/parcels": {"post": {"summary": "Pack and quote (staff)"}},
-        "/shipments/{order_id}/ship": {"post": {"summary": "Ship with tracking (staff)"}},
-    },
-}
-
-
-def _dimension(maximum: int) -> fields.Integer:
-    return fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=maximum))
-
-
-class ParcelRequest(Schema):
-    weight_grams = _dimension(100_000)
-    length_cm = _dimension(300)
-    width_cm = _dimension(300)
-    height_cm = _dimension(300)
-
-
-class PackRequest(Schema):
-    parcels = fields.List(
-        fields.Nested(ParcelRequest), required=True, validate=validate.Length(min=1, max=20)
-    )
-
-
-class TrackingRequest(Schema):
-    parcel_id = fields.String(required=True)
-    carrier = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    tracking_number = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9]{4,60}$"))
-
-
-class ShipRequest(Schema):
-    parcels = fields.List(
-        fields.Nested(TrackingRequest), required=True, validate=validate.Length(min=1)
-    )
+__all__ = ["OPENAPI", "create_app"]
 
 
 def _ctx() -> Context:
@@ -69,8 +39,15 @@ def _ctx() -> Context:
     return context
 
 
+def _shipment_json(row: dict[str, Any]) -> dict[str, Any]:
+    body = jsonable(row)
+    body["tracking_numbers"] = [p["tracking_number"] for p in row["tracking"]]
+    return body
+
+
 @bp.get("/shipments/<order_id>")
 def get_shipment(order_id: str) -> ResponseReturnValue:
+    """Shipping information of an order: its owner or staff only (R6)."""
     identity = current_identity()
     row = _ctx().store.transact(
         lambda tx: tx.conn.execute(
@@ -79,34 +56,76 @@ def get_shipment(order_id: str) -> ResponseReturnValue:
     )
     if row is None or not identity.may_see(row["customer_id"]):
         raise NotFoundError(f"no shipment for order {order_id}")
-    return jsonify(jsonable(row))
+    return jsonify(_shipment_json(row))
+
+
+@bp.get("/queues/<queue>")
+def staff_queue(queue: str) -> ResponseReturnValue:
+    """A staff queue: orders to pack, awaiting the 2nd payment, or to ship (oldest first)."""
+    require_staff()
+    status = QUEUES.get(queue)
+    if status is None:
+        raise NotFoundError(f"no queue {queue}")
+    rows = _ctx().store.transact(
+        lambda tx: tx.conn.execute(
+            f"SELECT {_QUEUE_COLUMNS} FROM shipment_summaries WHERE status = %s "
+            "ORDER BY opened_at, order_id LIMIT 500",
+            (status,),
+        ).fetchall()
+    )
+    return jsonify({"queue": queue, "shipments": [jsonable(r) for r in rows]})
 
 
 @bp.post("/shipments/<order_id>/parcels")
 @idempotent
 def pack(order_id: str) -> ResponseReturnValue:
+    """Staff record the parcels; the fee is quoted with the current rates (R21)."""
     staff = require_staff()
     body = json_body(PackRequest())
     parcels = [
-        Parcel(f"par-{n}", p["weight_grams"], p["length_cm"], p["width_cm"], p["height_cm"])
+        (
+            Parcel(f"par-{n}", p["weight_grams"], p["length_cm"], p["width_cm"], p["height_cm"]),
+            list(p["items"]),
+        )
         for n, p in enumerate(body["parcels"], start=1)
     ]
     shipment = handlers.pack_and_quote(_ctx(), order_id, parcels, staff.subject)
-    quote = shipment.quote
-    assert quote is not None
+    quote, calculation = shipment.quote, shipment.calculation
+    assert quote is not None and calculation is not None
     return jsonify(
         {
             "order_id": order_id,
             "quote_id": quote.quote_id,
+            "method": quote.method,
+            "rate_version": calculation.rate_version,
             "fee": {"amount": str(quote.fee.amount), "currency": quote.fee.currency},
-            "parcels": [p.parcel_id for p in parcels],
+            "parcels": [p.parcel_id for p, _ in parcels],
+            "charges": [
+                {
+                    "parcel_id": c.parcel_id,
+                    "chargeable_weight_grams": c.chargeable_grams,
+                    "fee": {"amount": str(c.fee.amount), "currency": c.fee.currency},
+                }
+                for c in calculation.charges
+            ],
         }
     ), 201
+
+
+@bp.post("/shipments/<order_id>/method")
+@idempotent
+def change_method(order_id: str) -> ResponseReturnValue:
+    """Staff change the method at the customer's request, before the fee is quoted."""
+    staff = require_staff()
+    body = json_body(MethodRequest())
+    shipment = handlers.change_method(_ctx(), order_id, body["method"], staff.subject)
+    return jsonify({"order_id": order_id, "method": shipment.method})
 
 
 @bp.post("/shipments/<order_id>/ship")
 @idempotent
 def ship(order_id: str) -> ResponseReturnValue:
+    """Staff ship every parcel with its carrier and tracking number (R6)."""
     staff = require_staff()
     body = json_body(ShipRequest())
     tracking = {p["parcel_id"]: (p["carrier"], p["tracking_number"]) for p in body["parcels"]}
@@ -115,7 +134,9 @@ def ship(order_id: str) -> ResponseReturnValue:
 
 
 def create_app(context: Context) -> Flask:
-    """The shipping API over `context`."""
+    """The shipping API over `context` (the default rate tables seeded if missing)."""
+    rating.seed_defaults(context)
     app = create_service_app("shipping", context, OPENAPI)
     app.register_blueprint(bp)
+    app.register_blueprint(rates_api.bp)
     return app
