@@ -56,6 +56,10 @@ class ServiceDefinition:
     handlers: Callable[[Context], Mapping[str, Handler]]
     create_app: Callable[[Context], Flask]
     deadlines: Callable[[Context], Mapping[str, DeadlineHandler]] = field(default=lambda ctx: {})
+    # Further background loops of the worker (e.g. the e-mail sender), each run until `stop`.
+    loops: Callable[[Context], Sequence[Callable[[threading.Event], None]]] = field(
+        default=lambda ctx: ()
+    )
 
     def all_schemas(self) -> list[str]:
         """DDL of the service's own tables and of its projections."""
@@ -119,6 +123,10 @@ class Worker:
         targets += [
             (f"projection-{r.projection.name}", lambda r=r: r.run(stop))  # type: ignore[misc]
             for r in self.runners
+        ]
+        targets += [
+            (f"loop-{n}", lambda loop=loop: loop(stop))  # type: ignore[misc]
+            for n, loop in enumerate(self.definition.loops(self.context))
         ]
         threads = [threading.Thread(target=fn, name=name, daemon=True) for name, fn in targets]
         for thread in threads:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from services.messaging import handlers
+from services.messaging.adapters.attachments import SCHEMA as ATTACHMENTS_SCHEMA
+from services.messaging.adapters.mailer import OUTBOX_SCHEMA
 from services.messaging.adapters.projections import projections
 from services.messaging.entrypoints.api import create_app
+from services.messaging.handlers.notifications import mail_loops
 from shared.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
     name="messaging",
     default_port=8103,
-    schema="",
+    schema=ATTACHMENTS_SCHEMA + OUTBOX_SCHEMA,
     projections=projections,
     handlers=handlers.event_handlers,
     create_app=create_app,
+    loops=mail_loops,
 )

@@ -21,7 +21,12 @@ DEFAULT_PREFETCH = 50
 
 # Which integration events each service consumes (routing keys on the topic exchange).
 SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = {
-    "orders": ("billing.BillingIssued", "billing.PaymentReceived", "shipping.Shipped"),
+    "orders": (
+        "billing.BillingIssued",
+        "billing.PaymentReceived",
+        "shipping.Shipped",
+        "messaging.PurchaseConditionRequested",
+    ),
     "billing": (
         "orders.OrderPlaced",
         "orders.OrderItemsChanged",
@@ -31,7 +36,16 @@ SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = {
         "shipping.ShippingQuoted",
     ),
     "shipping": ("orders.ItemsInspected", "billing.PaymentReceived"),
-    "messaging": ("orders.OrderPlaced", "orders.OrderCompleted", "orders.OrderCancelled"),
+    "messaging": (
+        "orders.OrderPlaced",
+        "orders.OrderCompleted",
+        "orders.OrderCancelled",
+        "orders.ReceptionReported",
+        "orders.ItemsInspected",
+        "billing.BillingIssued",
+        "billing.PaymentReceived",
+        "shipping.Shipped",
+    ),
 }
 
 

@@ -37,9 +37,15 @@ def idempotent(view: F) -> F:
             return view(*args, **kwargs)
         if not key or len(key) > MAX_KEY_LENGTH:
             raise ValidationError(f"Idempotency-Key must be 1..{MAX_KEY_LENGTH} characters")
-        # The caller is authenticated first: the key is theirs alone (401 without identity).
-        identity = current_identity()
-        scope = f"{identity.role}:{identity.subject}:{request.method}:{request.path}"
+        # A signed-in caller is authenticated first: the key is theirs alone (a bad token is a
+        # 401). Visitors (public endpoints) share one scope: a key reused with another body is
+        # refused, with the same body it replays an answer that body would have got anyway.
+        if request.headers.get("Authorization"):
+            identity = current_identity()
+            caller = f"{identity.role}:{identity.subject}"
+        else:
+            caller = "anonymous"
+        scope = f"{caller}:{request.method}:{request.path}"
         fingerprint = hashlib.sha256(request.get_data()).hexdigest()
         store: EventStore = current_app.extensions["cnnect.store"]
         if not _reserve(store, scope, key, fingerprint):

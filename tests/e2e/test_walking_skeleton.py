@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -13,13 +10,10 @@ from typing import Any
 import pytest
 import requests
 
-from shared.events.database import open_pool
-from shared.events.projections import ProjectionRunner
-from shared.events.store import EventStore
-from shared.runtime import ServiceDefinition
 from tests.support.infra import Infra
 from tests.support.journey import ORDER, Journey, ok_json
-from tests.support.system import ROOT, SERVICES, System, poll, running_system
+from tests.support.rebuild import assert_rebuild_equals_live, lags
+from tests.support.system import SERVICES, System, poll, running_system
 
 
 @pytest.fixture(scope="module")
@@ -104,45 +98,9 @@ def test_R15_an_unpaid_order_can_be_cancelled_and_messaging_learns_it(system: Sy
     )
 
 
-def _definition(service: str) -> ServiceDefinition:
-    module = __import__(f"services.{service}.bootstrap", fromlist=["DEFINITION"])
-    definition: ServiceDefinition = module.DEFINITION
-    return definition
-
-
-def _lags(system: System, service: str) -> dict[str, int]:
-    output = subprocess.run(
-        [sys.executable, "-m", f"services.{service}", "lag"],
-        env=system.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    lags: dict[str, int] = json.loads(output.strip().splitlines()[-1])["lag"]
-    return lags
-
-
 def test_every_projection_rebuilt_from_zero_equals_the_live_one(system: System) -> None:
     for service in SERVICES:
-        poll(partial(_lags, system, service), lambda lags: set(lags.values()) == {0})
-        pool = open_pool(system.database_url(service), max_size=2)
-        try:
-            runners = [
-                ProjectionRunner(EventStore(pool), p) for p in _definition(service).projections()
-            ]
-            live = [runner.snapshot() for runner in runners]
-            assert any(rows for snapshot in live for rows in snapshot.values()), service
-            subprocess.run(
-                [sys.executable, "-m", f"services.{service}", "rebuild"],
-                env=system.env,
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
-            assert [runner.snapshot() for runner in runners] == live, service
-        finally:
-            pool.close()
+        assert_rebuild_equals_live(system, service)
 
 
 def test_every_service_reports_ready_with_database_and_broker(system: System) -> None:
@@ -182,7 +140,7 @@ def test_a_repeated_idempotency_key_places_one_order(system: System) -> None:
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
     assert again.headers["Idempotent-Replayed"] == "true"
-    poll(lambda: _lags(system, "orders"), lambda lags: set(lags.values()) == {0})
+    poll(partial(lags, system, "orders"), lambda found: set(found.values()) == {0})
     assert len(journey.get("orders", "/orders").json()["orders"]) == 1
     other = Journey(system, "cus-frank")
     theirs = requests.post(
@@ -206,5 +164,5 @@ def test_concurrent_repeats_of_one_idempotency_key_cause_one_order(system: Syste
     other_body = {**ORDER, "shipping_method": "SAL"}
     reused = requests.post(url, json=other_body, headers=headers, timeout=10)
     assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"
-    poll(partial(_lags, system, "orders"), lambda lags: set(lags.values()) == {0})
+    poll(partial(lags, system, "orders"), lambda found: set(found.values()) == {0})
     assert len(journey.get("orders", "/orders").json()["orders"]) == 1

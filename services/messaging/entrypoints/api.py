@@ -1,43 +1,247 @@
-"""The messaging HTTP API (conversations; messages come with the messaging issue)."""
+"""The messaging HTTP API: order messages with attachments, read state, inquiries, staff inbox."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from shared.events.errors import NotFoundError
+from services.messaging.adapters.attachments import load_attachment
+from services.messaging.adapters.mailer import remember_address
+from services.messaging.entrypoints.schemas import (
+    AnswerRequest,
+    EmailRequest,
+    InquiryRequest,
+    MessageForm,
+)
+from services.messaging.handlers.commands import (
+    PostMessage,
+    answer_inquiry,
+    mark_read,
+    open_inquiry,
+    post_message,
+)
+from shared.attachments import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    judge_attachments,
+    read_limited,
+)
+from shared.events.errors import NotFoundError, ValidationError
 from shared.runtime import Context
-from shared.web.app import create_service_app, current_identity, jsonable, service_context
+from shared.web.app import (
+    create_service_app,
+    current_identity,
+    json_body,
+    jsonable,
+    require_staff,
+    service_context,
+)
+from shared.web.idempotency import idempotent
+from shared.web.identity import Identity
 
 bp = Blueprint("messaging", __name__)
+
+
+def _op(summary: str, caller: str = "customer or staff") -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "description": f"Caller: {caller}.",
+        "responses": {"200": {"description": "OK"}, "4XX": {"description": "error"}},
+    }
+
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "CNNECT messaging", "version": "1"},
-    "paths": {"/orders/{order_id}/conversation": {"get": {"summary": "An order's conversation"}}},
+    "paths": {
+        "/orders/{order_id}/conversation": {"get": _op("An order's conversation window")},
+        "/orders/{order_id}/messages": {
+            "get": _op("The order's messages, oldest first (R7)"),
+            "post": _op("Post a message, multipart with up to 3 attachments (R7, R12-R14)"),
+        },
+        "/orders/{order_id}/messages/read": {"post": _op("Mark the messages read")},
+        "/attachments/{attachment_id}": {"get": _op("Download an attachment (R14)")},
+        "/inquiries": {
+            "post": _op("A general inquiry", "anyone (visitors give an e-mail)"),
+            "get": _op("The caller's inquiries"),
+        },
+        "/inquiries/{inquiry_id}/answers": {"post": _op("Answer an inquiry", "staff")},
+        "/queues/awaiting-reply": {"get": _op("Conversations waiting for staff", "staff")},
+        "/queues/requests": {"get": _op("Exchange and return requests (R19)", "staff")},
+        "/customers/{customer_id}/email": {"put": _op("Where notifications go", "staff")},
+    },
 }
+
+
+def _ctx() -> Context:
+    context: Context = service_context()
+    return context
+
+
+def _rows(sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = _ctx().store.transact(
+        lambda tx: tx.conn.execute(sql, params).fetchall()
+    )
+    return rows
+
+
+def _conversation(conversation_id: str, identity: Identity) -> dict[str, Any]:
+    rows = _rows("SELECT * FROM conversations WHERE conversation_id = %s", (conversation_id,))
+    if not rows or not identity.may_see(rows[0]["customer_id"] or ""):
+        raise NotFoundError(f"no conversation {conversation_id}")
+    return rows[0]
 
 
 @bp.get("/orders/<order_id>/conversation")
 def conversation(order_id: str) -> ResponseReturnValue:
-    identity = current_identity()
-    context: Context = service_context()
-    row = context.store.transact(
-        lambda tx: tx.conn.execute(
-            "SELECT * FROM conversations WHERE order_id = %s", (order_id,)
-        ).fetchone()
-    )
-    if row is None or not identity.may_see(row["customer_id"]):
-        raise NotFoundError(f"no conversation for order {order_id}")
-    now = context.clock.now()
+    """Whether the order accepts messages, and until when (R12)."""
+    row = _conversation(order_id, current_identity())
+    now = _ctx().clock.now()
     accepts = row["closes_at"] is None or now < row["closes_at"]
     return jsonify({**jsonable(row), "accepts_messages": accepts})
+
+
+@bp.get("/orders/<order_id>/messages")
+def messages(order_id: str) -> ResponseReturnValue:
+    """The order's messages, oldest first, with sender, time, read state, attachments (R7)."""
+    identity = current_identity()
+    row = _conversation(order_id, identity)
+    found = _rows(
+        "SELECT * FROM messages WHERE conversation_id = %s ORDER BY position", (order_id,)
+    )
+    result = []
+    for message in found:
+        read_position = (
+            row["customer_read_position"]
+            if message["sender_role"] == "staff"
+            else row["staff_read_position"]
+        )
+        result.append(
+            {
+                **jsonable({k: v for k, v in message.items() if k != "position"}),
+                "read": message["position"] <= read_position,
+            }
+        )
+    mine = "customer" if not identity.is_staff else "staff"
+    unread = sum(1 for m in result if m["sender_role"] != mine and not m["read"])
+    return jsonify({"order_id": order_id, "messages": result, "unread": unread})
+
+
+@bp.post("/orders/<order_id>/messages")
+@idempotent
+def post(order_id: str) -> ResponseReturnValue:
+    """Post a message; any bad attachment rejects the whole message, storing nothing (R14)."""
+    identity = current_identity()
+    form = MessageForm().load(
+        request.form.to_dict() if request.form else (request.get_json(silent=True) or {})
+    )
+    uploads = request.files.getlist("attachments")
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise ValidationError(f"a message carries at most {MAX_ATTACHMENTS} attachments")
+    files = [(u.filename or "", read_limited(u.stream, MAX_ATTACHMENT_BYTES)) for u in uploads]
+    judged = judge_attachments(files)
+    command = PostMessage(order_id, form["kind"], form["text"], judged, form["item_id"])
+    message_id = post_message(_ctx(), command, identity)
+    return jsonify({"message_id": message_id, "order_id": order_id}), 201
+
+
+@bp.post("/orders/<order_id>/messages/read")
+@idempotent
+def read(order_id: str) -> ResponseReturnValue:
+    """Mark every message so far as read by the caller's side."""
+    mark_read(_ctx(), order_id, current_identity())
+    return jsonify({"order_id": order_id, "read": True})
+
+
+@bp.get("/attachments/<attachment_id>")
+def attachment(attachment_id: str) -> ResponseReturnValue:
+    """An attachment, to the order's owner and staff only, never rendered inline (R14)."""
+    identity = current_identity()
+    row = load_attachment(_ctx().store, attachment_id)
+    if row is None or not identity.may_see(row["customer_id"] or ""):
+        raise NotFoundError("attachment not found")
+    response = Response(bytes(row["content"]), mimetype=row["media_type"])
+    response.headers["Content-Disposition"] = "attachment"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/inquiries")
+@idempotent
+def inquiry() -> ResponseReturnValue:
+    """A general inquiry: signed-in customers, or visitors leaving an e-mail address."""
+    identity = current_identity() if request.headers.get("Authorization") else None
+    body = json_body(InquiryRequest())
+    customer = identity.subject if identity and not identity.is_staff else None
+    inquiry_id = open_inquiry(_ctx(), customer, body["email"], body["subject"], body["text"])
+    return jsonify({"inquiry_id": inquiry_id}), 201
+
+
+@bp.get("/inquiries")
+def inquiries() -> ResponseReturnValue:
+    """The caller's inquiries (staff: all), with their messages."""
+    identity = current_identity()
+    sql = "SELECT * FROM conversations WHERE order_id IS NULL"
+    params: tuple[Any, ...] = ()
+    if not identity.is_staff:
+        sql += " AND customer_id = %s"
+        params = (identity.subject,)
+    found = _rows(sql + " ORDER BY opened_at DESC LIMIT 200", params)
+    return jsonify({"inquiries": [jsonable(r) for r in found]})
+
+
+@bp.post("/inquiries/<inquiry_id>/answers")
+@idempotent
+def answer(inquiry_id: str) -> ResponseReturnValue:
+    """Staff answer an inquiry."""
+    staff = require_staff()
+    body = json_body(AnswerRequest())
+    return jsonify({"message_id": answer_inquiry(_ctx(), inquiry_id, body["text"], staff)}), 201
+
+
+@bp.get("/queues/awaiting-reply")
+def awaiting_reply() -> ResponseReturnValue:
+    """Conversations whose last message is the customer's, oldest first (staff inbox)."""
+    require_staff()
+    found = _rows(
+        "SELECT c.conversation_id, c.order_id, c.last_message_at, "
+        "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id "
+        " AND m.sender_role <> 'staff' AND m.position > c.staff_read_position) AS unread "
+        "FROM conversations c WHERE c.last_sender_role IN ('customer', 'visitor') "
+        "ORDER BY c.last_message_at LIMIT 500",
+        (),
+    )
+    return jsonify({"queue": "awaiting_reply", "conversations": [jsonable(r) for r in found]})
+
+
+@bp.get("/queues/requests")
+def requests_queue() -> ResponseReturnValue:
+    """Exchange and return requests and problem reports (R19, R23), oldest first."""
+    require_staff()
+    found = _rows(
+        "SELECT message_id, conversation_id AS order_id, kind, text, posted_at FROM messages "
+        "WHERE kind IN ('exchange_request', 'return_request', 'problem') "
+        "ORDER BY position LIMIT 500",
+        (),
+    )
+    return jsonify({"queue": "requests", "messages": [jsonable(r) for r in found]})
+
+
+@bp.put("/customers/<customer_id>/email")
+def customer_email(customer_id: str) -> ResponseReturnValue:
+    """Where a customer's notifications go (the gateway tells us at sign-up)."""
+    require_staff()
+    body = json_body(EmailRequest())
+    _ctx().store.transact(lambda tx: remember_address(tx, customer_id, body["email"]))
+    return jsonify({"customer_id": customer_id, "email": body["email"]})
 
 
 def create_app(context: Context) -> Flask:
     """The messaging API over `context`."""
     app = create_service_app("messaging", context, OPENAPI)
+    # Three 10 MB files and the form; a bigger request is cut off while it streams in (413).
+    app.config["MAX_CONTENT_LENGTH"] = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024
     app.register_blueprint(bp)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -10,11 +11,13 @@ from services.orders.domain.status import OrderStatus
 from services.orders.handlers.common import ORDERS
 from services.orders.handlers.deadlines import AUTO_CANCEL, AUTO_COMPLETE
 from shared.events.consumer import Handler, IncomingEvent
-from shared.events.errors import NotYetApplicableError
+from shared.events.errors import DomainError, NotYetApplicableError
 from shared.events.scheduler import Deadline, cancel, schedule
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
+
+log = logging.getLogger(__name__)
 
 
 def _existing(tx: Transaction, event: IncomingEvent) -> Order:
@@ -87,10 +90,24 @@ def on_shipped(tx: Transaction, event: IncomingEvent) -> None:
         schedule(tx, Deadline(AUTO_COMPLETE, order.order_id, due, {}))
 
 
+def on_purchase_condition_requested(tx: Transaction, event: IncomingEvent) -> None:
+    """A message asked to confirm an item with the seller before buying it (R13)."""
+    data = event.data
+    order = _existing(tx, event)
+    try:
+        new = order.set_purchase_condition(data["item_id"], data["text"], data["requested_at"])
+    except DomainError as exc:
+        # Too late (already paid) or an unknown item: the message stays; staff read it.
+        log.info("purchase condition on %s not applied: %s", order.order_id, exc)
+        return
+    ORDERS.save(tx, order.order_id, order, new, event.metadata())
+
+
 def event_handlers(ctx: Context) -> dict[str, Handler]:
     """Routing of consumed integration events to their handlers."""
     return {
         "BillingIssued": on_billing_issued,
         "PaymentReceived": on_payment_received,
         "Shipped": on_shipped,
+        "PurchaseConditionRequested": on_purchase_condition_requested,
     }

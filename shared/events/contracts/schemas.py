@@ -157,6 +157,42 @@ class ReceptionReportedSchema(Schema):
     reported_at = timestamp()
 
 
+MESSAGE_KINDS = (
+    "message",
+    "problem",
+    "exchange_request",
+    "return_request",
+    "purchase_condition",
+    "inquiry",
+)
+
+
+class MessagePostedSchema(Schema):
+    """A message on an order's conversation or a general inquiry (staff consoles watch it)."""
+
+    message_id = identifier()
+    conversation_id = identifier()
+    order_id = fields.String(required=True, allow_none=True)
+    customer_id = fields.String(required=True, allow_none=True)
+    sender_role = fields.String(
+        required=True, validate=validate.OneOf(("customer", "staff", "visitor", "system"))
+    )
+    kind = fields.String(required=True, validate=validate.OneOf(MESSAGE_KINDS))
+    text = fields.String(required=True, validate=validate.Length(max=10000))
+    attachment_ids = fields.List(fields.String(), required=True)
+    posted_at = timestamp()
+
+
+class PurchaseConditionRequestedSchema(Schema):
+    """The customer asked, by message, to confirm something with the seller first (R13)."""
+
+    order_id = identifier()
+    customer_id = identifier()
+    item_id = identifier()
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    requested_at = timestamp()
+
+
 class OrderCompletedSchema(Schema):
     order_id = identifier()
     customer_id = identifier()

@@ -1,0 +1,70 @@
+"""Attachments of messages, stored in the messaging database under generated ids (R14): the
+original file name is kept only as metadata."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from shared.attachments import JudgedAttachment
+from shared.events.store import EventStore, Transaction
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS attachments (
+    attachment_id   text PRIMARY KEY,
+    conversation_id text NOT NULL,
+    message_id      text NOT NULL,
+    customer_id     text,
+    media_type      text NOT NULL,
+    display_name    text NOT NULL,
+    content         bytea NOT NULL,
+    size            integer NOT NULL,
+    stored_at       timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+def new_ids(files: list[JudgedAttachment]) -> list[str]:
+    """Generated ids for judged files (names never become ids or paths)."""
+    return [f"att-{uuid.uuid4().hex}" for _ in files]
+
+
+def save_attachments(
+    tx: Transaction,
+    conversation_id: str,
+    message_id: str,
+    customer_id: str | None,
+    ids: list[str],
+    files: list[JudgedAttachment],
+) -> None:
+    """Store the files in the caller's transaction, with the message that carries them."""
+    with tx.conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO attachments (attachment_id, conversation_id, message_id, customer_id, "
+            "media_type, display_name, content, size) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    aid,
+                    conversation_id,
+                    message_id,
+                    customer_id,
+                    f.media_type,
+                    f.display_name,
+                    f.content,
+                    len(f.content),
+                )
+                for aid, f in zip(ids, files, strict=True)
+            ],
+        )
+
+
+def load_attachment(store: EventStore, attachment_id: str) -> dict[str, Any] | None:
+    """A stored attachment, or None."""
+    row: dict[str, Any] | None = store.transact(
+        lambda tx: tx.conn.execute(
+            "SELECT customer_id, media_type, display_name, content FROM attachments "
+            "WHERE attachment_id = %s",
+            (attachment_id,),
+        ).fetchone()
+    )
+    return row

@@ -1,0 +1,104 @@
+"""Commands on conversations and inquiries: one plain function each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.messaging.adapters.attachments import new_ids, save_attachments
+from services.messaging.domain.conversation import Conversation
+from services.messaging.domain.inquiry import Inquiry
+from services.messaging.handlers.common import (
+    CONFLICT_RETRIES,
+    CONVERSATIONS,
+    INQUIRIES,
+    meta,
+    new_id,
+)
+from services.messaging.handlers.notifications import on_staff_reply
+from shared.attachments import JudgedAttachment
+from shared.events.errors import NotFoundError
+from shared.events.store import Transaction
+from shared.runtime import Context
+from shared.web.identity import Identity
+
+
+@dataclass(frozen=True)
+class PostMessage:
+    order_id: str
+    kind: str
+    text: str
+    attachments: list[JudgedAttachment]
+    item_id: str | None = None
+
+
+def _mine(found: Conversation, identity: Identity) -> Conversation:
+    """The conversation if the caller may use it; a stranger meets a 404."""
+    if not found.opened or not identity.may_see(found.customer_id):
+        raise NotFoundError(f"no conversation for order {found.order_id}")
+    return found
+
+
+def post_message(ctx: Context, cmd: PostMessage, identity: Identity) -> str:
+    """A message on an order, with its attachments, in one transaction (R7, R12-R14)."""
+    message_id = new_id("msg")
+    ids = new_ids(cmd.attachments)
+    role = "staff" if identity.is_staff else "customer"
+
+    def work(tx: Transaction) -> None:
+        found = _mine(CONVERSATIONS.get(tx, cmd.order_id), identity)
+        new = found.post(message_id, role, cmd.kind, cmd.text, ids, ctx.clock.now(), cmd.item_id)
+        save_attachments(tx, cmd.order_id, message_id, found.customer_id, ids, cmd.attachments)
+        if role == "staff":
+            on_staff_reply(tx, message_id, cmd.order_id, found.customer_id, cmd.text)
+        CONVERSATIONS.save(tx, cmd.order_id, found, new, meta(identity.subject, cmd.order_id))
+
+    ctx.store.transact(work, decide_again=CONFLICT_RETRIES)
+    return message_id
+
+
+def mark_read(ctx: Context, order_id: str, identity: Identity) -> None:
+    """The caller has read every message of the order so far."""
+    role = "staff" if identity.is_staff else "customer"
+
+    def work(tx: Transaction) -> None:
+        found = _mine(CONVERSATIONS.get(tx, order_id), identity)
+        CONVERSATIONS.save(
+            tx, order_id, found, found.read(role, ctx.clock.now()), meta(identity.subject, order_id)
+        )
+
+    ctx.store.transact(work, decide_again=CONFLICT_RETRIES)
+
+
+def open_inquiry(
+    ctx: Context, customer_id: str | None, email: str | None, subject: str, text: str
+) -> str:
+    """A general inquiry from a customer or a visitor."""
+    inquiry_id = new_id("inq")
+
+    def work(tx: Transaction) -> None:
+        found = Inquiry(inquiry_id)
+        new = found.open(new_id("msg"), customer_id, email, subject, text, ctx.clock.now())
+        INQUIRIES.save(tx, inquiry_id, found, new, meta(customer_id or "visitor", inquiry_id))
+
+    ctx.store.transact(work)
+    return inquiry_id
+
+
+def answer_inquiry(ctx: Context, inquiry_id: str, text: str, staff: Identity) -> str:
+    """Staff answer an inquiry."""
+    message_id = new_id("msg")
+
+    def work(tx: Transaction) -> None:
+        found = INQUIRIES.get(tx, inquiry_id)
+        INQUIRIES.save(
+            tx,
+            inquiry_id,
+            found,
+            found.answer(message_id, text, ctx.clock.now()),
+            meta(staff.subject, inquiry_id),
+        )
+        customer = found.customer_id or f"visitor:{inquiry_id}"
+        on_staff_reply(tx, message_id, None, customer, text, found.email)
+
+    ctx.store.transact(work, decide_again=CONFLICT_RETRIES)
+    return message_id

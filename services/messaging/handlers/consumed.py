@@ -1,0 +1,83 @@
+"""Integration events the messaging service consumes: one plain function each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.messaging.handlers.common import CONVERSATIONS
+from services.messaging.handlers.notifications import MAILED_EVENTS, on_mailed_event
+from shared.events.consumer import Handler, IncomingEvent
+from shared.events.errors import NotYetApplicableError
+from shared.events.store import Transaction
+from shared.runtime import Context
+
+
+def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """Every order gets a conversation."""
+    data = event.data
+    found = CONVERSATIONS.get(tx, data["order_id"])
+    CONVERSATIONS.save(
+        tx,
+        data["order_id"],
+        found,
+        found.open(data["customer_id"], data["placed_at"]),
+        event.metadata(),
+    )
+
+
+def on_order_ended(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """A completed or cancelled order keeps its conversation open 30 more days (R12)."""
+    data = event.data
+    found = CONVERSATIONS.get(tx, data["order_id"])
+    if not found.opened:
+        raise NotYetApplicableError("order end before order placed", event.envelope.ordering_key)
+    if event.type == "OrderCompleted":
+        new = found.order_ended("completed", data["completed_at"])
+    else:
+        new = found.order_ended("cancelled", data["cancelled_at"])
+    CONVERSATIONS.save(tx, data["order_id"], found, new, event.metadata())
+
+
+def on_reception_reported(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """A problem in the reception report opens a message marked as a problem (R23)."""
+    data = event.data
+    if data["all_well"]:
+        return
+    found = CONVERSATIONS.get(tx, data["order_id"])
+    if not found.opened:
+        raise NotYetApplicableError("report before order placed", event.envelope.ordering_key)
+    text = data["comment"] or "The customer reported a problem with the reception."
+    message_id = f"msg-problem-{str(event.envelope.event_id)[:12]}"
+    CONVERSATIONS.save(
+        tx,
+        data["order_id"],
+        found,
+        found.problem_reported(message_id, text, data["reported_at"]),
+        event.metadata(),
+    )
+
+
+def event_handlers(ctx: Context) -> dict[str, Handler]:
+    """Routing of consumed integration events to their handlers."""
+    return {
+        "OrderPlaced": lambda tx, e: on_order_placed(ctx, tx, e),
+        "OrderCompleted": lambda tx, e: on_order_ended(ctx, tx, e),
+        "ReceptionReported": lambda tx, e: on_reception_reported(ctx, tx, e),
+        "OrderCancelled": lambda tx, e: _both(on_order_ended, on_mailed_event, ctx, tx, e),
+        **{
+            name: lambda tx, e: on_mailed_event(ctx, tx, e)
+            for name in MAILED_EVENTS
+            if name != "OrderCancelled"
+        },
+    }
+
+
+def _both(
+    first: Callable[[Context, Transaction, IncomingEvent], None],
+    second: Callable[[Context, Transaction, IncomingEvent], None],
+    ctx: Context,
+    tx: Transaction,
+    event: IncomingEvent,
+) -> None:
+    first(ctx, tx, event)
+    second(ctx, tx, event)

@@ -1,0 +1,55 @@
+"""E-mails to customers when something needs them or changed for them, queued in the same
+transaction as the event that caused them (at most once per event) and sent by the worker."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from services.messaging.adapters.mailer import MailSender, SmtpSettings, enqueue
+from services.messaging.domain.notifications import notification_for, staff_reply
+from shared.events.consumer import IncomingEvent
+from shared.events.contracts import CONTRACTS
+from shared.events.store import Transaction
+from shared.runtime import Context
+
+MAILED_EVENTS = ("BillingIssued", "PaymentReceived", "ItemsInspected", "Shipped", "OrderCancelled")
+
+
+def pay_url_base(ctx: Context) -> str:
+    """Where the customer's pages are (`CNNECT_MESSAGING_SITE_URL`)."""
+    return ctx.settings.extra.get("site_url", "http://127.0.0.1:8100")
+
+
+def on_mailed_event(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """Queue the e-mail an integration event sends the customer, if any."""
+    wire = CONTRACTS.check(event.type, event.envelope.data) if event.type in CONTRACTS else {}
+    notification = notification_for(
+        event.type, wire, str(event.envelope.event_id), pay_url_base(ctx)
+    )
+    if notification is not None:
+        enqueue(tx, notification)
+
+
+def on_staff_reply(
+    tx: Transaction,
+    message_id: str,
+    order_id: str | None,
+    customer_id: str,
+    text: str,
+    to_address: str | None = None,
+) -> None:
+    """Queue the e-mail telling the customer (or the visitor) that staff answered."""
+    enqueue(tx, staff_reply(message_id, order_id, customer_id, text), to_address)
+
+
+def mail_loops(ctx: Context) -> list[Callable[[threading.Event], None]]:
+    """The worker's e-mail sender (`CNNECT_MESSAGING_SMTP_HOST`, `_SMTP_PORT`, `_MAIL_SENDER`)."""
+    extra = ctx.settings.extra
+    settings = SmtpSettings(
+        extra.get("smtp_host", "127.0.0.1"),
+        int(extra.get("smtp_port", "1025")),
+        extra.get("mail_sender", "no-reply@cnnect.example"),
+    )
+    sender = MailSender(ctx.store, settings, ctx.clock)
+    return [sender.run]

@@ -1,0 +1,59 @@
+"""Checking, on a running system, that a service's projections rebuilt from zero equal the
+live ones (the rebuild runs as the operator runs it: `python -m services.<name> rebuild`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import partial
+from typing import Any
+
+from shared.events.database import open_pool
+from shared.events.projections import ProjectionRunner
+from shared.events.store import EventStore
+from shared.runtime import ServiceDefinition
+from tests.support.system import ROOT, System
+from tests.support.waiting import poll
+
+
+def definition(service: str) -> ServiceDefinition:
+    """The definition of `service`."""
+    module = __import__(f"services.{service}.bootstrap", fromlist=["DEFINITION"])
+    found: ServiceDefinition = module.DEFINITION
+    return found
+
+
+def lags(system: System, service: str) -> dict[str, int]:
+    """Each projection's lag, as `python -m services.<name> lag` prints it."""
+    output = subprocess.run(
+        [sys.executable, "-m", f"services.{service}", "lag"],
+        env=system.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found: dict[str, int] = json.loads(output.strip().splitlines()[-1])["lag"]
+    return found
+
+
+def assert_rebuild_equals_live(system: System, service: str) -> list[dict[str, Any]]:
+    """Catch up, snapshot, rebuild from zero, snapshot again: both must be equal."""
+    poll(partial(lags, system, service), lambda found: set(found.values()) == {0})
+    pool = open_pool(system.database_url(service), max_size=2)
+    try:
+        runners = [ProjectionRunner(EventStore(pool), p) for p in definition(service).projections()]
+        live = [runner.snapshot() for runner in runners]
+        assert any(rows for snapshot in live for rows in snapshot.values()), service
+        subprocess.run(
+            [sys.executable, "-m", f"services.{service}", "rebuild"],
+            env=system.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        assert [runner.snapshot() for runner in runners] == live, service
+        return live
+    finally:
+        pool.close()
