@@ -205,14 +205,14 @@ def test_R19_R23_requests_and_reception_problems_reach_the_staff_queue(system: S
     assert _post(journey, "Please exchange the mug", kind="exchange_request").status_code == 201
     other = Journey(system, "cus-m23")
     other.to_shipped(["EE500000000CN", "EE500000001CN"])
-    assert (
-        other.post(
-            "orders",
-            f"/orders/{other.order_id}/reception-report",
-            {"all_well": False, "comment": "The mug is broken"},
-        ).status_code
-        == 200
+    report = requests.post(
+        system.url("orders", f"/orders/{other.order_id}/reception-report"),
+        data={"all_well": "false", "comment": "The mug is broken"},
+        files=[("photos", ("mug.jpg", jpeg(), "image/jpeg"))],
+        headers=other.customer,
+        timeout=30,
     )
+    assert report.status_code == 200, report.text
     queue = poll(
         lambda: journey.get("messaging", "/queues/requests", journey.staff).json(),
         lambda q: {journey.order_id, other.order_id} <= {m["order_id"] for m in q["messages"]},
@@ -221,6 +221,10 @@ def test_R19_R23_requests_and_reception_problems_reach_the_staff_queue(system: S
     assert kinds[journey.order_id] == "exchange_request" and kinds[other.order_id] == "problem"
     problem = _messages(other)["messages"][-1]
     assert problem["kind"] == "problem" and problem["text"] == "The mug is broken"
+    [picture] = problem["attachment_ids"]
+    photo_id = picture.removeprefix("orders-photo:")
+    photo = other.get("orders", f"/orders/{other.order_id}/photos/{photo_id}")
+    assert photo.status_code == 200 and photo.content == jpeg()
 
 
 def test_inquiries_from_visitors_and_customers_are_answered_by_staff(system: System) -> None:

@@ -95,3 +95,9 @@ def test_the_order_events_are_published_by_orders_and_billing_events_by_billing(
         "orders"
     )
     assert CONTRACTS.published_by("billing") == {"BillingIssued", "PaymentReceived"}
+
+
+def test_an_old_reception_report_is_upcast_with_no_pictures() -> None:
+    contract = CONTRACTS.contract("ReceptionReported")
+    loaded = CONTRACTS.load("ReceptionReported", 1, contract.old_examples[1])
+    assert loaded["photo_ids"] == []

@@ -148,23 +148,25 @@ class Conversation(EventSourced):
             PurchaseConditionRequested(self.order_id, self.customer_id, item_id, text.strip(), now),
         ]
 
-    def problem_reported(self, message_id: str, text: str, now: datetime) -> list[object]:
-        """The customer's reception problem report opens a message marked as a problem (R23)."""
+    def problem_reported(
+        self, message_id: str, text: str, now: datetime, pictures: list[str] | None = None
+    ) -> list[object]:
+        """The customer's reception problem report opens a message marked as a problem, with
+        its text and pictures (R23)."""
         if message_id in self.message_ids:
             return []
-        return [
-            MessagePosted(
-                message_id,
-                self.order_id,
-                self.order_id,
-                self.customer_id,
-                "customer",
-                "problem",
-                text,
-                [],
-                now,
-            )
-        ]
+        posted = MessagePosted(
+            message_id,
+            self.order_id,
+            self.order_id,
+            self.customer_id,
+            "customer",
+            "problem",
+            text,
+            list(pictures or []),
+            now,
+        )
+        return [posted]
 
     def read(self, reader_role: str, now: datetime) -> list[object]:
         """The reader has seen every message so far."""

@@ -39,7 +39,9 @@ def on_order_ended(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
 
 
 def on_reception_reported(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
-    """A problem in the reception report opens a message marked as a problem (R23)."""
+    """A problem in the reception report opens a message marked as a problem (R23), with the
+    customer's pictures: orders keeps them; the message refers to them as `orders-photo:<id>`
+    (served by orders at /orders/<order>/photos/<id> to the owner and staff)."""
     data = event.data
     if data["all_well"]:
         return
@@ -48,13 +50,9 @@ def on_reception_reported(ctx: Context, tx: Transaction, event: IncomingEvent) -
         raise NotYetApplicableError("report before order placed", event.envelope.ordering_key)
     text = data["comment"] or "The customer reported a problem with the reception."
     message_id = f"msg-problem-{str(event.envelope.event_id)[:12]}"
-    CONVERSATIONS.save(
-        tx,
-        data["order_id"],
-        found,
-        found.problem_reported(message_id, text, data["reported_at"]),
-        event.metadata(),
-    )
+    pictures = [f"orders-photo:{photo_id}" for photo_id in data["photo_ids"]]
+    new = found.problem_reported(message_id, text, data["reported_at"], pictures)
+    CONVERSATIONS.save(tx, data["order_id"], found, new, event.metadata())
 
 
 def event_handlers(ctx: Context) -> dict[str, Handler]:

@@ -100,6 +100,7 @@ class ReceptionReported:
     all_well: bool
     comment: str
     reported_at: datetime
+    photo_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

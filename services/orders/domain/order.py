@@ -222,10 +222,15 @@ class Order(EventSourced):
             return []
         return [ev.OrderCancelled(self.order_id, self.customer_id, "unpaid_7_days", now)]
 
-    def report_reception(self, all_well: bool, comment: str, now: datetime) -> list[object]:
-        """The customer reports reception; all well completes the order (R23)."""
+    def report_reception(
+        self, all_well: bool, comment: str, now: datetime, photo_ids: list[str] | None = None
+    ) -> list[object]:
+        """The customer reports reception; all well completes the order, a problem (with its
+        pictures) goes to a conversation instead (R23)."""
         self.require("reception reported, all well (R23)")
-        reported = ev.ReceptionReported(self.order_id, self.customer_id, all_well, comment, now)
+        reported = ev.ReceptionReported(
+            self.order_id, self.customer_id, all_well, comment, now, list(photo_ids or [])
+        )
         if not all_well:
             return [reported]
         completed = ev.OrderCompleted(self.order_id, self.customer_id, "reception_reported", now)

@@ -119,10 +119,29 @@ def purchase_condition(order_id: str, item_id: str) -> ResponseReturnValue:
 def reception_report(order_id: str) -> ResponseReturnValue:
     """The customer reports reception: all well completes the order (R23)."""
     identity = current_identity()
-    body = json_body(schemas.ReceptionReportRequest())
+    if request.files:
+        body = schemas.ReceptionReportRequest().load(request.form.to_dict())
+    else:
+        body = json_body(schemas.ReceptionReportRequest())
+    uploads = request.files.getlist("photos")
+    if len(uploads) > MAX_PHOTOS:
+        raise ValidationError(f"a report takes at most {MAX_PHOTOS} pictures")
+    photos = [
+        Photo(judged.media_type, judged.content)
+        for judged in (
+            judge_image(upload.read(), PHOTO_FORMATS, name=f"picture {n}")
+            for n, upload in enumerate(uploads, start=1)
+        )
+    ]
     return _answer(
         commands.report_reception(
-            _ctx(), order_id, body["all_well"], body["comment"], identity.subject, identity.subject
+            _ctx(),
+            order_id,
+            body["all_well"],
+            body["comment"],
+            identity.subject,
+            identity.subject,
+            photos,
         )
     )
 

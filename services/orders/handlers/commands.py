@@ -80,15 +80,24 @@ def cancel_order(ctx: Context, order_id: str, customer_id: str | None, actor: st
 
 
 def report_reception(
-    ctx: Context, order_id: str, all_well: bool, comment: str, customer_id: str, actor: str
+    ctx: Context,
+    order_id: str,
+    all_well: bool,
+    comment: str,
+    customer_id: str,
+    actor: str,
+    photos: list[Photo] | None = None,
 ) -> Order:
-    """The customer's reception report (R23)."""
+    """The customer's reception report (R23); a problem's pictures commit with it."""
+    pictures = photos or []
+    ids = [photo.photo_id for photo in pictures]
     return decide(
         ctx,
         order_id,
-        lambda o, now: o.report_reception(all_well, comment, now),
+        lambda o, now: o.report_reception(all_well, comment, now, ids),
         actor=actor,
         customer_id=customer_id,
+        also=lambda tx, o: save_photos(tx, order_id, "reception", o.customer_id, pictures),
     )
 
 

@@ -29,6 +29,11 @@ def _order_placed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
+def _reception_reported_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    # v2 carries the pictures of a problem report; v1 reports had none.
+    return {**data, "photo_ids": []}
+
+
 _ITEM = {
     "item_id": "itm-1",
     "url": "https://item.taobao.com/item.htm?id=6620",
@@ -203,14 +208,25 @@ CONTRACTS = ContractRegistry(
         Contract(
             type="ReceptionReported",
             producer="orders",
-            version=1,
+            version=2,
             schema=schemas.ReceptionReportedSchema,
+            upcasters={1: _reception_reported_v1_to_v2},
             example={
                 "order_id": _ORDER,
                 "customer_id": _CUSTOMER,
-                "all_well": True,
-                "comment": "",
+                "all_well": False,
+                "comment": "The mug arrived broken",
+                "photo_ids": ["pho-1"],
                 "reported_at": _AT,
+            },
+            old_examples={
+                1: {
+                    "order_id": _ORDER,
+                    "customer_id": _CUSTOMER,
+                    "all_well": True,
+                    "comment": "",
+                    "reported_at": _AT,
+                }
             },
         ),
         Contract(

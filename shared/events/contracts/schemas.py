@@ -154,6 +154,8 @@ class ReceptionReportedSchema(Schema):
     customer_id = identifier()
     all_well = fields.Boolean(required=True)
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
+    # v2: pictures of a problem report, served by orders to the owner and staff (R23).
+    photo_ids = fields.List(fields.String(), required=True)
     reported_at = timestamp()
 
 
