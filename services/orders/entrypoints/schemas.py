@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 MARKETPLACE_HOSTS = ("taobao.com", "tmall.com", "1688.com", "alibaba.com")
 MAX_ITEMS = 50
-SHIPPING_METHODS = ("EMS", "AIR", "SAL")
+SHIPPING_METHODS = ("EMS", "AIR", "SAL", "SEA", "COURIER")  # the shipping service's methods
 
 
 def _price() -> fields.Decimal:
