@@ -159,6 +159,9 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
         level=os.environ.get("CNNECT_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # The AMQP clients narrate every connection at INFO (readiness checks open one each time).
+    for noisy in ("pika", "aiormq"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = load_settings(definition.name)
     if args.command == "api":
         return _serve(definition, settings, args.port, args.threads)
