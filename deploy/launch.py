@@ -69,6 +69,8 @@ def main() -> int:
     if "--prepare-only" in sys.argv:
         return 0
     print("\nCNNECT is starting. Open:")
+    gateway_port = os.environ.get("CNNECT_GATEWAY_PORT", 8100)
+    print(f"  {'gateway':<10} http://127.0.0.1:{gateway_port}/healthz   (sign-in, /api/<service>/)")
     for service in SERVICES:
         port = os.environ.get(f"CNNECT_{service.upper()}_PORT", PORTS[service])
         print(f"  {service:<10} http://127.0.0.1:{port}/healthz   (API, OpenAPI at /openapi.json)")

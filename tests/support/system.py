@@ -56,8 +56,8 @@ class System:
         self.infra = infra
         self.log_dir = log_dir
         self.namespace = infra.name("sys")
-        self.databases = {s: f"{self.namespace}_{s}" for s in SERVICES}
-        self.ports = {s: free_port() for s in SERVICES}
+        self.databases = {s: f"{self.namespace}_{s}" for s in (*SERVICES, "gateway")}
+        self.ports = {s: free_port() for s in (*SERVICES, "gateway")}
         self.commands = procfile()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
@@ -112,7 +112,7 @@ class System:
         """Start every process and wait until every API answers."""
         for name in self.commands:
             self.start(name)
-        for service in SERVICES:
+        for service in (*SERVICES, "gateway"):
             self.wait_healthy(service)
 
     def wait_healthy(self, service: str, timeout: float = 60) -> None:

@@ -1,0 +1,164 @@
+"""Accounts, sessions and sign-in attempts in the gateway's database.
+
+Passwords are hashed with argon2 (argon2-cffi). A session is a random token; only its SHA-256
+is stored, so a copy of the table opens nobody's session, and revoking it (sign-out) makes a
+copied cookie worthless."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from services.gateway.domain.accounts import Account
+from shared.events.errors import DomainError, IntegrityError, ValidationError
+from shared.events.store import EventStore, Transaction
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id    text PRIMARY KEY,
+    email         text NOT NULL UNIQUE,
+    password_hash text NOT NULL,
+    role          text NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash  text PRIMARY KEY,
+    account_id  text NOT NULL REFERENCES accounts,
+    csrf_token  text NOT NULL,
+    created_at  timestamptz NOT NULL,
+    expires_at  timestamptz NOT NULL,
+    revoked_at  timestamptz
+);
+CREATE TABLE IF NOT EXISTS signin_attempts (
+    key text NOT NULL,
+    at  timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS signin_attempts_key ON signin_attempts (key, at);
+"""
+
+SESSION_LIFETIME = timedelta(days=14)
+_HASHER = PasswordHasher()
+
+
+class EmailTakenError(DomainError):
+    """Another account has this e-mail address."""
+
+    code = "email_taken"
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in session: whose it is and its CSRF token."""
+
+    account: Account
+    csrf_token: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccountStore:
+    """The gateway's accounts and sessions."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    def create(self, email: str, password: str, role: str) -> Account:
+        """Register an account (R26); the e-mail is unique."""
+        prefix = "cus" if role == "customer" else role
+        account = Account(f"{prefix}-{uuid.uuid4().hex[:12]}", email, role)
+        password_hash = _HASHER.hash(password)
+        try:
+            self.store.transact(
+                lambda tx: tx.conn.execute(
+                    "INSERT INTO accounts (account_id, email, password_hash, role) "
+                    "VALUES (%s, %s, %s, %s)",
+                    (account.account_id, email, password_hash, role),
+                )
+            )
+        except IntegrityError as exc:  # the e-mail is the only thing that can collide
+            raise EmailTakenError("an account with this e-mail exists; sign in") from exc
+        return account
+
+    def authenticate(self, email: str, password: str) -> Account | None:
+        """The account if the password matches (always spending a hash's time)."""
+        row = self.store.transact(
+            lambda tx: tx.conn.execute(
+                "SELECT account_id, email, role, password_hash FROM accounts WHERE email = %s",
+                (email,),
+            ).fetchone()
+        )
+        if row is None:
+            _HASHER.hash(password)  # the same time as a real check: no account probing
+            return None
+        try:
+            _HASHER.verify(row["password_hash"], password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        return Account(row["account_id"], row["email"], row["role"])
+
+    def open_session(self, account: Account, now: datetime) -> tuple[str, Session]:
+        """A new session: the cookie token (shown once) and the session."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+        self.store.transact(
+            lambda tx: tx.conn.execute(
+                "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (_digest(token), account.account_id, csrf, now, now + SESSION_LIFETIME),
+            )
+        )
+        return token, Session(account, csrf)
+
+    def session(self, token: str, now: datetime) -> Session | None:
+        """The live session of a cookie token (None if unknown, revoked or expired)."""
+        row = self.store.transact(
+            lambda tx: tx.conn.execute(
+                "SELECT a.account_id, a.email, a.role, s.csrf_token FROM sessions s "
+                "JOIN accounts a USING (account_id) WHERE s.token_hash = %s "
+                "AND s.revoked_at IS NULL AND s.expires_at > %s",
+                (_digest(token), now),
+            ).fetchone()
+        )
+        if row is None:
+            return None
+        return Session(Account(row["account_id"], row["email"], row["role"]), row["csrf_token"])
+
+    def revoke(self, token: str, now: datetime) -> None:
+        """Sign out: the session (and every copy of its cookie) stops working."""
+        self.store.transact(
+            lambda tx: tx.conn.execute(
+                "UPDATE sessions SET revoked_at = %s WHERE token_hash = %s AND revoked_at IS NULL",
+                (now, _digest(token)),
+            )
+        )
+
+    def note_attempt(self, limits: list[tuple[str, int]], now: datetime, window: timedelta) -> None:
+        """Count a sign-in attempt under each key; refuse (429) once a key passes its limit
+        within `window`."""
+
+        def work(tx: Transaction) -> bool:
+            tx.conn.execute("DELETE FROM signin_attempts WHERE at < %s", (now - window,))
+            over = False
+            for key, limit in limits:
+                tx.conn.execute("INSERT INTO signin_attempts (key, at) VALUES (%s, %s)", (key, now))
+                row = tx.conn.execute(
+                    "SELECT count(*) AS n FROM signin_attempts WHERE key = %s", (key,)
+                ).fetchone()
+                over = over or (row is not None and int(row["n"]) > limit)
+            return over
+
+        if self.store.transact(work):
+            raise TooManyAttemptsError("too many sign-in attempts; wait a few minutes")
+
+
+class TooManyAttemptsError(ValidationError):
+    """Sign-in attempts are rate limited (429)."""
+
+    code = "too_many_attempts"

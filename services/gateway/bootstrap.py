@@ -1,0 +1,51 @@
+"""Wiring of the gateway: its database, where the services are, the identity secret."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
+from shared.config import Settings, load_settings
+from shared.events.clock import Clock, SystemClock
+from shared.events.database import open_pool, prepare_service_database
+from shared.events.store import EventStore
+
+SERVICES = {"orders": 8101, "billing": 8102, "messaging": 8103, "shipping": 8104}
+DEFAULT_PORT = 8100
+
+
+@dataclass
+class Gateway:
+    """What the gateway's routes need."""
+
+    settings: Settings
+    accounts: AccountStore
+    services: Mapping[str, str]  # name -> base URL
+    clock: Clock
+    signin_limit: int = 10  # attempts per e-mail and per address in the window
+
+    def close(self) -> None:
+        """Close the database pool."""
+        self.accounts.store.pool.close()
+
+
+def service_urls(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Each service's base URL (`CNNECT_<SERVICE>_URL`, else its port on this machine)."""
+    env = os.environ if environ is None else environ
+    urls = {}
+    for name, port in SERVICES.items():
+        explicit = env.get(f"CNNECT_{name.upper()}_URL")
+        urls[name] = explicit or f"http://127.0.0.1:{env.get(f'CNNECT_{name.upper()}_PORT', port)}"
+    return urls
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Gateway:
+    """Create (if needed) and migrate the gateway database, and wire the gateway."""
+    settings = settings or load_settings("gateway")
+    url = prepare_service_database(
+        settings.postgres_url, settings.database or "cnnect_gateway", SCHEMA
+    )
+    store = EventStore(open_pool(url, max_size=10, name="gateway"))
+    return Gateway(settings, AccountStore(store), service_urls(), clock or SystemClock())

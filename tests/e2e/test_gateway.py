@@ -1,0 +1,179 @@
+"""The gateway: accounts and sessions, CSRF, the sign-in limit, identity forwarding and the
+webhooks passed on, against the real processes (R26)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from shared.web.identity import Identity, issue_token
+from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.infra import Infra
+from tests.support.journey import ORDER
+from tests.support.system import BANK_SECRET, ROOT, System, poll, running_system
+
+
+@pytest.fixture(scope="module")
+def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
+        yield running
+
+
+def _signup(system: System, email: str) -> tuple[requests.Session, dict[str, Any]]:
+    browser = requests.Session()
+    answer = browser.post(
+        system.url("gateway", "/auth/signup"),
+        json={"email": email, "password": "correct horse battery"},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    account: dict[str, Any] = answer.json()
+    return browser, account
+
+
+def _place(system: System, browser: requests.Session, csrf: str | None) -> requests.Response:
+    headers = {} if csrf is None else {"X-CSRF-Token": csrf}
+    return browser.post(
+        system.url("gateway", "/api/orders/orders"), json=ORDER, headers=headers, timeout=10
+    )
+
+
+@pytest.mark.rule("R26")
+def test_R26_a_customer_signs_up_orders_and_sees_only_their_own_orders(system: System) -> None:
+    alice, account = _signup(system, "alice@example.com")
+    placed = _place(system, alice, account["csrf_token"])
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["order_id"]
+    mine = poll(
+        lambda: alice.get(system.url("gateway", f"/api/orders/orders/{order_id}"), timeout=10),
+        lambda r: r.status_code == 200,
+    )
+    assert mine.json()["customer_id"] == account["account_id"]
+    bob, _ = _signup(system, "bob@example.com")
+    theirs = bob.get(system.url("gateway", f"/api/orders/orders/{order_id}"), timeout=10)
+    assert theirs.status_code == 404
+    again = requests.post(
+        system.url("gateway", "/auth/signup"),
+        json={"email": "ALICE@example.com", "password": "another password"},
+        timeout=10,
+    )
+    assert again.status_code == 409 and again.json()["error"] == "email_taken"
+
+
+@pytest.mark.rule("R26")
+def test_R26_a_cookie_copied_before_sign_out_no_longer_works(system: System) -> None:
+    browser, account = _signup(system, "carol@example.com")
+    copied = requests.Session()
+    copied.cookies.update(browser.cookies)
+    assert copied.get(system.url("gateway", "/auth/me"), timeout=10).status_code == 200
+    out = browser.post(
+        system.url("gateway", "/auth/signout"),
+        headers={"X-CSRF-Token": account["csrf_token"]},
+        timeout=10,
+    )
+    assert out.status_code == 200
+    assert copied.get(system.url("gateway", "/auth/me"), timeout=10).status_code == 401
+    assert copied.get(system.url("gateway", "/api/orders/orders"), timeout=10).status_code == 401
+
+
+def test_a_change_without_the_csrf_token_is_refused_and_stores_nothing(system: System) -> None:
+    browser, _ = _signup(system, "dan@example.com")
+    refused = _place(system, browser, None)
+    assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
+    wrong = _place(system, browser, "not-the-token")
+    assert wrong.status_code == 403
+    listed = browser.get(system.url("gateway", "/api/orders/orders"), timeout=10).json()
+    assert listed["orders"] == []
+
+
+def test_sign_in_attempts_are_limited(system: System) -> None:
+    _signup(system, "erin@example.com")
+    url = system.url("gateway", "/auth/signin")
+    codes = [
+        requests.post(
+            url, json={"email": "erin@example.com", "password": "wrong guess!!"}, timeout=10
+        ).status_code
+        for _ in range(11)
+    ]
+    assert codes[:10] == [401] * 10 and codes[10] == 429
+    right = requests.post(
+        url, json={"email": "erin@example.com", "password": "correct horse battery"}, timeout=10
+    )
+    assert right.status_code == 429  # the limit holds even for the right password
+
+
+def test_identity_headers_a_client_sends_are_stripped(system: System) -> None:
+    browser, _ = _signup(system, "fay@example.com")
+    forged = f"Bearer {issue_token('guessed-secret', Identity('staff-1', 'staff'))}"
+    queues = browser.get(
+        system.url("gateway", "/api/orders/queues/to_purchase"),
+        headers={"Authorization": forged, "X-Cnnect-Identity": "staff"},
+        timeout=10,
+    )
+    assert queues.status_code == 403  # still the customer: staff only
+    real = requests.get(
+        system.url("orders", "/queues/to_purchase"), headers={"Authorization": forged}, timeout=10
+    )
+    assert real.status_code == 401  # and the services refuse a token not signed by us
+
+
+def test_staff_accounts_are_created_by_a_command(system: System) -> None:
+    created = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.gateway",
+            "create-user",
+            "--email",
+            "wei@cnnect.example",
+            "--role",
+            "staff",
+            "--password",
+            "staff password 1",
+        ],
+        env=system.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "created staff wei@cnnect.example" in created.stdout
+    staff = requests.Session()
+    signed = staff.post(
+        system.url("gateway", "/auth/signin"),
+        json={"email": "wei@cnnect.example", "password": "staff password 1"},
+        timeout=10,
+    )
+    assert signed.status_code == 200 and signed.json()["role"] == "staff"
+    assert (
+        staff.get(system.url("gateway", "/api/orders/queues/to_purchase"), timeout=10).status_code
+        == 200
+    )
+
+
+def test_webhooks_reach_billing_untouched(system: System) -> None:
+    body = json.dumps(
+        {
+            "transaction_id": "TX-GW-1",
+            "reference": "no-such-billing",
+            "amount": "1.00",
+            "currency": "EUR",
+        }
+    ).encode()
+    timestamp = int(time.time())
+    signed = {
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(BANK_SECRET, timestamp, body),
+        "Content-Type": "application/json",
+    }
+    url = system.url("gateway", "/webhooks/bank")
+    assert requests.post(url, data=body, headers=signed, timeout=10).status_code == 404
+    forged = {**signed, SIGNATURE_HEADER: sign("not-the-bank", timestamp, body)}
+    assert requests.post(url, data=body, headers=forged, timeout=10).status_code == 401
