@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -177,3 +178,37 @@ def test_webhooks_reach_billing_untouched(system: System) -> None:
     assert requests.post(url, data=body, headers=signed, timeout=10).status_code == 404
     forged = {**signed, SIGNATURE_HEADER: sign("not-the-bank", timestamp, body)}
     assert requests.post(url, data=body, headers=forged, timeout=10).status_code == 401
+
+
+@pytest.mark.rule("R27")
+def test_R27_the_console_prints_events_as_they_happen(system: System) -> None:
+    console = subprocess.Popen(
+        [sys.executable, "-m", "services.gateway.console", "tail", "--type", "OrderPlaced"],
+        env=system.env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: list[str] = []
+    stdout = console.stdout
+    assert stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        browser, account = _signup(system, "gina@example.com")
+        placed: list[str] = []
+
+        def place_and_look() -> list[str]:
+            answer = _place(system, browser, account["csrf_token"])
+            placed.append(answer.json()["order_id"])
+            return [line for line in list(lines) if any(o in line for o in placed)]
+
+        seen = poll(place_and_look, lambda found: len(found) > 0, timeout=30)
+        event = json.loads(seen[0])
+        assert (
+            event["type"] == "OrderPlaced" and event["data"]["customer_id"] == account["account_id"]
+        )
+    finally:
+        console.terminate()
+        console.wait(timeout=10)
