@@ -24,6 +24,17 @@ def follow(
     idle: Callable[[], bool] = lambda: False,
 ) -> Iterator[Envelope]:
     """Envelopes published from now on, until `idle()` says stop during a quiet second."""
+    for envelope in follow_with_pauses(amqp_url, topology, routing_key):
+        if envelope is not None:
+            yield envelope
+        elif idle():
+            return
+
+
+def follow_with_pauses(
+    amqp_url: str, topology: Topology, routing_key: str = "#"
+) -> Iterator[Envelope | None]:
+    """Envelopes as they are published, and None after each quiet second (a heartbeat)."""
     with blocking_connection(amqp_url) as connection:
         channel = connection.channel()
         declared = channel.queue_declare("", exclusive=True, auto_delete=True)
@@ -33,8 +44,7 @@ def follow(
             queue, auto_ack=True, inactivity_timeout=1.0
         ):
             if method is None:
-                if idle():
-                    return
+                yield None
                 continue
             try:
                 yield decode_envelope(body)

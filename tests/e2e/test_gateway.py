@@ -212,3 +212,50 @@ def test_R27_the_console_prints_events_as_they_happen(system: System) -> None:
     finally:
         console.terminate()
         console.wait(timeout=10)
+
+
+@pytest.mark.rule("R27")
+def test_R27_staff_watch_every_event_live_in_their_console(system: System) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.gateway",
+            "create-user",
+            "--email",
+            "live@cnnect.example",
+            "--role",
+            "staff",
+            "--password",
+            "staff password 2",
+        ],
+        env=system.env,
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )
+    staff = requests.Session()
+    assert (
+        staff.post(
+            system.url("gateway", "/auth/signin"),
+            json={"email": "live@cnnect.example", "password": "staff password 2"},
+            timeout=10,
+        ).status_code
+        == 200
+    )
+    customer, _ = _signup(system, "hana@example.com")
+    assert customer.get(system.url("gateway", "/staff/events"), timeout=10).status_code == 403
+    with staff.get(system.url("gateway", "/staff/events"), stream=True, timeout=30) as feed:
+        assert feed.headers["Content-Type"].startswith("text/event-stream")
+        lines = feed.iter_lines(decode_unicode=True)
+        assert next(lines) == ": connected"
+        browser, account = _signup(system, "ivy@example.com")
+        order_id = _place(system, browser, account["csrf_token"]).json()["order_id"]
+        deadline = time.monotonic() + 30
+        seen: list[str] = []
+        for text in lines:
+            seen.append(text)
+            if text.startswith("data:") and order_id in text and "OrderPlaced" in text:
+                break
+            assert time.monotonic() < deadline, seen[-5:]
+        assert "event: OrderPlaced" in seen

@@ -4,18 +4,30 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    request,
+    stream_with_context,
+)
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
 from services.gateway.adapters.accounts_store import Session, TooManyAttemptsError
 from services.gateway.adapters.upstream import ServiceUnavailableError, forward, forward_raw
 from services.gateway.bootstrap import Gateway
+from services.gateway.console import follow_with_pauses, line
 from services.gateway.domain.accounts import check_password, normalised_email
 from shared.events.errors import NotFoundError
+from shared.events.topology import Topology
 from shared.web.errors import error_response, register_error_handlers
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError
 
@@ -166,6 +178,31 @@ def webhook(provider: str) -> ResponseReturnValue:
         raise NotFoundError(f"no webhook {provider}")
     url = f"{_gateway().services['billing']}/webhooks/{provider}"
     return forward_raw(url, request.get_data(), dict(request.headers))
+
+
+@bp.get("/staff/events")
+def staff_events() -> ResponseReturnValue:
+    """Every integration event, live, as server-sent events (staff only, R27)."""
+    session = _signed_in()
+    if session.account.role not in ("staff", "admin"):
+        raise ForbiddenError("staff only")
+    settings = _gateway().settings
+
+    def stream() -> Iterator[str]:
+        yield ": connected\n\n"
+        for envelope in follow_with_pauses(settings.amqp_url, Topology(settings.namespace)):
+            # A comment line each quiet second: a closed connection is noticed, and ends this.
+            yield (
+                ": keep-alive\n\n"
+                if envelope is None
+                else (f"event: {envelope.type}\ndata: {line(envelope)}\n\n")
+            )
+
+    return Response(
+        stream_with_context(stream()),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @bp.get("/healthz")
