@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -16,6 +16,9 @@ from shared.events.errors import ValidationError
 from shared.events.store import EventStore
 from shared.web.errors import register_error_handlers
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError, verify_token
+
+if TYPE_CHECKING:
+    from shared.runtime import Context
 
 health = Blueprint("health", __name__)
 
@@ -106,9 +109,27 @@ def json_body(schema: Schema) -> Any:
     return schema.load(payload)
 
 
-def service_context() -> Any:
+def service_context() -> Context:
     """The service's wired dependencies (the `Context` bootstrap built)."""
-    return current_app.extensions["cnnect.context"]
+    context: Context = current_app.extensions["cnnect.context"]
+    return context
+
+
+def query_rows(sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Rows of a read model, in one short transaction of the service's store."""
+    rows: list[dict[str, Any]] = service_context().store.transact(
+        lambda tx: tx.conn.execute(sql, params).fetchall()
+    )
+    return rows
+
+
+def openapi_operation(summary: str, caller: str = "customer or staff") -> dict[str, Any]:
+    """An OpenAPI operation object: what it does, who may call it, how it answers."""
+    return {
+        "summary": summary,
+        "description": f"Caller: {caller}.",
+        "responses": {"200": {"description": "OK"}, "4XX": {"description": "error"}},
+    }
 
 
 def jsonable(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from shared.web.app import (
     current_identity,
     json_body,
     jsonable,
+    openapi_operation,
+    query_rows,
     require_staff,
     service_context,
 )
@@ -32,36 +34,40 @@ from shared.web.idempotency import idempotent
 bp = Blueprint("billing", __name__)
 
 
-def _op(summary: str, caller: str = "customer or staff") -> dict[str, Any]:
-    return {
-        "summary": summary,
-        "description": f"Caller: {caller}.",
-        "responses": {"200": {"description": "OK"}, "4XX": {"description": "error"}},
-    }
-
-
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "CNNECT billing", "version": "1"},
     "paths": {
-        "/orders/{order_id}/billings": {"get": _op("The billings of an order (R4)")},
-        "/billings/{billing_id}": {"get": _op("One billing with its payments")},
-        "/billings/{billing_id}/payments": {"post": _op("Confirm a payment received", "staff")},
-        "/billings/{billing_id}/deposit-payments": {"post": _op("Pay from the deposit (R8)")},
-        "/deposit": {"get": _op("The caller's deposit and its history (R8)")},
+        "/orders/{order_id}/billings": {"get": openapi_operation("The billings of an order (R4)")},
+        "/billings/{billing_id}": {"get": openapi_operation("One billing with its payments")},
+        "/billings/{billing_id}/payments": {
+            "post": openapi_operation("Confirm a payment received", "staff")
+        },
+        "/billings/{billing_id}/deposit-payments": {
+            "post": openapi_operation("Pay from the deposit (R8)")
+        },
+        "/deposit": {"get": openapi_operation("The caller's deposit and its history (R8)")},
         "/billings/{billing_id}/payment-page": {
-            "get": _op("Deposit first, then bank or card with its fee (R8-R10)")
+            "get": openapi_operation("Deposit first, then bank or card with its fee (R8-R10)")
         },
-        "/billings/{billing_id}/payment-reports": {"post": _op("Report a bank transfer (R9)")},
-        "/webhooks/bank": {"post": _op("A bank's transfer notice, HMAC-signed (R11)", "the bank")},
-        "/queues/payment-reports": {"get": _op("Transfers to confirm", "staff")},
+        "/billings/{billing_id}/payment-reports": {
+            "post": openapi_operation("Report a bank transfer (R9)")
+        },
+        "/webhooks/bank": {
+            "post": openapi_operation("A bank's transfer notice, HMAC-signed (R11)", "the bank")
+        },
+        "/queues/payment-reports": {"get": openapi_operation("Transfers to confirm", "staff")},
         "/billings/{billing_id}/card-payments": {
-            "post": _op("Pay the rest by card through PayPal (R10)")
+            "post": openapi_operation("Pay the rest by card through PayPal (R10)")
         },
-        "/webhooks/paypal": {"post": _op("PayPal capture notices, verified (R11)", "PayPal")},
-        "/queues/captures-in-review": {"get": _op("Card captures to review", "staff")},
+        "/webhooks/paypal": {
+            "post": openapi_operation("PayPal capture notices, verified (R11)", "PayPal")
+        },
+        "/queues/captures-in-review": {
+            "get": openapi_operation("Card captures to review", "staff")
+        },
         "/customers/{customer_id}/deposit/adjustments": {
-            "post": _op("Adjust a deposit with a reason", "staff")
+            "post": openapi_operation("Adjust a deposit with a reason", "staff")
         },
     },
 }
@@ -82,21 +88,9 @@ class AdjustmentRequest(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
 
 
-def _ctx() -> Context:
-    context: Context = service_context()
-    return context
-
-
-def _rows(sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = _ctx().store.transact(
-        lambda tx: tx.conn.execute(sql, params).fetchall()
-    )
-    return rows
-
-
 def _billings(where: str, value: str) -> list[dict[str, Any]]:
     identity = current_identity()
-    rows = _rows(f"SELECT * FROM billing_summaries WHERE {where} = %s ORDER BY kind", (value,))
+    rows = query_rows(f"SELECT * FROM billing_summaries WHERE {where} = %s ORDER BY kind", (value,))
     return [_billing(r) for r in rows if identity.may_see(r["customer_id"])]
 
 
@@ -144,7 +138,9 @@ def confirm_payment(billing_id: str) -> ResponseReturnValue:
     staff = require_staff()
     body = json_body(PaymentRequest())
     amount = Money(body["amount"], body["currency"]).rounded()
-    return _outcome(record_payment(_ctx(), billing_id, amount, "staff_confirmation", staff.subject))
+    return _outcome(
+        record_payment(service_context(), billing_id, amount, "staff_confirmation", staff.subject)
+    )
 
 
 @bp.post("/billings/<billing_id>/deposit-payments")
@@ -153,7 +149,7 @@ def deposit_payment(billing_id: str) -> ResponseReturnValue:
     """Pay as much of the billing as the deposit covers; the rest stays open (R8)."""
     identity = current_identity()
     customer = None if identity.is_staff else identity.subject
-    return _outcome(pay_with_deposit(_ctx(), billing_id, customer, identity.subject))
+    return _outcome(pay_with_deposit(service_context(), billing_id, customer, identity.subject))
 
 
 @bp.get("/deposit")
@@ -165,8 +161,10 @@ def deposit() -> ResponseReturnValue:
         if identity.is_staff
         else (identity.subject)
     )
-    balance = _rows("SELECT balance, currency FROM deposits WHERE customer_id = %s", (customer,))
-    history = _rows(
+    balance = query_rows(
+        "SELECT balance, currency FROM deposits WHERE customer_id = %s", (customer,)
+    )
+    history = query_rows(
         "SELECT entry_id, kind, amount, currency, reason, balance_after, at "
         "FROM deposit_entries WHERE customer_id = %s ORDER BY position DESC "
         "LIMIT 200",
@@ -189,7 +187,11 @@ def adjustment(customer_id: str) -> ResponseReturnValue:
     staff = require_staff()
     body = json_body(AdjustmentRequest())
     found = adjust_deposit(
-        _ctx(), customer_id, Money(body["amount"], body["currency"]), body["reason"], staff.subject
+        service_context(),
+        customer_id,
+        Money(body["amount"], body["currency"]),
+        body["reason"],
+        staff.subject,
     )
     return jsonify(
         {"customer_id": customer_id, "balance": str(found.balance.amount if found.balance else 0)}

@@ -50,11 +50,6 @@ class BankNoticeSchema(Schema):
     payer_name = fields.String(load_default="", validate=validate.Length(max=200))
 
 
-def _ctx() -> Context:
-    context: Context = service_context()
-    return context
-
-
 def card_fee_percent(ctx: Context) -> Decimal:
     """The card payment fee (`CNNECT_BILLING_CARD_FEE_PERCENT`, R10)."""
     return Decimal(ctx.settings.extra.get("card_fee_percent", "3.9"))
@@ -75,7 +70,7 @@ def webhook_verifier(ctx: Context) -> HmacWebhookVerifier:
 def payment_page(billing_id: str) -> ResponseReturnValue:
     """What the customer pays and how: deposit first, then bank or card (R8-R10)."""
     identity = current_identity()
-    ctx = _ctx()
+    ctx = service_context()
     customer = None if identity.is_staff else identity.subject
 
     def read(tx: Any) -> dict[str, Any]:
@@ -122,7 +117,7 @@ def payment_report(billing_id: str) -> ResponseReturnValue:
     identity = current_identity()
     body = json_body(PaymentReportRequest())
     found = report_payment(
-        _ctx(),
+        service_context(),
         billing_id,
         None if identity.is_staff else identity.subject,
         body["payer_name"],
@@ -135,8 +130,8 @@ def payment_report(billing_id: str) -> ResponseReturnValue:
         {
             "billing_id": billing_id,
             "reported": True,
-            "expected_confirmation": calendar(_ctx())
-            .expected_confirmation(_ctx().clock.now())
+            "expected_confirmation": calendar(service_context())
+            .expected_confirmation(service_context().clock.now())
             .isoformat(),
         }
     ), 201
@@ -145,7 +140,7 @@ def payment_report(billing_id: str) -> ResponseReturnValue:
 @bank.post("/webhooks/bank")
 def bank_webhook() -> ResponseReturnValue:
     """A transfer the bank received: signature checked before anything is read or stored."""
-    ctx = _ctx()
+    ctx = service_context()
     raw = request.get_data(cache=True)
     webhook_verifier(ctx).verify(
         request.headers.get(TIMESTAMP_HEADER),
@@ -183,7 +178,7 @@ def bank_webhook() -> ResponseReturnValue:
 def payment_reports_queue() -> ResponseReturnValue:
     """Reported transfers waiting for a confirmation (staff)."""
     require_staff()
-    rows = _ctx().store.transact(
+    rows = service_context().store.transact(
         lambda tx: tx.conn.execute(
             "SELECT report_id, billing_id, payer_name, paid_on, amount, currency, "
             "expected_confirmation FROM payment_reports WHERE status = 'open' "

@@ -29,11 +29,6 @@ class CheckoutRequest(Schema):
     cancel_url = fields.Url(required=True, schemes={"https", "http"})
 
 
-def _ctx() -> Context:
-    context: Context = service_context()
-    return context
-
-
 def paypal_client(ctx: Context) -> PayPalClient:
     """The process's PayPal client (its token is cached between requests)."""
     client: PayPalClient | None = current_app.extensions.get("cnnect.paypal")
@@ -73,7 +68,7 @@ def checkout(billing_id: str) -> ResponseReturnValue:
     PayPal link to approve it; no card data ever passes through us (R10)."""
     identity = current_identity()
     body = json_body(CheckoutRequest())
-    ctx = _ctx()
+    ctx = service_context()
     result = start_card_payment(
         ctx,
         paypal_client(ctx),
@@ -101,7 +96,7 @@ def checkout(billing_id: str) -> ResponseReturnValue:
 @card.post("/webhooks/paypal")
 def paypal_webhook() -> ResponseReturnValue:
     """A PayPal notice: verified before anything is read or stored (R11)."""
-    ctx = _ctx()
+    ctx = service_context()
     raw = request.get_data(cache=True)
     paypal_verifier(ctx).verify(dict(request.headers), raw, ctx.clock.now())
     payload = request.get_json(silent=True)
@@ -117,7 +112,7 @@ def paypal_webhook() -> ResponseReturnValue:
 def captures_in_review() -> ResponseReturnValue:
     """Card captures staff must look at (amount mismatch, refunds at PayPal)."""
     require_staff()
-    rows = _ctx().store.transact(
+    rows = service_context().store.transact(
         lambda tx: tx.conn.execute(
             "SELECT capture_id, billing_id, status, reason, amount, currency, noted_at "
             "FROM card_captures WHERE status = 'review' ORDER BY noted_at LIMIT 500"

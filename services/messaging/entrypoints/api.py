@@ -35,6 +35,8 @@ from shared.web.app import (
     current_identity,
     json_body,
     jsonable,
+    openapi_operation,
+    query_rows,
     require_staff,
     service_context,
 )
@@ -44,51 +46,43 @@ from shared.web.identity import Identity
 bp = Blueprint("messaging", __name__)
 
 
-def _op(summary: str, caller: str = "customer or staff") -> dict[str, Any]:
-    return {
-        "summary": summary,
-        "description": f"Caller: {caller}.",
-        "responses": {"200": {"description": "OK"}, "4XX": {"description": "error"}},
-    }
-
-
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "CNNECT messaging", "version": "1"},
     "paths": {
-        "/orders/{order_id}/conversation": {"get": _op("An order's conversation window")},
+        "/orders/{order_id}/conversation": {
+            "get": openapi_operation("An order's conversation window")
+        },
         "/orders/{order_id}/messages": {
-            "get": _op("The order's messages, oldest first (R7)"),
-            "post": _op("Post a message, multipart with up to 3 attachments (R7, R12-R14)"),
+            "get": openapi_operation("The order's messages, oldest first (R7)"),
+            "post": openapi_operation(
+                "Post a message, multipart with up to 3 attachments (R7, R12-R14)"
+            ),
         },
-        "/orders/{order_id}/messages/read": {"post": _op("Mark the messages read")},
-        "/attachments/{attachment_id}": {"get": _op("Download an attachment (R14)")},
+        "/orders/{order_id}/messages/read": {"post": openapi_operation("Mark the messages read")},
+        "/attachments/{attachment_id}": {"get": openapi_operation("Download an attachment (R14)")},
         "/inquiries": {
-            "post": _op("A general inquiry", "anyone (visitors give an e-mail)"),
-            "get": _op("The caller's inquiries"),
+            "post": openapi_operation("A general inquiry", "anyone (visitors give an e-mail)"),
+            "get": openapi_operation("The caller's inquiries"),
         },
-        "/inquiries/{inquiry_id}/answers": {"post": _op("Answer an inquiry", "staff")},
-        "/queues/awaiting-reply": {"get": _op("Conversations waiting for staff", "staff")},
-        "/queues/requests": {"get": _op("Exchange and return requests (R19)", "staff")},
-        "/customers/{customer_id}/email": {"put": _op("Where notifications go", "staff")},
+        "/inquiries/{inquiry_id}/answers": {
+            "post": openapi_operation("Answer an inquiry", "staff")
+        },
+        "/queues/awaiting-reply": {
+            "get": openapi_operation("Conversations waiting for staff", "staff")
+        },
+        "/queues/requests": {
+            "get": openapi_operation("Exchange and return requests (R19)", "staff")
+        },
+        "/customers/{customer_id}/email": {
+            "put": openapi_operation("Where notifications go", "staff")
+        },
     },
 }
 
 
-def _ctx() -> Context:
-    context: Context = service_context()
-    return context
-
-
-def _rows(sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = _ctx().store.transact(
-        lambda tx: tx.conn.execute(sql, params).fetchall()
-    )
-    return rows
-
-
 def _conversation(conversation_id: str, identity: Identity) -> dict[str, Any]:
-    rows = _rows("SELECT * FROM conversations WHERE conversation_id = %s", (conversation_id,))
+    rows = query_rows("SELECT * FROM conversations WHERE conversation_id = %s", (conversation_id,))
     if not rows or not identity.may_see(rows[0]["customer_id"] or ""):
         raise NotFoundError(f"no conversation {conversation_id}")
     return rows[0]
@@ -98,7 +92,7 @@ def _conversation(conversation_id: str, identity: Identity) -> dict[str, Any]:
 def conversation(order_id: str) -> ResponseReturnValue:
     """Whether the order accepts messages, and until when (R12)."""
     row = _conversation(order_id, current_identity())
-    now = _ctx().clock.now()
+    now = service_context().clock.now()
     accepts = row["closes_at"] is None or now < row["closes_at"]
     return jsonify({**jsonable(row), "accepts_messages": accepts})
 
@@ -108,7 +102,7 @@ def messages(order_id: str) -> ResponseReturnValue:
     """The order's messages, oldest first, with sender, time, read state, attachments (R7)."""
     identity = current_identity()
     row = _conversation(order_id, identity)
-    found = _rows(
+    found = query_rows(
         "SELECT * FROM messages WHERE conversation_id = %s ORDER BY position", (order_id,)
     )
     result = []
@@ -143,7 +137,7 @@ def post(order_id: str) -> ResponseReturnValue:
     files = [(u.filename or "", read_limited(u.stream, MAX_ATTACHMENT_BYTES)) for u in uploads]
     judged = judge_attachments(files)
     command = PostMessage(order_id, form["kind"], form["text"], judged, form["item_id"])
-    message_id = post_message(_ctx(), command, identity)
+    message_id = post_message(service_context(), command, identity)
     return jsonify({"message_id": message_id, "order_id": order_id}), 201
 
 
@@ -151,7 +145,7 @@ def post(order_id: str) -> ResponseReturnValue:
 @idempotent
 def read(order_id: str) -> ResponseReturnValue:
     """Mark every message so far as read by the caller's side."""
-    mark_read(_ctx(), order_id, current_identity())
+    mark_read(service_context(), order_id, current_identity())
     return jsonify({"order_id": order_id, "read": True})
 
 
@@ -159,7 +153,7 @@ def read(order_id: str) -> ResponseReturnValue:
 def attachment(attachment_id: str) -> ResponseReturnValue:
     """An attachment, to the order's owner and staff only, never rendered inline (R14)."""
     identity = current_identity()
-    row = load_attachment(_ctx().store, attachment_id)
+    row = load_attachment(service_context().store, attachment_id)
     if row is None or not identity.may_see(row["customer_id"] or ""):
         raise NotFoundError("attachment not found")
     response = Response(bytes(row["content"]), mimetype=row["media_type"])
@@ -175,7 +169,9 @@ def inquiry() -> ResponseReturnValue:
     identity = current_identity() if request.headers.get("Authorization") else None
     body = json_body(InquiryRequest())
     customer = identity.subject if identity and not identity.is_staff else None
-    inquiry_id = open_inquiry(_ctx(), customer, body["email"], body["subject"], body["text"])
+    inquiry_id = open_inquiry(
+        service_context(), customer, body["email"], body["subject"], body["text"]
+    )
     return jsonify({"inquiry_id": inquiry_id}), 201
 
 
@@ -188,7 +184,7 @@ def inquiries() -> ResponseReturnValue:
     if not identity.is_staff:
         sql += " AND customer_id = %s"
         params = (identity.subject,)
-    found = _rows(sql + " ORDER BY opened_at DESC LIMIT 200", params)
+    found = query_rows(sql + " ORDER BY opened_at DESC LIMIT 200", params)
     return jsonify({"inquiries": [jsonable(r) for r in found]})
 
 
@@ -198,14 +194,16 @@ def answer(inquiry_id: str) -> ResponseReturnValue:
     """Staff answer an inquiry."""
     staff = require_staff()
     body = json_body(AnswerRequest())
-    return jsonify({"message_id": answer_inquiry(_ctx(), inquiry_id, body["text"], staff)}), 201
+    return jsonify(
+        {"message_id": answer_inquiry(service_context(), inquiry_id, body["text"], staff)}
+    ), 201
 
 
 @bp.get("/queues/awaiting-reply")
 def awaiting_reply() -> ResponseReturnValue:
     """Conversations whose last message is the customer's, oldest first (staff inbox)."""
     require_staff()
-    found = _rows(
+    found = query_rows(
         "SELECT c.conversation_id, c.order_id, c.last_message_at, "
         "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id "
         " AND m.sender_role <> 'staff' AND m.position > c.staff_read_position) AS unread "
@@ -220,7 +218,7 @@ def awaiting_reply() -> ResponseReturnValue:
 def requests_queue() -> ResponseReturnValue:
     """Exchange and return requests and problem reports (R19, R23), oldest first."""
     require_staff()
-    found = _rows(
+    found = query_rows(
         "SELECT message_id, conversation_id AS order_id, kind, text, posted_at FROM messages "
         "WHERE kind IN ('exchange_request', 'return_request', 'problem') "
         "ORDER BY position LIMIT 500",
@@ -234,7 +232,7 @@ def customer_email(customer_id: str) -> ResponseReturnValue:
     """Where a customer's notifications go (the gateway tells us at sign-up)."""
     require_staff()
     body = json_body(EmailRequest())
-    _ctx().store.transact(lambda tx: remember_address(tx, customer_id, body["email"]))
+    service_context().store.transact(lambda tx: remember_address(tx, customer_id, body["email"]))
     return jsonify({"customer_id": customer_id, "email": body["email"]})
 
 

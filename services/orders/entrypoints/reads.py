@@ -9,8 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from services.orders.adapters.photos import load_photo
 from shared.events.errors import NotFoundError, ValidationError
-from shared.runtime import Context
-from shared.web.app import current_identity, require_staff, service_context
+from shared.web.app import current_identity, query_rows, require_staff, service_context
 
 reads = Blueprint("order_reads", __name__)
 
@@ -34,22 +33,10 @@ QUEUES = {
 }
 
 
-def _ctx() -> Context:
-    context: Context = service_context()
-    return context
-
-
-def _query(sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = _ctx().store.transact(
-        lambda tx: tx.conn.execute(sql, params).fetchall()
-    )
-    return rows
-
-
 def order_document(order_id: str) -> dict[str, Any]:
     """The order details the caller may see (404 for anyone else's order)."""
     identity = current_identity()
-    rows = _query("SELECT doc FROM order_details WHERE order_id = %s", (order_id,))
+    rows = query_rows("SELECT doc FROM order_details WHERE order_id = %s", (order_id,))
     if not rows or not identity.may_see(rows[0]["doc"]["customer_id"]):
         raise NotFoundError(f"order {order_id} not found")
     doc: dict[str, Any] = rows[0]["doc"]
@@ -68,7 +55,7 @@ def list_orders() -> ResponseReturnValue:
     if not identity.is_staff:
         sql += " AND customer_id = %s"
         params += (identity.subject,)
-    rows = _query(sql + " ORDER BY placed_at DESC LIMIT 200", params)
+    rows = query_rows(sql + " ORDER BY placed_at DESC LIMIT 200", params)
     return jsonify({"tab": tab, "orders": [r["doc"] for r in rows]})
 
 
@@ -82,7 +69,7 @@ def get_order(order_id: str) -> ResponseReturnValue:
 def get_photo(order_id: str, photo_id: str) -> ResponseReturnValue:
     """An inspection photo, to the order's owner and staff only (R18)."""
     identity = current_identity()
-    row = load_photo(_ctx().store, order_id, photo_id)
+    row = load_photo(service_context().store, order_id, photo_id)
     if row is None or not identity.may_see(row["customer_id"]):
         raise NotFoundError("photo not found")
     response = Response(bytes(row["content"]), mimetype=row["media_type"])
@@ -97,7 +84,7 @@ def queue(name: str) -> ResponseReturnValue:
     require_staff()
     if name not in QUEUES:
         raise NotFoundError(f"no queue {name}")
-    rows = _query(
+    rows = query_rows(
         f"SELECT order_id, item_id, status, problem FROM order_items WHERE "
         f"{QUEUES[name]} ORDER BY updated_at LIMIT 500",
         (),
@@ -108,7 +95,7 @@ def queue(name: str) -> ResponseReturnValue:
 @reads.get("/feedback")
 def recent_feedback() -> ResponseReturnValue:
     """Recent feedback, public, without who left it (R28)."""
-    rows = _query(
+    rows = query_rows(
         "SELECT rating, text, left_at FROM public_feedback ORDER BY left_at DESC LIMIT 20", ()
     )
     return jsonify({"feedback": [dict(r, left_at=r["left_at"].isoformat()) for r in rows]})

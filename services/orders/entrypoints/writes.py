@@ -14,7 +14,6 @@ from services.orders.entrypoints import schemas
 from services.orders.handlers import commands
 from shared.events.errors import ValidationError
 from shared.money import Money
-from shared.runtime import Context
 from shared.uploads import judge_image
 from shared.web.app import current_identity, json_body, require_staff, service_context
 from shared.web.idempotency import idempotent
@@ -22,11 +21,6 @@ from shared.web.idempotency import idempotent
 writes = Blueprint("order_writes", __name__)
 PHOTO_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 MAX_PHOTOS = 10
-
-
-def _ctx() -> Context:
-    context: Context = service_context()
-    return context
 
 
 def _answer(order: Order, status: int = 200) -> ResponseReturnValue:
@@ -70,7 +64,7 @@ def place_order() -> ResponseReturnValue:
         body["shipping_method"],
         body["note"],
     )
-    order_id = commands.place_order(_ctx(), command, actor=identity.subject)
+    order_id = commands.place_order(service_context(), command, actor=identity.subject)
     return jsonify({"order_id": order_id, "status": "applied"}), 201
 
 
@@ -86,7 +80,9 @@ def _json() -> dict[str, Any]:
 def cancel(order_id: str) -> ResponseReturnValue:
     """Cancel: customers before payment (R15), staff when nothing can be bought (R25)."""
     identity = current_identity()
-    return _answer(commands.cancel_order(_ctx(), order_id, _customer(), identity.subject))
+    return _answer(
+        commands.cancel_order(service_context(), order_id, _customer(), identity.subject)
+    )
 
 
 @writes.post("/orders/<order_id>/item-changes")
@@ -97,7 +93,9 @@ def change_items(order_id: str) -> ResponseReturnValue:
     body = json_body(schemas.ChangeItemsRequest())
     quantities = {c["item_id"]: c["quantity"] for c in body["changes"]}
     return _answer(
-        commands.change_items(_ctx(), order_id, quantities, _customer(), identity.subject)
+        commands.change_items(
+            service_context(), order_id, quantities, _customer(), identity.subject
+        )
     )
 
 
@@ -109,7 +107,7 @@ def purchase_condition(order_id: str, item_id: str) -> ResponseReturnValue:
     body = json_body(schemas.TextRequest())
     return _answer(
         commands.set_purchase_condition(
-            _ctx(), order_id, item_id, body["text"], _customer(), identity.subject
+            service_context(), order_id, item_id, body["text"], _customer(), identity.subject
         )
     )
 
@@ -135,7 +133,7 @@ def reception_report(order_id: str) -> ResponseReturnValue:
     ]
     return _answer(
         commands.report_reception(
-            _ctx(),
+            service_context(),
             order_id,
             body["all_well"],
             body["comment"],
@@ -154,7 +152,12 @@ def feedback(order_id: str) -> ResponseReturnValue:
     body = json_body(schemas.FeedbackRequest())
     return _answer(
         commands.leave_feedback(
-            _ctx(), order_id, body["rating"], body["text"], identity.subject, identity.subject
+            service_context(),
+            order_id,
+            body["rating"],
+            body["text"],
+            identity.subject,
+            identity.subject,
         ),
         201,
     )
@@ -169,7 +172,7 @@ def seller_confirmation(order_id: str, item_id: str) -> ResponseReturnValue:
     body = json_body(schemas.AnswerRequest())
     return _answer(
         commands.record_seller_confirmation(
-            _ctx(), order_id, item_id, body["answer"], staff.subject
+            service_context(), order_id, item_id, body["answer"], staff.subject
         )
     )
 
@@ -179,7 +182,7 @@ def seller_confirmation(order_id: str, item_id: str) -> ResponseReturnValue:
 def purchased(order_id: str, item_id: str) -> ResponseReturnValue:
     """Staff bought the item."""
     staff = require_staff()
-    return _answer(commands.mark_purchased(_ctx(), order_id, item_id, staff.subject))
+    return _answer(commands.mark_purchased(service_context(), order_id, item_id, staff.subject))
 
 
 @writes.post("/orders/<order_id>/items/<item_id>/unavailable")
@@ -189,7 +192,9 @@ def unavailable(order_id: str, item_id: str) -> ResponseReturnValue:
     staff = require_staff()
     body = json_body(schemas.ReasonRequest())
     return _answer(
-        commands.mark_unavailable(_ctx(), order_id, item_id, body["reason"], staff.subject)
+        commands.mark_unavailable(
+            service_context(), order_id, item_id, body["reason"], staff.subject
+        )
     )
 
 
@@ -198,7 +203,7 @@ def unavailable(order_id: str, item_id: str) -> ResponseReturnValue:
 def arrival(order_id: str, item_id: str) -> ResponseReturnValue:
     """The item arrived at the warehouse."""
     staff = require_staff()
-    return _answer(commands.record_arrival(_ctx(), order_id, item_id, staff.subject))
+    return _answer(commands.record_arrival(service_context(), order_id, item_id, staff.subject))
 
 
 @writes.post("/orders/<order_id>/items/<item_id>/inspection")
@@ -222,7 +227,7 @@ def inspection(order_id: str, item_id: str) -> ResponseReturnValue:
         photos,
         form["weight_grams"],
     )
-    return _answer(commands.inspect_item(_ctx(), command, staff.subject))
+    return _answer(commands.inspect_item(service_context(), command, staff.subject))
 
 
 @writes.post("/orders/<order_id>/items/<item_id>/exchange")
@@ -231,7 +236,9 @@ def open_exchange(order_id: str, item_id: str) -> ResponseReturnValue:
     """Open an exchange or return the customer asked for (R19)."""
     staff = require_staff()
     body = json_body(schemas.ExchangeRequest())
-    return _answer(commands.open_exchange(_ctx(), order_id, item_id, body["kind"], staff.subject))
+    return _answer(
+        commands.open_exchange(service_context(), order_id, item_id, body["kind"], staff.subject)
+    )
 
 
 @writes.post("/orders/<order_id>/items/<item_id>/exchange-answer")
@@ -243,7 +250,7 @@ def exchange_answer(order_id: str, item_id: str) -> ResponseReturnValue:
     cost = body["local_cost_cny"]
     return _answer(
         commands.answer_exchange(
-            _ctx(),
+            service_context(),
             order_id,
             item_id,
             body["accepted"],

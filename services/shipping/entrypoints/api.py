@@ -34,11 +34,6 @@ _QUEUE_COLUMNS = (
 __all__ = ["OPENAPI", "create_app"]
 
 
-def _ctx() -> Context:
-    context: Context = service_context()
-    return context
-
-
 def _shipment_json(row: dict[str, Any]) -> dict[str, Any]:
     body = jsonable(row)
     body["tracking_numbers"] = [p["tracking_number"] for p in row["tracking"]]
@@ -49,7 +44,7 @@ def _shipment_json(row: dict[str, Any]) -> dict[str, Any]:
 def get_shipment(order_id: str) -> ResponseReturnValue:
     """Shipping information of an order: its owner or staff only (R6)."""
     identity = current_identity()
-    row = _ctx().store.transact(
+    row = service_context().store.transact(
         lambda tx: tx.conn.execute(
             "SELECT * FROM shipment_summaries WHERE order_id = %s", (order_id,)
         ).fetchone()
@@ -66,7 +61,7 @@ def staff_queue(queue: str) -> ResponseReturnValue:
     status = QUEUES.get(queue)
     if status is None:
         raise NotFoundError(f"no queue {queue}")
-    rows = _ctx().store.transact(
+    rows = service_context().store.transact(
         lambda tx: tx.conn.execute(
             f"SELECT {_QUEUE_COLUMNS} FROM shipment_summaries WHERE status = %s "
             "ORDER BY opened_at, order_id LIMIT 500",
@@ -89,7 +84,7 @@ def pack(order_id: str) -> ResponseReturnValue:
         )
         for n, p in enumerate(body["parcels"], start=1)
     ]
-    shipment = handlers.pack_and_quote(_ctx(), order_id, parcels, staff.subject)
+    shipment = handlers.pack_and_quote(service_context(), order_id, parcels, staff.subject)
     quote, calculation = shipment.quote, shipment.calculation
     assert quote is not None and calculation is not None
     return jsonify(
@@ -118,7 +113,7 @@ def change_method(order_id: str) -> ResponseReturnValue:
     """Staff change the method at the customer's request, before the fee is quoted."""
     staff = require_staff()
     body = json_body(MethodRequest())
-    shipment = handlers.change_method(_ctx(), order_id, body["method"], staff.subject)
+    shipment = handlers.change_method(service_context(), order_id, body["method"], staff.subject)
     return jsonify({"order_id": order_id, "method": shipment.method})
 
 
@@ -129,7 +124,7 @@ def ship(order_id: str) -> ResponseReturnValue:
     staff = require_staff()
     body = json_body(ShipRequest())
     tracking = {p["parcel_id"]: (p["carrier"], p["tracking_number"]) for p in body["parcels"]}
-    handlers.ship(_ctx(), order_id, tracking, staff.subject)
+    handlers.ship(service_context(), order_id, tracking, staff.subject)
     return jsonify({"order_id": order_id, "status": "shipped"})
 
 

@@ -14,16 +14,10 @@ from services.shipping.domain.rates import Dimensions, RateTable, ZoneRate
 from services.shipping.entrypoints.schemas import METHOD, EstimateRequest, RateTableRequest
 from shared.events.codec import to_json
 from shared.events.errors import NotFoundError
-from shared.runtime import Context
 from shared.web.app import json_body, require_staff, service_context
 from shared.web.idempotency import idempotent
 
 bp = Blueprint("shipping_rates", __name__)
-
-
-def _ctx() -> Context:
-    context: Context = service_context()
-    return context
 
 
 def _table_json(versioned: VersionedTable) -> dict[str, Any]:
@@ -34,13 +28,13 @@ def _table_json(versioned: VersionedTable) -> dict[str, Any]:
 @bp.get("/methods")
 def list_methods() -> ResponseReturnValue:
     """Every method with its rate table in force (public)."""
-    return jsonify({"methods": [_table_json(b.current) for b in rating.books(_ctx())]})
+    return jsonify({"methods": [_table_json(b.current) for b in rating.books(service_context())]})
 
 
 @bp.get("/methods/<method>/rates/<int:version>")
 def rates_version(method: str, version: int) -> ResponseReturnValue:
     """One version of a method's rate table (public): what an old quote was priced with."""
-    table = _ctx().store.transact(lambda tx: rating.rates_at(tx, method, version))
+    table = service_context().store.transact(lambda tx: rating.rates_at(tx, method, version))
     return jsonify(_table_json(table))
 
 
@@ -54,7 +48,7 @@ def set_rates(method: str) -> ResponseReturnValue:
     body = json_body(RateTableRequest())
     zones = [ZoneRate(**z) for z in body.pop("zones")]
     table = RateTable(method=method, zones=zones, **body)
-    version = rating.set_rates(_ctx(), table, staff.subject)
+    version = rating.set_rates(service_context(), table, staff.subject)
     return jsonify({"method": method, "rate_version": version})
 
 
@@ -73,7 +67,7 @@ def estimate() -> ResponseReturnValue:
     parcel = Dimensions(
         query["weight_grams"], query["length_cm"], query["width_cm"], query["height_cm"]
     )
-    offers = rating.estimate(_ctx(), query["country"].upper(), parcel)
+    offers = rating.estimate(service_context(), query["country"].upper(), parcel)
     return jsonify(
         {
             "country": query["country"].upper(),
