@@ -16,6 +16,7 @@ from tests.support.smtp_server import SmtpTestServer
 from tests.support.system import System, poll, running_system
 
 TEN_MB = 10 * 1024 * 1024
+OPEN_ACTION_JAVASCRIPT = b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +121,12 @@ def test_R7_messages_are_listed_oldest_first_with_read_state_and_attachments(
         ([("photo.jpg", b"MZ\x90\x00" + b"\x00" * 64)], "accepted kind"),
         ([("cute.gif", gif() + b"<html><script>alert(1)</script></html>")], "markup"),
         (
-            [("bill.pdf", pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "))],
+            [
+                (
+                    "bill.pdf",
+                    pdf(catalog_extra=OPEN_ACTION_JAVASCRIPT),
+                )
+            ],
             "JavaScript",
         ),
         ([("a.png", png()), ("b.png", png()), ("c.png", png()), ("d.png", png())], "at most 3"),

@@ -12,20 +12,16 @@ from psycopg.rows import dict_row
 from shared.events.consumer import EventConsumer, IncomingEvent
 from shared.events.contracts import CONTRACTS
 from shared.events.relay import OutboxRelay
-from shared.events.store import EventStore, NewEvent, Transaction
+from shared.events.store import EventStore, Transaction
 from shared.events.topology import Topology
 from tests.support.bus import running_consumer, running_relay
 from tests.support.infra import Infra
+from tests.support.ledger import placed_order
 from tests.support.waiting import poll, wait_until
 
 
-def _placed(order_id: str) -> NewEvent:
-    data = dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id)
-    return NewEvent("OrderPlaced", data, schema_version=2)
-
-
 def _open_append(conn: psycopg.Connection[Any], order_id: str) -> None:
-    Transaction(conn, CONTRACTS).append(f"order-{order_id}", [_placed(order_id)], 0)
+    Transaction(conn, CONTRACTS).append(f"order-{order_id}", [placed_order(order_id)], 0)
 
 
 def _wait_for_polls(relay: OutboxRelay, count: int) -> None:

@@ -16,17 +16,8 @@ from shared.events.store import EventStore, NewEvent, Transaction
 from shared.events.topology import Topology
 from tests.support.bus import drain_queue, running_consumer, running_relay
 from tests.support.infra import Infra
+from tests.support.ledger import placed_order
 from tests.support.waiting import eventually
-
-
-def _placed(order_id: str) -> NewEvent:
-    data = dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id)
-    return NewEvent(
-        "OrderPlaced",
-        data,
-        schema_version=2,
-        metadata={"correlation_id": str(uuid.uuid4()), "ordering_key": order_id},
-    )
 
 
 def _relay(infra: Infra, database_url: str, topology: Topology) -> OutboxRelay:
@@ -82,7 +73,7 @@ def test_appended_integration_events_reach_the_consumer_once_each(
     consumer = _consumer(infra, store, topology, _recording_handler)
     topology.declare_all(infra.amqp_url, {"billing": ["orders.OrderPlaced"]})
     for n in range(30):
-        store.append(f"order-{n:03}", [_placed(f"o{n:03}"), NewEvent("Internal", {"x": n})], 0)
+        store.append(f"order-{n:03}", [placed_order(f"o{n:03}"), NewEvent("Internal", {"x": n})], 0)
     with running_relay(_relay(infra, database_url, topology)), running_consumer(consumer):
         eventually(lambda: _assert_equal(len(_seen(store)), 30))
     assert _seen(store) == [f"o{n:03}" for n in range(30)]

@@ -46,24 +46,23 @@ def webp() -> bytes:
     return buffer.getvalue()
 
 
-def pdf(extra: bytes = b"") -> bytes:
-    """A minimal well-formed PDF; `extra` goes into its catalog (for hostile variants)."""
+def pdf(*extra_objects: bytes, catalog_extra: bytes = b"") -> bytes:
+    """A small well-formed PDF with a correct xref table; `catalog_extra` goes into its
+    catalog and `extra_objects` are numbered from 4 (for hostile variants)."""
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R " + extra + b">>",
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        *extra_objects,
     ]
-    out = bytearray(b"%PDF-1.4\n")
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
         out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)

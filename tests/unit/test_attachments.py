@@ -20,33 +20,13 @@ from shared.attachments import (
     safe_display_name,
 )
 from shared.events.errors import ValidationError
+from tests.support.images import pdf
 
 
 def _image(kind: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format=kind)
     return out.getvalue()
-
-
-def _pdf(*extra_objects: bytes, catalog_extra: bytes = b"") -> bytes:
-    """A small, valid PDF with a correct xref table; `extra_objects` are numbered from 4."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-        *extra_objects,
-    ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
 
 
 def _stream(data: bytes, entries: bytes = b"") -> bytes:
@@ -85,7 +65,7 @@ def test_each_allowed_image_kind_is_accepted(kind: str, media_type: str) -> None
 
 @pytest.mark.rule("R14")
 def test_a_plain_pdf_is_accepted() -> None:
-    content = _pdf(_stream(b"BT /F1 12 Tf 10 10 Td (Hello) Tj ET"))
+    content = pdf(_stream(b"BT /F1 12 Tf 10 10 Td (Hello) Tj ET"))
     judge_pdf(content)
     judged = judge_attachment(content, "report.pdf", 1)
     assert (judged.media_type, judged.kind, judged.display_name) == (
@@ -96,7 +76,7 @@ def test_a_plain_pdf_is_accepted() -> None:
 
 
 def test_a_pdf_with_a_harmless_object_stream_and_goto_open_action_is_accepted() -> None:
-    content = _pdf(
+    content = pdf(
         _object_stream(b"<< /Title (Chapter 1) >>", b"<< /S /URI /URI (https://example.com) >>"),
         catalog_extra=b"/OpenAction [3 0 R /Fit] ",
     )
@@ -139,8 +119,8 @@ def test_an_empty_file_is_refused() -> None:
 
 @pytest.mark.rule("R14")
 def test_a_pdf_must_start_at_offset_zero_and_end_with_eof() -> None:
-    _refused(b"junk" + _pdf(), "x.pdf", "is not an accepted kind")
-    _refused(_pdf()[:-40], "x.pdf", "%%EOF")
+    _refused(b"junk" + pdf(), "x.pdf", "is not an accepted kind")
+    _refused(pdf()[:-40], "x.pdf", "%%EOF")
 
 
 # --- PDFs with active content ----------------------------------------------------------------
@@ -173,7 +153,7 @@ def test_a_pdf_must_start_at_offset_zero_and_end_with_eof() -> None:
 def test_a_pdf_with_active_content_is_refused(
     objects: tuple[bytes, ...], catalog_extra: bytes, reason: str
 ) -> None:
-    content = _pdf(*objects, catalog_extra=catalog_extra)
+    content = pdf(*objects, catalog_extra=catalog_extra)
     with pytest.raises(ValidationError, match=reason):
         judge_pdf(content)
     _refused(content, "report.pdf", f"a PDF with {reason}")
@@ -181,20 +161,20 @@ def test_a_pdf_with_active_content_is_refused(
 
 @pytest.mark.rule("R14")
 def test_javascript_hidden_in_a_compressed_object_stream_is_refused() -> None:
-    content = _pdf(_object_stream(b"<< /S /JavaScript /JS (app.alert(1)) >>"))
+    content = pdf(_object_stream(b"<< /S /JavaScript /JS (app.alert(1)) >>"))
     assert b"JavaScript" not in content
     _refused(content, "report.pdf", "a PDF with JavaScript is not accepted")
 
 
 def test_short_active_names_in_an_object_stream_are_refused() -> None:
-    content = _pdf(_object_stream(b"<< /J#53 10 0 R >>"))
+    content = pdf(_object_stream(b"<< /J#53 10 0 R >>"))
     _refused(content, "report.pdf", "JavaScript")
 
 
 def test_an_object_stream_under_a_filter_chain_is_decoded() -> None:
     inner = zlib.compress(b"10 0 << /S /JavaScript >>").hex().encode() + b">"
     entries = b"/Type /ObjStm /N 1 /First 5 /Filter [/AHx /FlateDecode] "
-    _refused(_pdf(_stream(inner, entries)), "report.pdf", "JavaScript")
+    _refused(pdf(_stream(inner, entries)), "report.pdf", "JavaScript")
 
 
 def test_an_object_stream_hidden_behind_a_png_predictor_is_refused() -> None:
@@ -204,17 +184,17 @@ def test_an_object_stream_hidden_behind_a_png_predictor_is_refused() -> None:
     assert b"JavaScript" not in zlib.decompress(data)
     entries = b"/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode "
     entries += b"/DecodeParms << /Predictor 12 /Columns %d >> " % len(row)
-    _refused(_pdf(_stream(data, entries)), "report.pdf", "JavaScript")
+    _refused(pdf(_stream(data, entries)), "report.pdf", "JavaScript")
 
 
 def test_an_object_stream_that_cannot_be_inspected_is_refused() -> None:
     entries = b"/Type /ObjStm /N 1 /First 5 /Filter /LZWDecode "
-    _refused(_pdf(_stream(b"\x80\x0b\x60\x50", entries)), "report.pdf", "object stream")
+    _refused(pdf(_stream(b"\x80\x0b\x60\x50", entries)), "report.pdf", "object stream")
 
 
 def test_a_pdf_decompression_bomb_is_refused() -> None:
     bomb = zlib.compress(bytes(60 * 1024 * 1024), 9)
-    content = _pdf(_stream(bomb, b"/Filter /FlateDecode "))
+    content = pdf(_stream(bomb, b"/Filter /FlateDecode "))
     assert len(content) < MAX_ATTACHMENT_BYTES
     _refused(content, "bomb.pdf", "expands beyond 50 MB")
 
@@ -251,7 +231,7 @@ def test_read_limited_stops_reading_once_the_limit_is_passed() -> None:
 
 @pytest.mark.rule("R14")
 def test_a_file_over_10_mb_is_refused() -> None:
-    _refused(_pdf() + bytes(MAX_ATTACHMENT_BYTES), "big.pdf", "larger than 10 MB")
+    _refused(pdf() + bytes(MAX_ATTACHMENT_BYTES), "big.pdf", "larger than 10 MB")
 
 
 # --- names -----------------------------------------------------------------------------------
