@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint bench rebuild install servers unit integration e2e faults clean
+.PHONY: run test lint bench rebuild install chromium servers unit integration e2e faults clean
 
 # Create the virtualenv and install the pinned dependencies when pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -14,7 +14,25 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) chromium
+
+# Browser tests drive Debian's chromium through Playwright's executable_path: no browser build
+# is ever downloaded (`playwright install` never runs). Installed only when missing; apt's
+# package lists are refreshed only when the first attempt fails. CNNECT_CHROMIUM names another
+# binary (the tests read it too); APT_GET is overridable to try this rule without installing.
+CHROMIUM := $(or $(CNNECT_CHROMIUM),/usr/bin/chromium)
+APT_GET ?= apt-get
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "installing chromium (browser tests drive $(CHROMIUM))"; \
+	  sudo=""; \
+	  if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then sudo=sudo; fi; \
+	  apt="$$sudo env DEBIAN_FRONTEND=noninteractive $(APT_GET) -qq"; \
+	  $$apt install -y --no-install-recommends chromium \
+	    || { $$apt update && $$apt install -y --no-install-recommends chromium; }; \
+	  [ -x "$(CHROMIUM)" ] || { echo "chromium is missing at $(CHROMIUM): install Debian's chromium package or set CNNECT_CHROMIUM" >&2; exit 1; }; \
+	fi
 
 run: install
 	@$(PY) deploy/launch.py
