@@ -1,5 +1,7 @@
-"""A small local PayPal: OAuth2 tokens, orders v2 creation, a signing certificate, and webhook
-deliveries signed exactly as PayPal signs them. Real HTTP on 127.0.0.1, one thread."""
+"""A small local PayPal: OAuth2 tokens, orders v2 creation, a signing certificate, webhook
+deliveries signed exactly as PayPal signs them, and the buyer's checkout page (approve, then a
+PAYMENT.CAPTURE.COMPLETED webhook and a redirect to the order's return_url). Real HTTP on
+127.0.0.1, one thread per request."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qs
 
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -28,9 +31,31 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.x509.oid import NameOID
 
 from shared.money import MINOR_UNITS, Money
+from tests.support.fake_paypal_checkout import (
+    CHECKOUT_PATH,
+    approved_location,
+    checkout_page,
+    message_page,
+    new_payer_id,
+    order_amount,
+    order_billing_id,
+    return_url,
+)
 
 CERT_PATH = "/certs/test.pem"
+DEFAULT_WEBHOOK_ID = "WH-E2E-0001"  # what tests/e2e/test_card_payments.py configures billing with
+HTML = "text/html; charset=utf-8"
 _VALUE = re.compile(r"\d+(\.\d+)?")
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """A webhook the checkout sent to `target` (None: no webhook_target set, not sent)."""
+
+    event: dict[str, Any]
+    target: str | None
+    status: int | None  # the target's answer; None when not sent or unreachable
+    error: str | None = None
 
 
 @dataclass
@@ -55,6 +80,13 @@ class FakePayPal:
         self.token_ttl_s = 32400
         self.requests: Counter[str] = Counter()  # path -> requests received (failed ones too)
         self.orders: dict[str, dict[str, Any]] = {}  # order id -> the request body
+        # The checkout page's webhook: where "Pay now" sends PAYMENT.CAPTURE.COMPLETED (e.g.
+        # billing's or the gateway's /webhooks/paypal; None: not sent) and the webhook id it is
+        # signed for (billing's CNNECT_BILLING_PAYPAL_WEBHOOK_ID).
+        self.webhook_target: str | None = None
+        self.webhook_id = DEFAULT_WEBHOOK_ID
+        self.webhook_deliveries: list[WebhookDelivery] = []
+        self._approved: dict[str, str] = {}  # order id -> payer id, once "Pay now" was pressed
         self._by_request_id: dict[str, dict[str, Any]] = {}  # PayPal-Request-Id -> response
         self._tokens: set[str] = set()
         self._failures: list[_Failure] = []
@@ -140,6 +172,10 @@ class FakePayPal:
         }
         return headers, raw_body
 
+    def checkout_url(self, order_id: str) -> str:
+        """The buyer's approval page for `order_id` (the order's approve/payer-action link)."""
+        return f"{self.base_url}{CHECKOUT_PATH}?token={order_id}"
+
     # --- request handling (called from the server's threads) ---------------------------------
     def _injected_failure(self, path: str) -> _Failure | None:
         with self._lock:
@@ -198,7 +234,7 @@ class FakePayPal:
     def _order_response(self, order_id: str, order: dict[str, Any]) -> dict[str, Any]:
         # Like PayPal: with payment_source.paypal the payer is sent to "payer-action";
         # an order without a payment source is approved at the "approve" link.
-        checkout = f"{self.base_url}/checkoutnow?token={order_id}"
+        checkout = self.checkout_url(order_id)
         if "paypal" in order.get("payment_source", {}):
             status, rel = "PAYER_ACTION_REQUIRED", "payer-action"
         else:
@@ -211,6 +247,46 @@ class FakePayPal:
                 {"href": checkout, "rel": rel, "method": "GET"},
             ],
         }
+
+    def _checkout_page(self, order_id: str) -> tuple[int, bytes]:
+        with self._lock:
+            order = self.orders.get(order_id)
+        if order is None:
+            return 404, message_page("Not found", f"No order {order_id!r}.")
+        return 200, checkout_page(order_id, order)
+
+    def _approve(self, order_id: str) -> tuple[int, bytes, dict[str, str]]:
+        """The buyer pressed "Pay now": capture (webhook) once, then back to the return_url."""
+        with self._lock:
+            order = self.orders.get(order_id)
+            url = None if order is None else return_url(order)
+            first = order is not None and url is not None and order_id not in self._approved
+            if first:
+                self._approved[order_id] = new_payer_id()
+            payer_id = self._approved.get(order_id, "")
+        if order is None:
+            return 404, message_page("Not found", f"No order {order_id!r}."), {}
+        if url is None:
+            return 422, message_page("Cannot return", "The order has no return_url."), {}
+        if first:
+            # Sent before the redirect, so the capture is known when the buyer lands back
+            # (real PayPal sends it a moment later); a second press captures nothing more.
+            self._deliver_capture_completed(order_id, order)
+        return 303, b"", {"Location": approved_location(url, order_id, payer_id)}
+
+    def _deliver_capture_completed(self, order_id: str, order: dict[str, Any]) -> None:
+        event = capture_completed_event(order_id, order_billing_id(order), order_amount(order))
+        target = self.webhook_target
+        status: int | None = None
+        error: str | None = None
+        if target is not None:
+            headers, body = self.signed_webhook(event, self.webhook_id)
+            try:
+                status = requests.post(target, data=body, headers=headers, timeout=10).status_code
+            except requests.RequestException as exc:
+                error = str(exc)
+        with self._lock:
+            self.webhook_deliveries.append(WebhookDelivery(event, target, status, error))
 
 
 class _Server(ThreadingHTTPServer):
@@ -228,8 +304,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self._failed():
             return
-        if self.path.startswith("/certs/") and self.path.endswith(".pem"):
+        path, _, query = self.path.partition("?")
+        if path.startswith("/certs/") and path.endswith(".pem"):
             self._reply(200, self.fake.cert_pem, "application/x-pem-file")
+        elif path == CHECKOUT_PATH:
+            token = parse_qs(query).get("token", [""])[0]
+            self._reply(*self.fake._checkout_page(token), HTML)
         else:
             self._reply_json(404, _error("RESOURCE_NOT_FOUND", self.path))
 
@@ -243,6 +323,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/v2/checkout/orders":
             request_id = self.headers.get("PayPal-Request-Id")
             self._reply_json(*self.fake._create_order(authorization, request_id, body))
+        elif self.path == CHECKOUT_PATH:
+            token = parse_qs(body.decode()).get("token", [""])[0]
+            status, page, headers = self.fake._approve(token)
+            self._reply(status, page, HTML, headers)
         else:
             self._reply_json(404, _error("RESOURCE_NOT_FOUND", self.path))
 
