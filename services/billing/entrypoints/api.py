@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
 from services.billing.entrypoints.bank_api import bank
+from services.billing.entrypoints.calendar_api import calendar_api
 from services.billing.entrypoints.card_api import card, register_paypal_errors
 from services.billing.handlers.payments import (
     PaymentOutcome,
@@ -57,6 +58,11 @@ OPENAPI: dict[str, Any] = {
             "post": openapi_operation("A bank's transfer notice, HMAC-signed (R11)", "the bank")
         },
         "/queues/payment-reports": {"get": openapi_operation("Transfers to confirm", "staff")},
+        "/calendar": {
+            "get": openapi_operation(
+                "Business days and bank holidays; ?from=YYYY-MM-DD&days=1..62 (R9)", "anyone"
+            )
+        },
         "/billings/{billing_id}/card-payments": {
             "post": openapi_operation("Pay the rest by card through PayPal (R10)")
         },
@@ -203,6 +209,7 @@ def create_app(context: Context) -> Flask:
     app = create_service_app("billing", context, OPENAPI)
     app.register_blueprint(bp)
     app.register_blueprint(bank)
+    app.register_blueprint(calendar_api)
     app.register_blueprint(card)
     register_paypal_errors(app)
     return app
