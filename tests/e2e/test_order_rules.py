@@ -83,6 +83,30 @@ def test_R13_staff_cannot_purchase_before_recording_the_sellers_confirmation(
     assert journey.staff_item("itm-1", "purchased").status_code == 200
 
 
+@pytest.mark.rule("R27")
+def test_R27_purchased_items_wait_in_the_awaiting_arrival_queue_until_they_arrive(
+    system: System,
+) -> None:
+    journey = _paid(system, "cus-arrival")
+
+    def queued(name: str) -> dict[str, str] | None:
+        queue = ok_json(journey.get("orders", f"/queues/{name}", journey.staff))
+        if queue is None:
+            return None
+        assert queue["queue"] == name
+        return {
+            i["item_id"]: i["status"] for i in queue["items"] if i["order_id"] == journey.order_id
+        }
+
+    assert queued("awaiting_arrival") == {}
+    assert journey.staff_item("itm-1", "purchased").status_code == 200
+    waiting = poll(lambda: queued("awaiting_arrival"), lambda items: items)
+    assert waiting == {"itm-1": "purchased"}  # itm-2 is not bought yet
+    assert journey.staff_item("itm-1", "arrival").status_code == 200
+    poll(lambda: queued("to_inspect"), lambda items: items == {"itm-1": "arrived"})
+    assert queued("awaiting_arrival") == {}
+
+
 @pytest.mark.rule("R16")
 def test_R16_an_order_unpaid_7_days_after_the_estimate_is_cancelled(system: System) -> None:
     journey = Journey(system, "cus-r16")

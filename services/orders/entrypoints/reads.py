@@ -28,6 +28,7 @@ TABS = {
 QUEUES = {
     "to_purchase": "status = 'purchasing' AND NOT awaits_seller",
     "awaiting_seller": "awaits_seller AND status IN ('pre_payment', 'purchasing')",
+    "awaiting_arrival": "status = 'purchased'",
     "to_inspect": "status = 'arrived'",
     "problems": "(problem IS NOT NULL OR status = 'exchange_or_return')",
 }
@@ -80,7 +81,7 @@ def get_photo(order_id: str, photo_id: str) -> ResponseReturnValue:
 
 @reads.get("/queues/<name>")
 def queue(name: str) -> ResponseReturnValue:
-    """A staff work queue: items to purchase, awaiting the seller, to inspect, problems."""
+    """A staff work queue: to purchase, awaiting the seller or arrival, to inspect, problems."""
     require_staff()
     if name not in QUEUES:
         raise NotFoundError(f"no queue {name}")
