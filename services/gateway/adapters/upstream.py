@@ -4,6 +4,7 @@ and nothing of the client's own identity headers."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import requests
 from flask import Response
@@ -74,3 +75,91 @@ def forward_raw(url: str, body: bytes, headers: Mapping[str, str]) -> Response:
     relayed = Response(answer.content, status=answer.status_code)
     relayed.headers["Content-Type"] = answer.headers.get("Content-Type", "application/json")
     return relayed
+
+
+class ServiceAnswer:
+    """A service's answer to a page's call: the status and the JSON body, if any."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        self.status = status
+        self.body = body
+
+    @property
+    def ok(self) -> bool:
+        """The call succeeded (2xx)."""
+        return 200 <= self.status < 300
+
+    @property
+    def message(self) -> str:
+        """The service's error message, flattened for a page."""
+        if isinstance(self.body, dict) and "message" in self.body:
+            return _flatten(self.body["message"])
+        return f"the request failed ({self.status})"
+
+
+def _flatten(message: Any) -> str:
+    if isinstance(message, dict):
+        return "; ".join(f"{key}: {_flatten(value)}" for key, value in message.items())
+    if isinstance(message, list):
+        return ", ".join(_flatten(value) for value in message)
+    return str(message)
+
+
+class ServiceClient:
+    """The services' APIs as the pages call them: as the signed-in account, with a short
+    timeout, and a ServiceUnavailableError when a service is down or failing (5xx)."""
+
+    def __init__(self, urls: Mapping[str, str], secret: str, timeout_s: float = 5.0) -> None:
+        self.urls = urls
+        self.secret = secret
+        self.timeout_s = timeout_s
+
+    def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        identity: Identity | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+        idempotency_key: str | None = None,
+    ) -> ServiceAnswer:
+        """Call `service` and return its answer (4xx included); 5xx or no answer raises."""
+        headers = {"Accept": "application/json"}
+        if identity is not None:
+            headers["Authorization"] = f"Bearer {issue_token(self.secret, identity)}"
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        try:
+            answer = requests.request(
+                method,
+                f"{self.urls[service]}{path}",
+                params=params,
+                json=json,
+                data=data,
+                files=files,
+                headers=headers,
+                timeout=self.timeout_s,
+            )
+        except requests.RequestException as exc:
+            raise ServiceUnavailableError(service) from exc
+        if answer.status_code >= 500:
+            raise ServiceUnavailableError(service)
+        try:
+            body = answer.json()
+        except ValueError:
+            body = None
+        return ServiceAnswer(answer.status_code, body)
+
+    def get(
+        self,
+        service: str,
+        path: str,
+        identity: Identity | None,
+        params: Mapping[str, str] | None = None,
+    ) -> ServiceAnswer:
+        """GET `path` on `service`."""
+        return self.call(service, "GET", path, identity, params=params)

@@ -181,6 +181,8 @@ class OrderDetails:
         if not doc:
             return
         doc["next_action"] = next_action(doc)
+        # The stream version the page shows: a page that just changed the order waits for it.
+        doc["version"] = event.version
         conn.execute(
             "INSERT INTO order_details (order_id, customer_id, status, placed_at, updated_at, doc)"
             " VALUES (%s, %s, %s, %s, %s, %s::jsonb) ON CONFLICT (order_id) DO UPDATE SET "

@@ -1,0 +1,123 @@
+"""The gateway's JSON routes: accounts, the services' APIs under `/api/<service>/...`, the
+payment providers' webhooks and the staff's live event feed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask.typing import ResponseReturnValue
+from marshmallow import Schema, fields, validate
+
+from services.gateway.adapters.upstream import forward, forward_raw
+from services.gateway.console import follow_with_pauses, line
+from services.gateway.entrypoints.sessions import (
+    COOKIE,
+    account_json,
+    caller_identity,
+    gateway,
+    set_session_cookie,
+    sign_in,
+    sign_out,
+    sign_up,
+    signed_in,
+    staff_signed_in,
+)
+from shared.events.errors import NotFoundError
+from shared.events.topology import Topology
+
+api = Blueprint("gateway_api", __name__)
+
+
+class CredentialsRequest(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=320))
+    password = fields.String(required=True, validate=validate.Length(max=200))
+
+
+@api.post("/auth/signup")
+def signup() -> ResponseReturnValue:
+    """Free registration (R26): an e-mail and a password; signed in at once."""
+    body = CredentialsRequest().load(request.get_json(silent=True) or {})
+    token, session = sign_up(body["email"], body["password"])
+    response = jsonify(account_json(session))
+    response.status_code = 201
+    return set_session_cookie(response, token)
+
+
+@api.post("/auth/signin")
+def signin() -> ResponseReturnValue:
+    """Sign in; attempts are limited per e-mail and per client address."""
+    body = CredentialsRequest().load(request.get_json(silent=True) or {})
+    token, session = sign_in(body["email"], body["password"])
+    return set_session_cookie(jsonify(account_json(session)), token)
+
+
+@api.post("/auth/signout")
+def signout() -> ResponseReturnValue:
+    """Sign out: the session is revoked, so a copied cookie stops working too."""
+    sign_out()
+    response = jsonify({"signed_out": True})
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@api.get("/auth/me")
+def me() -> ResponseReturnValue:
+    """Who is signed in (and the CSRF token to send with changes)."""
+    return jsonify(account_json(signed_in()))
+
+
+@api.route("/api/<service>/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def forwarded(service: str, rest: str) -> ResponseReturnValue:
+    """A service's API, called as the signed-in account (anonymous on public routes)."""
+    wired = gateway()
+    if service not in wired.services:
+        raise NotFoundError(f"no service {service}")
+    return forward(
+        wired.services[service],
+        request.method,
+        f"/{rest}",
+        request.query_string,
+        request.get_data(),
+        dict(request.headers),
+        caller_identity(),
+        wired.settings.identity_secret,
+    )
+
+
+@api.post("/webhooks/<provider>")
+def webhook(provider: str) -> ResponseReturnValue:
+    """Bank and PayPal notices, passed to billing untouched (billing checks the signature)."""
+    if provider not in ("bank", "paypal"):
+        raise NotFoundError(f"no webhook {provider}")
+    url = f"{gateway().services['billing']}/webhooks/{provider}"
+    return forward_raw(url, request.get_data(), dict(request.headers))
+
+
+@api.get("/staff/events")
+def staff_events() -> ResponseReturnValue:
+    """Every integration event, live, as server-sent events (staff only, R27)."""
+    staff_signed_in()
+    settings = gateway().settings
+
+    def stream() -> Iterator[str]:
+        yield ": connected\n\n"
+        for envelope in follow_with_pauses(settings.amqp_url, Topology(settings.namespace)):
+            # A comment line each quiet second: a closed connection is noticed, and ends this.
+            yield (
+                ": keep-alive\n\n"
+                if envelope is None
+                else (f"event: {envelope.type}\ndata: {line(envelope)}\n\n")
+            )
+
+    return Response(
+        stream_with_context(stream()),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@api.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """The gateway is alive."""
+    return jsonify({"status": "ok"})

@@ -1,0 +1,40 @@
+"""The gateway's server-rendered pages: customers', the public ones and the staff console."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+from flask import Flask
+
+from services.gateway.entrypoints.pages.accounts import account_pages
+from services.gateway.entrypoints.pages.common import current_csrf_token, new_form_key
+from services.gateway.entrypoints.pages.orders import order_pages
+from services.gateway.entrypoints.pages.payments import payment_pages
+from services.gateway.entrypoints.pages.public import public_pages
+from services.gateway.entrypoints.pages.staff import staff_pages
+from services.gateway.entrypoints.pages.staff_actions import staff_actions
+
+GATEWAY_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = GATEWAY_ROOT / "templates"
+STATIC = GATEWAY_ROOT / "static"
+
+
+def register_pages(app: Flask, secret: str) -> None:
+    """Add every page to `app`; flash messages ride in a cookie signed with a key of its own."""
+    app.secret_key = hmac.new(secret.encode(), b"cnnect-gateway-flash", hashlib.sha256).hexdigest()
+    app.config["SESSION_COOKIE_NAME"] = "cnnect_flash"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.jinja_env.globals["new_form_key"] = new_form_key
+    app.jinja_env.globals["current_csrf_token"] = current_csrf_token
+    for blueprint in (
+        public_pages,
+        account_pages,
+        order_pages,
+        payment_pages,
+        staff_pages,
+        staff_actions,
+    ):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,109 @@
+"""Sign-up, sign-in and sign-out pages (R26)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import Blueprint, flash, make_response, redirect, request
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from services.gateway.adapters.accounts_store import EmailTakenError, TooManyAttemptsError
+from services.gateway.entrypoints.pages.common import html_errors, page
+from services.gateway.entrypoints.sessions import (
+    COOKIE,
+    STAFF_ROLES,
+    set_session_cookie,
+    sign_in,
+    sign_out,
+    sign_up,
+)
+from shared.events.errors import ValidationError
+from shared.web.identity import ForbiddenError, UnauthorizedError
+
+account_pages = Blueprint("account_pages", __name__)
+html_errors(account_pages)
+
+# Before sign-in there is no session to hold a CSRF token, so these two forms use a
+# double-submit cookie: another site can post the form, but cannot read or set the cookie.
+FORM_COOKIE = "cnnect_form"
+
+
+def _next() -> str:
+    """Where to go after signing in: a path on this site only (no open redirect)."""
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return ""
+
+
+def _form(template: str, status: int = 200, error: str = "") -> Response:
+    token = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(24)
+    response = make_response(
+        page(template, form_token=token, next=_next(), error=error, email=_email()), status
+    )
+    response.set_cookie(FORM_COOKIE, token, httponly=True, samesite="Strict", path="/")
+    return response
+
+
+def _email() -> str:
+    return request.form.get("email", "")[:320]
+
+
+def _check_form_token() -> None:
+    cookie = request.cookies.get(FORM_COOKIE, "")
+    sent = request.form.get("form_token", "")
+    if not cookie or not hmac.compare_digest(cookie, sent):
+        raise ForbiddenError("the form expired; reload the page and try again")
+
+
+def _signed_in_to(token: str, role: str) -> Response:
+    landing = _next() or ("/staff" if role in STAFF_ROLES else "/orders")
+    return set_session_cookie(redirect(landing, code=303), token)
+
+
+@account_pages.get("/signup")
+def signup_page() -> ResponseReturnValue:
+    """The free registration form (R26)."""
+    return _form("signup.html")
+
+
+@account_pages.post("/signup")
+def signup_form() -> ResponseReturnValue:
+    """Register and sign in at once."""
+    _check_form_token()
+    try:
+        token, session = sign_up(_email(), request.form.get("password", "")[:200])
+    except (ValidationError, EmailTakenError) as exc:
+        return _form("signup.html", 400 if isinstance(exc, ValidationError) else 409, str(exc))
+    flash("Welcome to CNNECT. Your account is ready.", "success")
+    return _signed_in_to(token, session.account.role)
+
+
+@account_pages.get("/signin")
+def signin_page() -> ResponseReturnValue:
+    """The sign-in form."""
+    return _form("signin.html")
+
+
+@account_pages.post("/signin")
+def signin_form() -> ResponseReturnValue:
+    """Sign in (attempts limited per e-mail and per address)."""
+    _check_form_token()
+    try:
+        token, session = sign_in(_email(), request.form.get("password", "")[:200])
+    except UnauthorizedError as exc:
+        return _form("signin.html", 401, str(exc))
+    except TooManyAttemptsError as exc:
+        return _form("signin.html", 429, str(exc))
+    return _signed_in_to(token, session.account.role)
+
+
+@account_pages.post("/signout")
+def signout_form() -> ResponseReturnValue:
+    """Sign out; the session is revoked on the server."""
+    sign_out()
+    response = redirect("/", code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response

@@ -1,0 +1,192 @@
+"""What every page shares: calling the services as the signed-in person, sections that
+degrade when a service is down, form keys against double submits, and HTML errors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from services.gateway.adapters.accounts_store import Session, TooManyAttemptsError
+from services.gateway.adapters.upstream import (
+    ServiceAnswer,
+    ServiceClient,
+    ServiceUnavailableError,
+)
+from services.gateway.entrypoints.sessions import (
+    CSRF_FIELD,
+    current_session,
+    gateway,
+    identity_of,
+    signed_in,
+)
+from shared.events.errors import NotFoundError, ValidationError
+from shared.web.identity import ForbiddenError, UnauthorizedError
+
+FORM_KEY = "form_key"
+SERVICE_NAMES = {
+    "orders": "Order information",
+    "billing": "Billing and payments",
+    "messaging": "Messages",
+    "shipping": "Shipping information",
+}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One section of a page: the service's data, or why it is not there."""
+
+    value: Any = None
+    unavailable: str | None = None  # the service that did not answer
+    missing: bool = False  # the service answered 404: nothing yet
+
+    @property
+    def shown(self) -> bool:
+        """There is data to show."""
+        return self.value is not None
+
+    @property
+    def notice(self) -> str:
+        """What the page says instead of the section."""
+        name = SERVICE_NAMES.get(self.unavailable or "", "This part")
+        return f"{name} is unavailable right now; the rest of the page is up to date."
+
+
+def client() -> ServiceClient:
+    """The service client of the running gateway."""
+    wired = gateway()
+    return ServiceClient(wired.services, wired.settings.identity_secret)
+
+
+def session_identity() -> Any:
+    """The identity of the signed-in caller, or None for a visitor."""
+    session = current_session()
+    return identity_of(session) if session is not None else None
+
+
+def fetch(service: str, path: str, params: Mapping[str, str] | None = None) -> Part:
+    """GET a section's data as the caller; a down service or a 404 becomes a notice."""
+    try:
+        answer = client().get(service, path, session_identity(), params)
+    except ServiceUnavailableError:
+        return Part(unavailable=service)
+    if answer.status == 404:
+        return Part(missing=True)
+    if not answer.ok:
+        return Part(unavailable=service)
+    return Part(answer.body)
+
+
+def send(
+    service: str,
+    method: str,
+    path: str,
+    *,
+    json: Any = None,
+    data: Mapping[str, str] | None = None,
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+) -> ServiceAnswer:
+    """A change made from a form, as the signed-in caller (CSRF checked). The form's key
+    is the Idempotency-Key, so a double click or a resubmitted page acts once."""
+    identity = identity_of(signed_in())
+    key = request.form.get(FORM_KEY) or None
+    return client().call(
+        service,
+        method,
+        path,
+        identity,
+        json=json,
+        data=data,
+        files=files,
+        idempotency_key=f"page-{key}" if key else None,
+    )
+
+
+def done(answer: ServiceAnswer, success: str, target: str) -> Response:
+    """Back to `target`, saying what happened (the service's reason when refused). What the
+    caller may not touch answers as such: 404 for someone else's (or no) object, 401, 403."""
+    if answer.status == 404:
+        raise NotFoundError(answer.message)
+    if answer.status == 401:
+        raise UnauthorizedError(answer.message)
+    if answer.status == 403:
+        raise ForbiddenError(answer.message)
+    if answer.ok:
+        flash(success, "success")
+    else:
+        flash(answer.message, "error")
+    return redirect(target, code=303)
+
+
+def uploads(field: str) -> list[tuple[str, tuple[str, bytes, str]]]:
+    """The files of a multipart form field, passed on as they came (the service judges them)."""
+    return [
+        (
+            field,
+            (
+                upload.filename or "upload",
+                upload.read(),
+                upload.mimetype or "application/octet-stream",
+            ),
+        )
+        for upload in request.files.getlist(field)
+        if upload.filename
+    ]
+
+
+def page(template: str, **context: Any) -> str:
+    """Render a page with who is signed in and the CSRF token for its forms."""
+    session: Session | None = current_session()
+    return render_template(
+        template,
+        session=session,
+        account=session.account if session else None,
+        csrf_token=session.csrf_token if session else "",
+        **context,
+    )
+
+
+def current_csrf_token() -> str:
+    """The CSRF token of the caller's session ('' for a visitor), for every form."""
+    session = current_session()
+    return session.csrf_token if session else ""
+
+
+def new_form_key() -> str:
+    """A fresh key for one rendered form."""
+    return uuid.uuid4().hex
+
+
+def html_errors(bp: Blueprint) -> None:
+    """Errors raised by a page answer as pages, not JSON."""
+
+    def unauthorized(exc: Exception) -> ResponseReturnValue:
+        if request.method == "GET":
+            return redirect(url_for("account_pages.signin_page", next=request.full_path))
+        return _error_page(401, "Please sign in again.")
+
+    bp.register_error_handler(UnauthorizedError, unauthorized)
+    bp.register_error_handler(ForbiddenError, lambda exc: _error_page(403, f"Not allowed: {exc}."))
+    bp.register_error_handler(
+        NotFoundError, lambda exc: _error_page(404, "There is nothing here for you.")
+    )
+    bp.register_error_handler(ValidationError, lambda exc: _error_page(400, str(exc)))
+    bp.register_error_handler(TooManyAttemptsError, lambda exc: _error_page(429, str(exc)))
+    bp.register_error_handler(
+        ServiceUnavailableError,
+        lambda exc: _error_page(
+            503, f"{SERVICE_NAMES.get(str(exc), 'A part of CNNECT')} is unavailable right now."
+        ),
+    )
+
+
+def _error_page(status: int, message: str) -> ResponseReturnValue:
+    return page("error.html", status=status, message=message), status
+
+
+__all__ = ["CSRF_FIELD", "FORM_KEY", "Part", "done", "fetch", "html_errors", "page", "send"]

@@ -1,0 +1,238 @@
+"""The customer's order pages: the list with the ongoing orders as tabs (R1), the order form,
+and the order details page with every section of R1-R7 and its actions (R15, R17, R23, R28)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, request
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from services.gateway.adapters.upstream import ServiceAnswer
+from services.gateway.entrypoints.pages.common import (
+    Part,
+    client,
+    done,
+    fetch,
+    html_errors,
+    page,
+    send,
+    session_identity,
+    uploads,
+)
+from services.gateway.entrypoints.pages.order_form import SHIPPING_METHODS, order_request
+from services.gateway.entrypoints.pages.settling import settle
+from services.gateway.entrypoints.sessions import signed_in
+
+order_pages = Blueprint("order_pages", __name__)
+html_errors(order_pages)
+
+TABS = ("ongoing", "completed", "cancelled")
+NEXT_ACTIONS = {
+    "pay_first_billing": "Pay the 1st billing",
+    "pay_second_billing": "Pay the 2nd billing",
+    "check_inspection_photos": "Check the inspection photos",
+    "send_reception_report": "Send the reception report",
+}
+PROGRESS = (
+    ("applied", "Applied"),
+    ("purchasing", "Purchasing"),
+    ("awaiting_arrival", "Awaiting arrival"),
+    ("inspected", "Inspected"),
+    ("awaiting_second_payment", "Shipping payment"),
+    ("shipped", "Shipped"),
+    ("completed", "Completed"),
+)
+
+
+@order_pages.get("/orders")
+def order_list() -> ResponseReturnValue:
+    """The caller's orders in a tab; the ongoing ones are also the tabs to switch between."""
+    signed_in()
+    tab = request.args.get("tab", "ongoing")
+    if tab not in TABS:
+        tab = "ongoing"
+    listed = fetch("orders", "/orders", {"tab": tab})
+    ongoing = listed if tab == "ongoing" else fetch("orders", "/orders", {"tab": "ongoing"})
+    return page("orders.html", tab=tab, tabs=TABS, listed=listed, ongoing=ongoing)
+
+
+@order_pages.get("/orders/new")
+def new_order() -> ResponseReturnValue:
+    """The order application form."""
+    signed_in()
+    return page("order_new.html", form={}, rows=3, methods=SHIPPING_METHODS, error="")
+
+
+@order_pages.post("/orders/new")
+def apply_for_order() -> ResponseReturnValue:
+    """Apply for an order; a refused form comes back filled in, with the reason."""
+    body, rows = order_request(request.form)
+    answer = send("orders", "POST", "/orders", json=body)
+    if not answer.ok:
+        form = request.form.to_dict()
+        return page(
+            "order_new.html", form=form, rows=rows, methods=SHIPPING_METHODS, error=answer.message
+        ), 400
+    order_id = answer.body["order_id"]
+    settle(lambda: client().get("orders", f"/orders/{order_id}", session_identity()).ok)
+    return done(
+        answer, "Your order is applied; the 1st billing follows shortly.", f"/orders/{order_id}"
+    )
+
+
+@order_pages.get("/orders/<order_id>")
+def order_details(order_id: str) -> ResponseReturnValue:
+    """Every section of the order details page (R1-R7); a section whose service is down
+    says so, and the others still show."""
+    signed_in()
+    order = fetch("orders", f"/orders/{order_id}")
+    billings = fetch("billing", f"/orders/{order_id}/billings")
+    shipment = fetch("shipping", f"/shipments/{order_id}")
+    messages = fetch("messaging", f"/orders/{order_id}/messages")
+    # Each service checks ownership itself; a 404 from any of them for an order that the
+    # orders service does not show is someone else's order (or none): nothing is shown.
+    others_missing = all(part.missing for part in (billings, shipment, messages))
+    if order.missing or (order.unavailable and others_missing):
+        abort(404)
+    return page(
+        "order_details.html",
+        order_id=order_id,
+        order=order,
+        billings=billings,
+        shipment=shipment,
+        messages=messages,
+        ongoing=fetch("orders", "/orders", {"tab": "ongoing"}),
+        progress=PROGRESS,
+        next_actions=NEXT_ACTIONS,
+        first=_billing(billings, "first"),
+        second=_billing(billings, "second"),
+    )
+
+
+def _billing(billings: Part, kind: str) -> dict[str, Any] | None:
+    if not billings.shown:
+        return None
+    found: list[dict[str, Any]] = [b for b in billings.value["billings"] if b["kind"] == kind]
+    return found[-1] if found else None
+
+
+def _after_order_change(order_id: str, answer: ServiceAnswer, success: str) -> Response:
+    """Back to the order, once its page shows the change (its version has been read)."""
+    if answer.ok and isinstance(answer.body, dict) and "version" in answer.body:
+        version = answer.body["version"]
+
+        def shows_it() -> bool:
+            seen = client().get("orders", f"/orders/{order_id}", session_identity())
+            return seen.ok and seen.body.get("version", 0) >= version
+
+        settle(shows_it)
+    return done(answer, success, f"/orders/{order_id}")
+
+
+@order_pages.post("/orders/<order_id>/cancel")
+def cancel_order(order_id: str) -> ResponseReturnValue:
+    """Cancel the order before the 1st billing is paid (R15)."""
+    answer = send("orders", "POST", f"/orders/{order_id}/cancel", json={})
+    return _after_order_change(order_id, answer, "The order is cancelled.")
+
+
+@order_pages.post("/orders/<order_id>/items")
+def change_items(order_id: str) -> ResponseReturnValue:
+    """Change quantities or cancel items (quantity 0) before payment (R17)."""
+    signed_in()
+    changes = []
+    for name, value in request.form.items():
+        if name.startswith("quantity-"):
+            item_id = name.removeprefix("quantity-")
+            original = request.form.get(f"was-{item_id}", "")
+            if value.strip() != original.strip():
+                quantity = int(value) if value.strip().isdigit() else -1
+                changes.append({"item_id": item_id, "quantity": quantity})
+    if not changes:
+        flash("Nothing was changed.", "error")
+        return redirect(f"/orders/{order_id}", code=303)
+    answer = send("orders", "POST", f"/orders/{order_id}/item-changes", json={"changes": changes})
+    return _after_order_change(
+        order_id, answer, "The items are changed and the 1st billing is recalculated."
+    )
+
+
+@order_pages.post("/orders/<order_id>/items/<item_id>/condition")
+def purchase_condition(order_id: str, item_id: str) -> ResponseReturnValue:
+    """'Confirm the following before purchasing the item' (R13)."""
+    answer = send(
+        "orders",
+        "POST",
+        f"/orders/{order_id}/items/{item_id}/purchase-condition",
+        json={"text": request.form.get("text", "")},
+    )
+    return _after_order_change(
+        order_id, answer, "We will confirm this with the seller before purchasing."
+    )
+
+
+@order_pages.post("/orders/<order_id>/reception")
+def reception_report(order_id: str) -> ResponseReturnValue:
+    """The reception report: all well completes the order; a problem opens a message with
+    the pictures (R23)."""
+    all_well = request.form.get("all_well") == "true"
+    comment = request.form.get("comment", "")
+    photos = [] if all_well else uploads("photos")
+    path = f"/orders/{order_id}/reception-report"
+    if photos:  # the service takes pictures as multipart, a plain report as JSON
+        form = {"all_well": "false", "comment": comment}
+        answer = send("orders", "POST", path, data=form, files=photos)
+    else:
+        answer = send("orders", "POST", path, json={"all_well": all_well, "comment": comment})
+    success = (
+        "Thank you: the order is completed."
+        if all_well
+        else "Your problem report is sent; we answer in the messages below."
+    )
+    return _after_order_change(order_id, answer, success)
+
+
+@order_pages.post("/orders/<order_id>/feedback")
+def leave_feedback(order_id: str) -> ResponseReturnValue:
+    """Feedback on a completed order (R28)."""
+    rating = request.form.get("rating", "")
+    answer = send(
+        "orders",
+        "POST",
+        f"/orders/{order_id}/feedback",
+        json={
+            "rating": int(rating) if rating.isdigit() else 0,
+            "text": request.form.get("text", ""),
+        },
+    )
+    return _after_order_change(order_id, answer, "Thank you for your feedback.")
+
+
+@order_pages.post("/orders/<order_id>/messages")
+def send_message(order_id: str) -> ResponseReturnValue:
+    """A new message on the order, with up to 3 attachments (R7, R14)."""
+    answer = send(
+        "messaging",
+        "POST",
+        f"/orders/{order_id}/messages",
+        data={"text": request.form.get("text", "")},
+        files=uploads("attachments") or None,
+    )
+    if answer.ok:
+        message_id = answer.body["message_id"]
+
+        def shows_it() -> bool:
+            seen = client().get("messaging", f"/orders/{order_id}/messages", session_identity())
+            return seen.ok and any(m["message_id"] == message_id for m in seen.body["messages"])
+
+        settle(shows_it)
+    return done(answer, "Your message is sent.", f"/orders/{order_id}#messages")
+
+
+@order_pages.post("/orders/<order_id>/messages/read")
+def mark_read(order_id: str) -> ResponseReturnValue:
+    """Mark the order's messages read."""
+    answer = send("messaging", "POST", f"/orders/{order_id}/messages/read", json={})
+    return done(answer, "Messages marked as read.", f"/orders/{order_id}#messages")

@@ -1,0 +1,128 @@
+"""Who is calling the gateway: the session behind the cookie, its CSRF token, and the
+identity passed on to the services. Shared by the JSON routes and the pages."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from flask import current_app, g, request
+from werkzeug.wrappers import Response
+
+from services.gateway.adapters.accounts_store import Session
+from services.gateway.bootstrap import Gateway
+from services.gateway.domain.accounts import check_password, normalised_email
+from shared.web.identity import ForbiddenError, Identity, UnauthorizedError
+
+COOKIE = "cnnect_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+SESSION_DAYS = 14
+STAFF_ROLES = ("staff", "admin")
+SIGNIN_WINDOW = timedelta(minutes=15)
+Answer = TypeVar("Answer", bound=Response)
+
+
+def gateway() -> Gateway:
+    """The gateway wiring of the running app."""
+    wired: Gateway = current_app.extensions["cnnect.gateway"]
+    return wired
+
+
+def current_session() -> Session | None:
+    """The caller's live session, if the cookie names one."""
+    if "session" not in g:
+        token = request.cookies.get(COOKIE)
+        g.session = gateway().accounts.session(token, gateway().clock.now()) if token else None
+    session: Session | None = g.session
+    return session
+
+
+def signed_in() -> Session:
+    """The caller's session (401 without one); changes must carry its CSRF token (403)."""
+    session = current_session()
+    if session is None:
+        raise UnauthorizedError("sign in first")
+    # Every state-changing request made with the session cookie carries the session's CSRF
+    # token: another site can make the browser send the cookie, never read the token.
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
+        if not hmac.compare_digest(sent, session.csrf_token):
+            raise ForbiddenError("missing or wrong CSRF token")
+    return session
+
+
+def staff_signed_in() -> Session:
+    """The caller's session, which must be a staff or admin account (403 otherwise)."""
+    session = signed_in()
+    if session.account.role not in STAFF_ROLES:
+        raise ForbiddenError("staff only")
+    return session
+
+
+def identity_of(session: Session) -> Identity:
+    """The identity the services see for `session`."""
+    return Identity(session.account.subject, session.account.role)
+
+
+def caller_identity() -> Identity | None:
+    """The signed-in caller's identity (CSRF-checked on changes), or None for a visitor."""
+    return identity_of(signed_in()) if current_session() is not None else None
+
+
+def account_json(session: Session) -> dict[str, Any]:
+    """What the JSON API tells a signed-in caller about themselves."""
+    account = session.account
+    return {
+        "account_id": account.account_id,
+        "email": account.email,
+        "role": account.role,
+        "csrf_token": session.csrf_token,
+    }
+
+
+def set_session_cookie(response: Answer, token: str) -> Answer:
+    """Give the browser the session cookie (HttpOnly, SameSite=Lax)."""
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        path="/",
+        secure=gateway().settings.production,
+        max_age=SESSION_DAYS * 24 * 3600,
+    )
+    return response
+
+
+def sign_up(email: str, password: str) -> tuple[str, Session]:
+    """Register a customer (R26) and open their first session."""
+    wired = gateway()
+    account = wired.accounts.create(normalised_email(email), check_password(password), "customer")
+    return wired.accounts.open_session(account, wired.clock.now())
+
+
+def sign_in(email: str, password: str) -> tuple[str, Session]:
+    """Open a session; attempts are limited per e-mail and per client address."""
+    wired = gateway()
+    email = email.strip().lower()
+    now = wired.clock.now()
+    # Per e-mail (guessing one password) and, looser, per client address (many accounts).
+    limits = [
+        (f"email:{email}", wired.signin_limit),
+        (f"addr:{request.remote_addr}", wired.signin_limit * 20),
+    ]
+    wired.accounts.note_attempt(limits, now, SIGNIN_WINDOW)
+    account = wired.accounts.authenticate(email, password)
+    if account is None:
+        raise UnauthorizedError("wrong e-mail or password")
+    return wired.accounts.open_session(account, now)
+
+
+def sign_out() -> None:
+    """Revoke the caller's session, so a copied cookie stops working too."""
+    signed_in()
+    wired = gateway()
+    wired.accounts.revoke(request.cookies.get(COOKIE, ""), wired.clock.now())
