@@ -70,7 +70,9 @@ def main() -> int:
         return 0
     print("\nCNNECT is starting. Open:")
     gateway_port = os.environ.get("CNNECT_GATEWAY_PORT", 8100)
-    print(f"  {'gateway':<10} http://127.0.0.1:{gateway_port}/healthz   (sign-in, /api/<service>/)")
+    print(f"  {'website':<10} http://127.0.0.1:{gateway_port}/   (customers: sign up, order, pay)")
+    print(f"  {'console':<10} http://127.0.0.1:{gateway_port}/staff   (staff; accounts from")
+    print("             .venv/bin/python -m services.gateway create-user --email E --role staff)")
     for service in SERVICES:
         port = os.environ.get(f"CNNECT_{service.upper()}_PORT", PORTS[service])
         print(f"  {service:<10} http://127.0.0.1:{port}/healthz   (API, OpenAPI at /openapi.json)")
