@@ -6,50 +6,86 @@ consoles do (R27), and prints one line per event; nothing it does affects the se
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from types import TracebackType
+
+from pika.adapters.blocking_connection import BlockingChannel
 
 from shared.config import load_settings
-from shared.events.bus import blocking_connection
+from shared.events.bus import blocking_connection, broker_errors
 from shared.events.contracts import Envelope, decode_envelope
 from shared.events.errors import ContractError
 from shared.events.topology import Topology
 
 
-def follow(
-    amqp_url: str,
-    topology: Topology,
-    routing_key: str = "#",
-    idle: Callable[[], bool] = lambda: False,
-) -> Iterator[Envelope]:
-    """Envelopes published from now on, until `idle()` says stop during a quiet second."""
-    for envelope in follow_with_pauses(amqp_url, topology, routing_key):
-        if envelope is not None:
-            yield envelope
-        elif idle():
-            return
+class Subscription:
+    """A temporary queue bound to the event exchange, then the envelopes it receives.
 
+    `open` declares and binds the queue before it returns, so every event published after
+    that is kept for the subscriber, even one published before it starts reading: say
+    "connected" or "ready" only once it has returned. The queue is exclusive and auto-deleted,
+    so closing the connection (or losing it) deletes it."""
 
-def follow_with_pauses(
-    amqp_url: str, topology: Topology, routing_key: str = "#"
-) -> Iterator[Envelope | None]:
-    """Envelopes as they are published, and None after each quiet second (a heartbeat)."""
-    with blocking_connection(amqp_url) as connection:
-        channel = connection.channel()
-        declared = channel.queue_declare("", exclusive=True, auto_delete=True)
-        queue = declared.method.queue
-        channel.queue_bind(queue, topology.exchange, routing_key=routing_key)
-        for method, _properties, body in channel.consume(
-            queue, auto_ack=True, inactivity_timeout=1.0
-        ):
-            if method is None:
-                yield None
-                continue
-            try:
-                yield decode_envelope(body)
-            except ContractError:
-                continue  # not ours to judge: the consumers dead-letter it
+    def __init__(
+        self, channel: BlockingChannel, queue: str, resources: contextlib.ExitStack
+    ) -> None:
+        self._channel = channel
+        self.queue = queue
+        self._resources = resources
+
+    @classmethod
+    def open(cls, amqp_url: str, topology: Topology, routing_key: str = "#") -> Subscription:
+        """Connect, declare the temporary queue and bind it to the event exchange."""
+        resources = contextlib.ExitStack()
+        try:
+            connection = resources.enter_context(blocking_connection(amqp_url))
+            with broker_errors():
+                channel = connection.channel()
+                declared = channel.queue_declare("", exclusive=True, auto_delete=True)
+                queue: str = declared.method.queue
+                channel.queue_bind(queue, topology.exchange, routing_key=routing_key)
+        except BaseException:
+            resources.close()
+            raise
+        return cls(channel, queue, resources)
+
+    def with_pauses(self) -> Iterator[Envelope | None]:
+        """Envelopes as they are published, and None after each quiet second (a heartbeat)."""
+        with broker_errors():
+            for method, _properties, body in self._channel.consume(
+                self.queue, auto_ack=True, inactivity_timeout=1.0
+            ):
+                if method is None:
+                    yield None
+                    continue
+                try:
+                    yield decode_envelope(body)
+                except ContractError:
+                    continue  # not ours to judge: the consumers dead-letter it
+
+    def envelopes(self) -> Iterator[Envelope]:
+        """Envelopes as they are published, for as long as the caller reads."""
+        for envelope in self.with_pauses():
+            if envelope is not None:
+                yield envelope
+
+    def close(self) -> None:
+        """Close the connection, which deletes the queue; closing twice does nothing."""
+        self._resources.close()
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def line(envelope: Envelope) -> str:
@@ -77,10 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings("gateway")
     key = f"*.{args.event_type}" if args.event_type else "#"
     try:
-        for envelope in follow(settings.amqp_url, Topology(settings.namespace), key):
-            if args.order and envelope.ordering_key != args.order:
-                continue
-            print(line(envelope), flush=True)
+        with Subscription.open(settings.amqp_url, Topology(settings.namespace), key) as events:
+            # Bound by now: every event from this line on will be printed.
+            print(f"cnnect-console: listening ({key})", file=sys.stderr, flush=True)
+            for envelope in events.envelopes():
+                if args.order and envelope.ordering_key != args.order:
+                    continue
+                print(line(envelope), flush=True)
     except KeyboardInterrupt:
         return 0
     return 0

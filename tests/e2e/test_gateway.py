@@ -8,12 +8,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
 
+from shared.events.bus import blocking_connection
+from shared.events.contracts import Envelope, encode_envelope
+from shared.events.topology import Topology
 from shared.web.identity import Identity, issue_token
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.support.infra import Infra
@@ -214,8 +219,7 @@ def test_R27_the_console_prints_events_as_they_happen(system: System) -> None:
         console.wait(timeout=10)
 
 
-@pytest.mark.rule("R27")
-def test_R27_staff_watch_every_event_live_in_their_console(system: System) -> None:
+def _staff(system: System, email: str, password: str) -> requests.Session:
     subprocess.run(
         [
             sys.executable,
@@ -223,11 +227,11 @@ def test_R27_staff_watch_every_event_live_in_their_console(system: System) -> No
             "services.gateway",
             "create-user",
             "--email",
-            "live@cnnect.example",
+            email,
             "--role",
             "staff",
             "--password",
-            "staff password 2",
+            password,
         ],
         env=system.env,
         cwd=ROOT,
@@ -235,14 +239,52 @@ def test_R27_staff_watch_every_event_live_in_their_console(system: System) -> No
         check=True,
     )
     staff = requests.Session()
-    assert (
-        staff.post(
-            system.url("gateway", "/auth/signin"),
-            json={"email": "live@cnnect.example", "password": "staff password 2"},
-            timeout=10,
-        ).status_code
-        == 200
+    signed = staff.post(
+        system.url("gateway", "/auth/signin"),
+        json={"email": email, "password": password},
+        timeout=10,
     )
+    assert signed.status_code == 200, signed.text
+    return staff
+
+
+def _read_until(lines: Iterator[str], wanted: Callable[[str], bool], timeout: float) -> list[str]:
+    """The feed's lines up to the first `wanted` one (a keep-alive comes each quiet second, so
+    the deadline is checked even when nothing happens)."""
+    deadline = time.monotonic() + timeout
+    seen: list[str] = []
+    for text in lines:
+        seen.append(text)
+        if wanted(text):
+            return seen
+        assert time.monotonic() < deadline, seen[-5:]
+    raise AssertionError(f"the feed ended first: {seen[-5:]}")
+
+
+def _placed(order_id: str) -> Callable[[str], bool]:
+    return lambda text: text.startswith("data:") and order_id in text and "OrderPlaced" in text
+
+
+def _probe(order_key: str) -> Envelope:
+    """An event no service consumes: only the feed's own queue takes it."""
+    return Envelope(
+        event_id=uuid.uuid4(),
+        type="FeedProbe",
+        schema_version=1,
+        occurred_at=datetime.now(UTC),
+        correlation_id=uuid.uuid4(),
+        causation_id=None,
+        producer="tests",
+        stream_id=f"probe-{order_key}",
+        stream_version=1,
+        ordering_key=order_key,
+        data={},
+    )
+
+
+@pytest.mark.rule("R27")
+def test_R27_staff_watch_every_event_live_in_their_console(system: System) -> None:
+    staff = _staff(system, "live@cnnect.example", "staff password 2")
     customer, _ = _signup(system, "hana@example.com")
     assert customer.get(system.url("gateway", "/staff/events"), timeout=10).status_code == 403
     with staff.get(system.url("gateway", "/staff/events"), stream=True, timeout=30) as feed:
@@ -251,11 +293,56 @@ def test_R27_staff_watch_every_event_live_in_their_console(system: System) -> No
         assert next(lines) == ": connected"
         browser, account = _signup(system, "ivy@example.com")
         order_id = _place(system, browser, account["csrf_token"]).json()["order_id"]
-        deadline = time.monotonic() + 30
-        seen: list[str] = []
-        for text in lines:
-            seen.append(text)
-            if text.startswith("data:") and order_id in text and "OrderPlaced" in text:
-                break
-            assert time.monotonic() < deadline, seen[-5:]
+        seen = _read_until(lines, _placed(order_id), timeout=30)
         assert "event: OrderPlaced" in seen
+
+
+@pytest.mark.rule("R27")
+def test_R27_the_live_feed_has_every_event_from_the_moment_it_says_connected(
+    system: System,
+) -> None:
+    staff = _staff(system, "early@cnnect.example", "staff password 3")
+    browser, account = _signup(system, "jun@example.com")
+    probe = _probe(f"probe-{uuid.uuid4()}")
+    with (
+        blocking_connection(system.infra.amqp_url) as connection,
+        staff.get(system.url("gateway", "/staff/events"), stream=True, timeout=30) as feed,
+    ):
+        channel = connection.channel()
+        channel.confirm_delivery()
+        lines = feed.iter_lines(decode_unicode=True)
+        assert next(lines) == ": connected"
+        # At once: the feed's queue is bound before it says "connected", so neither an event
+        # published a moment later (faster than the gateway could bind) nor the order is lost.
+        channel.basic_publish(
+            Topology(system.namespace).exchange, probe.routing_key, encode_envelope(probe)
+        )
+        placed = _place(system, browser, account["csrf_token"])
+        assert placed.status_code == 201, placed.text
+        order_id = placed.json()["order_id"]
+        seen = _read_until(lines, lambda text: probe.ordering_key in text, timeout=10)
+        assert "event: FeedProbe" in seen
+        seen += _read_until(lines, _placed(order_id), timeout=10)
+        assert "event: OrderPlaced" in seen
+
+
+@pytest.mark.rule("R27")
+def test_R27_a_feed_the_client_left_leaves_no_queue_behind(system: System) -> None:
+    staff = _staff(system, "gone@cnnect.example", "staff password 4")
+    topology = Topology(system.namespace)
+    probe = _probe(f"gone-{uuid.uuid4()}")
+    with staff.get(system.url("gateway", "/staff/events"), stream=True, timeout=30) as feed:
+        assert next(feed.iter_lines(decode_unicode=True)) == ": connected"
+    with blocking_connection(system.infra.amqp_url) as connection:
+        channel = connection.channel()
+        channel.confirm_delivery()
+
+        def unrouted() -> bool:
+            # No service takes a probe: once the feed's queue is gone, it is unroutable.
+            channel.basic_publish(topology.exchange, probe.routing_key, encode_envelope(probe))
+            while (got := channel.basic_get(topology.unrouted_queue, auto_ack=True))[0]:
+                if probe.ordering_key.encode() in got[2]:
+                    return True
+            return False
+
+        poll(unrouted, lambda gone: gone, timeout=15)

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
 from services.gateway.adapters.upstream import forward, forward_raw
-from services.gateway.console import follow_with_pauses, line
+from services.gateway.console import Subscription, line
 from services.gateway.entrypoints.sessions import (
     COOKIE,
     account_json,
@@ -99,10 +99,13 @@ def staff_events() -> ResponseReturnValue:
     """Every integration event, live, as server-sent events (staff only, R27)."""
     staff_signed_in()
     settings = gateway().settings
+    # Bound here, before the first byte: an event published as soon as the client reads
+    # "connected" is already routed to this queue (and a broker that is down is a 503).
+    subscription = Subscription.open(settings.amqp_url, Topology(settings.namespace))
 
     def stream() -> Iterator[str]:
         yield ": connected\n\n"
-        for envelope in follow_with_pauses(settings.amqp_url, Topology(settings.namespace)):
+        for envelope in subscription.with_pauses():
             # A comment line each quiet second: a closed connection is noticed, and ends this.
             yield (
                 ": keep-alive\n\n"
@@ -110,11 +113,15 @@ def staff_events() -> ResponseReturnValue:
                 else (f"event: {envelope.type}\ndata: {line(envelope)}\n\n")
             )
 
-    return Response(
+    response = Response(
         stream_with_context(stream()),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+    # The server closes the response when the client goes away (or the stream ends), even
+    # if the stream never started: that closes the connection, and the queue is deleted.
+    response.call_on_close(subscription.close)
+    return response
 
 
 @api.get("/healthz")
