@@ -4,6 +4,7 @@ webhooks passed on, against the real processes (R26)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ from shared.events.contracts import Envelope, encode_envelope
 from shared.events.topology import Topology
 from shared.web.identity import Identity, issue_token
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.journey import ORDER
 from tests.support.system import BANK_SECRET, ROOT, System, poll, running_system
@@ -346,3 +348,30 @@ def test_R27_a_feed_the_client_left_leaves_no_queue_behind(system: System) -> No
             return False
 
         poll(unrouted, lambda gone: gone, timeout=15)
+
+
+@pytest.mark.rule("R7")
+def test_a_message_form_with_a_file_submitted_twice_posts_one_message(system: System) -> None:
+    browser, account = _signup(system, "kim@example.com")
+    placed = _place(system, browser, account["csrf_token"])
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["order_id"]
+    messages_url = system.url("gateway", f"/api/messaging/orders/{order_id}/messages")
+    poll(lambda: browser.get(messages_url, timeout=10), lambda r: r.status_code == 200)
+    form = {"form_key": uuid.uuid4().hex, "text": "Twice, by a double click"}
+    for _ in range(2):
+        # The same form, byte for byte as the browser sends it: the gateway must pass it on
+        # as the same request, so the second is a replay of the first, not a refusal.
+        page = browser.post(
+            system.url("gateway", f"/orders/{order_id}/messages"),
+            data=form,
+            files=[("attachments", ("receipt.png", png(), "image/png"))],
+            headers={"X-CSRF-Token": account["csrf_token"]},
+            timeout=30,
+        )
+        assert page.status_code == 200
+        flashes = re.findall(r'<p class="flash [a-z]+" role="status">([^<]*)</p>', page.text)
+        assert flashes == ["Your message is sent."]
+    listed = browser.get(messages_url, timeout=10).json()["messages"]
+    assert [m["text"] for m in listed] == ["Twice, by a double click"]
+    assert len(listed[0]["attachment_ids"]) == 1

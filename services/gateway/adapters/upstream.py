@@ -3,13 +3,18 @@ and nothing of the client's own identity headers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
 from flask import Response
+from urllib3 import encode_multipart_formdata
+from urllib3.fields import RequestField
 
 from shared.web.identity import Identity, issue_token
+
+Upload = tuple[str, tuple[str, bytes, str]]  # (field, (file name, content, content type))
 
 # What a client may pass on; everything else (Authorization, X-Cnnect-*, cookies, Host) is
 # dropped, so no header a client sends can claim an identity at a service.
@@ -105,6 +110,33 @@ def _flatten(message: Any) -> str:
     return str(message)
 
 
+def multipart(
+    data: Mapping[str, str], files: Sequence[Upload], idempotency_key: str
+) -> tuple[bytes, str]:
+    """The multipart body and its Content-Type, as requests encodes them (the fields, then
+    the files, in order), but with a boundary taken from the idempotency key: the same form
+    sent twice under one key is the same body, byte for byte."""
+    fields = []
+    for name, value in data.items():
+        field = RequestField(name, value)
+        field.make_multipart()
+        fields.append(field)
+    for name, (filename, content, content_type) in files:
+        field = RequestField(name, content, filename=filename)
+        field.make_multipart(content_type=content_type)
+        fields.append(field)
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    while True:
+        boundary = f"cnnect-{digest[:32]}"
+        body, content_type = encode_multipart_formdata(fields, boundary=boundary)
+        # One delimiter per part and the closing one: the boundary is nowhere in the parts.
+        # Otherwise hash again (still the same for the same form), so a caller who knows its
+        # key cannot end a part early from inside a file.
+        if body.count(boundary.encode()) == len(fields) + 1:
+            return body, content_type
+        digest = hashlib.sha256(digest.encode()).hexdigest()
+
+
 class ServiceClient:
     """The services' APIs as the pages call them: as the signed-in account, with a short
     timeout, and a ServiceUnavailableError when a service is down or failing (5xx)."""
@@ -124,7 +156,7 @@ class ServiceClient:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
-        files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+        files: list[Upload] | None = None,
         idempotency_key: str | None = None,
     ) -> ServiceAnswer:
         """Call `service` and return its answer (4xx included); 5xx or no answer raises."""
@@ -133,13 +165,19 @@ class ServiceClient:
             headers["Authorization"] = f"Bearer {issue_token(self.secret, identity)}"
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        body: Mapping[str, str] | bytes | None = data
+        if idempotency_key and files:
+            # The service fingerprints the body to tell a repeat from another request under
+            # the same key, and requests would draw a new random boundary each time.
+            body, headers["Content-Type"] = multipart(data or {}, files, idempotency_key)
+            files = None
         try:
             answer = requests.request(
                 method,
                 f"{self.urls[service]}{path}",
                 params=params,
                 json=json,
-                data=data,
+                data=body,
                 files=files,
                 headers=headers,
                 timeout=self.timeout_s,
