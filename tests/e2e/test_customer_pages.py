@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.journey import Journey
 from tests.support.system import System, poll, running_system
@@ -169,3 +170,103 @@ def test_R4_R7_with_billing_down_the_order_page_says_so_and_shows_everything_els
         system.wait_healthy("billing")
     page = browser.get(system.url("gateway", f"/orders/{journey.order_id}"), timeout=30)
     assert "unavailable" not in page.text and 'id="billing-first"' in page.text
+
+
+def _form_post(
+    system: System,
+    browser: requests.Session,
+    csrf: str,
+    path: str,
+    data: dict[str, str],
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+) -> requests.Response:
+    """Submit a page form the way the browser does, and follow it back to the page."""
+    return browser.post(
+        system.url("gateway", path), data={**data, "csrf_token": csrf}, files=files, timeout=30
+    )
+
+
+def _flash(page: requests.Response) -> list[str]:
+    return re.findall(r'class="flash (?:success|error)"[^>]*>([^<]*)<', page.text)
+
+
+@pytest.mark.rule("R15")
+@pytest.mark.rule("R17")
+def test_R15_R17_before_payment_the_customer_changes_items_then_cancels_on_the_page(
+    system: System,
+) -> None:
+    browser, csrf, account_id = _customer(system, "page-change@example.com")
+    journey = Journey(system, account_id)
+    journey.place()
+    before = journey.billings(1)[0]["amount"]
+    order = f"/orders/{journey.order_id}"
+    changed = _form_post(
+        system,
+        browser,
+        csrf,
+        f"{order}/items",
+        {"was-itm-1": "2", "quantity-itm-1": "1", "was-itm-2": "3", "quantity-itm-2": "0"},
+    )
+    assert _flash(changed) == ["The items are changed and the 1st billing is recalculated."]
+    after = poll(
+        lambda: journey.billings(1)[0]["amount"], lambda amount: amount != before, timeout=20
+    )
+    page = browser.get(system.url("gateway", order), timeout=30).text
+    assert f"{after} EUR" in page  # the recalculated 1st billing, ready to pay (R17)
+    assert re.search(r'id="item-itm-2".*?status-cancelled', page, re.S)
+    cancelled = _form_post(system, browser, csrf, f"{order}/cancel", {})
+    assert _flash(cancelled) == ["The order is cancelled."]
+    assert "This order is cancelled." in cancelled.text
+    assert journey.order()["status"] == "cancelled"
+
+
+@pytest.mark.rule("R15")
+def test_R15_once_paid_the_cancel_form_is_refused_with_the_reason(system: System) -> None:
+    browser, csrf, account_id = _customer(system, "page-paid@example.com")
+    journey = Journey(system, account_id)
+    journey.place()
+    journey.pay("first")
+    journey.wait_status("purchasing")
+    refused = _form_post(system, browser, csrf, f"/orders/{journey.order_id}/cancel", {})
+    assert refused.status_code == 200 and "flash error" in refused.text
+    assert 'id="cancel-order"' not in refused.text  # the button is gone once paid
+    assert journey.order()["status"] == "purchasing"
+
+
+@pytest.mark.rule("R23")
+@pytest.mark.rule("R28")
+def test_R23_R28_a_problem_report_with_a_picture_opens_a_message_then_feedback_after_completion(
+    system: System,
+) -> None:
+    browser, csrf, account_id = _customer(system, "page-problem@example.com")
+    journey = Journey(system, account_id)
+    journey.to_shipped(["EE100000001CN", "EE100000002CN"])
+    order = f"/orders/{journey.order_id}"
+    reported = _form_post(
+        system,
+        browser,
+        csrf,
+        f"{order}/reception",
+        {"all_well": "false", "comment": "The mug arrived broken"},
+        files=[("photos", ("broken.png", png(40, 30), "image/png"))],
+    )
+    assert _flash(reported) == ["Your problem report is sent; we answer in the messages below."]
+    page = poll(
+        lambda: browser.get(system.url("gateway", order), timeout=30).text,
+        lambda text: "The mug arrived broken" in text,
+        timeout=20,
+    )
+    assert "You reported a problem" in page and "shipped" in page  # still open (R23)
+    completed = _form_post(system, browser, csrf, f"{order}/reception", {"all_well": "true"})
+    assert _flash(completed) == ["Thank you: the order is completed."]
+    rated = _form_post(
+        system, browser, csrf, f"{order}/feedback", {"rating": "4", "text": "Fast and careful"}
+    )
+    assert _flash(rated) == ["Thank you for your feedback."]
+    assert "You rated this order 4/5" in rated.text
+    public = poll(
+        lambda: requests.get(system.url("gateway", "/feedback"), timeout=10).text,
+        lambda text: "Fast and careful" in text,
+        timeout=20,
+    )
+    assert "page-problem@example.com" not in public  # public, without who left it (R28)
