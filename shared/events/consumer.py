@@ -246,6 +246,12 @@ class EventConsumer:
             self.store.transact(work, decide_again=CONFLICT_RETRIES)
         except DuplicateMessageError:
             self.stats.duplicate += 1
+            log.info(
+                "consumer %s absorbed a duplicate of %s %s",
+                self.name,
+                event.type,
+                event.envelope.event_id,
+            )
             return Outcome.DUPLICATE
         self.stats.applied += 1
         return Outcome.APPLIED

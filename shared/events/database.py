@@ -91,6 +91,9 @@ CREATE TABLE IF NOT EXISTS idempotent_requests (
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (scope, key)
 );
+-- Set in the transaction that carried the request's effect out (shared/web/idempotency.py).
+ALTER TABLE idempotent_requests ADD COLUMN IF NOT EXISTS
+    effect_committed boolean NOT NULL DEFAULT false;
 """
 
 _TRANSIENT = (

@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn, Protocol, TypeVar, cast
@@ -171,6 +172,15 @@ def dumps(value: Mapping[str, Any]) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+# The (scope, key) of the Idempotency-Key whose request is running in this context, if any.
+# A transaction that appends events marks that key's reservation as carried out in the same
+# commit: if the process dies before the answer is stored, a repeat of the request then knows
+# the effect happened and must not run again (see shared/web/idempotency.py).
+requested_effect: ContextVar[tuple[str, str] | None] = ContextVar(
+    "requested_effect", default=None
+)
+
+
 class Transaction:
     """One database transaction of the event store: appends, reads, the inbox row."""
 
@@ -178,6 +188,7 @@ class Transaction:
         self.conn = conn
         self._upcaster = upcaster
         self._pending_inbox: tuple[str, UUID] | None = None
+        self._appended = False
 
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
@@ -185,6 +196,7 @@ class Transaction:
         """Append `events` to `stream_id` if the stream is at `expected_version`."""
         if not events:
             return []
+        self._appended = True
         inbox, self._pending_inbox = self._pending_inbox, None
         try:
             rows = self._insert(stream_id, events, expected_version, inbox)
@@ -261,7 +273,17 @@ class Transaction:
         self._pending_inbox = (consumer, message_id)
 
     def flush(self) -> None:
-        """Write the inbox row no append has carried yet (called before commit)."""
+        """Before commit: the inbox row no append has carried yet, and the mark of a
+        request's effect (see `requested_effect`)."""
+        effect = requested_effect.get()
+        if effect is not None and self._appended:
+            with translated():
+                self.conn.execute(
+                    "UPDATE idempotent_requests SET effect_committed = true "
+                    "WHERE scope = %s AND key = %s",
+                    effect,
+                    prepare=True,
+                )
         if self._pending_inbox is None:
             return
         consumer, message_id = self._pending_inbox

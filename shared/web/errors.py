@@ -12,7 +12,11 @@ from werkzeug.exceptions import HTTPException
 
 from shared.events import errors
 from shared.web.identity import ForbiddenError, UnauthorizedError
-from shared.web.request_errors import IdempotencyKeyReusedError, RequestInProgressError
+from shared.web.request_errors import (
+    AnswerLostError,
+    IdempotencyKeyReusedError,
+    RequestInProgressError,
+)
 from shared.web.webhooks import WebhookSignatureError
 
 log = logging.getLogger(__name__)
@@ -21,6 +25,7 @@ log = logging.getLogger(__name__)
 ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (IdempotencyKeyReusedError, 422, "idempotency_key_reused"),
     (RequestInProgressError, 409, "request_in_progress"),
+    (AnswerLostError, 409, "answer_lost"),
     (marshmallow.ValidationError, 400, "validation_error"),
     (errors.ValidationError, 400, "validation_error"),
     (WebhookSignatureError, 401, "invalid_signature"),

@@ -17,14 +17,21 @@ from typing import Any, TypeVar, cast
 from flask import Response, current_app, jsonify, request
 
 from shared.events.errors import ValidationError
-from shared.events.store import EventStore
+from shared.events.store import EventStore, requested_effect
 from shared.web.app import current_identity
-from shared.web.request_errors import IdempotencyKeyReusedError, RequestInProgressError
+from shared.web.request_errors import (
+    AnswerLostError,
+    IdempotencyKeyReusedError,
+    RequestInProgressError,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_KEY_LENGTH = 200
 IN_PROGRESS = 0  # status of a reserved key whose request has not answered yet
 WAIT_FOR_FIRST_S = 10.0
+# A reservation still in progress after this long belongs to a process that died (requests
+# answer in milliseconds; the slowest, a PayPal call, within its 30 s timeout).
+LEASE_S = 45
 
 
 def idempotent(view: F) -> F:
@@ -50,11 +57,14 @@ def idempotent(view: F) -> F:
         store: EventStore = current_app.extensions["cnnect.store"]
         if not _reserve(store, scope, key, fingerprint):
             return _replay(store, scope, key, fingerprint)
+        marked = requested_effect.set((scope, key))
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except BaseException:
             _forget(store, scope, key)  # it failed with no effect: a repeat may run again
             raise
+        finally:
+            requested_effect.reset(marked)
         if response.status_code < 500 and response.is_json:
             _remember(store, scope, key, response)
         else:
@@ -66,12 +76,19 @@ def idempotent(view: F) -> F:
 
 def _reserve(store: EventStore, scope: str, key: str, fingerprint: str) -> bool:
     # The key's row is taken before the request runs: a concurrent repeat finds it and waits
-    # for the first answer instead of causing a second effect.
+    # for the first answer instead of causing a second effect. A reservation whose process
+    # died before it changed anything (no effect committed, lease over) is taken over, so the
+    # key does not stay blocked forever.
     row = store.transact(
         lambda tx: tx.conn.execute(
             "INSERT INTO idempotent_requests (scope, key, fingerprint, status, body) "
-            "VALUES (%s, %s, %s, %s, '{}'::jsonb) ON CONFLICT DO NOTHING RETURNING 1",
-            (scope, key, fingerprint, IN_PROGRESS),
+            "VALUES (%s, %s, %s, %s, '{}'::jsonb) ON CONFLICT (scope, key) DO UPDATE "
+            "SET created_at = now() WHERE idempotent_requests.status = %s "
+            "AND NOT idempotent_requests.effect_committed "
+            "AND idempotent_requests.fingerprint = excluded.fingerprint "
+            "AND idempotent_requests.created_at < now() - make_interval(secs => %s) "
+            "RETURNING 1",
+            (scope, key, fingerprint, IN_PROGRESS, IN_PROGRESS, LEASE_S),
         ).fetchone()
     )
     return row is not None
@@ -82,9 +99,10 @@ def _replay(store: EventStore, scope: str, key: str, fingerprint: str) -> Respon
     while True:
         stored = store.transact(
             lambda tx: tx.conn.execute(
-                "SELECT fingerprint, status, body FROM idempotent_requests "
-                "WHERE scope = %s AND key = %s",
-                (scope, key),
+                "SELECT fingerprint, status, body, effect_committed, "
+                "created_at < now() - make_interval(secs => %s) AS lapsed "
+                "FROM idempotent_requests WHERE scope = %s AND key = %s",
+                (LEASE_S, scope, key),
             ).fetchone()
         )
         if stored is None:
@@ -98,6 +116,11 @@ def _replay(store: EventStore, scope: str, key: str, fingerprint: str) -> Respon
             response.status_code = stored["status"]
             response.headers["Idempotent-Replayed"] = "true"
             return response
+        if stored["lapsed"] and stored["effect_committed"]:
+            raise AnswerLostError(
+                "the request with this Idempotency-Key was carried out, but its answer was "
+                "lost; read the current state"
+            )
         if time.monotonic() > deadline:
             raise RequestInProgressError("a request with this Idempotency-Key is in progress")
         time.sleep(0.05)

@@ -15,3 +15,10 @@ class RequestInProgressError(DomainError):
     """The first request with this key has not answered yet (409)."""
 
     code = "request_in_progress"
+
+
+class AnswerLostError(DomainError):
+    """The first request with this key was carried out, but its process died before it
+    answered: the effect stands, the answer is gone (409); read the current state."""
+
+    code = "answer_lost"

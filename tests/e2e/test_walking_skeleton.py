@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+import psycopg
 import pytest
 import requests
 
@@ -166,3 +169,54 @@ def test_concurrent_repeats_of_one_idempotency_key_cause_one_order(system: Syste
     assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"
     poll(partial(lags, system, "orders"), lambda found: set(found.values()) == {0})
     assert len(journey.get("orders", "/orders").json()["orders"]) == 1
+
+
+def _reservation(system: System, scope: str, key: str, effect_committed: bool) -> None:
+    """The row a request leaves when its process dies mid-way (a minute ago)."""
+    with psycopg.connect(system.database_url("orders"), autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO idempotent_requests (scope, key, fingerprint, status, body, "
+            "created_at, effect_committed) VALUES (%s, %s, %s, 0, '{}', "
+            "now() - interval '1 minute', %s)",
+            (scope, key, hashlib.sha256(json.dumps(ORDER).encode()).hexdigest(), effect_committed),
+        )
+
+
+def test_a_key_whose_process_died_before_any_effect_runs_again_after_the_lease(
+    system: System,
+) -> None:
+    journey = Journey(system, "cus-hana")
+    _reservation(system, "customer:cus-hana:POST:/orders", "died-early", False)
+    answer = requests.post(
+        system.url("orders", "/orders"),
+        data=json.dumps(ORDER),
+        headers={
+            **journey.customer,
+            "Idempotency-Key": "died-early",
+            "Content-Type": "application/json",
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    with psycopg.connect(system.database_url("orders")) as conn:
+        row = conn.execute(
+            "SELECT status, effect_committed FROM idempotent_requests WHERE key = 'died-early'"
+        ).fetchone()
+    assert row == (201, True)  # marked in the transaction that placed the order
+
+
+def test_a_key_whose_process_died_after_its_effect_is_never_run_twice(system: System) -> None:
+    journey = Journey(system, "cus-ines")
+    _reservation(system, "customer:cus-ines:POST:/orders", "died-late", True)
+    answer = requests.post(
+        system.url("orders", "/orders"),
+        data=json.dumps(ORDER),
+        headers={
+            **journey.customer,
+            "Idempotency-Key": "died-late",
+            "Content-Type": "application/json",
+        },
+        timeout=30,
+    )
+    assert answer.status_code == 409 and answer.json()["error"] == "answer_lost"
+    assert journey.get("orders", "/orders").json()["orders"] == []
