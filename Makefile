@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint bench rebuild install chromium servers unit integration e2e faults clean
+.PHONY: run test lint bench chaos rebuild install chromium servers unit integration e2e faults clean
 
 # Create the virtualenv and install the pinned dependencies when pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -50,6 +50,11 @@ unit: install
 
 bench: install
 	$(PY) -m bench
+
+# Orders through their whole life while processes are killed and paused and the broker and
+# the database crash (private servers on other ports); prints the counts, fails on a violation.
+chaos: install
+	$(PY) -m tests.chaos --duration $${CHAOS_SECONDS:-120}
 
 # Drop and replay every projection of every service from position zero.
 rebuild: install
