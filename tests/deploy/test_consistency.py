@@ -70,9 +70,9 @@ def process_of(container: Container) -> Process | None:
     return next((p for p in PROCESSES if p.name == container.workload), None)
 
 
-def needed(process: Process | None) -> dict[str, EnvRead | str]:
+def needed(process: Process | None) -> dict[str, str]:
     """The variables a process (None: the one-shot) reads, with where each is read."""
-    found: dict[str, EnvRead | str] = {}
+    found: dict[str, str] = {}
     for read in reads():
         owner = service_of(read.path) or next(
             (s for s in SERVICES if read.name.startswith(f"CNNECT_{s.upper()}_")), None
@@ -81,7 +81,7 @@ def needed(process: Process | None) -> dict[str, EnvRead | str]:
         if kinds is not None and (process is None or process.subcommand not in kinds):
             continue
         if owner is None or (process is not None and owner == process.service):
-            found.setdefault(read.name, read)
+            found.setdefault(read.name, f"{read.path}:{read.line}")
     if process is not None:
         for name in process.shell_variables():
             found.setdefault(name, f"deploy/Procfile ({process.name})")
