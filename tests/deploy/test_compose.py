@@ -12,9 +12,11 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 
 from tests.deploy.kustomize import Doc
 from tests.deploy.manifests import COMPOSE_FILE, load_compose
@@ -133,3 +135,22 @@ def test_no_command_is_interpolated_by_compose_from_the_host(compose: Doc) -> No
     for name, service in compose["services"].items():
         for word in service.get("command", []):
             assert "$" not in word.replace("$$", ""), (name, word)
+
+
+class NoDuplicateKeys(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys; compose and kustomize refuse the file."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        if twice:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"keys written twice: {twice}", node.start_mark
+            )
+        return super().construct_mapping(node, deep=deep)
+
+
+def test_no_deploy_file_writes_a_key_twice() -> None:
+    files = [COMPOSE_FILE, *sorted((ROOT / "deploy" / "k8s").rglob("*.yaml"))]
+    for path in files:
+        list(yaml.load_all(path.read_text(), Loader=NoDuplicateKeys))

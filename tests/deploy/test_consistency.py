@@ -14,6 +14,7 @@ import pytest
 
 from tests.deploy.code_facts import default_ports, gateway_view_of_ports, launcher_ports, routes
 from tests.deploy.conftest import rendered
+from tests.deploy.dockerfile import user_id
 from tests.deploy.env_reads import EnvRead, scan_tree, service_of
 from tests.deploy.manifests import (
     Container,
@@ -25,7 +26,6 @@ from tests.deploy.manifests import (
     unescape_compose,
 )
 from tests.deploy.procfile import ROOT, Process, processes, services
-from tests.deploy.test_image import instructions
 
 PROCESSES = processes()
 SERVICES = services(PROCESSES)
@@ -50,7 +50,9 @@ ANTICIPATED = {
     "CNNECT_WORKERS": "how many workers share a service's partitions: the StatefulSet's replicas",
     "CNNECT_WORKER_INDEX": "which of them this worker is: its StatefulSet ordinal",
 }
-# Per-process variables: only these processes need them (others may lack them).
+# Variables only some kinds of process read (subcommands: api, worker, relay, serve), though
+# read in shared code: the others, and the one-shot, may lack them. For instance, once the
+# partitioned consumers are in: "CNNECT_WORKER_INDEX": {"worker"}.
 PROCESS_SCOPED: dict[str, set[str]] = {}
 
 
@@ -176,6 +178,14 @@ def test_workers_know_their_ordinal_and_how_many_they_are(platform: str) -> None
         assert env["CNNECT_WORKER_INDEX"].source == (
             "field metadata.labels['apps.kubernetes.io/pod-index']"
         )
+
+
+def test_compose_runs_one_worker_per_service_the_only_one_of_its_partitions() -> None:
+    for process in PROCESSES:
+        if process.subcommand == "worker":
+            env = main_container("compose", process).env
+            assert env["CNNECT_WORKERS"].value == "1", process.name
+            assert env["CNNECT_WORKER_INDEX"].value == "0", process.name
 
 
 # Environment ------------------------------------------------------------------------------
@@ -350,7 +360,7 @@ def test_workers_and_relays_are_checked_as_compose_checks_them(platform: str) ->
 
 @pytest.mark.parametrize("platform", PLATFORMS[1:])
 def test_pods_run_as_the_images_unprivileged_user(platform: str) -> None:
-    uid = int([rest for keyword, rest in instructions() if keyword == "USER"][-1].split(":")[0])
+    uid = user_id()
     for doc in rendered(platform):
         template = doc.get("spec", {}).get("template", {})
         containers = template.get("spec", {}).get("containers", [])

@@ -11,24 +11,12 @@ import zipfile
 
 import pytest
 
+from tests.deploy.dockerfile import instructions, user_id
 from tests.deploy.manifests import COMPOSE_FILE, K8S
 from tests.deploy.procfile import ROOT
 
-DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 IGNORE = ROOT / "deploy" / "Dockerfile.dockerignore"
 GATEWAY = ROOT / "services" / "gateway"
-
-
-def instructions() -> list[tuple[str, str]]:
-    """The Dockerfile's instructions (continuation lines joined, comments dropped)."""
-    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
-    found = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            keyword, _, rest = line.partition(" ")
-            found.append((keyword.upper(), rest.strip()))
-    return found
 
 
 def test_python_3_11_slim_installs_the_package_non_editable_and_runs_unprivileged() -> None:
@@ -37,9 +25,7 @@ def test_python_3_11_slim_installs_the_package_non_editable_and_runs_unprivilege
     runs = " ".join(rest for keyword, rest in steps if keyword == "RUN")
     assert re.search(r"\bpip install \.( |$)", runs)
     assert " -e " not in f" {runs} " and "--editable" not in runs
-    user = [rest for keyword, rest in steps if keyword == "USER"][-1]
-    uid = user.split(":")[0]
-    assert uid.isdigit() and int(uid) >= 1000
+    assert user_id() >= 1000
     assert ("WORKDIR", "/app") in steps
 
 
