@@ -23,9 +23,9 @@ SERVICES = ("orders", "billing", "messaging", "shipping")
 PORTS = {"orders": 8101, "billing": 8102, "messaging": 8103, "shipping": 8104}
 HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
-    "(or, with Docker: docker compose -f deploy/compose.yaml up -d)",
+    "(or, with Docker: docker compose -f deploy/compose.yaml up -d postgres)",
     "RabbitMQ": "rabbitmq-server -detached "
-    "(or, with Docker: docker compose -f deploy/compose.yaml up -d)",
+    "(or, with Docker: docker compose -f deploy/compose.yaml up -d rabbitmq)",
 }
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit, urlunsplit
 
 DEV_TOKEN_SECRET = "dev-only-identity-secret"
+DEFAULT_BIND_HOST = "127.0.0.1"
 
 
 class ConfigurationError(RuntimeError):
@@ -49,6 +51,15 @@ def with_database(url: str, database: str) -> str:
     """`url` pointing at another database on the same server."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def bind_host(environ: Mapping[str, str] | None = None) -> str:
+    """The address the HTTP servers listen on (`CNNECT_BIND_HOST`).
+
+    The loopback interface on a developer machine; `0.0.0.0` in a container, where the other
+    containers (and the platform's probes) reach the port from outside."""
+    env = os.environ if environ is None else environ
+    return env.get("CNNECT_BIND_HOST", "") or DEFAULT_BIND_HOST
 
 
 def load_settings(service: str, environ: dict[str, str] | None = None) -> Settings:

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from shared.config import Settings, load_settings
+from shared.config import Settings, bind_host, load_settings
 from shared.events.clock import Clock, OffsetClock, SystemClock
 from shared.events.consumer import EventConsumer, Handler
 from shared.events.contracts import CONTRACTS
@@ -212,7 +212,7 @@ def _serve(
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.cfg.set("bind", f"127.0.0.1:{bind_port}")
+            self.cfg.set("bind", f"{bind_host()}:{bind_port}")
             self.cfg.set("workers", 1)
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")

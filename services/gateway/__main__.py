@@ -10,6 +10,7 @@ import sys
 
 from services.gateway.bootstrap import DEFAULT_PORT, bootstrap
 from services.gateway.domain.accounts import check_password, check_role, normalised_email
+from shared.config import bind_host
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +50,7 @@ def _serve(port: int) -> int:
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.cfg.set("bind", f"127.0.0.1:{port}")
+            self.cfg.set("bind", f"{bind_host()}:{port}")
             self.cfg.set("workers", 1)
             self.cfg.set("threads", 8)
             self.cfg.set("worker_class", "gthread")
