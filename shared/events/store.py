@@ -19,6 +19,7 @@ from psycopg_pool import ConnectionPool
 
 from shared.events import errors
 from shared.events.database import translate, translated, with_retry
+from shared.observability import events as observed
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -178,6 +179,7 @@ class Transaction:
         self.conn = conn
         self._upcaster = upcaster
         self._pending_inbox: tuple[str, UUID] | None = None
+        self.appended: list[RecordedEvent] = []  # reported once the transaction committed
 
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
@@ -202,7 +204,7 @@ class Transaction:
             rows = [row for row in rows if row["position"] is not None]
         if len(rows) != len(events):
             raise errors.ConcurrencyError(stream_id, expected_version, None)
-        return [
+        recorded = [
             RecordedEvent(
                 position=row["position"],
                 tx_id=int(row["tx_id"]),
@@ -217,6 +219,8 @@ class Transaction:
             )
             for event, row in zip(events, sorted(rows, key=lambda r: r["version"]), strict=True)
         ]
+        self.appended += recorded
+        return recorded
 
     def _insert(
         self,
@@ -352,6 +356,7 @@ class EventStore:
             tx = Transaction(cast(psycopg.Connection[Row], conn), self.upcaster)
             yield tx
             tx.flush()
+        observed.appended(tx.appended)
 
     def transact(self, work: Callable[[Transaction], T], *, decide_again: int = 0) -> T:
         """Run `work` in a transaction, retried as a whole on transient errors (bounded).
