@@ -5,11 +5,13 @@ by a script or a deploy job logs its JSON lines and nothing else."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 
 @contextlib.contextmanager
@@ -19,14 +21,17 @@ def progress_bar(
     """A bar of `total` events; call what it yields with the count of each applied batch.
 
     `force` draws it even when the stream is not a terminal (tests)."""
-    with tqdm(
+    # A terminal that reports no size (0 by 0) would get an empty bar: take 80 by 24 then.
+    size = shutil.get_terminal_size()
+    # Log lines written meanwhile go above the bar instead of through it.
+    with logging_redirect_tqdm(), tqdm(
         total=total,
         desc=label,
         unit=" events",
-        unit_scale=True,
         file=stream or sys.stderr,
         disable=False if force else None,  # None: only on a terminal
-        dynamic_ncols=True,
+        ncols=size.columns,
+        nrows=size.lines,
         mininterval=0.2,
     ) as bar:
 
