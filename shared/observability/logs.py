@@ -11,7 +11,9 @@ import json
 import logging
 import os
 import sys
+import threading
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any, TextIO
 
 from shared.observability.context import (
@@ -124,4 +126,29 @@ def configure_logging(
     root.setLevel((level or os.environ.get("CNNECT_LOG_LEVEL", "INFO")).upper())
     for noisy in QUIET:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    sys.excepthook = log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
     return handler
+
+
+def log_uncaught(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """An exception that ends the process, logged as one line like the rest (not a bare
+    traceback on stderr)."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, exc, tb)
+        return
+    logging.getLogger("cnnect.uncaught").critical(
+        "uncaught %s: %s", kind.__name__, exc, exc_info=(kind, exc, tb)
+    )
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None:
+        return
+    logging.getLogger("cnnect.uncaught").critical(
+        "uncaught %s in thread %s: %s",
+        args.exc_type.__name__,
+        args.thread.name if args.thread else "?",
+        args.exc_value,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )

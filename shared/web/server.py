@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
+
+WORKER_BOOT_ERROR = 3  # gunicorn's Arbiter.WORKER_BOOT_ERROR
 
 
 class GunicornLogger(Logger):  # type: ignore[misc]
@@ -42,6 +45,12 @@ def serve(load: Callable[[], Flask], port: int, threads: int = 8) -> None:
             self.cfg.set("logger_class", GunicornLogger)
 
         def load(self) -> Flask:
-            return load()
+            try:
+                return load()
+            except Exception:
+                # Logged here, in our format; gunicorn would add the bare message on
+                # stderr. Exit code 3 tells its master the worker failed to boot (it stops).
+                logging.getLogger(__name__).exception("the app failed to load")
+                sys.exit(WORKER_BOOT_ERROR)
 
     Server().run()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -85,18 +87,30 @@ def test_the_format_is_json_unless_text_is_asked_for() -> None:
     assert log_format({"CNNECT_LOG_FORMAT": "xml"}) == "json"
 
 
-def test_configure_logging_sends_every_logger_through_one_json_handler() -> None:
+def test_configure_logging_sends_every_logger_and_uncaught_errors_through_one_handler() -> None:
     root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
+    saved = (root.handlers[:], root.level, sys.excepthook, threading.excepthook)
     stream = io.StringIO()
     try:
         configure_logging("billing", "worker", level="INFO", fmt="json", stream=stream)
         logging.getLogger("some.library").info("hello")
         logging.getLogger("pika").info("connection chatter")
+        try:
+            raise RuntimeError("the end")
+        except RuntimeError as exc:
+            sys.excepthook(RuntimeError, exc, exc.__traceback__)
+        thread = threading.Thread(target=lambda: 1 / 0, name="doomed")
+        thread.start()
+        thread.join()
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
-    lines = stream.getvalue().splitlines()
-    assert [json.loads(line)["msg"] for line in lines] == ["hello"]
-    assert json.loads(lines[0])["service"] == "billing"
-    assert json.loads(lines[0])["process"] == "worker"
+        sys.excepthook, threading.excepthook = saved[2], saved[3]
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["msg"] for line in lines] == [
+        "hello",
+        "uncaught RuntimeError: the end",
+        "uncaught ZeroDivisionError in thread doomed: division by zero",
+    ]
+    assert {(line["service"], line["process"]) for line in lines} == {("billing", "worker")}
+    assert "Traceback" in lines[1]["exc"] and lines[1]["level"] == "CRITICAL"
