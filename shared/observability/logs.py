@@ -126,6 +126,7 @@ def configure_logging(
     root.setLevel((level or os.environ.get("CNNECT_LOG_LEVEL", "INFO")).upper())
     for noisy in QUIET:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # a warning is a log line too (logger py.warnings)
     sys.excepthook = log_uncaught
     threading.excepthook = _log_uncaught_in_thread
     return handler

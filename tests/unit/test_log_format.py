@@ -106,6 +106,7 @@ def test_configure_logging_sends_every_logger_and_uncaught_errors_through_one_ha
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
         sys.excepthook, threading.excepthook = saved[2], saved[3]
+        logging.captureWarnings(False)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [line["msg"] for line in lines] == [
         "hello",
