@@ -56,9 +56,12 @@ bench: install
 chaos: install
 	$(PY) -m tests.chaos --duration $${CHAOS_SECONDS:-120}
 
-# Drop and replay every projection of every service from position zero.
+# Drop and replay every projection of every service from position zero (a progress bar with
+# events per second on a terminal; log lines as text unless CNNECT_LOG_FORMAT says json).
 rebuild: install
-	@for s in orders billing messaging shipping; do $(PY) -m services.$$s rebuild || exit 1; done
+	@for s in orders billing messaging shipping; do \
+	  CNNECT_LOG_FORMAT=$${CNNECT_LOG_FORMAT:-text} $(PY) -m services.$$s rebuild || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -76,7 +76,12 @@ def main() -> int:
     for service in SERVICES:
         port = os.environ.get(f"CNNECT_{service.upper()}_PORT", PORTS[service])
         print(f"  {service:<10} http://127.0.0.1:{port}/healthz   (API, OpenAPI at /openapi.json)")
+    print("Metrics: each API's /metrics; workers on API port + 1000, relays + 2000, the gateway")
+    print("on its port + 1000 (deploy/ports.json). Logs: text here (CNNECT_LOG_FORMAT=json for")
+    print("one JSON object per line); one order's story: grep its X-Correlation-Id.")
     print("Ctrl-C stops every process.\n", flush=True)
+    # People read these logs, prefixed by honcho: text unless asked otherwise.
+    os.environ.setdefault("CNNECT_LOG_FORMAT", "text")
     honcho = Path(sys.executable).with_name("honcho")
     # The Procfile says `python`: the one of this virtualenv.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"

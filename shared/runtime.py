@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from shared.config import Settings, bind_host, load_settings
+from shared.config import Settings, load_settings
 from shared.events.clock import Clock, OffsetClock, SystemClock
 from shared.events.consumer import EventConsumer, Handler
 from shared.events.contracts import CONTRACTS
@@ -26,6 +26,8 @@ from shared.events.relay import OutboxRelay, run_relay
 from shared.events.scheduler import DeadlineHandler, Scheduler
 from shared.events.store import EventStore
 from shared.events.topology import SUBSCRIPTIONS, Topology
+from shared.observability import telemetry
+from shared.observability.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -155,13 +157,7 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
     rebuild.add_argument("projections", nargs="*")
     sub.add_parser("lag", help="print each projection's lag as JSON")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("CNNECT_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # The AMQP clients narrate every connection at INFO (readiness checks open one each time).
-    for noisy in ("pika", "aiormq"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(definition.name, args.command)
     settings = load_settings(definition.name)
     if args.command == "api":
         return _serve(definition, settings, args.port, args.threads)
@@ -177,12 +173,17 @@ def _run(definition: ServiceDefinition, context: Context, args: argparse.Namespa
         print(f"{definition.name}: database ready at {context.settings.database_url}")
     elif args.command == "worker":
         stop = _wait_for_signal()
-        threads = Worker(definition, context).start(stop)
+        worker = Worker(definition, context)
+        threads = worker.start(stop)
+        threads += telemetry.observe_worker(
+            worker, threads, api_port(definition, context.settings), stop
+        )
         log.info("%s worker started", definition.name)
         stop.wait()
         for thread in threads:
             thread.join(timeout=10)
     elif args.command == "relay":
+        telemetry.observe_relay(api_port(definition, context.settings))
         run_relay(
             OutboxRelay(
                 database_url=context.settings.database_url,
@@ -195,7 +196,9 @@ def _run(definition: ServiceDefinition, context: Context, args: argparse.Namespa
     elif args.command == "rebuild":
         for projection in definition.projections():
             if not args.projections or projection.name in args.projections:
-                count = ProjectionRunner(context.store, projection).rebuild()
+                count = telemetry.rebuild(
+                    definition.name, ProjectionRunner(context.store, projection)
+                )
                 print(f"{definition.name}: rebuilt {projection.name} from {count} events")
     elif args.command == "lag":
         lags = {p.name: ProjectionRunner(context.store, p).lag() for p in definition.projections()}
@@ -203,27 +206,22 @@ def _run(definition: ServiceDefinition, context: Context, args: argparse.Namespa
     return 0
 
 
+def api_port(definition: ServiceDefinition, settings: Settings) -> int:
+    """The port of the service's API (`CNNECT_<SERVICE>_PORT`, else its default)."""
+    return int(settings.extra.get("port", definition.default_port))
+
+
 def _serve(
     definition: ServiceDefinition, settings: Settings, port: int | None, threads: int
 ) -> int:
-    from gunicorn.app.base import BaseApplication
+    from shared.web.server import serve
 
-    bind_port = port or int(settings.extra.get("port", definition.default_port))
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{bind_host()}:{bind_port}")
-            self.cfg.set("workers", 1)
-            self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", os.environ.get("CNNECT_ACCESS_LOG", None))
-            self.cfg.set("graceful_timeout", 5)
-
-        def load(self) -> Flask:
-            # Runs in the worker after the fork: the pool is opened there, never inherited.
-            return definition.create_app(bootstrap(definition, settings))
-
-    Server().run()
+    # Runs in the worker after the fork: the pool is opened there, never inherited.
+    serve(
+        lambda: definition.create_app(bootstrap(definition, settings)),
+        port or api_port(definition, settings),
+        threads,
+    )
     return 0
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import os
 import sys
 
 from services.gateway.bootstrap import DEFAULT_PORT, bootstrap
 from services.gateway.domain.accounts import check_password, check_role, normalised_email
-from shared.config import bind_host
+from shared.observability.logs import configure_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,10 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--role", default="staff")
     create.add_argument("--password", default=None, help="default: asked, or $CNNECT_PASSWORD")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("CNNECT_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging("gateway", "api" if args.command == "serve" else args.command)
     if args.command == "create-user":
         password = args.password or os.environ.get("CNNECT_PASSWORD") or getpass.getpass()
         gateway = bootstrap()
@@ -44,21 +40,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve(port: int) -> int:
     from flask import Flask
-    from gunicorn.app.base import BaseApplication
 
     from services.gateway.entrypoints.app import create_app
+    from shared.observability.ports import metrics_host, metrics_port
+    from shared.observability.server import serve_metrics
+    from shared.web.server import serve
 
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{bind_host()}:{port}")
-            self.cfg.set("workers", 1)
-            self.cfg.set("threads", 8)
-            self.cfg.set("worker_class", "gthread")
+    def load() -> Flask:
+        # In the gunicorn worker, where the metrics are: scrapers read them on the internal
+        # port (the public /metrics is for staff).
+        serve_metrics(metrics_port("gateway", port), metrics_host())
+        return create_app(bootstrap())
 
-        def load(self) -> Flask:
-            return create_app(bootstrap())
-
-    Server().run()
+    serve(load, port)
     return 0
 
 

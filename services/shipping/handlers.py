@@ -18,6 +18,7 @@ from shared.events.contracts import CONTRACTS
 from shared.events.errors import NotFoundError, NotYetApplicableError
 from shared.events.repository import Repository
 from shared.events.store import Transaction
+from shared.observability.context import correlation_id
 from shared.runtime import Context
 
 CODEC = EventCodec(EVENT_TYPES, CONTRACTS)
@@ -26,7 +27,7 @@ CONFLICT_RETRIES = 10
 
 
 def _meta(actor: str, order_id: str) -> dict[str, str]:
-    return {"actor": actor, "ordering_key": order_id, "correlation_id": str(uuid.uuid4())}
+    return {"actor": actor, "ordering_key": order_id, "correlation_id": correlation_id()}
 
 
 def on_items_inspected(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:

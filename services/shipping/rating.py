@@ -3,7 +3,6 @@ staff changes, and the public estimate (R22)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from shared.events.contracts import CONTRACTS
 from shared.events.errors import ValidationError
 from shared.events.repository import Repository
 from shared.events.store import Transaction
+from shared.observability.context import correlation_id
 from shared.runtime import Context
 
 RATES: Repository[RateBook] = Repository(
@@ -32,7 +32,7 @@ RETRIES = 5
 
 
 def _meta(actor: str) -> dict[str, str]:
-    return {"actor": actor, "correlation_id": str(uuid.uuid4())}
+    return {"actor": actor, "correlation_id": correlation_id()}
 
 
 def _ensure(tx: Transaction, now: datetime, method: str) -> RateBook:

@@ -37,6 +37,7 @@ from shared.events.errors import (
 )
 from shared.events.store import EventStore, Transaction
 from shared.events.topology import DEFAULT_PREFETCH, Topology, persistent_properties
+from shared.observability import events as observed
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +200,14 @@ class EventConsumer:
     # --- one message -----------------------------------------------------------------------
     def handle(self, body: bytes, routing_key: str, *, last_try: bool = False) -> Outcome:
         """Decode, validate and apply one message; the caller acks unless REQUEUED."""
+        with observed.delivery(self.name, routing_key) as delivery:
+            outcome = delivery.outcome = self._handle(body, routing_key, last_try=last_try)
+        return outcome
+
+    def _handle(self, body: bytes, routing_key: str, *, last_try: bool) -> Outcome:
         try:
             envelope = decode_envelope(body)
+            observed.consuming(envelope)
             data = self.contracts.load(envelope.type, envelope.schema_version, envelope.data)
             handler = self.handlers.get(envelope.type)
             if handler is None:
@@ -215,6 +222,7 @@ class EventConsumer:
             return Outcome.HELD
         except Exception as exc:
             log.exception("consumer %s failed on %s %s", self.name, event.type, envelope.event_id)
+            observed.failed(self.name, event.type)
             if last_try:
                 return self._dead_letter(body, routing_key, f"{type(exc).__name__}: {exc}")
             self.stats.requeued += 1
@@ -288,6 +296,7 @@ class EventConsumer:
                     released += 1
                     progress = True
         self.stats.released += released
+        observed.released(self.name, released)
         self._held_keys = None  # reloaded on next use: what is still held
         return released
 
@@ -323,7 +332,8 @@ class EventConsumer:
             return True
 
         try:
-            return self.store.transact(work)
+            with observed.releasing(envelope):
+                return self.store.transact(work)
         except NotYetApplicableError:
             return False
 

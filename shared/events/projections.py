@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import psycopg
@@ -73,21 +73,28 @@ class ProjectionRunner:
         applied: int = self.store.transact(work)
         return applied
 
-    def catch_up(self, timeout: float = 30.0) -> int:
+    def catch_up(self, timeout: float = 30.0, on_batch: Callable[[int], None] | None = None) -> int:
         """Apply batches until no stored event is left; returns how many were applied.
 
         An event of a transaction still open somewhere in the cluster cannot be read yet
-        (see `READ_ALL_SQL`): catching up waits for it, up to `timeout` seconds."""
+        (see `READ_ALL_SQL`): catching up waits for it, up to `timeout` seconds. `on_batch`
+        hears the size of each batch applied (a progress bar)."""
         total = 0
         deadline = time.monotonic() + timeout
         while True:
             applied = self._step()
             total += max(applied, 0)
+            if applied > 0 and on_batch is not None:
+                on_batch(applied)
             if applied != 0:
                 continue
             if self.lag() == 0 or time.monotonic() > deadline:
                 return total
             time.sleep(0.01)
+
+    def total(self) -> int:
+        """How many events the store holds (what a rebuild will replay)."""
+        return self.store.transact(lambda tx: tx.count_after(START))
 
     def lag(self) -> int:
         """How many stored events the projection has not applied yet."""
@@ -107,10 +114,10 @@ class ProjectionRunner:
 
         self.store.transact(work)
 
-    def rebuild(self) -> int:
+    def rebuild(self, on_batch: Callable[[int], None] | None = None) -> int:
         """Drop the projection's rows and replay every event from position zero."""
         self.reset()
-        applied = self.catch_up()
+        applied = self.catch_up(on_batch=on_batch)
         log.info("projection %s rebuilt from %d events", self.projection.name, applied)
         return applied
 

@@ -23,12 +23,18 @@ from shared.events.contracts import ContractRegistry, Envelope, encode_envelope
 from shared.events.errors import BrokerUnavailableError, PublishNotConfirmedError
 from shared.events.store import READ_ALL_SQL, START, Position, RecordedEvent, row_to_event
 from shared.events.topology import Topology
+from shared.observability import events as observed
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT = "outbox-relay"
 IDLE_POLLS_BEFORE_SLOWING = 100
 IDLE_SLOWDOWN = 5
+
+
+def correlation_of(event: RecordedEvent) -> UUID:
+    """The correlation id an event travels with (its own id when it has none)."""
+    return UUID(str(event.metadata.get("correlation_id") or event.event_id))
 
 
 def envelope_of(event: RecordedEvent, producer: str) -> Envelope:
@@ -39,7 +45,7 @@ def envelope_of(event: RecordedEvent, producer: str) -> Envelope:
         type=event.type,
         schema_version=event.schema_version,
         occurred_at=event.recorded_at,
-        correlation_id=UUID(str(meta.get("correlation_id") or event.event_id)),
+        correlation_id=correlation_of(event),
         causation_id=UUID(str(meta["causation_id"])) if meta.get("causation_id") else None,
         producer=producer,
         stream_id=event.stream_id,
@@ -203,6 +209,7 @@ class OutboxRelay:
                     content_type="application/json",
                     delivery_mode=2,
                     message_id=str(event.event_id),
+                    correlation_id=str(correlation_of(event)),
                     message_type=event.type,
                     timestamp=event.recorded_at,
                     app_id=self.producer,
@@ -220,6 +227,7 @@ class OutboxRelay:
             if not isinstance(result, aiormq.spec.Basic.Ack):
                 raise PublishNotConfirmedError(f"broker answered {result!r}")
         self.stats.published += len(events)
+        observed.published(self.producer, events)
 
     async def _checkpoint(self) -> Position:
         assert self._db is not None

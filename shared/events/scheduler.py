@@ -15,6 +15,7 @@ from typing import Any
 
 from shared.events.clock import Clock
 from shared.events.store import EventStore, Transaction
+from shared.observability.context import correlated, new_correlation_id
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,9 @@ class Scheduler:
             log.info("fired deadline %s %s (due %s)", deadline.kind, deadline.key, deadline.due_at)
             return True
 
-        return self.store.transact(work)
+        # A deadline starts a story of its own: the events it causes share one new id.
+        with correlated(new_correlation_id()):
+            return self.store.transact(work)
 
     def run(self, stop: threading.Event, interval: float = 1.0) -> None:
         """Fire due deadlines every `interval` seconds until `stop` is set."""

@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 
 from shared.events import errors
 from shared.events.database import translate, translated, with_retry
+from shared.observability import events as observed
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -176,9 +177,7 @@ def dumps(value: Mapping[str, Any]) -> str:
 # A transaction that appends events marks that key's reservation as carried out in the same
 # commit: if the process dies before the answer is stored, a repeat of the request then knows
 # the effect happened and must not run again (see shared/web/idempotency.py).
-requested_effect: ContextVar[tuple[str, str] | None] = ContextVar(
-    "requested_effect", default=None
-)
+requested_effect: ContextVar[tuple[str, str] | None] = ContextVar("requested_effect", default=None)
 
 
 class Transaction:
@@ -188,7 +187,7 @@ class Transaction:
         self.conn = conn
         self._upcaster = upcaster
         self._pending_inbox: tuple[str, UUID] | None = None
-        self._appended = False
+        self.appended: list[RecordedEvent] = []  # reported once the transaction committed
 
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
@@ -196,7 +195,6 @@ class Transaction:
         """Append `events` to `stream_id` if the stream is at `expected_version`."""
         if not events:
             return []
-        self._appended = True
         inbox, self._pending_inbox = self._pending_inbox, None
         try:
             rows = self._insert(stream_id, events, expected_version, inbox)
@@ -214,7 +212,7 @@ class Transaction:
             rows = [row for row in rows if row["position"] is not None]
         if len(rows) != len(events):
             raise errors.ConcurrencyError(stream_id, expected_version, None)
-        return [
+        recorded = [
             RecordedEvent(
                 position=row["position"],
                 tx_id=int(row["tx_id"]),
@@ -229,6 +227,8 @@ class Transaction:
             )
             for event, row in zip(events, sorted(rows, key=lambda r: r["version"]), strict=True)
         ]
+        self.appended += recorded
+        return recorded
 
     def _insert(
         self,
@@ -276,7 +276,7 @@ class Transaction:
         """Before commit: the inbox row no append has carried yet, and the mark of a
         request's effect (see `requested_effect`)."""
         effect = requested_effect.get()
-        if effect is not None and self._appended:
+        if effect is not None and self.appended:
             with translated():
                 self.conn.execute(
                     "UPDATE idempotent_requests SET effect_committed = true "
@@ -374,6 +374,7 @@ class EventStore:
             tx = Transaction(cast(psycopg.Connection[Row], conn), self.upcaster)
             yield tx
             tx.flush()
+        observed.appended(tx.appended)
 
     def transact(self, work: Callable[[Transaction], T], *, decide_again: int = 0) -> T:
         """Run `work` in a transaction, retried as a whole on transient errors (bounded).

@@ -14,6 +14,7 @@ from marshmallow import Schema
 from shared.events.bus import blocking_connection
 from shared.events.errors import ValidationError
 from shared.events.store import EventStore
+from shared.observability.web import instrument, metrics_response
 from shared.web.errors import register_error_handlers
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError, verify_token
 
@@ -24,8 +25,10 @@ health = Blueprint("health", __name__)
 
 
 def create_service_app(name: str, context: Any, openapi: dict[str, Any]) -> Flask:
-    """A Flask app with the shared error table, health endpoints and OpenAPI document."""
+    """A Flask app with the shared error table, health endpoints, metrics, OpenAPI document,
+    and every request observed (correlation id, latency, one log line)."""
     app = Flask(name)
+    instrument(app, name)
     app.config.update(
         IDENTITY_SECRET=context.settings.identity_secret,
         AMQP_URL=context.settings.amqp_url,
@@ -83,6 +86,13 @@ def readyz() -> ResponseReturnValue:
     return jsonify({"status": "ready" if ready else "not_ready", "checks": checks}), (
         200 if ready else 503
     )
+
+
+@health.get("/metrics")
+def metrics() -> ResponseReturnValue:
+    """Prometheus metrics of this API process (public on the internal network, like /healthz;
+    the gateway does not pass it on)."""
+    return metrics_response()
 
 
 @health.get("/projections")

@@ -29,7 +29,9 @@ MINE_WRITE = {"anon": {401}, "A": TRIED, "B": TRIED, "staff": TRIED}
 STAFF = {"anon": {401}, "A": {403}, "B": {403}, "staff": OK}
 STAFF_WRITE = {"anon": {401}, "A": {403}, "B": {403}, "staff": TRIED}
 WEBHOOK = {"anon": {401}, "A": {401}, "B": {401}, "staff": {401}}  # no signature: refused
-HEALTH = ("/healthz", "/readyz", "/openapi.json", "/projections")
+# Probes, metrics and documents: public on the internal network (the gateway does not pass
+# /metrics on, see its own matrix).
+HEALTH = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/projections")
 
 EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
     **{(s, "GET", path): PUBLIC for s in SERVICES for path in HEALTH},

@@ -36,7 +36,12 @@ SIGN_OUTS = {("POST", "/signout"), ("POST", "/auth/signout")}
 
 GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/"): {"anon": {200}, "A": {302}, "B": {302}, "staff": {302}},
-    **{("GET", path): PUBLIC for path in ("/estimate", "/calendar", "/feedback", "/healthz")},
+    **{
+        ("GET", path): PUBLIC
+        for path in ("/estimate", "/calendar", "/feedback", "/healthz", "/readyz")
+    },
+    # Scrapers read the internal metrics port; the public one shows metrics to staff only.
+    ("GET", "/metrics"): {"anon": {401}, "A": {403}, "B": {403}, "staff": {200}},
     ("GET", "/static/<path:filename>"): PUBLIC,
     **{("GET", path): PUBLIC for path in ("/signup", "/signin")},
     # Without the form's double-submit token, sign-up and sign-in forms are refused.
@@ -88,6 +93,10 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     },
 }
 FORWARDED = "/api/<service>/<path:rest>"  # expanded to every service route below
+# Service routes the gateway does not pass on: for the internal network only.
+NOT_FORWARDED: dict[tuple[str, str], Expected] = {
+    ("GET", "/metrics"): {k: {404} for k in ALL},
+}
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +213,7 @@ def _calls(ids: dict[str, str]) -> list[tuple[str, str, Expected]]:
     routes through /api; reads before writes, sign-outs last (they end the session)."""
     calls = [(method, _path(rule, ids), exp) for (method, rule), exp in GATEWAY_EXPECTED.items()]
     calls += [
-        (method, f"/api/{service}{_path(rule, ids)}", exp)
+        (method, f"/api/{service}{_path(rule, ids)}", NOT_FORWARDED.get((method, rule), exp))
         for (service, method, rule), exp in SERVICE_EXPECTED.items()
     ]
     return sorted(calls, key=lambda c: ((c[0], c[1]) in SIGN_OUTS, c[0] != "GET"))

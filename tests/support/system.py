@@ -20,6 +20,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_f
 from shared.config import with_database
 from shared.events.database import drop_database
 from shared.events.topology import SUBSCRIPTIONS, Topology
+from shared.observability.ports import METRICS_OFFSETS
 from shared.web.identity import Identity, issue_token
 from tests.support.infra import Infra
 from tests.support.waiting import poll
@@ -37,6 +38,29 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_ports(count: int, offsets: tuple[int, ...] = (0,)) -> list[int]:
+    """`count` free API ports whose metrics ports (`port + offset`) are free too, and none of
+    them one of another's."""
+    chosen: list[int] = []
+    taken: set[int] = set()
+    while len(chosen) < count:
+        port = free_port()
+        block = {port + offset for offset in offsets}
+        if max(block) < 65536 and not block & taken and all(map(_is_free, block)):
+            chosen.append(port)
+            taken |= block
+    return chosen
 
 
 def procfile() -> dict[str, str]:
@@ -57,7 +81,9 @@ class System:
         self.log_dir = log_dir
         self.namespace = infra.name("sys")
         self.databases = {s: f"{self.namespace}_{s}" for s in (*SERVICES, "gateway")}
-        self.ports = {s: free_port() for s in (*SERVICES, "gateway")}
+        names = (*SERVICES, "gateway")
+        offsets = (0, *sorted(set(METRICS_OFFSETS.values())))
+        self.ports = dict(zip(names, free_ports(len(names), offsets), strict=True))
         self.commands = procfile()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
@@ -78,6 +104,13 @@ class System:
     def url(self, service: str, path: str) -> str:
         """The URL of `path` on `service`'s API."""
         return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def metrics_url(self, process: str, path: str = "/metrics") -> str:
+        """The URL of `path` on a Procfile process's metrics port (deploy/ports.json's rule:
+        an API's own port; a worker's or relay's, and the gateway's, at an offset)."""
+        service, _, kind = process.partition("-")
+        port = self.ports[service] + (0 if kind == "api" else METRICS_OFFSETS[kind or service])
+        return f"http://127.0.0.1:{port}{path}"
 
     def database_url(self, service: str) -> str:
         """The URL of `service`'s database."""

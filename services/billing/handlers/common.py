@@ -17,6 +17,7 @@ from shared.events.errors import NotFoundError
 from shared.events.repository import Repository
 from shared.events.store import Transaction
 from shared.money import Money
+from shared.observability.context import correlation_id
 from shared.runtime import Context
 
 T = TypeVar("T")
@@ -53,7 +54,7 @@ def money(data: dict[str, Any]) -> Money:
 
 def meta(actor: str, ordering_key: str) -> dict[str, Any]:
     """Metadata of events a command caused."""
-    return {"actor": actor, "ordering_key": ordering_key, "correlation_id": str(uuid.uuid4())}
+    return {"actor": actor, "ordering_key": ordering_key, "correlation_id": correlation_id()}
 
 
 def entry_id() -> str:

@@ -12,6 +12,8 @@ from flask import Response
 from urllib3 import encode_multipart_formdata
 from urllib3.fields import RequestField
 
+from shared.observability.context import HEADER as CORRELATION_HEADER
+from shared.observability.context import current_correlation_id
 from shared.web.identity import Identity, issue_token
 
 Upload = tuple[str, tuple[str, bytes, str]]  # (field, (file name, content, content type))
@@ -44,6 +46,17 @@ class ServiceUnavailableError(Exception):
     """A service did not answer."""
 
 
+def with_correlation(headers: dict[str, str]) -> dict[str, str]:
+    """`headers` with this request's correlation id (replacing any the client sent), so the
+    service's log lines and the events it appends carry the gateway's id."""
+    for name in [k for k in headers if k.lower() == CORRELATION_HEADER.lower()]:
+        del headers[name]
+    correlation = current_correlation_id()
+    if correlation:
+        headers[CORRELATION_HEADER] = correlation
+    return headers
+
+
 def forward(
     base_url: str,
     method: str,
@@ -60,7 +73,9 @@ def forward(
         outgoing["Authorization"] = f"Bearer {issue_token(secret, identity)}"
     url = f"{base_url}{path}" + (f"?{query.decode()}" if query else "")
     try:
-        answer = requests.request(method, url, data=body, headers=outgoing, timeout=30)
+        answer = requests.request(
+            method, url, data=body, headers=with_correlation(outgoing), timeout=30
+        )
     except requests.RequestException as exc:
         raise ServiceUnavailableError(str(exc)) from exc
     relayed = Response(answer.content, status=answer.status_code)
@@ -74,7 +89,7 @@ def forward_raw(url: str, body: bytes, headers: Mapping[str, str]) -> Response:
     """Pass a webhook on untouched: the raw body and the sender's headers (its signature)."""
     outgoing = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
     try:
-        answer = requests.post(url, data=body, headers=outgoing, timeout=30)
+        answer = requests.post(url, data=body, headers=with_correlation(outgoing), timeout=30)
     except requests.RequestException as exc:
         raise ServiceUnavailableError(str(exc)) from exc
     relayed = Response(answer.content, status=answer.status_code)
@@ -160,7 +175,7 @@ class ServiceClient:
         idempotency_key: str | None = None,
     ) -> ServiceAnswer:
         """Call `service` and return its answer (4xx included); 5xx or no answer raises."""
-        headers = {"Accept": "application/json"}
+        headers = with_correlation({"Accept": "application/json"})
         if identity is not None:
             headers["Authorization"] = f"Bearer {issue_token(self.secret, identity)}"
         if idempotency_key:

@@ -1,5 +1,5 @@
 """The gateway's JSON routes: accounts, the services' APIs under `/api/<service>/...`, the
-payment providers' webhooks and the staff's live event feed."""
+payment providers' webhooks, the staff's live event feed, probes and metrics."""
 
 from __future__ import annotations
 
@@ -25,8 +25,11 @@ from services.gateway.entrypoints.sessions import (
 )
 from shared.events.errors import NotFoundError
 from shared.events.topology import Topology
+from shared.observability.web import metrics_response
 
 api = Blueprint("gateway_api", __name__)
+# Service routes for the internal network only: never passed on from outside.
+INTERNAL_PATHS = frozenset({"metrics"})
 
 
 class CredentialsRequest(Schema):
@@ -71,8 +74,8 @@ def me() -> ResponseReturnValue:
 def forwarded(service: str, rest: str) -> ResponseReturnValue:
     """A service's API, called as the signed-in account (anonymous on public routes)."""
     wired = gateway()
-    if service not in wired.services:
-        raise NotFoundError(f"no service {service}")
+    if service not in wired.services or rest.strip("/") in INTERNAL_PATHS:
+        raise NotFoundError(f"no service route {service}/{rest}")
     return forward(
         wired.services[service],
         request.method,
@@ -128,3 +131,27 @@ def staff_events() -> ResponseReturnValue:
 def healthz() -> ResponseReturnValue:
     """The gateway is alive."""
     return jsonify({"status": "ok"})
+
+
+@api.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    """The gateway can serve: its database answers and every service has a URL."""
+    wired = gateway()
+    checks: dict[str, str] = {}
+    try:
+        wired.accounts.store.transact(lambda tx: tx.conn.execute("SELECT 1").fetchone())
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    for name, url in sorted(wired.services.items()):
+        checks[f"{name}_url"] = "ok" if url.startswith(("http://", "https://")) else "missing"
+    ready = all(value == "ok" for value in checks.values())
+    body = {"status": "ready" if ready else "not_ready", "checks": checks}
+    return jsonify(body), 200 if ready else 503
+
+
+@api.get("/metrics")
+def metrics() -> ResponseReturnValue:
+    """The gateway's Prometheus metrics, for staff (scrapers use the internal metrics port)."""
+    staff_signed_in()
+    return metrics_response()

@@ -9,6 +9,7 @@ from services.gateway.adapters.upstream import ServiceUnavailableError
 from services.gateway.bootstrap import Gateway
 from services.gateway.entrypoints.api import api
 from services.gateway.entrypoints.pages import STATIC, TEMPLATES, register_pages
+from shared.observability.web import instrument
 from shared.web.errors import error_response, register_error_handlers
 
 
@@ -20,6 +21,7 @@ def create_app(gateway: Gateway) -> Flask:
         static_folder=str(STATIC),
         static_url_path="/static",
     )
+    instrument(app, "gateway")
     app.extensions["cnnect.gateway"] = gateway
     app.config["MAX_CONTENT_LENGTH"] = 110 * 1024 * 1024
     register_error_handlers(app)

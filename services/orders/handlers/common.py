@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,7 @@ from shared.events.codec import EventCodec
 from shared.events.contracts import CONTRACTS
 from shared.events.repository import Repository
 from shared.events.store import Transaction
+from shared.observability.context import correlation_id
 from shared.runtime import Context
 
 CODEC = EventCodec(ev.EVENT_TYPES, CONTRACTS)
@@ -24,7 +24,7 @@ Decision = Callable[[Order, datetime], list[object]]
 
 def meta(actor: str, order_id: str, **extra: Any) -> dict[str, Any]:
     """Metadata of events a command caused."""
-    return {"actor": actor, "correlation_id": str(uuid.uuid4()), "ordering_key": order_id, **extra}
+    return {"actor": actor, "correlation_id": correlation_id(), "ordering_key": order_id, **extra}
 
 
 def owned(order: Order, customer_id: str | None) -> Order:

@@ -1,0 +1,1 @@
+"""Observability: JSON logs carrying a correlation id, Prometheus metrics, probes, progress."""
