@@ -158,11 +158,13 @@ def relay_lag(store: EventStore) -> int:
     return store.transact(lambda tx: tx.count_after(checkpoint))
 
 
-def queue_depth(amqp_url: str, queue: str) -> int:
-    """Messages ready in `queue` (unacknowledged deliveries are not counted)."""
+def queue_depth(amqp_url: str, *queues: str) -> int:
+    """Messages ready in `queues` together (unacknowledged deliveries are not counted)."""
     with blocking_connection(amqp_url) as connection:
-        declared = connection.channel().queue_declare(queue, passive=True)
-        return int(declared.method.message_count)
+        channel = connection.channel()
+        return sum(
+            int(channel.queue_declare(queue, passive=True).method.message_count) for queue in queues
+        )
 
 
 def declare_billing(
