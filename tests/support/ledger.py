@@ -12,12 +12,13 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from shared.events.bus import blocking_connection
 from shared.events.consumer import EventConsumer, Handler, IncomingEvent
-from shared.events.contracts import CONTRACTS
+from shared.events.contracts import CONTRACTS, Envelope
 from shared.events.relay import CHECKPOINT
 from shared.events.store import START, EventStore, NewEvent, Position, Transaction
 from shared.events.topology import Topology
@@ -96,6 +97,24 @@ def placed_order(order_id: str) -> NewEvent:
         data,
         schema_version=2,
         metadata={"correlation_id": str(uuid.uuid4()), "ordering_key": order_id},
+    )
+
+
+def order_envelope(order_id: str, version: int) -> Envelope:
+    """The `version`th event of one order, as a relay publishes it (an OrderPlaced payload,
+    which the ledger applies whatever the version)."""
+    return Envelope(
+        event_id=uuid.uuid4(),
+        type="OrderPlaced",
+        schema_version=2,
+        occurred_at=datetime.now(UTC),
+        correlation_id=uuid.uuid4(),
+        causation_id=None,
+        producer="orders",
+        stream_id=f"order-{order_id}",
+        stream_version=version,
+        ordering_key=order_id,
+        data=dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id),
     )
 
 
