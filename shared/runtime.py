@@ -128,7 +128,7 @@ class Worker:
         self.runners = [ProjectionRunner(context.store, p) for p in definition.projections()]
         self.scheduler = Scheduler(context.store, context.clock, definition.deadlines(context))
         self.projections_leadership = Leadership(
-            context.settings.database_url,
+            context.store.pool,
             f"{definition.name}-projections",
             [runner.run for runner in self.runners],
         )

@@ -1,9 +1,15 @@
 """Leader election among a service's worker processes with a PostgreSQL advisory lock.
 
-The leader holds a session-level advisory lock on a connection of its own and runs the loops
-it was given; the other workers try to take the lock every second and stand by. When the
-leader dies its session ends, PostgreSQL releases the lock, and a standby takes over within a
-second. A leader whose lock connection breaks stops its loops before trying again.
+The leader holds a session-level advisory lock on a connection it keeps to itself for its
+term and runs the loops it was given; the other workers try to take the lock every second
+and stand by. When the leader dies its session ends, PostgreSQL releases the lock, and a
+standby takes over within a second. A leader whose lock connection breaks stops its loops
+before trying again.
+
+The connection comes from the worker's pool: a standby borrows one for each attempt and gives
+it back at once, and only the leader keeps one. A dedicated connection per standby would cost
+the database server one session per worker for nothing (a service with three workers and
+PostgreSQL's default of 100 connections make that count).
 
 The lock only saves work; correctness never depends on it. A leader cut off from the database
 may still run a moment after another worker took the lock; what runs under it must stay
@@ -16,10 +22,12 @@ import logging
 import threading
 import zlib
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
-from shared.events.database import process_identity, translated
+from shared.events.database import translated
 from shared.events.errors import PersistenceError
 
 log = logging.getLogger(__name__)
@@ -41,18 +49,16 @@ class Leadership:
 
     def __init__(
         self,
-        database_url: str,
+        pool: ConnectionPool,
         name: str,
         loops: Sequence[Loop],
         *,
         retry_interval: float = 1.0,
-        connect_timeout: float = 5.0,
     ) -> None:
-        self.database_url = database_url
+        self.pool = pool
         self.name = name
         self.loops = list(loops)
         self.retry_interval = retry_interval
-        self.connect_timeout = connect_timeout
         self.leading = threading.Event()  # set while this process leads (tests watch it)
         self.terms = 0  # how many times it became the leader
         self.attempts = 0  # how many times it tried to take the lock
@@ -61,50 +67,68 @@ class Leadership:
         """Stand by, lead when the lock is free, until `stop` is set."""
         while not stop.is_set():
             try:
-                self._term(stop)
+                conn = self._take_lock()
+                if conn is not None:
+                    self._lead(conn, stop)
             except PersistenceError as exc:
                 log.warning("leadership %s: %s; trying again", self.name, exc)
             stop.wait(self.retry_interval)
 
-    def _term(self, stop: threading.Event) -> None:
-        """Connect, wait for the lock, lead until stopped or until the connection breaks."""
-        with translated(), self._connect() as conn:
-            while not self._try_lock(conn):
-                if stop.wait(self.retry_interval):
-                    return
-            self.terms += 1
-            log.info("leadership %s: this process leads (%d loops)", self.name, len(self.loops))
-            term = threading.Event()
-            threads = [
-                threading.Thread(target=loop, args=(term,), name=f"{self.name}-{n}", daemon=True)
-                for n, loop in enumerate(self.loops)
-            ]
-            self.leading.set()
-            for thread in threads:
-                thread.start()
-            try:
-                # The lock lives as long as this session: ask the server every interval, so a
-                # broken connection (a lost lock) ends the term within about a second.
-                while not stop.wait(self.retry_interval):
-                    conn.execute("SELECT 1")
-            finally:
-                self.leading.clear()
-                term.set()
-                for thread in threads:
-                    thread.join(timeout=10)
-                log.info("leadership %s: this process no longer leads", self.name)
-
-    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
-        return psycopg.connect(
-            self.database_url,
-            autocommit=True,
-            connect_timeout=int(self.connect_timeout),
-            application_name=process_identity(self.name),
-        )
-
-    def _try_lock(self, conn: psycopg.Connection[tuple[object, ...]]) -> bool:
+    def _take_lock(self) -> psycopg.Connection[Any] | None:
+        """A pooled connection holding the lock, kept out of the pool; None if another has it."""
         self.attempts += 1
-        row = conn.execute(
-            "SELECT pg_try_advisory_lock(%s, %s)", (LOCK_SPACE, lock_key(self.name))
-        ).fetchone()
-        return bool(row and row[0])
+        with translated():
+            conn = self.pool.getconn()
+            try:
+                got = self._execute(conn, "SELECT pg_try_advisory_lock(%s::int, %s::int) AS got")["got"]
+            except BaseException:
+                self.pool.putconn(conn)
+                raise
+            if not got:
+                self.pool.putconn(conn)
+                return None
+            return conn
+
+    def _lead(self, conn: psycopg.Connection[Any], stop: threading.Event) -> None:
+        """Run the loops until stopped or until the lock's session breaks; then let go."""
+        self.terms += 1
+        log.info("leadership %s: this process leads (%d loops)", self.name, len(self.loops))
+        term = threading.Event()
+        threads = [
+            threading.Thread(target=loop, args=(term,), name=f"{self.name}-{n}", daemon=True)
+            for n, loop in enumerate(self.loops)
+        ]
+        self.leading.set()
+        for thread in threads:
+            thread.start()
+        try:
+            # The lock lives as long as this session: ask the server every interval, so a
+            # broken connection (a lost lock) ends the term within about an interval.
+            with translated():
+                while not stop.wait(self.retry_interval):
+                    self._execute(conn, "SELECT 1")
+        finally:
+            self.leading.clear()
+            term.set()
+            for thread in threads:
+                thread.join(timeout=10)
+            log.info("leadership %s: this process no longer leads", self.name)
+            self._give_back(conn)
+
+    def _give_back(self, conn: psycopg.Connection[Any]) -> None:
+        """Unlock and return the connection to the pool (closed instead, if it broke)."""
+        try:
+            with translated():
+                self._execute(conn, "SELECT pg_advisory_unlock(%s::int, %s::int)")
+        except PersistenceError:
+            conn.close()  # the session is gone, and the lock with it
+        # A closed connection is discarded by the pool, never handed out again.
+        self.pool.putconn(conn)
+
+    def _execute(self, conn: psycopg.Connection[Any], sql: str) -> dict[str, Any]:
+        params = (LOCK_SPACE, lock_key(self.name)) if "%s" in sql else None
+        # Pooled connections are not autocommit: commit at once, so the connection never
+        # idles in a transaction (which would hold back the event store's read horizon).
+        with conn.transaction():
+            row = conn.execute(sql, params).fetchone()
+        return dict(row) if row else {}

@@ -49,18 +49,22 @@ class PartitionSubscriptions:
         if not self._started:
             self._started = True
             self._subscribe(self.first)
-            log.info(
-                "consumer %s (worker %d of %d): consuming partitions %s first, "
-                "standing by on %s in %.0fs",
-                self.label,
-                self.placement.index,
-                self.placement.workers,
-                self.first,
-                self.later,
-                self.placement.standby_delay_s,
-            )
+            if self.later:
+                log.info(
+                    "consumer %s (worker %d of %d): consuming partitions %s first, "
+                    "standing by on %s in %.0fs",
+                    self.label,
+                    self.placement.index,
+                    self.placement.workers,
+                    self.first,
+                    self.later,
+                    self.placement.standby_delay_s,
+                )
+            else:
+                log.info("consumer %s: consuming partitions %s", self.label, self.first)
         if self.later and time.monotonic() >= self._later_at:
             self._subscribe(self.later)
+            log.info("consumer %s: standing by on partitions %s", self.label, self.later)
             self.later = []
 
     def _subscribe(self, partitions: Sequence[int]) -> None:

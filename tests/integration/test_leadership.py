@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+import pytest
+from psycopg_pool import ConnectionPool
 
+from shared.events.database import open_pool
 from shared.events.leadership import Leadership
 from tests.support.waiting import wait_until
 
@@ -42,13 +45,21 @@ def running(leadership: Leadership) -> Iterator[threading.Event]:
         thread.join(timeout=10)
 
 
+@pytest.fixture
+def pools(database_url: str) -> Iterator[list[ConnectionPool]]:
+    """Three workers' connection pools."""
+    pools = [open_pool(database_url, max_size=3, name=f"worker-{n}") for n in range(3)]
+    yield pools
+    for pool in pools:
+        pool.close()
+
+
 def test_one_of_three_workers_leads_and_the_lead_passes_on_when_its_session_ends(
-    database_url: str,
+    database_url: str, pools: list[ConnectionPool]
 ) -> None:
     loop = CountingLoop()
     workers = [
-        Leadership(database_url, "billing-projections", [loop], retry_interval=0.1)
-        for _ in range(3)
+        Leadership(pool, "billing-projections", [loop], retry_interval=0.1) for pool in pools
     ]
     with running(workers[0]), running(workers[1]), running(workers[2]):
         wait_until(lambda: loop.running == 1, "one worker leads")
@@ -71,13 +82,20 @@ def test_one_of_three_workers_leads_and_the_lead_passes_on_when_its_session_ends
             "a worker leads again",
         )
     assert loop.running == 0
+    # The leaders gave their connections back: none of them still holds the lock.
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        held = admin.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ).fetchone()
+    assert held == (0,)
 
 
-def test_a_lock_of_another_name_does_not_stand_in_the_way(database_url: str) -> None:
+def test_a_lock_of_another_name_does_not_stand_in_the_way(pools: list[ConnectionPool]) -> None:
     projections = CountingLoop()
     other = CountingLoop()
     with (
-        running(Leadership(database_url, "orders-projections", [projections], retry_interval=0.1)),
-        running(Leadership(database_url, "orders-other", [other], retry_interval=0.1)),
+        running(Leadership(pools[0], "orders-projections", [projections], retry_interval=0.1)),
+        running(Leadership(pools[1], "orders-other", [other], retry_interval=0.1)),
     ):
         wait_until(lambda: projections.running == other.running == 1, "both lead")

@@ -169,6 +169,11 @@ class System:
         """Authorization headers for a caller (what the gateway will mint)."""
         return {"Authorization": f"Bearer {issue_token(SECRET, Identity(subject, role))}"}
 
+    def log(self, name: str) -> str:
+        """Everything process `name` has logged so far."""
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
     def logs(self) -> str:
         """The tail of every process log (for failure messages)."""
         return "\n".join(
