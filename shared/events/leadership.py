@@ -80,7 +80,9 @@ class Leadership:
         with translated():
             conn = self.pool.getconn()
             try:
-                got = self._execute(conn, "SELECT pg_try_advisory_lock(%s::int, %s::int) AS got")["got"]
+                got = self._execute(conn, "SELECT pg_try_advisory_lock(%s::int, %s::int) AS got")[
+                    "got"
+                ]
             except BaseException:
                 self.pool.putconn(conn)
                 raise
