@@ -118,21 +118,22 @@ def wire_message(n: int) -> bytes:
 
 
 def prepublish(env: Env, count: int) -> None:
-    """Put `count` messages in the consumer's queue and wait until the queue holds them."""
-    queue = env.topology.queue(CONSUMER)
+    """Put `count` messages in the consumer's queues and wait until the queues hold them."""
+    queues = env.topology.queues(CONSUMER)
     with blocking_connection(env.amqp_url) as connection:
         channel = connection.channel()
         for n in range(count):
             channel.basic_publish(
                 env.topology.exchange,
-                "orders.OrderPlaced",
+                env.topology.routing_key("orders.OrderPlaced", f"ord-c{n}"),
                 wire_message(n),
                 properties=persistent_properties(),
             )
 
         def queued() -> bool:
-            """Whether the queue holds every published message yet."""
-            return bool(channel.queue_declare(queue, passive=True).method.message_count >= count)
+            """Whether the queues hold every published message yet."""
+            held = sum(channel.queue_declare(q, passive=True).method.message_count for q in queues)
+            return bool(held >= count)
 
         wait_until(queued, 30.0, interval=0.05)
 

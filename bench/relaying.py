@@ -148,4 +148,5 @@ def run(env: Env, url: str, store: EventStore) -> None:
         )
     finally:
         watch.close()
-        delete_queue(env, env.topology.queue(SINK))
+        for queue in env.topology.queues(SINK):
+            delete_queue(env, queue)

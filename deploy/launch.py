@@ -1,6 +1,9 @@
 """`make run`: check the servers, create the databases and the topology, start every process.
 
-Usage: python deploy/launch.py [--prepare-only]"""
+Usage: python deploy/launch.py [--prepare-only]
+
+`CNNECT_WORKERS=3 make run` starts three workers per service (`<service>-worker-0..2`) instead
+of one; `CNNECT_PARTITIONS` (default 8) sets the partition queues per service."""
 
 from __future__ import annotations
 
@@ -15,9 +18,10 @@ from psycopg import OperationalError
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared.config import load_settings  # noqa: E402
+from shared.config import ConfigurationError, load_settings  # noqa: E402
 from shared.events.errors import BrokerError  # noqa: E402
 from shared.events.topology import Topology  # noqa: E402
+from shared.procfile import read_procfile, render, with_workers  # noqa: E402
 
 SERVICES = ("orders", "billing", "messaging", "shipping")
 PORTS = {"orders": 8101, "billing": 8102, "messaging": 8103, "shipping": 8104}
@@ -42,7 +46,7 @@ def check_servers() -> list[str]:
             f"  Start it: {HOW_TO_START['PostgreSQL']}"
         )
     try:
-        Topology(settings.namespace).declare_all(settings.amqp_url)
+        Topology(settings.namespace, partitions=settings.partitions).declare_all(settings.amqp_url)
     except BrokerError as exc:
         problems.append(
             f"RabbitMQ at {settings.amqp_url} is unreachable ({exc}).\n"
@@ -59,8 +63,28 @@ def prepare() -> None:
         )
 
 
+def procfile(workers: int) -> Path:
+    """deploy/Procfile itself for one worker per service; else its expansion in .run/."""
+    source = ROOT / "deploy" / "Procfile"
+    if workers == 1:
+        return source
+    expanded = ROOT / ".run" / "Procfile"
+    expanded.parent.mkdir(exist_ok=True)
+    expanded.write_text(render(with_workers(read_procfile(source), workers)))
+    return expanded
+
+
+def workers_from_env() -> int:
+    """`CNNECT_WORKERS`: how many workers per service (default 1)."""
+    raw = os.environ.get("CNNECT_WORKERS", "").strip() or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigurationError(f"CNNECT_WORKERS must be a positive integer, not {raw!r}")
+    return int(raw)
+
+
 def main() -> int:
     """Prepare everything, then run the Procfile until Ctrl-C."""
+    workers = workers_from_env()
     problems = check_servers()
     if problems:
         print("cannot start CNNECT:\n" + "\n".join(problems), file=sys.stderr)
@@ -76,6 +100,8 @@ def main() -> int:
     for service in SERVICES:
         port = os.environ.get(f"CNNECT_{service.upper()}_PORT", PORTS[service])
         print(f"  {service:<10} http://127.0.0.1:{port}/healthz   (API, OpenAPI at /openapi.json)")
+    if workers > 1:
+        print(f"  {'workers':<10} {workers} per service (<service>-worker-0..{workers - 1})")
     print("Metrics: each API's /metrics; workers on API port + 1000, relays + 2000, the gateway")
     print("on its port + 1000 (deploy/ports.json). Logs: text here (CNNECT_LOG_FORMAT=json for")
     print("one JSON object per line); one order's story: grep its X-Correlation-Id.")
@@ -86,7 +112,7 @@ def main() -> int:
     # The Procfile says `python`: the one of this virtualenv.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.chdir(ROOT)
-    os.execv(str(honcho), [str(honcho), "-f", "deploy/Procfile", "-d", str(ROOT), "start"])
+    os.execv(str(honcho), [str(honcho), "-f", str(procfile(workers)), "-d", str(ROOT), "start"])
     return 0
 
 

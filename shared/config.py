@@ -9,6 +9,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 DEV_TOKEN_SECRET = "dev-only-identity-secret"
 DEFAULT_BIND_HOST = "127.0.0.1"
+# Partition queues per consuming service (see shared/events/partitions.py).
+DEFAULT_PARTITIONS = 8
 
 
 class ConfigurationError(RuntimeError):
@@ -24,6 +26,8 @@ class Settings:
     database: str = ""
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     namespace: str = "cnnect"
+    # Relays, workers and `make run` must agree on it: see shared/events/partitions.py.
+    partitions: int = DEFAULT_PARTITIONS
     identity_secret: str = DEV_TOKEN_SECRET
     production: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -37,10 +41,6 @@ class Settings:
     def exchange(self) -> str:
         """The one topic exchange carrying integration events."""
         return f"{self.namespace}.events"
-
-    def queue(self, consumer: str | None = None) -> str:
-        """The durable queue of a consuming service."""
-        return f"{self.namespace}.{consumer or self.service}"
 
     def with_service(self, service: str) -> Settings:
         """The same environment seen by another service (its own database)."""
@@ -79,7 +79,19 @@ def load_settings(service: str, environ: dict[str, str] | None = None) -> Settin
         database=env.get(f"{prefix}DATABASE", ""),
         amqp_url=env.get("CNNECT_AMQP_URL", defaults.amqp_url),
         namespace=env.get("CNNECT_NAMESPACE", defaults.namespace),
+        partitions=_partitions(env),
         identity_secret=secret,
         production=production,
         extra={k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)},
     )
+
+
+def _partitions(env: dict[str, str]) -> int:
+    raw = env.get("CNNECT_PARTITIONS", "").strip()
+    try:
+        partitions = int(raw) if raw else DEFAULT_PARTITIONS
+    except ValueError as exc:
+        raise ConfigurationError(f"CNNECT_PARTITIONS must be an integer, not {raw!r}") from exc
+    if partitions < 1:
+        raise ConfigurationError(f"CNNECT_PARTITIONS must be at least 1, not {partitions}")
+    return partitions

@@ -21,6 +21,8 @@ from shared.events.clock import Clock, OffsetClock, SystemClock
 from shared.events.consumer import EventConsumer, Handler
 from shared.events.contracts import CONTRACTS
 from shared.events.database import open_pool, prepare_service_database
+from shared.events.leadership import Leadership
+from shared.events.partitions import Placement, placement_from_env
 from shared.events.projections import Projection, ProjectionRunner
 from shared.events.relay import OutboxRelay, run_relay
 from shared.events.scheduler import DeadlineHandler, Scheduler
@@ -93,17 +95,28 @@ def bootstrap(
         settings=settings,
         store=EventStore(pool, CONTRACTS),
         clock=clock or clock_from_env(),
-        topology=Topology(namespace=settings.namespace),
+        topology=Topology(namespace=settings.namespace, partitions=settings.partitions),
         projections=definition.projections(),
     )
 
 
 class Worker:
-    """The background side of a service: consumer, projection runners, scheduler."""
+    """The background side of a service: consumer, projection runners, scheduler.
 
-    def __init__(self, definition: ServiceDefinition, context: Context) -> None:
+    A service may run several workers (`CNNECT_WORKERS`, each with its `CNNECT_WORKER_INDEX`).
+    Each consumes the partitions the broker makes it active on (shared/events/partitions.py);
+    each runs the scheduler and the service's loops, which claim their rows with
+    `FOR UPDATE SKIP LOCKED` and so never fire one deadline or send one e-mail twice. The
+    projection runners run in one worker at a time, the leader (shared/events/leadership.py):
+    running them in every worker would be correct (each locks its checkpoint) but would read
+    and discard the same batches n times over."""
+
+    def __init__(
+        self, definition: ServiceDefinition, context: Context, placement: Placement | None = None
+    ) -> None:
         self.definition = definition
         self.context = context
+        self.placement = placement or placement_from_env()
         self.consumer = EventConsumer(
             name=definition.name,
             store=context.store,
@@ -112,19 +125,22 @@ class Worker:
             contracts=CONTRACTS,
             handlers=definition.handlers(context),
             routing_keys=SUBSCRIPTIONS.get(definition.name, ()),
+            placement=self.placement,
         )
         self.runners = [ProjectionRunner(context.store, p) for p in definition.projections()]
         self.scheduler = Scheduler(context.store, context.clock, definition.deadlines(context))
+        self.projections_leadership = Leadership(
+            context.store.pool,
+            f"{definition.name}-projections",
+            [runner.run for runner in self.runners],
+        )
 
     def start(self, stop: threading.Event) -> list[threading.Thread]:
         """Start every loop in its own thread."""
         targets: list[tuple[str, Callable[[], None]]] = [
             ("consumer", lambda: self.consumer.run(stop)),
             ("scheduler", lambda: self.scheduler.run(stop)),
-        ]
-        targets += [
-            (f"projection-{r.projection.name}", lambda r=r: r.run(stop))  # type: ignore[misc]
-            for r in self.runners
+            ("projections", lambda: self.projections_leadership.run(stop)),
         ]
         targets += [
             (f"loop-{n}", lambda loop=loop: loop(stop))  # type: ignore[misc]
@@ -178,7 +194,13 @@ def _run(definition: ServiceDefinition, context: Context, args: argparse.Namespa
         threads += telemetry.observe_worker(
             worker, threads, api_port(definition, context.settings), stop
         )
-        log.info("%s worker started", definition.name)
+        log.info(
+            "%s worker %d of %d started (%d partitions)",
+            definition.name,
+            worker.placement.index,
+            worker.placement.workers,
+            context.topology.partitions,
+        )
         stop.wait()
         for thread in threads:
             thread.join(timeout=10)

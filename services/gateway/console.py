@@ -111,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     tail.add_argument("--type", dest="event_type", help="only events of this type")
     args = parser.parse_args(argv)
     settings = load_settings("gateway")
-    key = f"*.{args.event_type}" if args.event_type else "#"
+    # `<producer>.<EventName>.<partition>`: the type is the second word; `#` also matches a
+    # key without a partition.
+    key = f"*.{args.event_type}.#" if args.event_type else "#"
     try:
         with Subscription.open(settings.amqp_url, Topology(settings.namespace), key) as events:
             # Bound by now: every event from this line on will be printed.

@@ -1,6 +1,8 @@
-"""The integration event consumer of one service: one durable quorum queue, bounded prefetch,
-each message handled in one database transaction together with its inbox row, and
-acknowledged only after that transaction committed.
+"""The integration event consumer of one service: its partition queues (single active
+consumer each, own partitions first: shared/events/partitions.py), bounded prefetch, each
+message handled in one database transaction together with its inbox row, and acknowledged
+only after that transaction committed. One thread handles every partition, one message at a
+time, so the messages of a partition are handled in queue order.
 
 Outcomes of a delivery:
 - applied: committed, then acked;
@@ -35,7 +37,9 @@ from shared.events.errors import (
     NotYetApplicableError,
     OperationalError,
 )
+from shared.events.partitions import Placement
 from shared.events.store import EventStore, Transaction
+from shared.events.subscriptions import PartitionSubscriptions
 from shared.events.topology import DEFAULT_PREFETCH, Topology, persistent_properties
 from shared.observability import events as observed
 
@@ -113,6 +117,7 @@ class EventConsumer:
         routing_keys: Iterable[str],
         prefetch: int = DEFAULT_PREFETCH,
         held_retry_interval: float = 5.0,
+        placement: Placement | None = None,
     ) -> None:
         self.name = name
         self.store = store
@@ -123,6 +128,7 @@ class EventConsumer:
         self.routing_keys = tuple(routing_keys)
         self.prefetch = prefetch
         self.held_retry_interval = held_retry_interval
+        self.placement = placement or Placement()
         self.stats = ConsumerStats()
         # Ordering keys with held messages, so that applying a message only looks for held
         # ones when there may be some (None: not loaded yet; the periodic sweep covers holds
@@ -161,18 +167,29 @@ class EventConsumer:
             dead_letters = connection.channel()
             dead_letters.confirm_delivery()
             self._channel, self._dead_letter_channel = channel, dead_letters
+
+            def on_message(
+                ch: BlockingChannel,
+                method: pika.spec.Basic.Deliver,
+                properties: pika.BasicProperties,
+                body: bytes,
+            ) -> None:
+                # Stopping: leave the rest unacked; closing the connection returns them to
+                # their queues, in order, for the next active consumer.
+                if not stop.is_set():
+                    self._deliver(ch, method, properties, body)
+
+            queues = self.topology.queues(self.name)
+            subscriptions = PartitionSubscriptions(
+                channel, queues, self.placement, on_message, label=self.name
+            )
             last_held_retry = time.monotonic()
-            for method, properties, body in channel.consume(
-                self.topology.queue(self.name), inactivity_timeout=0.2
-            ):
-                if stop.is_set():
-                    break
-                if method is not None:
-                    self._deliver(channel, method, properties, body)
+            while not stop.is_set():
+                subscriptions.subscribe_due()
+                connection.process_data_events(time_limit=0.2)
                 if time.monotonic() - last_held_retry > self.held_retry_interval:
                     self.release_held(None)
                     last_held_retry = time.monotonic()
-            channel.cancel()
         finally:
             self._channel = self._dead_letter_channel = None
             if connection.is_open:
@@ -345,7 +362,7 @@ class EventConsumer:
         with broker_errors():
             channel.basic_publish(
                 self.topology.dead_letter_exchange,
-                self.topology.queue(self.name),
+                self.topology.dead_letter_routing_key(self.name),
                 body,
                 properties=persistent_properties(
                     headers={

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -52,6 +54,15 @@ CREATE TABLE IF NOT EXISTS inbox (
     received_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (consumer, message_id)
 );
+-- Which process handled the message: the connection's application_name, which `open_pool`
+-- sets to `<service>@<host>:<pid>` (one service runs several workers). Added to older
+-- databases only when missing, so a process start takes no lock on the table.
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'inbox'::regclass
+                   AND attname = 'handled_by' AND NOT attisdropped) THEN
+        ALTER TABLE inbox ADD COLUMN handled_by text DEFAULT current_setting('application_name');
+    END IF;
+END $$;
 
 CREATE TABLE IF NOT EXISTS checkpoints (
     name       text PRIMARY KEY,
@@ -169,13 +180,25 @@ def _check_if_idle(conn: psycopg.Connection[Any]) -> None:
         ConnectionPool.check_connection(conn)
 
 
+def process_identity(name: str) -> str:
+    """`<name>@<host>:<pid>`: this process, as its database sessions call themselves."""
+    # PostgreSQL keeps 63 bytes of an application_name; the pid at the end matters most.
+    suffix = f"@{socket.gethostname()}:{os.getpid()}"
+    return name[: max(0, 63 - len(suffix))] + suffix[-63:]
+
+
 def open_pool(url: str, *, min_size: int = 1, max_size: int = 8, name: str = "") -> ConnectionPool:
     """A started connection pool of dict-row connections; the caller closes it."""
     pool: ConnectionPool = ConnectionPool(
         url,
         min_size=min_size,
         max_size=max_size,
-        kwargs={"row_factory": dict_row, "autocommit": False},
+        kwargs={
+            "row_factory": dict_row,
+            "autocommit": False,
+            # Names the process in pg_stat_activity, and in the inbox rows it writes.
+            "application_name": process_identity(name or "cnnect"),
+        },
         open=False,
         name=name or None,
         # A connection that broke while idle (server restarted) is replaced, not handed out;

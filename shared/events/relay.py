@@ -199,11 +199,14 @@ class OutboxRelay:
         channel = self._channel
         # All publishes of the batch are in flight at once; the broker confirms them in any
         # order. The batch counts only when every one is acked (a nack or return raises).
+        envelopes = [(event, envelope_of(event, self.producer)) for event in events]
         confirmations = [
             channel.basic_publish(
-                encode_envelope(envelope_of(event, self.producer)),
+                encode_envelope(envelope),
                 exchange=self.topology.exchange,
-                routing_key=f"{self.producer}.{event.type}",
+                # The partition in the key keeps all events of one order in one queue of
+                # each consuming service (shared/events/partitions.py).
+                routing_key=self.topology.routing_key(envelope.routing_key, envelope.ordering_key),
                 mandatory=True,
                 properties=aiormq.spec.Basic.Properties(
                     content_type="application/json",
@@ -216,7 +219,7 @@ class OutboxRelay:
                 ),
                 timeout=30,
             )
-            for event in events
+            for event, envelope in envelopes
         ]
         results = await asyncio.gather(*confirmations, return_exceptions=True)
         for result in results:

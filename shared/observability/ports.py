@@ -27,6 +27,9 @@ API_PORTS: Mapping[str, int] = {
 }
 # Added to the service's API port to get the metrics port of its other processes.
 METRICS_OFFSETS: Mapping[str, int] = {"worker": 1000, "relay": 2000, "gateway": 1000}
+# Several workers of one service on one machine: worker i adds i * this to the worker's port.
+WORKER_INDEX_STEP = 10
+MAX_LOCAL_WORKERS = 3  # what `make run` and the tests start at most, for choosing free ports
 METRICS_PATH = "/metrics"
 LIVENESS_PATH = "/healthz"
 READINESS_PATH = "/readyz"
@@ -40,7 +43,8 @@ def metrics_port(kind: str, api_port: int, environ: Mapping[str, str] | None = N
         return None
     if chosen:
         return int(chosen)
-    return api_port + METRICS_OFFSETS[kind]
+    index = int(env.get("CNNECT_WORKER_INDEX", "0") or 0) if kind == "worker" else 0
+    return api_port + METRICS_OFFSETS[kind] + WORKER_INDEX_STEP * index
 
 
 def metrics_host(environ: Mapping[str, str] | None = None) -> str:

@@ -34,7 +34,7 @@ def observe_worker(
         name,
         {runner.projection.name: runner.lag for runner in worker.runners},
         worker.context.settings.amqp_url,
-        [topology.queue(name), topology.dead_letter_queue(name)],
+        [*topology.queues(name), topology.dead_letter_queue(name)],
         interval=float(os.environ.get("CNNECT_METRICS_INTERVAL_S", DEFAULT_INTERVAL_S)),
     )
     thread = threading.Thread(target=sampler.run, args=(stop,), name="sampler", daemon=True)

@@ -42,21 +42,21 @@ OPTIONAL = {
     "CNNECT_METRICS_PORT": "each process's metrics port follows deploy/ports.json by default",
     "CNNECT_METRICS_INTERVAL_S": "how often workers sample lag and queue depth: 5 s is right",
     "CNNECT_SERVICE": "the service label of the metrics: each process knows its own service",
+    "CNNECT_STANDBY_DELAY_S": "how long a worker waits before standing by on others' partitions",
     **{
         f"CNNECT_{service.upper()}_DATABASE": "cnnect_<service>, the default, is the name to use"
         for service in SERVICES
     },
 }
-# Variables the files set that the code of this branch does not read yet: the partitioned
-# consumers' (another branch). Once the code reads one, its entry here fails: remove it.
-ANTICIPATED = {
-    "CNNECT_WORKERS": "how many workers share a service's partitions: the StatefulSet's replicas",
-    "CNNECT_WORKER_INDEX": "which of them this worker is: its StatefulSet ordinal",
-}
+# Variables the files set that the code does not read yet (none now: the partitioned
+# consumers read theirs). Once the code reads one, its entry here fails: remove it.
+ANTICIPATED: dict[str, str] = {}
 # Variables only some kinds of process read (subcommands: api, worker, relay, serve), though
-# read in shared code: the others, and the one-shot, may lack them. For instance, once the
-# partitioned consumers are in: "CNNECT_WORKER_INDEX": {"worker"}.
-PROCESS_SCOPED: dict[str, set[str]] = {}
+# read in shared code: the others, and the one-shot, may lack them.
+PROCESS_SCOPED: dict[str, set[str]] = {
+    "CNNECT_WORKER_INDEX": {"worker"},
+    "CNNECT_WORKERS": {"worker"},
+}
 
 
 @cache

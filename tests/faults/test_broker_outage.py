@@ -99,7 +99,7 @@ def test_an_idle_relay_whose_broker_restarted_publishes_the_next_event(
             "the order placed after the broker restart is published",
             timeout=30,
         )
-    assert queue_depth(broker.amqp_url, fresh_topology.queue(CONSUMER)) == 2
+    assert queue_depth(broker.amqp_url, *fresh_topology.queues(CONSUMER)) == 2
 
 
 @pytest.mark.slow
@@ -198,5 +198,5 @@ def test_orders_placed_while_the_broker_is_down_are_all_applied_exactly_once_whe
     assert set(ledger.order_ids) == {*order_ids, marker}, context
     assert len(inbox_ids(store)) == TOTAL + 1
     assert consumer.stats.dead_lettered == 0
-    assert queue_depth(broker.amqp_url, topology.queue(CONSUMER)) == 0
+    assert queue_depth(broker.amqp_url, *topology.queues(CONSUMER)) == 0
     assert queue_depth(broker.amqp_url, topology.dead_letter_queue(CONSUMER)) == 0

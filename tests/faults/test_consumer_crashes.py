@@ -80,7 +80,7 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event
     )
     with running_relay(relay):
         wait_until(lambda: relay.stats.published == ORDERS, "the orders are published")
-    assert queue_depth(infra.amqp_url, topology.queue(CONSUMER)) == ORDERS
+    assert queue_depth(infra.amqp_url, *topology.queues(CONSUMER)) == ORDERS
 
     # A consumer process that commits the first message's effects, then dies before the ack.
     with open(tmp_path / "consumer.log", "wb") as consumer_log:
@@ -99,7 +99,9 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event
     assert pid == crashing.pid
     assert inbox_ids(store) == {committed_event}
     # Not acked: the broker still holds every message, the committed one included.
-    eventually(lambda: _assert_equal(queue_depth(infra.amqp_url, topology.queue(CONSUMER)), ORDERS))
+    eventually(
+        lambda: _assert_equal(queue_depth(infra.amqp_url, *topology.queues(CONSUMER)), ORDERS)
+    )
 
     # A healthy consumer takes over.
     consumer = ledger_consumer(
@@ -120,7 +122,7 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event
     assert ledger.rows == ledger.distinct == ORDERS
     assert set(ledger.order_ids) == set(order_ids)
     assert ledger.pids[committed_event] == [crashing.pid], "applied by the crashed process only"
-    assert queue_depth(infra.amqp_url, topology.queue(CONSUMER)) == 0
+    assert queue_depth(infra.amqp_url, *topology.queues(CONSUMER)) == 0
 
 
 def _assert_equal(actual: object, expected: object) -> None:

@@ -93,10 +93,10 @@ def test_a_message_that_always_fails_is_dead_lettered_with_its_reason_and_later_
     assert decode_envelope(body).event_id == poisoned.event_id
     headers = properties.headers or {}
     assert headers["x-cnnect-reason"] == f"RuntimeError: no exchange rate for {poisoned_order}"
-    assert headers["x-cnnect-routing-key"] == ROUTING_KEY
+    assert headers["x-cnnect-routing-key"] == topology.routing_key(ROUTING_KEY, poisoned_order)
     assert headers["x-cnnect-consumer"] == CONSUMER
     ledger = read_ledger(store)
     assert poisoned_order not in ledger.order_ids, "the failed attempts left no effect"
     assert ledger.rows == ledger.distinct == len(before) + len(after)
     assert poisoned.event_id not in inbox_ids(store)
-    assert queue_depth(infra.amqp_url, topology.queue(CONSUMER)) == 0
+    assert queue_depth(infra.amqp_url, *topology.queues(CONSUMER)) == 0

@@ -43,12 +43,21 @@ def running_consumer(consumer: EventConsumer) -> Iterator[EventConsumer]:
 
 
 def drain_queue(amqp_url: str, queue: str) -> list[tuple[pika.BasicProperties, bytes]]:
-    """Take every message now in `queue` (acking them)."""
+    """Take every message now in `queue` (acking them), in queue order.
+
+    By consuming, not by `basic.get`, which single-active-consumer quorum queues refuse."""
     messages: list[tuple[Any, bytes]] = []
     with blocking_connection(amqp_url) as connection:
         channel = connection.channel()
-        while True:
-            method, properties, body = channel.basic_get(queue, auto_ack=True)
+        count = channel.queue_declare(queue, passive=True).method.message_count
+        if count == 0:
+            return messages
+        for method, properties, body in channel.consume(queue, inactivity_timeout=10):
             if method is None:
-                return messages
+                raise AssertionError(f"{queue} held {count} messages, {len(messages)} came")
+            channel.basic_ack(method.delivery_tag)
             messages.append((properties, body))
+            if len(messages) == count:
+                break
+        channel.cancel()
+    return messages

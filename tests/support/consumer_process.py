@@ -2,7 +2,8 @@
 committing a message's effects and acknowledging it.
 
     python -m tests.support.consumer_process --database-url URL --amqp-url URL \
-        --namespace NS [--delivery-limit N] [--crash-after-first-commit]
+        --namespace NS [--delivery-limit N] [--crash-after-first-commit] \
+        [--partitions P --worker-index I --workers N --standby-delay S] [--handler-delay S]
 
 With `--crash-after-first-commit` the process SIGKILLs itself as soon as the first message
 is APPLIED, i.e. after the database transaction (inbox row and effects) committed and before
@@ -17,16 +18,19 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from shared.events.consumer import EventConsumer, Outcome
+from shared.config import DEFAULT_PARTITIONS
+from shared.events.consumer import EventConsumer, Handler, IncomingEvent, Outcome
 from shared.events.contracts import CONTRACTS
 from shared.events.database import open_pool
-from shared.events.store import EventStore
+from shared.events.partitions import Placement
+from shared.events.store import EventStore, Transaction
 from shared.events.topology import Topology
-from tests.support.ledger import ledger_consumer
+from tests.support.ledger import ledger_consumer, record_application
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +57,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--delivery-limit", type=int, default=3)
     parser.add_argument("--prefetch", type=int, default=50)
     parser.add_argument("--crash-after-first-commit", action="store_true")
+    parser.add_argument("--partitions", type=int, default=DEFAULT_PARTITIONS)
+    parser.add_argument("--worker-index", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--standby-delay", type=float, default=0.0)
+    parser.add_argument("--handler-delay", type=float, default=0.0)
     return parser.parse_args(argv)
+
+
+def slowed(delay: float) -> Handler:
+    """The ledger handler taking `delay` seconds more per message (a worker under load)."""
+
+    def handle(tx: Transaction, event: IncomingEvent) -> None:
+        record_application(tx, event)
+        time.sleep(delay)
+
+    return handle
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -68,9 +87,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     consumer = ledger_consumer(
         store=EventStore(pool, CONTRACTS),
         amqp_url=args.amqp_url,
-        topology=Topology(namespace=args.namespace, delivery_limit=args.delivery_limit),
+        topology=Topology(
+            namespace=args.namespace,
+            delivery_limit=args.delivery_limit,
+            partitions=args.partitions,
+        ),
+        handler=slowed(args.handler_delay) if args.handler_delay else record_application,
         consumer_class=CrashBeforeAckConsumer if args.crash_after_first_commit else EventConsumer,
         prefetch=args.prefetch,
+        placement=Placement(args.worker_index, args.workers, args.standby_delay),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -88,6 +113,7 @@ def start_consumer_process(
     delivery_limit: int,
     crash_after_first_commit: bool,
     log: IO[bytes] | None = None,
+    extra: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
     """Start `python -m tests.support.consumer_process`; the caller waits for or ends it."""
     command = [
@@ -102,6 +128,7 @@ def start_consumer_process(
         namespace,
         "--delivery-limit",
         str(delivery_limit),
+        *extra,
     ]
     if crash_after_first_commit:
         command.append("--crash-after-first-commit")

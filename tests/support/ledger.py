@@ -12,12 +12,13 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from shared.events.bus import blocking_connection
 from shared.events.consumer import EventConsumer, Handler, IncomingEvent
-from shared.events.contracts import CONTRACTS
+from shared.events.contracts import CONTRACTS, Envelope
 from shared.events.relay import CHECKPOINT
 from shared.events.store import START, EventStore, NewEvent, Position, Transaction
 from shared.events.topology import Topology
@@ -99,6 +100,24 @@ def placed_order(order_id: str) -> NewEvent:
     )
 
 
+def order_envelope(order_id: str, version: int) -> Envelope:
+    """The `version`th event of one order, as a relay publishes it (an OrderPlaced payload,
+    which the ledger applies whatever the version)."""
+    return Envelope(
+        event_id=uuid.uuid4(),
+        type="OrderPlaced",
+        schema_version=2,
+        occurred_at=datetime.now(UTC),
+        correlation_id=uuid.uuid4(),
+        causation_id=None,
+        producer="orders",
+        stream_id=f"order-{order_id}",
+        stream_version=version,
+        ordering_key=order_id,
+        data=dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id),
+    )
+
+
 def append_order(store: EventStore, order_id: str) -> NewEvent:
     """Append one OrderPlaced event as the first event of its own stream `order-<id>`."""
     event = placed_order(order_id)
@@ -158,11 +177,13 @@ def relay_lag(store: EventStore) -> int:
     return store.transact(lambda tx: tx.count_after(checkpoint))
 
 
-def queue_depth(amqp_url: str, queue: str) -> int:
-    """Messages ready in `queue` (unacknowledged deliveries are not counted)."""
+def queue_depth(amqp_url: str, *queues: str) -> int:
+    """Messages ready in `queues` together (unacknowledged deliveries are not counted)."""
     with blocking_connection(amqp_url) as connection:
-        declared = connection.channel().queue_declare(queue, passive=True)
-        return int(declared.method.message_count)
+        channel = connection.channel()
+        return sum(
+            int(channel.queue_declare(queue, passive=True).method.message_count) for queue in queues
+        )
 
 
 def declare_billing(

@@ -17,10 +17,11 @@ from typing import IO
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from shared.config import with_database
+from shared.config import DEFAULT_PARTITIONS, with_database
 from shared.events.database import drop_database
 from shared.events.topology import SUBSCRIPTIONS, Topology
-from shared.observability.ports import METRICS_OFFSETS
+from shared.observability.ports import MAX_LOCAL_WORKERS, METRICS_OFFSETS, WORKER_INDEX_STEP
+from shared.procfile import read_procfile, with_workers
 from shared.web.identity import Identity, issue_token
 from tests.support.infra import Infra
 from tests.support.waiting import poll
@@ -63,28 +64,30 @@ def free_ports(count: int, offsets: tuple[int, ...] = (0,)) -> list[int]:
     return chosen
 
 
-def procfile() -> dict[str, str]:
-    """Process name -> command, from deploy/Procfile."""
-    entries = {}
-    for line in (ROOT / "deploy" / "Procfile").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, _, command = line.partition(":")
-            entries[name.strip()] = command.strip()
-    return entries
+def procfile(workers: int = 1) -> dict[str, str]:
+    """Process name -> command, from deploy/Procfile, with `workers` workers per service."""
+    return with_workers(read_procfile(ROOT / "deploy" / "Procfile"), workers)
 
 
 class System:
-    """Every service process, each restartable and killable by name."""
+    """Every service process, each restartable and killable by name.
 
-    def __init__(self, infra: Infra, log_dir: Path) -> None:
+    With `workers` > 1 each service's worker runs as `<service>-worker-0` .. `-<n-1>`, as
+    `CNNECT_WORKERS=n make run` starts them."""
+
+    def __init__(self, infra: Infra, log_dir: Path, workers: int = 1) -> None:
         self.infra = infra
         self.log_dir = log_dir
+        self.workers = workers
         self.namespace = infra.name("sys")
         self.databases = {s: f"{self.namespace}_{s}" for s in (*SERVICES, "gateway")}
         names = (*SERVICES, "gateway")
-        offsets = (0, *sorted(set(METRICS_OFFSETS.values())))
+        workers_offsets = {
+            METRICS_OFFSETS["worker"] + WORKER_INDEX_STEP * i for i in range(MAX_LOCAL_WORKERS)
+        }
+        offsets = (0, *sorted(set(METRICS_OFFSETS.values()) | workers_offsets))
         self.ports = dict(zip(names, free_ports(len(names), offsets), strict=True))
-        self.commands = procfile()
+        self.commands = procfile(workers)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
         self.env = {
@@ -100,6 +103,15 @@ class System:
             **{f"CNNECT_{s.upper()}_DATABASE": db for s, db in self.databases.items()},
             **{f"CNNECT_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
         }
+
+    def topology(self) -> Topology:
+        """The broker names of this system (its partitions as its processes see them)."""
+        partitions = int(self.env.get("CNNECT_PARTITIONS") or DEFAULT_PARTITIONS)
+        return Topology(self.namespace, partitions=partitions)
+
+    def worker_names(self, service: str) -> list[str]:
+        """The Procfile names of `service`'s worker processes."""
+        return [n for n in self.commands if n.startswith(f"{service}-worker")]
 
     def url(self, service: str, path: str) -> str:
         """The URL of `path` on `service`'s API."""
@@ -126,7 +138,7 @@ class System:
                 cwd=ROOT,
                 capture_output=True,
             )
-        Topology(self.namespace).declare_all(self.infra.amqp_url)
+        self.topology().declare_all(self.infra.amqp_url)
 
     def start(self, name: str) -> None:
         """Start one Procfile process (its own process group, logs to a file)."""
@@ -187,11 +199,16 @@ class System:
         """Drop this system's databases and broker namespace."""
         for database in self.databases.values():
             drop_database(self.infra.postgres_url, database)
-        Topology(self.namespace).delete_all(self.infra.amqp_url, SUBSCRIPTIONS)
+        self.topology().delete_all(self.infra.amqp_url, SUBSCRIPTIONS)
 
     def token(self, subject: str, role: str = "customer") -> dict[str, str]:
         """Authorization headers for a caller (what the gateway will mint)."""
         return {"Authorization": f"Bearer {issue_token(SECRET, Identity(subject, role))}"}
+
+    def log(self, name: str) -> str:
+        """Everything process `name` has logged so far."""
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def logs(self) -> str:
         """The tail of every process log (for failure messages)."""
@@ -203,10 +220,11 @@ class System:
 
 @contextmanager
 def running_system(
-    infra: Infra, log_dir: Path, env: dict[str, str] | None = None
+    infra: Infra, log_dir: Path, env: dict[str, str] | None = None, workers: int = 1
 ) -> Iterator[System]:
-    """The whole system (with `env` added to its environment), started, finally stopped."""
-    system = System(infra, log_dir)
+    """The whole system (with `env` added to its environment, `workers` workers per service),
+    started, finally stopped."""
+    system = System(infra, log_dir, workers)
     system.env.update(env or {})
     system.prepare()
     try:

@@ -32,7 +32,8 @@ class Envelope:
 
     @property
     def routing_key(self) -> str:
-        """`<producer>.<EventType>`, the topic-exchange routing key."""
+        """`<producer>.<EventType>`: what services subscribe to. The relay publishes with
+        this key and the event's partition appended (`Topology.routing_key`)."""
         return f"{self.producer}.{self.type}"
 
 
