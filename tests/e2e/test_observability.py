@@ -14,6 +14,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from shared.events.topology import Topology
 from shared.observability.context import HEADER
 from tests.support.infra import Infra
 from tests.support.journey import ORDER, Journey
@@ -176,9 +177,10 @@ def test_a_worker_counts_consumed_events_and_samples_lags_and_queue_depths(
         if name == "cnnect_projection_lag_events" and dict(labels)["service"] == "billing"
     }
     assert lags == {p.name for p in definition("billing").projections()}
-    queue = {"service": "billing", "queue": f"{system.namespace}.billing"}
-    assert ("cnnect_queue_messages", frozenset(queue.items())) in samples
-    assert value(samples, "cnnect_queue_consumers", **queue) >= 1
+    for partition in Topology(system.namespace).queues("billing"):  # every partition queue
+        queue = {"service": "billing", "queue": partition}
+        assert ("cnnect_queue_messages", frozenset(queue.items())) in samples
+        assert value(samples, "cnnect_queue_consumers", **queue) >= 1
     assert requests.get(system.metrics_url("billing-worker", "/healthz"), timeout=5).ok
 
 
