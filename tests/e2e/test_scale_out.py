@@ -73,19 +73,21 @@ def test_three_workers_per_service_keep_every_order_in_order_through_a_killed_wo
 ) -> None:
     assert all(len(system.worker_names(s)) == WORKERS for s in SERVICES)
     pids = {name: process.pid for name, process in system.processes.items()}
+    # Every worker first takes its own partitions, then stands by on the others': from then
+    # on, any worker's partitions can fail over.
+    for name in (n for s in SERVICES for n in system.worker_names(s)):
+        wait_until(
+            lambda name=name: "standing by on partitions" in system.log(name),  # type: ignore[misc]
+            f"{name} stands by on the other workers' partitions",
+            timeout=60,
+        )
     started = time.monotonic()
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         futures = [pool.submit(drive, system, n) for n in range(ORDERS)]
-        wait_until(lambda: sum(f.done() for f in futures) >= ORDERS // 3, "a third done", 240)
         # Mid-way (a third done, a sixth under way, half not placed yet), the worker leading
-        # each service's projections dies without a word, once every worker stands by on
-        # the others' partitions: its partitions and its leadership pass to the two others.
-        for name in (n for s in SERVICES for n in system.worker_names(s)):
-            wait_until(
-                lambda name=name: "standing by on partitions" in system.log(name),  # type: ignore[misc]
-                f"{name} stands by on the other workers' partitions",
-                timeout=60,
-            )
+        # each service's projections dies without a word: its partitions and its leadership
+        # pass to the two others.
+        wait_until(lambda: sum(f.done() for f in futures) >= ORDERS // 3, "a third done", 240)
         killed = {service: projection_leader(system, service) for service in SERVICES}
         killed_at = datetime.now().astimezone()
         for name in killed.values():

@@ -29,6 +29,7 @@ from tests.support.ledger import (
     declare_billing,
     inbox_ids,
     ledger_consumer,
+    partition_markers,
     read_ledger,
     relay_checkpoint,
     relay_lag,
@@ -120,14 +121,16 @@ def test_a_relay_killed_repeatedly_mid_publication_still_delivers_every_event_ex
         assert appender.appended == TOTAL
 
         # The last relay is left running: it publishes whatever is not checkpointed yet and
-        # then a final marker order. Each incarnation publishes in commit order and the queue
-        # is FIFO, so once the marker is applied, every earlier publish has been consumed.
+        # then a final marker order in each partition. Each incarnation publishes in commit
+        # order and each partition queue is FIFO, so once every marker is applied, every
+        # earlier publish has been consumed.
         final = relay()
         try:
-            marker = f"ord-marker-{uuid.uuid4().hex[:6]}"
-            append_order(store, marker)
+            markers = partition_markers(topology)
+            for marker in markers:
+                append_order(store, marker)
             wait_until(
-                lambda: consumer_run.alive() and marker in read_ledger(store).order_ids,
+                lambda: consumer_run.alive() and set(markers) <= set(read_ledger(store).order_ids),
                 f"the marker order is applied {context}",
                 timeout=60,
             )
@@ -145,9 +148,9 @@ def test_a_relay_killed_repeatedly_mid_publication_still_delivers_every_event_ex
         f"seed {seed}"
     )
     assert ledger.applied_more_than_once() == {}, context
-    assert ledger.rows == TOTAL + 1, context
-    assert ledger.distinct == TOTAL + 1, context
-    assert set(ledger.order_ids) == {*order_ids, marker}, context
-    assert len(inbox_ids(store)) == TOTAL + 1
-    assert consumer.stats.applied == TOTAL + 1
+    assert ledger.rows == TOTAL + len(markers), context
+    assert ledger.distinct == TOTAL + len(markers), context
+    assert set(ledger.order_ids) == {*order_ids, *markers}, context
+    assert len(inbox_ids(store)) == TOTAL + len(markers)
+    assert consumer.stats.applied == TOTAL + len(markers)
     assert consumer.stats.dead_lettered == consumer.stats.requeued == 0

@@ -7,6 +7,7 @@ applies them into the ledger, and small broker probes."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
 from collections import Counter
@@ -19,6 +20,7 @@ from uuid import UUID
 from shared.events.bus import blocking_connection
 from shared.events.consumer import EventConsumer, Handler, IncomingEvent
 from shared.events.contracts import CONTRACTS, Envelope
+from shared.events.partitions import partition_of
 from shared.events.relay import CHECKPOINT
 from shared.events.store import START, EventStore, NewEvent, Position, Transaction
 from shared.events.topology import Topology
@@ -116,6 +118,21 @@ def order_envelope(order_id: str, version: int) -> Envelope:
         ordering_key=order_id,
         data=dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id),
     )
+
+
+def partition_markers(topology: Topology) -> list[str]:
+    """One new order id in each partition, partition 0 first.
+
+    Each partition queue is FIFO, the queues together are not: once a marker appended last is
+    applied in every partition, every event published before the markers has been consumed."""
+    prefix = uuid.uuid4().hex[:6]
+    markers: dict[int, str] = {}
+    for n in itertools.count():
+        order_id = f"ord-marker-{prefix}-{n}"
+        markers.setdefault(partition_of(order_id, topology.partitions), order_id)
+        if len(markers) == topology.partitions:
+            return [markers[k] for k in range(topology.partitions)]
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def append_order(store: EventStore, order_id: str) -> NewEvent:
