@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint bench rebuild install chromium servers unit integration e2e faults clean
+.PHONY: run test lint bench bench-system rebuild install chromium servers unit integration e2e faults clean
 
 # Create the virtualenv and install the pinned dependencies when pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -50,6 +50,11 @@ unit: install
 
 bench: install
 	$(PY) -m bench
+
+# The whole system under a rising load of order lifecycles (a few minutes); BENCH_ARGS adds
+# options, e.g. make bench-system BENCH_ARGS="--workers 3 --max-rate 40".
+bench-system: install
+	$(PY) -m bench.system $(BENCH_ARGS)
 
 # Drop and replay every projection of every service from position zero.
 rebuild: install
