@@ -20,14 +20,15 @@ from bench.system.catchup import catch_up_s
 from bench.system.chart import draw
 from bench.system.client import Http, Recorder, open_session
 from bench.system.figures import report_all, steady, windows
-from bench.system.launcher import BANK_SECRET, PAYPAL_WEBHOOK_ID, Launched, launched
+from bench.system.launcher import BANK_SECRET, Launched, launched
 from bench.system.lifecycle import World, lifecycle
 from bench.system.load import Plan, Ramp, ramp
 from bench.system.profiling import profiled
-from bench.system.resources import sampling
+from bench.system.resources import Usage, sampling
 from tests.support.system import ROOT
 
 STAFF = 3
+IDLE_S = 5.0
 
 
 def options(argv: list[str] | None) -> argparse.Namespace:
@@ -46,7 +47,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     add("--drain-s", type=float, default=default.drain_s, help="wait for lifecycles in flight")
     add("--new-customer-every", type=int, default=10, help="1 in N orders signs up first")
     add("--warm-customers", type=int, default=20, help="signed up before the load")
-    add("--poll-interval", type=float, default=0.05, help="seconds between polls")
+    add("--poll-interval", type=float, default=0.1, help="seconds between polls")
     add("--poll-timeout", type=float, default=30.0, help="a step seen later is a failure")
     add("--chart", type=Path, default=None, help="PNG path (default artifacts/bench-system.png)")
     add("--profile", type=Path, default=None, help="py-spy every process into this folder")
@@ -68,9 +69,14 @@ def plan_of(args: argparse.Namespace) -> Plan:
 
 
 async def drive(
-    env: Launched, recorder: Recorder, plan: Plan, args: argparse.Namespace, staff: list[str]
+    env: Launched,
+    recorder: Recorder,
+    usage: Usage,
+    args: argparse.Namespace,
+    staff: list[str],
 ) -> Ramp:
     """Sign the staff in, then run the ramp of lifecycles through the gateway."""
+    plan = plan_of(args)
     async with open_session(plan.max_inflight + 50) as session:
         http = Http(env.system.url("gateway", ""), session, recorder)
         people = [await sign_in(http, email) for email in staff]
@@ -79,13 +85,15 @@ async def drive(
             Customers(http, env.system.namespace, args.new_customer_every),
             Staff(people),
             env.paypal,
-            PAYPAL_WEBHOOK_ID,
             BANK_SECRET,
             args.poll_interval,
             args.poll_timeout,
         )
         await world.customers.warm_up(args.warm_customers)
-        return await ramp(plan, recorder, lambda n: lifecycle(world, n))
+        usage.mark("load")
+        result = await ramp(plan, recorder, lambda n: lifecycle(world, n))
+        usage.mark("end")
+        return result
 
 
 def _stop_on_term(signum: int, frame: FrameType | None) -> None:
@@ -104,13 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     recorder = Recorder()
     with launched(args.workers, artifacts / "bench-system-logs") as env:
-        staff = [f"staff{k}-{uuid.uuid4().hex[:6]}@bench.example" for k in range(STAFF)]
-        create_staff(env.system, staff)
         databases = list(env.system.databases.values())
         load_before = os.getloadavg()[0]
-        with sampling(env.system.pids(), databases) as usage:
+        with sampling(env.system.pids(), databases, recorder.now) as usage:
+            time.sleep(IDLE_S)  # what the processes cost with nothing to do
+            usage.mark("idle")
+            staff = [f"staff{k}-{uuid.uuid4().hex[:6]}@bench.example" for k in range(STAFF)]
+            create_staff(env.system, staff)
             with profiled(args.profile, env.system.pids(), plan.duration_s):
-                result = asyncio.run(drive(env, recorder, plan, args, staff))
+                result = asyncio.run(drive(env, recorder, usage, args, staff))
             try:
                 caught_up: float | None = catch_up_s(env.system, recorder)
             except TimeoutError as exc:
@@ -122,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{window.lifecycles_per_s:.1f} lifecycles/s at {window.step.rate:g}/s offered, "
         f"p99 {window.p(0.99):.0f} ms"
     )
-    path = draw(recorder, result, window, chart, title)
+    path = draw(recorder, result, usage, window, chart, title)
     extra = {
         "workers": args.workers,
         "chart": str(path),

@@ -3,8 +3,10 @@ and request latency (p50, p99) per second, over time."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -12,14 +14,47 @@ import matplotlib
 matplotlib.use("Agg")  # no display: render straight to a file
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 
 from bench.common import percentile
 from bench.system.client import Recorder
+from bench.system.costs import CORES
 from bench.system.figures import GOAL_LIFECYCLES_PER_S, GOAL_P99_MS, Window
 from bench.system.load import Ramp
+from bench.system.resources import CLIENT, HOST, POSTGRES, Usage
+
+GROUPS: tuple[tuple[str, Callable[[str], bool]], ...] = (  # the stacks of the CPU panel
+    ("gateway", lambda n: n == "gateway"),
+    ("service APIs", lambda n: n.endswith("-api")),
+    ("workers", lambda n: "-worker" in n),  # N copies each with --workers N
+    ("relays", lambda n: n.endswith("-relay")),
+    ("PostgreSQL (this run)", lambda n: n == POSTGRES),
+    ("bench client", lambda n: n == CLIENT),
+)
 
 
-def draw(recorder: Recorder, ramp: Ramp, steady: Window, path: Path, title: str) -> Path:
+def cpu_panel(axis: Axes, usage: Usage) -> None:
+    """Stacked CPU (% of one core) of the process groups between consecutive samples."""
+    times: list[float] = []
+    stacks: list[list[float]] = [[] for _ in GROUPS]
+    host: list[float] = []
+    for (t0, before), (t1, after) in itertools.pairwise(usage.series):
+        times.append(t1)
+        host.append(100 * (after[HOST] - before[HOST]) / max(t1 - t0, 1e-9))
+        for k, (_, member) in enumerate(GROUPS):
+            spent = sum(after[n] - before.get(n, after[n]) for n in after if member(n))
+            stacks[k].append(100 * spent / max(t1 - t0, 1e-9))
+    if times:
+        axis.stackplot(times, stacks, labels=[label for label, _ in GROUPS], alpha=0.8)
+        axis.plot(times, host, color="black", linewidth=0.8, label="whole machine")
+    axis.axhline(100 * CORES, color="black", linestyle=":", label=f"{CORES} cores")
+    axis.set_ylabel("CPU, % of one core")
+    axis.legend(loc="upper left", fontsize=7, ncol=4)
+
+
+def draw(
+    recorder: Recorder, ramp: Ramp, usage: Usage, steady: Window, path: Path, title: str
+) -> Path:
     """Write the PNG chart to `path` and return it."""
     end = max([e for _, e, _ in recorder.lifecycles] + [recorder.last_answer_s, 1.0])
     seconds = list(range(math.ceil(end)))
@@ -30,7 +65,7 @@ def draw(recorder: Recorder, ramp: Ramp, steady: Window, path: Path, title: str)
     buckets: dict[int, list[float]] = defaultdict(list)
     for s in recorder.samples:
         buckets[int(s.sent_s)].append(s.latency_ms)
-    figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(11, 7), dpi=100)
+    figure, (top, bottom, cpu) = plt.subplots(3, 1, sharex=True, figsize=(11, 9.5), dpi=100)
     top.bar(seconds, completed, width=1.0, color="#4c9be8", label="lifecycles completed per s")
     top.step(
         [st.start_s for st in ramp.steps] + [ramp.steps[-1].end_s],
@@ -49,9 +84,10 @@ def draw(recorder: Recorder, ramp: Ramp, steady: Window, path: Path, title: str)
     bottom.axhline(GOAL_P99_MS, color="green", linestyle=":", label="p99 goal")
     bottom.set_yscale("log")
     bottom.set_ylabel("request latency, ms (all routes)")
-    bottom.set_xlabel("seconds into the run")
     bottom.legend(loc="upper left", fontsize=8)
-    for axis in (top, bottom):
+    cpu_panel(cpu, usage)
+    cpu.set_xlabel("seconds into the run")
+    for axis in (top, bottom, cpu):
         axis.axvspan(steady.step.start_s, steady.step.end_s, color="orange", alpha=0.15)
     top.set_title(title, fontsize=10)
     figure.tight_layout()

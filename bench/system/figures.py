@@ -10,6 +10,7 @@ from typing import Any
 
 from bench.common import percentile, report
 from bench.system.client import Recorder, Sample
+from bench.system.costs import report_costs
 from bench.system.load import Ramp, Step
 from bench.system.resources import Usage
 
@@ -120,7 +121,7 @@ def report_all(
         "s",
         note="from the load's last answer to lag 0 everywhere (-1: never)",
     )
-    _usage(put, usage)
+    report_costs(put, usage, sum(1 for *_, ok in recorder.lifecycles if ok))
     return figures
 
 
@@ -208,17 +209,3 @@ def _lifecycles(put: Any, recorder: Recorder, ramp: Ramp, window: Window) -> Non
             "s",
             note="start to 'completed' seen, lifecycles ending in the steady window",
         )
-
-
-def _usage(put: Any, usage: Usage) -> None:
-    for name, mb in sorted(usage.peak_rss_mb.items()):
-        put(f"peak_rss_mb.{name}", mb, "MB")
-    wall = max(usage.wall_s, 1e-9)
-    for name in sorted(usage.last_cpu):
-        put(
-            f"cpu_percent.{name}",
-            100 * usage.cpu_s(name) / wall,
-            "% of one core",
-            over_s=round(wall, 1),
-        )
-    put("host_cpu_busy_percent", usage.host_busy_percent, "% of all cores", over_s=round(wall, 1))

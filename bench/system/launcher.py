@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import DEFAULT_AMQP, DEFAULT_POSTGRES, note
+from bench.system.providers import PAYPAL_WEBHOOK_ID
 from tests.support.fake_paypal import FakePayPal, running_fake_paypal
 from tests.support.infra import Infra
 from tests.support.system import BANK_SECRET, System
-
-PAYPAL_WEBHOOK_ID = "WH-BENCH-0001"
 
 
 def with_workers(commands: dict[str, str], workers: int) -> dict[str, str]:
@@ -88,4 +87,4 @@ def launched(workers: int, log_dir: Path) -> Iterator[Launched]:
             system.clean_up()
 
 
-__all__ = ["BANK_SECRET", "PAYPAL_WEBHOOK_ID", "BenchSystem", "Launched", "launched"]
+__all__ = ["BANK_SECRET", "BenchSystem", "Launched", "launched"]

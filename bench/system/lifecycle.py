@@ -4,21 +4,18 @@ waits until the read models show the previous one (polling, counted as "poll" re
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import aiohttp
 
 from bench.system.actors import Customers, Person, Staff
 from bench.system.client import Answer, Http, StepFailed
-from shared.money import Money
-from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from tests.support.fake_paypal import FakePayPal, capture_completed_event
+from bench.system.providers import bank_notice, paypal_capture
+from tests.support.fake_paypal import FakePayPal
 from tests.support.images import png
 from tests.support.journey import ORDER, PARCELS
 
@@ -38,7 +35,6 @@ class World:
     customers: Customers
     staff: Staff
     paypal: FakePayPal
-    paypal_webhook_id: str
     bank_secret: str
     poll_interval_s: float
     poll_timeout_s: float
@@ -144,29 +140,11 @@ class Life:
             urls,
             expect=(201,),
         )
-        total = Money(Decimal(checkout["total"]), checkout["currency"])
-        event = capture_completed_event(checkout["paypal_order_id"], billing_id, total)
-        headers, body = self.world.paypal.signed_webhook(event, self.world.paypal_webhook_id)
-        await self.world.http.request("POST", "/webhooks/paypal", headers=headers, data=body)
+        await paypal_capture(self.world.http, self.world.paypal, checkout, billing_id)
 
     async def bank_transfer(self, billing_id: str, amount: str, currency: str) -> None:
-        """The bank's HMAC-signed notice of the customer's transfer, to the gateway."""
-        body = json.dumps(
-            {
-                "transaction_id": f"TX-{uuid.uuid4().hex[:12]}",
-                "reference": billing_id,
-                "amount": amount,
-                "currency": currency,
-                "payer_name": "Bench Customer",
-            }
-        ).encode()
-        now = int(time.time())
-        headers = {
-            TIMESTAMP_HEADER: str(now),
-            SIGNATURE_HEADER: sign(self.world.bank_secret, now, body),
-            "Content-Type": "application/json",
-        }
-        await self.world.http.request("POST", "/webhooks/bank", headers=headers, data=body)
+        """The bank's notice of the customer's transfer."""
+        await bank_notice(self.world.http, self.world.bank_secret, billing_id, amount, currency)
 
     async def buy_and_inspect(self) -> None:
         """Staff buy every item, record its arrival, and inspect it with a photo."""

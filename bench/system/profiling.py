@@ -3,6 +3,7 @@ collapsed stacks, one file per process) and the busiest functions are summed up.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -51,7 +52,7 @@ def profiled(folder: Path | None, pids: Mapping[str, int], seconds: float) -> It
         yield
     finally:
         for process in running.values():
-            process.terminate()
+            process.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
         for process in running.values():
             process.wait(timeout=30)
         summary = folder / "summary.txt"

@@ -1,19 +1,26 @@
 """Memory and CPU of every process under test, sampled with psutil in a background thread:
-peak RSS of each Procfile process's tree, CPU of each over the load, and of the PostgreSQL
-backends serving this run's databases (their process titles name the database)."""
+peak RSS of each Procfile process's tree, and CPU seconds of each between marks (e.g. idle,
+load), with the PostgreSQL backends serving this run's databases (their process titles name
+the database) and the RabbitMQ broker (shared with whatever else uses it)."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import psutil
 
 SAMPLE_EVERY_S = 0.5
+CLIENT = "bench-client"
+POSTGRES = "postgres-backends"
+RABBITMQ = "rabbitmq-shared"
+HOST = "host"
+
+Snapshot = dict[str, dict[int, float]]  # name -> pid -> CPU seconds so far
 
 
 def _tree(pid: int) -> list[psutil.Process]:
@@ -32,78 +39,102 @@ def _cpu(process: psutil.Process) -> float:
         return 0.0
 
 
-@dataclass
-class Usage:
-    """Peak RSS (MB) of each process tree, and CPU seconds of each (by pid, first and last)."""
-
-    peak_rss_mb: dict[str, float] = field(default_factory=dict)
-    first_cpu: dict[str, dict[int, float]] = field(default_factory=dict)
-    last_cpu: dict[str, dict[int, float]] = field(default_factory=dict)
-    wall_s: float = 0.0
-    host_busy_percent: float = 0.0
-
-    def cpu_s(self, name: str) -> float:
-        """CPU seconds `name` spent while sampled (processes gone early count until gone)."""
-        first, last = self.first_cpu.get(name, {}), self.last_cpu.get(name, {})
-        return sum(last[pid] - first.get(pid, 0.0) for pid in last)
-
-    def note(self, name: str, processes: list[psutil.Process], rss: bool = True) -> None:
-        """Fold one sample of `name`'s processes in."""
-        first, last = self.first_cpu.setdefault(name, {}), self.last_cpu.setdefault(name, {})
-        total_rss = 0
-        for process in processes:
-            cpu = _cpu(process)
-            first.setdefault(process.pid, cpu)
-            last[process.pid] = max(cpu, last.get(process.pid, 0.0))
-            if rss:
-                with suppress(psutil.Error):
-                    total_rss += process.memory_info().rss
-        if rss:
-            mb = total_rss / 2**20
-            self.peak_rss_mb[name] = max(self.peak_rss_mb.get(name, 0.0), mb)
-
-
 def _postgres_backends(databases: list[str]) -> list[psutil.Process]:
-    backends = []
-    for process in psutil.process_iter(["name", "cmdline"]):
-        title = " ".join(process.info.get("cmdline") or [])
-        if title.startswith("postgres:") and any(f" {db} " in f"{title} " for db in databases):
-            backends.append(process)
-    return backends
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        title = " ".join(process.info.get("cmdline") or []) + " "
+        if title.startswith("postgres:") and any(f" {db} " in title for db in databases):
+            found.append(process)
+    return found
 
 
 def _rabbitmq() -> list[psutil.Process]:
     return [p for p in psutil.process_iter(["name"]) if p.info.get("name") == "beam.smp"]
 
 
-@contextmanager
-def sampling(pids: Mapping[str, int], databases: list[str]) -> Iterator[Usage]:
-    """Sample until the block ends; the Usage is complete after it."""
-    usage = Usage()
-    stop = threading.Event()
-    me = psutil.Process(os.getpid())
+@dataclass
+class Usage:
+    """Peak RSS (MB) per process tree; CPU snapshots, the latest and those at marks."""
 
-    def sample() -> None:
-        for name, pid in pids.items():
-            usage.note(name, _tree(pid))
-        usage.note("bench-client", [me])
-        usage.note("postgres (this run's backends)", _postgres_backends(databases), rss=False)
-        usage.note("rabbitmq (whole broker, shared)", _rabbitmq(), rss=False)
+    pids: Mapping[str, int]
+    databases: list[str]
+    clock: Callable[[], float] = time.monotonic
+    series: list[tuple[float, dict[str, float]]] = field(default_factory=list)  # t, name: CPU s
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    latest: Snapshot = field(default_factory=dict)
+    first: Snapshot = field(default_factory=dict)
+    marks: dict[str, tuple[float, Snapshot]] = field(default_factory=dict)
+    host: dict[str, tuple[float, float]] = field(default_factory=dict)  # label -> busy, all
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def sample(self) -> None:
+        """One look at every process."""
+        groups = {name: _tree(pid) for name, pid in self.pids.items()}
+        groups[CLIENT] = [psutil.Process(os.getpid())]
+        groups[POSTGRES] = _postgres_backends(self.databases)
+        groups[RABBITMQ] = _rabbitmq()
+        with self._lock:
+            for name, processes in groups.items():
+                self._note(name, processes, rss=name not in (POSTGRES, RABBITMQ))
+            totals = {name: sum(pids.values()) for name, pids in self.latest.items()}
+            host = psutil.cpu_times()
+            totals[HOST] = sum(host) - host.idle - host.iowait  # every process on the machine
+            self.series.append((self.clock(), totals))
+
+    def _note(self, name: str, processes: list[psutil.Process], rss: bool) -> None:
+        latest, first = self.latest.setdefault(name, {}), self.first.setdefault(name, {})
+        total = 0
+        for process in processes:
+            cpu = _cpu(process)
+            first.setdefault(process.pid, cpu)
+            latest[process.pid] = max(cpu, latest.get(process.pid, 0.0))
+            if rss:
+                with suppress(psutil.Error):
+                    total += process.memory_info().rss
+        if rss:
+            self.peak_rss_mb[name] = max(self.peak_rss_mb.get(name, 0.0), total / 2**20)
+
+    def mark(self, label: str) -> None:
+        """Remember every process's CPU now, as `label`."""
+        self.sample()
+        times = psutil.cpu_times()
+        with self._lock:
+            self.marks[label] = (time.monotonic(), {n: dict(p) for n, p in self.latest.items()})
+            self.host[label] = (sum(times) - times.idle - times.iowait, sum(times))
+
+    def host_busy_percent(self, start: str, end: str) -> float:
+        """How busy the machine's cores were between two marks, everything on it included."""
+        (busy_a, all_a), (busy_b, all_b) = self.host[start], self.host[end]
+        return 100 * (busy_b - busy_a) / max(all_b - all_a, 1e-9)
+
+    def between(self, start: str, end: str) -> tuple[float, dict[str, float]]:
+        """Seconds from mark `start` to mark `end`, and each name's CPU seconds in between
+        (a process first seen after `start` counts from when it was first seen)."""
+        (began, before), (ended, after) = self.marks[start], self.marks[end]
+        spent = {}
+        for name, pids in after.items():
+            base = {**self.first.get(name, {}), **before.get(name, {})}
+            spent[name] = sum(cpu - base.get(pid, cpu) for pid, cpu in pids.items())
+        return ended - began, spent
+
+
+@contextmanager
+def sampling(
+    pids: Mapping[str, int], databases: list[str], clock: Callable[[], float]
+) -> Iterator[Usage]:
+    """Sample in the background until the block ends (times in the series by `clock`)."""
+    usage = Usage(pids, databases, clock)
+    stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(SAMPLE_EVERY_S):
-            sample()
+            usage.sample()
 
-    psutil.cpu_percent()  # starts the host-wide measurement
-    sample()
+    usage.mark("start")
     thread = threading.Thread(target=loop, name="resource-sampler", daemon=True)
     thread.start()
-    began = time.monotonic()
     try:
         yield usage
     finally:
         stop.set()
         thread.join(timeout=5)
-        sample()
-        usage.wall_s = time.monotonic() - began
-        usage.host_busy_percent = psutil.cpu_percent()
