@@ -28,6 +28,7 @@ from shared.events.store import EventStore
 from shared.events.topology import SUBSCRIPTIONS, Topology
 
 log = logging.getLogger(__name__)
+KEEPALIVE_S = 75  # how long a service's API keeps an idle HTTP connection open
 
 
 @dataclass
@@ -218,6 +219,10 @@ def _serve(
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", os.environ.get("CNNECT_ACCESS_LOG", None))
             self.cfg.set("graceful_timeout", 5)
+            # The gateway reuses its connections to the services (for up to 30 s idle): a
+            # service must not close an idle one sooner, or a request sent just as it closes
+            # fails. gunicorn's default is 2 s.
+            self.cfg.set("keepalive", KEEPALIVE_S)
 
         def load(self) -> Flask:
             # Runs in the worker after the fork: the pool is opened there, never inherited.
