@@ -28,7 +28,6 @@ from bench.system.resources import Usage, sampling
 from tests.support.system import ROOT
 
 STAFF = 3
-IDLE_S = 5.0
 
 
 def options(argv: list[str] | None) -> argparse.Namespace:
@@ -49,6 +48,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     add("--warm-customers", type=int, default=20, help="signed up before the load")
     add("--poll-interval", type=float, default=0.1, help="seconds between polls")
     add("--poll-timeout", type=float, default=30.0, help="a step seen later is a failure")
+    add("--idle-s", type=float, default=5.0, help="seconds measured idle before the load")
     add("--chart", type=Path, default=None, help="PNG path (default artifacts/bench-system.png)")
     add("--profile", type=Path, default=None, help="py-spy every process into this folder")
     return parser.parse_args(argv)
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         databases = list(env.system.databases.values())
         load_before = os.getloadavg()[0]
         with sampling(env.system.pids(), databases, recorder.now) as usage:
-            time.sleep(IDLE_S)  # what the processes cost with nothing to do
+            time.sleep(args.idle_s)  # what the processes cost with nothing to do
             usage.mark("idle")
             staff = [f"staff{k}-{uuid.uuid4().hex[:6]}@bench.example" for k in range(STAFF)]
             create_staff(env.system, staff)
