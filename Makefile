@@ -54,7 +54,7 @@ bench: install
 # The whole system under a rising load of order lifecycles (a few minutes); BENCH_ARGS adds
 # options, e.g. make bench-system BENCH_ARGS="--workers 3 --max-rate 40".
 bench-system: install
-	$(PY) -m bench.system $(BENCH_ARGS)
+	@$(PY) -m bench.system $(BENCH_ARGS)
 
 # Drop and replay every projection of every service from position zero.
 rebuild: install
