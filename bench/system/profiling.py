@@ -1,5 +1,7 @@
 """`--profile DIR`: py-spy samples every process under test during the load (flat "raw"
-collapsed stacks, one file per process) and the busiest functions are summed up."""
+collapsed stacks, one file per process) and the busiest functions are summed up. Only the
+thread holding the GIL is sampled (`--gil`): where each process spends its CPU in Python.
+C code that lets the GIL go (argon2 hashing, waiting on a socket) is not in the samples."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ def profiled(folder: Path | None, pids: Mapping[str, int], seconds: float) -> It
                 "raw",
                 "--subprocesses",
                 "--nonblocking",
+                "--gil",
                 "--output",
                 str(folder / f"{name}.txt"),
             ],
