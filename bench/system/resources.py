@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import psutil
 
 SAMPLE_EVERY_S = 0.5
+REDISCOVER_EVERY = 10
 CLIENT = "bench-client"
 POSTGRES = "postgres-backends"
 RABBITMQ = "rabbitmq-shared"
@@ -66,14 +67,25 @@ class Usage:
     marks: dict[str, tuple[float, Snapshot]] = field(default_factory=dict)
     host: dict[str, tuple[float, float]] = field(default_factory=dict)  # label -> busy, all
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _groups: dict[str, list[psutil.Process]] = field(default_factory=dict)
+    _count: int = 0
 
-    def sample(self) -> None:
-        """One look at every process."""
+    def _discover(self) -> dict[str, list[psutil.Process]]:
         groups = {name: _tree(pid) for name, pid in self.pids.items()}
         groups[CLIENT] = [psutil.Process(os.getpid())]
         groups[POSTGRES] = _postgres_backends(self.databases)
         groups[RABBITMQ] = _rabbitmq()
+        return groups
+
+    def sample(self, rediscover: bool = False) -> None:
+        """One look at every process. Finding them (children, PostgreSQL backends) reads
+        every process of the machine, so it is done only every REDISCOVER_EVERY samples:
+        it was most of the client's CPU."""
         with self._lock:
+            self._count += 1
+            if rediscover or not self._groups or self._count % REDISCOVER_EVERY == 0:
+                self._groups = self._discover()
+            groups = self._groups
             for name, processes in groups.items():
                 self._note(name, processes, rss=name not in (POSTGRES, RABBITMQ))
             totals = {name: sum(pids.values()) for name, pids in self.latest.items()}
@@ -96,7 +108,7 @@ class Usage:
 
     def mark(self, label: str) -> None:
         """Remember every process's CPU now, as `label`."""
-        self.sample()
+        self.sample(rediscover=True)
         times = psutil.cpu_times()
         with self._lock:
             self.marks[label] = (time.monotonic(), {n: dict(p) for n, p in self.latest.items()})
