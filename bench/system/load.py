@@ -51,7 +51,11 @@ class Ramp:
 
 def _blown(recorder: Recorder, step: Step, plan: Plan, inflight: int) -> str | None:
     """Why the ramp must stop after `step`, if it must."""
-    samples = [s for s in recorder.samples if step.start_s <= s.sent_s < step.end_s]
+    # Requests answered during the step: at its end, the slowest of those sent during it
+    # have not answered yet, and would be missed.
+    samples = [
+        s for s in recorder.samples if step.start_s <= s.sent_s + s.latency_ms / 1000 < step.end_s
+    ]
     failed = sum(1 for _, end, ok in recorder.lifecycles if not ok and end >= step.start_s)
     errors = sum(1 for s in samples if s.error) + failed
     if errors:
