@@ -39,6 +39,8 @@ def cpu_panel(axis: Axes, usage: Usage) -> None:
     stacks: list[list[float]] = [[] for _ in GROUPS]
     host: list[float] = []
     for (t0, before), (t1, after) in itertools.pairwise(usage.series):
+        if t1 - t0 < 0.2:  # a mark right beside a regular sample: too short to tell
+            continue
         times.append(t1)
         host.append(100 * (after[HOST] - before[HOST]) / max(t1 - t0, 1e-9))
         for k, (_, member) in enumerate(GROUPS):
