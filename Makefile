@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint bench chaos rebuild install chromium servers unit integration e2e faults clean
+.PHONY: run test lint bench bench-system chaos rebuild install chromium servers unit integration e2e faults clean
 
 # Create the virtualenv and install the pinned dependencies when pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -50,6 +50,11 @@ unit: install
 
 bench: install
 	$(PY) -m bench
+
+# The whole system under a rising load of order lifecycles (a few minutes); BENCH_ARGS adds
+# options, e.g. make bench-system BENCH_ARGS="--workers 3 --max-rate 40".
+bench-system: install
+	@$(PY) -m bench.system $(BENCH_ARGS)
 
 # Orders through their whole life while processes are killed and paused and the broker and
 # the database crash (private servers on other ports); prints the counts, fails on a violation.

@@ -16,6 +16,7 @@ from gunicorn.glogging import Logger
 from shared.config import bind_host
 
 WORKER_BOOT_ERROR = 3  # gunicorn's Arbiter.WORKER_BOOT_ERROR
+KEEPALIVE_S = 75  # how long an API keeps an idle HTTP connection open
 
 
 class GunicornLogger(Logger):  # type: ignore[misc]
@@ -45,6 +46,10 @@ def serve(load: Callable[[], Flask], port: int, threads: int = 8) -> None:
             self.cfg.set("accesslog", os.environ.get("CNNECT_ACCESS_LOG", None))
             self.cfg.set("graceful_timeout", 5)
             self.cfg.set("logger_class", GunicornLogger)
+            # The gateway reuses its connections to the services (for up to 30 s idle): a
+            # service must not close an idle one sooner, or a request sent just as it closes
+            # fails. gunicorn's default is 2 s.
+            self.cfg.set("keepalive", KEEPALIVE_S)
 
         def load(self) -> Flask:
             try:

@@ -1,0 +1,90 @@
+"""The system under test: every deploy/Procfile command started as `make run` starts it
+(tests/support/system.py's System: own databases, broker namespace and ports), with N copies
+of each `<service>-worker`, and a local fake PayPal that billing talks to."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import DEFAULT_AMQP, DEFAULT_POSTGRES, note
+from bench.system.providers import PAYPAL_WEBHOOK_ID
+from tests.support.fake_paypal import FakePayPal, running_fake_paypal
+from tests.support.infra import Infra
+from tests.support.system import BANK_SECRET, System
+
+
+def with_workers(commands: dict[str, str], workers: int) -> dict[str, str]:
+    """The Procfile with `workers` copies of each `<service>-worker` command, copy i told
+    its place by CNNECT_WORKER_INDEX=i and CNNECT_WORKERS=N (one copy keeps its name)."""
+    result: dict[str, str] = {}
+    for name, command in commands.items():
+        if not name.endswith("-worker"):
+            result[name] = command
+            continue
+        for index in range(workers):
+            label = name if workers == 1 else f"{name}.{index + 1}"
+            result[label] = (
+                f"export CNNECT_WORKERS={workers} CNNECT_WORKER_INDEX={index}; {command}"
+            )
+    return result
+
+
+class BenchSystem(System):
+    """The whole system with `workers` worker processes per service."""
+
+    def __init__(self, infra: Infra, log_dir: Path, workers: int) -> None:
+        super().__init__(infra, log_dir)
+        self.commands = with_workers(self.commands, workers)
+
+    def pids(self) -> dict[str, int]:
+        """Process name -> pid (each is the Procfile command itself: `exec` replaces bash)."""
+        return {name: process.pid for name, process in self.processes.items()}
+
+
+@dataclass(frozen=True)
+class Launched:
+    """The running system and the fake PayPal."""
+
+    system: BenchSystem
+    paypal: FakePayPal
+
+
+@contextmanager
+def launched(workers: int, log_dir: Path) -> Iterator[Launched]:
+    """Start everything; stop it and drop its databases and namespace at the end."""
+    infra = Infra(
+        os.environ.get("CNNECT_POSTGRES_URL", DEFAULT_POSTGRES),
+        os.environ.get("CNNECT_AMQP_URL", DEFAULT_AMQP),
+        f"bench{uuid.uuid4().hex[:6]}",
+    )
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for old in log_dir.glob("*.log"):
+        old.unlink()
+    with running_fake_paypal() as paypal:
+        system = BenchSystem(infra, log_dir, workers)
+        system.env.update(
+            {
+                "CNNECT_BILLING_PAYPAL_BASE_URL": paypal.base_url,
+                "CNNECT_BILLING_PAYPAL_CLIENT_ID": paypal.client_id,
+                "CNNECT_BILLING_PAYPAL_CLIENT_SECRET": paypal.client_secret,
+                "CNNECT_BILLING_PAYPAL_WEBHOOK_ID": PAYPAL_WEBHOOK_ID,
+                "CNNECT_BILLING_PAYPAL_CERT_HOSTS": "127.0.0.1",
+                "CNNECT_BILLING_PAYPAL_ALLOW_INSECURE_LOCAL_CERTS": "1",
+            }
+        )
+        note(f"starting {len(system.commands)} processes (namespace {system.namespace})")
+        system.prepare()
+        try:
+            system.start_all()
+            yield Launched(system, paypal)
+        finally:
+            system.stop_all()
+            system.clean_up()
+
+
+__all__ = ["BANK_SECRET", "BenchSystem", "Launched", "launched"]

@@ -1,0 +1,68 @@
+"""`make bench-system`, briefly and gently: the figures come out as JSON lines, nothing
+fails, and the chart is drawn."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.infra import Infra
+from tests.support.system import ROOT
+
+TIMEOUT_S = 120  # about 30 s on a quiet 2-core machine; room for a busy one
+REQUIRED = (
+    "lifecycles_per_s",
+    "http_latency_ms_p50",
+    "http_latency_ms_p99",
+    "http_latency_ms_p99.POST_/api/orders/orders",
+    "http_latency_ms_p99.POST_/webhooks/paypal",
+    "http_latency_ms_p99.POST_/webhooks/bank",
+    "projection_catch_up_s",
+    "peak_rss_mb.gateway",
+    "peak_rss_mb.orders-worker",
+    "errors",
+)
+
+
+def test_a_short_gentle_run_reports_every_figure_without_errors(
+    infra: Infra, tmp_path: Path
+) -> None:
+    chart = tmp_path / "bench-system.png"
+    env = {
+        **os.environ,
+        "CNNECT_POSTGRES_URL": infra.postgres_url,
+        "CNNECT_AMQP_URL": infra.amqp_url,
+        "CNNECT_ARTIFACTS": str(tmp_path),
+    }
+    command = [sys.executable, "-m", "bench.system", "--duration", "6", "--step-s", "6"]
+    command += ["--start-rate", "1", "--max-rate", "1", "--warm-customers", "2"]
+    command += ["--idle-s", "1", "--drain-s", "30", "--chart", str(chart)]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        # SIGTERM, not the SIGKILL of subprocess.run's timeout: the benchmark then stops its
+        # processes and drops its databases and namespace.
+        process.terminate()
+        stdout, stderr = process.communicate(timeout=60)
+        pytest.fail(f"bench-system took over {TIMEOUT_S}s: {stderr[-3000:]}")
+    assert process.returncode == 0, stderr[-3000:]
+    figures = {}
+    for line in stdout.splitlines():
+        figure = json.loads(line)
+        assert {"name", "value", "unit"} <= figure.keys(), line
+        figures[figure["name"]] = figure
+    missing = [name for name in REQUIRED if name not in figures]
+    assert not missing, f"missing {missing}; stderr: {stderr[-2000:]}"
+    assert figures["errors"]["value"] == 0, figures["errors"]
+    assert figures["lifecycles_completed"]["value"] >= 4
+    assert figures["projection_catch_up_s"]["value"] >= 0
+    assert chart.exists() and chart.stat().st_size > 10_000
+    assert str(chart) in stderr
