@@ -37,6 +37,7 @@ SIGN_OUTS = {("POST", "/signout"), ("POST", "/auth/signout")}
 GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/"): {"anon": {200}, "A": {302}, "B": {302}, "staff": {302}},
     **{("GET", path): PUBLIC for path in ("/estimate", "/calendar", "/feedback", "/healthz")},
+    ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
     **{("GET", path): PUBLIC for path in ("/signup", "/signin")},
     # Without the form's double-submit token, sign-up and sign-in forms are refused.

@@ -8,6 +8,7 @@ from services.gateway.adapters.accounts_store import TooManyAttemptsError
 from services.gateway.adapters.upstream import ServiceUnavailableError
 from services.gateway.bootstrap import Gateway
 from services.gateway.entrypoints.api import api
+from services.gateway.entrypoints.openapi import openapi_doc
 from services.gateway.entrypoints.pages import STATIC, TEMPLATES, register_pages
 from shared.web.errors import error_response, register_error_handlers
 
@@ -31,5 +32,6 @@ def create_app(gateway: Gateway) -> Flask:
         lambda exc: error_response(503, "service_unavailable", "that part is unavailable now"),
     )
     app.register_blueprint(api)
+    app.register_blueprint(openapi_doc)
     register_pages(app, gateway.settings.identity_secret)
     return app
