@@ -12,6 +12,7 @@ import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from apispec import APISpec
@@ -97,7 +98,8 @@ def document(
     plugin = MarshmallowPlugin()
     spec = APISpec(title, version, OPENAPI_VERSION, plugins=[plugin])
     converter = _converter(plugin)
-    converter.add_attribute_function(_decimal_as_string)
+    converter.add_attribute_function(_decimal)
+    converter.add_attribute_function(_mapping_size)
     converter.map_to_openapi_type(fields.Url, "string", "uri")  # the JSON Schema format name
     spec.components.schema("Error", ERROR_BODY)
     for path, operations in paths.items():
@@ -162,14 +164,16 @@ def _converter(plugin: MarshmallowPlugin) -> Any:
     return converter
 
 
-def _decimal_as_string(
+def _decimal(
     self: Any, field: fields.Field[Any], ret: dict[str, Any], **kwargs: Any
 ) -> dict[str, Any]:
-    """A `Decimal(as_string=True)` field as the decimal string it is on the wire."""
-    if not isinstance(field, fields.Decimal) or not field.as_string:
+    """A `Decimal` field: with `as_string`, the decimal string it is on the wire; else a number
+    whose bounds are JSON numbers (apispec leaves them as Decimal, which JSON cannot hold)."""
+    if not isinstance(field, fields.Decimal):
         return {}
-    # apispec has already described it as a number with a range; a JSON schema range does not
-    # apply to strings, so the bounds move to the description.
+    if not field.as_string:
+        return {k: _number(ret[k]) for k in ("minimum", "maximum") if k in ret}
+    # A JSON schema range does not apply to strings: the bounds move to the description.
     low, high = ret.pop("minimum", None), ret.pop("maximum", None)
     for key in ("type", "exclusiveMinimum", "exclusiveMaximum"):
         ret.pop(key, None)
@@ -179,3 +183,19 @@ def _decimal_as_string(
         "pattern": DECIMAL_PATTERN,
         "description": f"a decimal amount{bounds}, as a string",
     }
+
+
+def _mapping_size(
+    self: Any, field: fields.Field[Any], ret: dict[str, Any], **kwargs: Any
+) -> dict[str, Any]:
+    """A `Dict` field's Length is how many keys it has (apispec says maxLength, for strings)."""
+    if not isinstance(field, fields.Dict):
+        return {}
+    sizes = {"minLength": "minProperties", "maxLength": "maxProperties"}
+    return {sizes[k]: ret.pop(k) for k in list(ret) if k in sizes}
+
+
+def _number(value: Any) -> int | float:
+    """A bound as a JSON number."""
+    number = Decimal(value)
+    return int(number) if number == number.to_integral_value() else float(number)
