@@ -17,6 +17,7 @@ from shared.events.store import EventStore
 from shared.web.errors import register_error_handlers
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError, verify_token
 from shared.web.openapi import Files, SchemaLike, operation
+from shared.web.text_guard import refuse_nul_characters
 
 if TYPE_CHECKING:
     from shared.runtime import Context
@@ -35,6 +36,7 @@ def create_service_app(name: str, context: Any, openapi: dict[str, Any]) -> Flas
     app.extensions["cnnect.store"] = context.store
     app.extensions["cnnect.context"] = context
     register_error_handlers(app)
+    refuse_nul_characters(app)
     app.register_blueprint(health)
     return app
 
