@@ -26,6 +26,7 @@ from shared.events.relay import OutboxRelay, run_relay
 from shared.events.scheduler import DeadlineHandler, Scheduler
 from shared.events.store import EventStore
 from shared.events.topology import SUBSCRIPTIONS, Topology
+from shared.web.server_errors import answer_server_errors_in_json
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,7 @@ def _serve(
 ) -> int:
     from gunicorn.app.base import BaseApplication
 
+    answer_server_errors_in_json()
     bind_port = port or int(settings.extra.get("port", definition.default_port))
 
     class Server(BaseApplication):  # type: ignore[misc]

@@ -10,6 +10,7 @@ import sys
 
 from services.gateway.bootstrap import DEFAULT_PORT, bootstrap
 from services.gateway.domain.accounts import check_password, check_role, normalised_email
+from shared.web.server_errors import answer_server_errors_in_json
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +47,8 @@ def _serve(port: int) -> int:
     from gunicorn.app.base import BaseApplication
 
     from services.gateway.entrypoints.app import create_app
+
+    answer_server_errors_in_json()
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
