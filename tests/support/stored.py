@@ -53,15 +53,30 @@ def streams_since(system: System, positions: dict[str, int]) -> dict[str, set[st
     return found
 
 
+def _published(system: System) -> bool:
+    """True when every service's outbox relay has published all of its events."""
+    for service in SERVICES:
+        unpublished = scalar(
+            system.database_url(service),
+            # The relay reads in commit order, (tx_id, position), and checkpoints in it too.
+            "SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM checkpoints c "
+            "WHERE c.name = 'outbox-relay' AND (e.tx_id, e.position) <= (c.tx_id, c.position))",
+        )
+        if unpublished:
+            return False
+    return True
+
+
 def settled_counts(system: System) -> dict[str, int]:
-    """The event counts once no service has stored anything new for a while (whatever was
-    accepted has finished travelling between the services)."""
+    """The event counts once whatever was accepted has finished travelling between the
+    services: every relay has published everything, and no service stored anything new for a
+    while (its consumers had time to act on what was published)."""
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     counts = event_counts(system)
     while True:
         time.sleep(QUIET_S)
         now = event_counts(system)
-        if now == counts:
+        if now == counts and _published(system):
             return now
         if time.monotonic() > deadline:
             raise AssertionError(f"the services never settled: {counts} then {now}")
