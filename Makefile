@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint bench bench-system chaos rebuild install chromium servers unit integration e2e faults clean
+.PHONY: run test lint bench bench-system chaos fuzz rebuild install chromium servers unit integration e2e faults clean
 
 # Create the virtualenv and install the pinned dependencies when pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -60,6 +60,12 @@ bench-system: install
 # the database crash (private servers on other ports); prints the counts, fails on a violation.
 chaos: install
 	$(PY) -m tests.chaos --duration $${CHAOS_SECONDS:-120}
+
+# A longer fuzzing run than `make test`'s: every API from its OpenAPI document, new examples
+# each run (CNNECT_FUZZ_EXAMPLES per operation, caller and mode; default 100).
+fuzz: install
+	CNNECT_FUZZ_EXAMPLES=$${CNNECT_FUZZ_EXAMPLES:-100} CNNECT_FUZZ_RANDOM=1 \
+	  $(VENV)/bin/pytest -q -s -p no:cacheprovider -o timeout=0 tests/attacks/test_api_fuzzing.py
 
 # Drop and replay every projection of every service from position zero (a progress bar with
 # events per second on a terminal; log lines as text unless CNNECT_LOG_FORMAT says json).

@@ -31,8 +31,6 @@ _MEDIA_TYPES = {
     "PDF": "application/pdf",
 }
 _ACCEPTED_TEXT = "JPEG, PNG, GIF, WEBP or PDF"
-# Markup that turns an image into an HTML/PHP/SVG polyglot.
-_POLYGLOT_MARKERS = (b"<script", b"<html", b"<?php", b"<svg")
 _EOF_WINDOW = 1024
 
 # --- PDF lexing ---------------------------------------------------------------------------------
@@ -149,10 +147,7 @@ def judge_attachment(content: bytes, name: str, position: int) -> JudgedAttachme
         raise ValidationError(f"{label} is larger than {_size_text(MAX_ATTACHMENT_BYTES)}")
     kind = sniff_image(content) or ""
     if kind in _IMAGE_KINDS:
-        judge_image(content, _IMAGE_KINDS, MAX_ATTACHMENT_BYTES, name=label)
-        lowered = content.lower()
-        if any(marker in lowered for marker in _POLYGLOT_MARKERS):
-            raise ValidationError(f"{label}: an image that also contains markup is not accepted")
+        judge_image(content, _IMAGE_KINDS, MAX_ATTACHMENT_BYTES, name=label)  # polyglots too
     elif content.startswith(b"%PDF-"):
         kind = "PDF"
         try:

@@ -12,6 +12,13 @@ from shared.events.errors import ValidationError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # larger images are decompression bombs, not photos
+# Markup that turns an image into an HTML/PHP/SVG polyglot.
+POLYGLOT_MARKERS = (b"<script", b"<html", b"<?php", b"<svg")
+# Where a polyglot carries its markup: the file's first and last bytes (where a sniffer looks,
+# and what follows the image's end) and the image's metadata (comments, text chunks, EXIF).
+# The compressed pixels between are not searched: 10 MB of them hold "<svg" by chance about
+# once in fifty photos, which would refuse real ones.
+EDGE_BYTES = 1024
 
 # (format name, media type, magic prefix test)
 _IMAGE_FORMATS = {
@@ -64,6 +71,7 @@ def judge_image(
                 if image.width * image.height > MAX_PIXELS:
                     raise ValidationError(f"{name} has too many pixels")
                 image.load()  # decodes every byte: a truncated file fails here
+                metadata = [v for v in image.info.values() if isinstance(v, (bytes, str))]
     except ValidationError:
         raise
     except (
@@ -75,4 +83,15 @@ def judge_image(
         Image.DecompressionBombWarning,
     ) as exc:
         raise ValidationError(f"{name} is not a readable {announced} image") from exc
+    if _holds_markup([content[:EDGE_BYTES], content[-EDGE_BYTES:], *metadata]):
+        raise ValidationError(f"{name}: an image that also contains markup is not accepted")
     return JudgedFile(_IMAGE_FORMATS[announced], content)
+
+
+def _holds_markup(parts: list[bytes | str]) -> bool:
+    """True when any part holds HTML, script, PHP or SVG markup (any letter case)."""
+    for part in parts:
+        data = (part.encode("utf-8", "replace") if isinstance(part, str) else part).lower()
+        if any(marker in data for marker in POLYGLOT_MARKERS):
+            return True
+    return False

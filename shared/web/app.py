@@ -17,6 +17,8 @@ from shared.events.store import EventStore
 from shared.observability.web import instrument, metrics_response
 from shared.web.errors import register_error_handlers
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError, verify_token
+from shared.web.openapi import Files, SchemaLike, operation
+from shared.web.text_guard import refuse_nul_characters
 
 if TYPE_CHECKING:
     from shared.runtime import Context
@@ -37,6 +39,7 @@ def create_service_app(name: str, context: Any, openapi: dict[str, Any]) -> Flas
     app.extensions["cnnect.store"] = context.store
     app.extensions["cnnect.context"] = context
     register_error_handlers(app)
+    refuse_nul_characters(app)
     app.register_blueprint(health)
     return app
 
@@ -133,13 +136,22 @@ def query_rows(sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     return rows
 
 
-def openapi_operation(summary: str, caller: str = "customer or staff") -> dict[str, Any]:
-    """An OpenAPI operation object: what it does, who may call it, how it answers."""
-    return {
-        "summary": summary,
-        "description": f"Caller: {caller}.",
-        "responses": {"200": {"description": "OK"}, "4XX": {"description": "error"}},
-    }
+def openapi_operation(
+    summary: str,
+    caller: str = "customer or staff",
+    *,
+    body: SchemaLike | None = None,
+    query: SchemaLike | None = None,
+    form: SchemaLike | None = None,
+    files: Files | None = None,
+    idempotent: bool = False,
+) -> dict[str, Any]:
+    """An OpenAPI operation object: what it does, who may call it, how it answers, and the
+    marshmallow schemas it loads its JSON `body`, `query`, multipart `form` and `files` with
+    (rendered by `shared.web.openapi.document`); `idempotent` writes take `Idempotency-Key`."""
+    return operation(
+        summary, caller, body=body, query=query, form=form, files=files, idempotent=idempotent
+    )
 
 
 def jsonable(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from shared.config import bind_host
+from shared.web.server_errors import answer_server_errors_in_json
 
 WORKER_BOOT_ERROR = 3  # gunicorn's Arbiter.WORKER_BOOT_ERROR
 KEEPALIVE_S = 75  # how long an API keeps an idle HTTP connection open
@@ -60,4 +61,5 @@ def serve(load: Callable[[], Flask], port: int, threads: int = 8) -> None:
                 logging.getLogger(__name__).exception("the app failed to load")
                 sys.exit(WORKER_BOOT_ERROR)
 
+    answer_server_errors_in_json()
     Server().run()

@@ -42,6 +42,7 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     },
     # Scrapers read the internal metrics port; the public one shows metrics to staff only.
     ("GET", "/metrics"): {"anon": {401}, "A": {403}, "B": {403}, "staff": {200}},
+    ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
     **{("GET", path): PUBLIC for path in ("/signup", "/signin")},
     # Without the form's double-submit token, sign-up and sign-in forms are refused.

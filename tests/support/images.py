@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 from PIL import Image
 
@@ -66,3 +68,51 @@ def pdf(*extra_objects: bytes, catalog_extra: bytes = b"") -> bytes:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
     out += b"startxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
+
+
+MARKUP = b"<html><script>alert(document.cookie)</script></html>"
+
+
+def jpeg_with_comment(comment: bytes = MARKUP) -> bytes:
+    """A real JPEG with `comment` in a COM segment: it decodes, and holds markup (a polyglot)."""
+    data = jpeg()
+    segment = b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment
+    return data[:2] + segment + data[2:]
+
+
+def png_with_text(text: bytes = MARKUP) -> bytes:
+    """A real PNG with `text` in a tEXt chunk before its pixels (a polyglot)."""
+    data = png()
+    at = data.index(b"IDAT") - 4
+    body = b"tEXt" + b"Comment\x00" + text
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    return data[:at] + chunk + data[at:]
+
+
+def png_whose_pixels_spell(text: bytes, side: int = 200) -> bytes:
+    """A real, uncompressed PNG (written by hand: filter 0, stored deflate blocks) whose pixel
+    bytes in the middle of the file spell `text`: pixels, not markup."""
+    row = side * 3
+    pixels = bytearray(side * row)
+    middle = (side // 2) * row + row // 2
+    pixels[middle : middle + len(text)] = text
+    raw = b"".join(b"\x00" + pixels[y * row : (y + 1) * row] for y in range(side))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 0))
+        + chunk(b"IEND", b"")
+    )
+
+
+def truncated_jpeg() -> bytes:
+    """A JPEG cut short: right magic bytes, no image."""
+    data = jpeg(64, 64)
+    return data[: len(data) // 2]

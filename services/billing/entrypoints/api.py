@@ -8,9 +8,9 @@ from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
-from services.billing.entrypoints.bank_api import bank
-from services.billing.entrypoints.calendar_api import calendar_api
-from services.billing.entrypoints.card_api import card, register_paypal_errors
+from services.billing.entrypoints.bank_api import BankNoticeSchema, PaymentReportRequest, bank
+from services.billing.entrypoints.calendar_api import CalendarQuery, calendar_api
+from services.billing.entrypoints.card_api import CheckoutRequest, card, register_paypal_errors
 from services.billing.handlers.payments import (
     PaymentOutcome,
     adjust_deposit,
@@ -31,52 +31,102 @@ from shared.web.app import (
     service_context,
 )
 from shared.web.idempotency import idempotent
+from shared.web.openapi import document
+from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 bp = Blueprint("billing", __name__)
+PAYPAL_HEADERS = (
+    "PAYPAL-TRANSMISSION-ID",
+    "PAYPAL-TRANSMISSION-TIME",
+    "PAYPAL-TRANSMISSION-SIG",
+    "PAYPAL-CERT-URL",
+    "PAYPAL-AUTH-ALGO",
+)
 
 
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "CNNECT billing", "version": "1"},
-    "paths": {
-        "/orders/{order_id}/billings": {"get": openapi_operation("The billings of an order (R4)")},
-        "/billings/{billing_id}": {"get": openapi_operation("One billing with its payments")},
-        "/billings/{billing_id}/payments": {
-            "post": openapi_operation("Confirm a payment received", "staff")
+def _write(summary: str, caller: str = "customer or staff", **parts: Any) -> dict[str, Any]:
+    return openapi_operation(summary, caller, idempotent=True, **parts)
+
+
+def _webhook(summary: str, caller: str, body: Any, headers: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        **openapi_operation(summary, caller, body=body),
+        "parameters": [
+            {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
+            for h in headers
+        ],
+    }
+
+
+def _openapi() -> dict[str, Any]:
+    # Built after the request schemas below are defined: they are what the document describes.
+    return document(
+        "CNNECT billing",
+        {
+            "/orders/{order_id}/billings": {
+                "get": openapi_operation("The billings of an order (R4)")
+            },
+            "/billings/{billing_id}": {"get": openapi_operation("One billing with its payments")},
+            "/billings/{billing_id}/payments": {
+                "post": _write("Confirm a payment received", "staff", body=PaymentRequest)
+            },
+            "/billings/{billing_id}/deposit-payments": {
+                "post": _write("Pay from the deposit (R8)")
+            },
+            "/deposit": {
+                "get": {
+                    **openapi_operation("The caller's deposit and its history (R8)"),
+                    "parameters": [
+                        {
+                            "name": "customer_id",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "staff only: whose deposit",
+                        }
+                    ],
+                }
+            },
+            "/billings/{billing_id}/payment-page": {
+                "get": openapi_operation("Deposit first, then bank or card with its fee (R8-R10)")
+            },
+            "/billings/{billing_id}/payment-reports": {
+                "post": _write("Report a bank transfer (R9)", body=PaymentReportRequest)
+            },
+            "/webhooks/bank": {
+                "post": _webhook(
+                    "A bank's transfer notice, HMAC-signed (R11)",
+                    "the bank",
+                    BankNoticeSchema,
+                    (TIMESTAMP_HEADER, SIGNATURE_HEADER),
+                )
+            },
+            "/queues/payment-reports": {"get": openapi_operation("Transfers to confirm", "staff")},
+            "/calendar": {
+                "get": openapi_operation(
+                    "Business days and bank holidays; ?from=YYYY-MM-DD&days=1..62 (R9)",
+                    "anyone",
+                    query=CalendarQuery,
+                )
+            },
+            "/billings/{billing_id}/card-payments": {
+                "post": _write("Pay the rest by card through PayPal (R10)", body=CheckoutRequest)
+            },
+            "/webhooks/paypal": {
+                "post": _webhook(
+                    "PayPal capture notices, verified (R11)",
+                    "PayPal",
+                    {"type": "object"},
+                    PAYPAL_HEADERS,
+                )
+            },
+            "/queues/captures-in-review": {
+                "get": openapi_operation("Card captures to review", "staff")
+            },
+            "/customers/{customer_id}/deposit/adjustments": {
+                "post": _write("Adjust a deposit with a reason", "staff", body=AdjustmentRequest)
+            },
         },
-        "/billings/{billing_id}/deposit-payments": {
-            "post": openapi_operation("Pay from the deposit (R8)")
-        },
-        "/deposit": {"get": openapi_operation("The caller's deposit and its history (R8)")},
-        "/billings/{billing_id}/payment-page": {
-            "get": openapi_operation("Deposit first, then bank or card with its fee (R8-R10)")
-        },
-        "/billings/{billing_id}/payment-reports": {
-            "post": openapi_operation("Report a bank transfer (R9)")
-        },
-        "/webhooks/bank": {
-            "post": openapi_operation("A bank's transfer notice, HMAC-signed (R11)", "the bank")
-        },
-        "/queues/payment-reports": {"get": openapi_operation("Transfers to confirm", "staff")},
-        "/calendar": {
-            "get": openapi_operation(
-                "Business days and bank holidays; ?from=YYYY-MM-DD&days=1..62 (R9)", "anyone"
-            )
-        },
-        "/billings/{billing_id}/card-payments": {
-            "post": openapi_operation("Pay the rest by card through PayPal (R10)")
-        },
-        "/webhooks/paypal": {
-            "post": openapi_operation("PayPal capture notices, verified (R11)", "PayPal")
-        },
-        "/queues/captures-in-review": {
-            "get": openapi_operation("Card captures to review", "staff")
-        },
-        "/customers/{customer_id}/deposit/adjustments": {
-            "post": openapi_operation("Adjust a deposit with a reason", "staff")
-        },
-    },
-}
+    )
 
 
 def _amount(**kwargs: Any) -> fields.Decimal:
@@ -202,6 +252,9 @@ def adjustment(customer_id: str) -> ResponseReturnValue:
     return jsonify(
         {"customer_id": customer_id, "balance": str(found.balance.amount if found.balance else 0)}
     ), 201
+
+
+OPENAPI: dict[str, Any] = _openapi()
 
 
 def create_app(context: Context) -> Flask:

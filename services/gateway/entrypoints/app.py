@@ -8,9 +8,11 @@ from services.gateway.adapters.accounts_store import TooManyAttemptsError
 from services.gateway.adapters.upstream import ServiceUnavailableError
 from services.gateway.bootstrap import Gateway
 from services.gateway.entrypoints.api import api
+from services.gateway.entrypoints.openapi import openapi_doc
 from services.gateway.entrypoints.pages import STATIC, TEMPLATES, register_pages
 from shared.observability.web import instrument
 from shared.web.errors import error_response, register_error_handlers
+from shared.web.text_guard import refuse_nul_characters
 
 
 def create_app(gateway: Gateway) -> Flask:
@@ -25,6 +27,7 @@ def create_app(gateway: Gateway) -> Flask:
     app.extensions["cnnect.gateway"] = gateway
     app.config["MAX_CONTENT_LENGTH"] = 110 * 1024 * 1024
     register_error_handlers(app)
+    refuse_nul_characters(app)
     app.register_error_handler(
         TooManyAttemptsError, lambda exc: error_response(429, "too_many_attempts", str(exc))
     )
@@ -33,5 +36,6 @@ def create_app(gateway: Gateway) -> Flask:
         lambda exc: error_response(503, "service_unavailable", "that part is unavailable now"),
     )
     app.register_blueprint(api)
+    app.register_blueprint(openapi_doc)
     register_pages(app, gateway.settings.identity_secret)
     return app

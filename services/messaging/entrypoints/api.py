@@ -42,31 +42,40 @@ from shared.web.app import (
 )
 from shared.web.idempotency import idempotent
 from shared.web.identity import Identity
+from shared.web.openapi import Files, document
 
 bp = Blueprint("messaging", __name__)
 
 
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "CNNECT messaging", "version": "1"},
-    "paths": {
+def _write(summary: str, caller: str = "customer or staff", **parts: Any) -> dict[str, Any]:
+    return openapi_operation(summary, caller, idempotent=True, **parts)
+
+
+OPENAPI: dict[str, Any] = document(
+    "CNNECT messaging",
+    {
         "/orders/{order_id}/conversation": {
             "get": openapi_operation("An order's conversation window")
         },
         "/orders/{order_id}/messages": {
             "get": openapi_operation("The order's messages, oldest first (R7)"),
-            "post": openapi_operation(
-                "Post a message, multipart with up to 3 attachments (R7, R12-R14)"
+            "post": _write(
+                "Post a message, multipart with up to 3 attachments, or JSON (R7, R12-R14)",
+                body=MessageForm,
+                form=MessageForm,
+                files=Files("attachments", max_items=MAX_ATTACHMENTS),
             ),
         },
-        "/orders/{order_id}/messages/read": {"post": openapi_operation("Mark the messages read")},
+        "/orders/{order_id}/messages/read": {"post": _write("Mark the messages read")},
         "/attachments/{attachment_id}": {"get": openapi_operation("Download an attachment (R14)")},
         "/inquiries": {
-            "post": openapi_operation("A general inquiry", "anyone (visitors give an e-mail)"),
+            "post": _write(
+                "A general inquiry", "anyone (visitors give an e-mail)", body=InquiryRequest
+            ),
             "get": openapi_operation("The caller's inquiries"),
         },
         "/inquiries/{inquiry_id}/answers": {
-            "post": openapi_operation("Answer an inquiry", "staff")
+            "post": _write("Answer an inquiry", "staff", body=AnswerRequest)
         },
         "/queues/awaiting-reply": {
             "get": openapi_operation("Conversations waiting for staff", "staff")
@@ -75,10 +84,10 @@ OPENAPI: dict[str, Any] = {
             "get": openapi_operation("Exchange and return requests (R19)", "staff")
         },
         "/customers/{customer_id}/email": {
-            "put": openapi_operation("Where notifications go", "staff")
+            "put": openapi_operation("Where notifications go", "staff", body=EmailRequest)
         },
     },
-}
+)
 
 
 def _conversation(conversation_id: str, identity: Identity) -> dict[str, Any]:

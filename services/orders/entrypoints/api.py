@@ -6,64 +6,100 @@ from typing import Any
 
 from flask import Flask
 
-from services.orders.entrypoints.reads import reads
-from services.orders.entrypoints.writes import writes
+from services.orders.entrypoints import schemas
+from services.orders.entrypoints.reads import QUEUES, TABS, reads
+from services.orders.entrypoints.writes import MAX_PHOTOS, writes
 from shared.runtime import Context
 from shared.web.app import create_service_app, openapi_operation
+from shared.web.openapi import Files, document
 
 MAX_REQUEST_BYTES = 10 * 10 * 1024 * 1024 + 1024 * 1024  # ten 10 MB photos and the form
 
 
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "CNNECT orders", "version": "1"},
-    "paths": {
+_PHOTOS = "photos"
+
+
+def _write(summary: str, caller: str = "customer or staff", **parts: Any) -> dict[str, Any]:
+    return openapi_operation(summary, caller, idempotent=True, **parts)
+
+
+OPENAPI: dict[str, Any] = document(
+    "CNNECT orders",
+    {
         "/orders": {
-            "post": openapi_operation("Apply for an order", "customer"),
-            "get": openapi_operation("Orders in a tab: ongoing, completed, cancelled"),
+            "post": _write("Apply for an order", "customer", body=schemas.PlaceOrderRequest),
+            "get": {
+                **openapi_operation("Orders in a tab: ongoing, completed, cancelled"),
+                "parameters": [
+                    {"name": "tab", "in": "query", "schema": {"type": "string", "enum": list(TABS)}}
+                ],
+            },
         },
         "/orders/{order_id}": {"get": openapi_operation("Order details (R1-R5)")},
-        "/orders/{order_id}/cancel": {"post": openapi_operation("Cancel (R15, R25)")},
+        "/orders/{order_id}/cancel": {"post": _write("Cancel (R15, R25)")},
         "/orders/{order_id}/item-changes": {
-            "post": openapi_operation("Change items before payment (R17)")
+            "post": _write("Change items before payment (R17)", body=schemas.ChangeItemsRequest)
         },
         "/orders/{order_id}/items/{item_id}/purchase-condition": {
-            "post": openapi_operation("Confirm before purchasing (R13)")
+            "post": _write("Confirm before purchasing (R13)", body=schemas.TextRequest)
         },
         "/orders/{order_id}/items/{item_id}/seller-confirmation": {
-            "post": openapi_operation("Record the seller's answer (R13)", "staff")
+            "post": _write("Record the seller's answer (R13)", "staff", body=schemas.AnswerRequest)
         },
-        "/orders/{order_id}/items/{item_id}/purchased": {
-            "post": openapi_operation("Mark purchased", "staff")
-        },
+        "/orders/{order_id}/items/{item_id}/purchased": {"post": _write("Mark purchased", "staff")},
         "/orders/{order_id}/items/{item_id}/unavailable": {
-            "post": openapi_operation("Mark unavailable (R20)", "staff")
+            "post": _write("Mark unavailable (R20)", "staff", body=schemas.ReasonRequest)
         },
-        "/orders/{order_id}/items/{item_id}/arrival": {
-            "post": openapi_operation("Record arrival", "staff")
-        },
+        "/orders/{order_id}/items/{item_id}/arrival": {"post": _write("Record arrival", "staff")},
         "/orders/{order_id}/items/{item_id}/inspection": {
-            "post": openapi_operation("Inspect with photos, multipart (R18)", "staff")
+            "post": _write(
+                "Inspect with photos, multipart (R18)",
+                "staff",
+                form=schemas.InspectionForm,
+                files=Files(_PHOTOS, max_items=MAX_PHOTOS, min_items=1),
+            )
         },
         "/orders/{order_id}/items/{item_id}/exchange": {
-            "post": openapi_operation("Open an exchange or return (R19)", "staff")
+            "post": _write(
+                "Open an exchange or return (R19)", "staff", body=schemas.ExchangeRequest
+            )
         },
         "/orders/{order_id}/items/{item_id}/exchange-answer": {
-            "post": openapi_operation("Record the seller's answer (R19)", "staff")
+            "post": _write(
+                "Record the seller's answer (R19)", "staff", body=schemas.ExchangeAnswerRequest
+            )
         },
         "/orders/{order_id}/reception-report": {
-            "post": openapi_operation("Report reception (R23)")
+            "post": _write(
+                "Report reception (R23): JSON, or multipart with problem pictures",
+                "customer",
+                body=schemas.ReceptionReportRequest,
+                form=schemas.ReceptionReportRequest,
+                files=Files(_PHOTOS, max_items=MAX_PHOTOS),
+            )
         },
         "/orders/{order_id}/feedback": {
-            "post": openapi_operation("Leave feedback (R28)", "customer")
+            "post": _write("Leave feedback (R28)", "customer", body=schemas.FeedbackRequest)
         },
         "/orders/{order_id}/photos/{photo_id}": {
             "get": openapi_operation("An inspection photo (R18)")
         },
-        "/queues/{name}": {"get": openapi_operation("A staff work queue", "staff")},
+        "/queues/{name}": {
+            "get": {
+                **openapi_operation("A staff work queue", "staff"),
+                "parameters": [
+                    {
+                        "name": "name",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"enum": list(QUEUES)},
+                    }
+                ],
+            }
+        },
         "/feedback": {"get": openapi_operation("Recent public feedback (R28)", "anyone")},
     },
-}
+)
 
 
 def create_app(context: Context) -> Flask:

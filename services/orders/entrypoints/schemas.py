@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
 MARKETPLACE_HOSTS = ("taobao.com", "tmall.com", "1688.com", "alibaba.com")
+MARKETPLACE_URL_PATTERN = r"^https?://([a-z0-9-]+\.)*(taobao|tmall|1688|alibaba)\.com/[!-~]*$"
 MAX_ITEMS = 50
 SHIPPING_METHODS = ("EMS", "AIR", "SAL", "SEA", "COURIER")  # the shipping service's methods
 
@@ -29,7 +30,12 @@ def _text(maximum: int, required: bool = True) -> fields.String:
 
 
 class ItemRequest(Schema):
-    url = fields.Url(required=True, schemes={"https", "http"})
+    # The pattern only tells clients (and the fuzzer) what `marketplace` below accepts.
+    url = fields.Url(
+        required=True,
+        schemes={"https", "http"},
+        metadata={"pattern": MARKETPLACE_URL_PATTERN},
+    )
     title = _text(300)
     options = fields.Dict(
         keys=fields.String(validate=validate.Length(max=40)),
@@ -46,6 +52,13 @@ class ItemRequest(Schema):
         host = (urlsplit(value).hostname or "").lower()
         if not any(host == h or host.endswith("." + h) for h in MARKETPLACE_HOSTS):
             raise ValidationError("the URL must be a Taobao, Tmall, 1688 or Alibaba item page")
+
+    @post_load
+    def secure_link(self, item: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """An http:// item link as the https:// page the marketplace serves: OrderPlaced
+        carries https links only (an http one made the append fail with a 500)."""
+        scheme, _, rest = item["url"].partition("://")
+        return {**item, "url": f"https://{rest}"} if scheme.lower() == "http" else item
 
 
 class AddressRequest(Schema):

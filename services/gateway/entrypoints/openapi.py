@@ -1,0 +1,89 @@
+"""The gateway's OpenAPI document: its own JSON routes (accounts, webhooks, health). The
+services' APIs it forwards under `/api/<service>/` are described by each service's document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from services.gateway.entrypoints.api import CredentialsRequest
+from services.gateway.entrypoints.sessions import COOKIE, CSRF_HEADER
+from shared.web.app import openapi_operation
+from shared.web.openapi import document
+
+openapi_doc = Blueprint("gateway_openapi", __name__)
+
+_SESSION = {
+    "name": COOKIE,
+    "in": "cookie",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The session cookie sign-up and sign-in set (HttpOnly).",
+}
+_CSRF = {
+    "name": CSRF_HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The session's CSRF token (from /auth/me): every change made with the "
+    "session cookie carries it.",
+}
+
+
+def _with(operation: dict[str, Any], *parameters: dict[str, Any]) -> dict[str, Any]:
+    return {**operation, "parameters": [*operation.get("parameters", []), *parameters]}
+
+
+OPENAPI: dict[str, Any] = document(
+    "CNNECT gateway",
+    {
+        "/auth/signup": {
+            "post": openapi_operation(
+                "Free registration (R26), signed in at once", "anyone", body=CredentialsRequest
+            )
+        },
+        "/auth/signin": {
+            "post": openapi_operation(
+                "Sign in; attempts are limited per e-mail and per client address",
+                "anyone",
+                body=CredentialsRequest,
+            )
+        },
+        "/auth/signout": {
+            "post": _with(
+                openapi_operation("Sign out: the session is revoked", "signed in"), _SESSION, _CSRF
+            )
+        },
+        "/auth/me": {
+            "get": _with(
+                openapi_operation("Who is signed in, and the CSRF token", "signed in"), _SESSION
+            )
+        },
+        "/webhooks/{provider}": {
+            "post": _with(
+                openapi_operation(
+                    "A bank or PayPal notice, passed to billing untouched (it checks the "
+                    "signature before anything is stored, R11)",
+                    "the bank or PayPal",
+                    body={"type": "object"},
+                ),
+                {
+                    "name": "provider",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["bank", "paypal"]},
+                },
+            )
+        },
+        "/healthz": {"get": openapi_operation("The gateway is alive", "anyone")},
+        "/openapi.json": {"get": openapi_operation("This document", "anyone")},
+    },
+)
+
+
+@openapi_doc.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """The gateway's OpenAPI document."""
+    return jsonify(OPENAPI)

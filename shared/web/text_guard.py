@@ -1,0 +1,53 @@
+"""PostgreSQL text cannot hold U+0000 (NUL): a string carrying one, used as a parameter of any
+query, fails the query, and the request answered 500. Every request is therefore looked at
+before its view runs: a NUL in the path, the query, a header, a form field or anywhere in a
+JSON body (keys too) is refused with a 400 that says so. Any other text, SQL or markup
+included, is left for the view to validate and store as the text it is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, request
+
+from shared.events.errors import ValidationError
+
+NUL = "\x00"
+_FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def refuse_nul_characters(app: Flask) -> None:
+    """Install the check on `app` (before any view, its decorators included)."""
+    app.before_request(_refuse_nul)
+
+
+def _refuse_nul() -> None:
+    where = _where_nul()
+    if where is not None:
+        raise ValidationError(f"{where} contains a NUL character (U+0000), which is never accepted")
+
+
+def _where_nul() -> str | None:
+    if NUL in request.path:
+        return "the path"
+    if _holds_nul(request.args.items(multi=True)):
+        return "the query"
+    if _holds_nul(request.headers.items()):
+        return "a header"
+    if request.mimetype in _FORMS and _holds_nul(request.form.items(multi=True)):
+        return "a form field"
+    if request.is_json and _holds_nul(request.get_json(silent=True)):
+        return "the JSON body"
+    return None
+
+
+def _holds_nul(value: Any) -> bool:
+    """True when a NUL is in `value`, a string, or any string inside it (keys included)."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        value = value.items()
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray)):
+        return any(_holds_nul(item) for item in value)
+    return False
