@@ -67,7 +67,6 @@ def drive(system: System, n: int) -> str:
     return journey.order_id
 
 
-@pytest.mark.slow  # 60-90 s: twelve workers start, stand by, then 48 orders go through
 def test_three_workers_per_service_keep_every_order_in_order_through_a_killed_worker(
     system: System,
 ) -> None:
