@@ -35,8 +35,13 @@ def _where_nul() -> str | None:
         return "the query"
     if _holds_nul(request.headers.items()):
         return "a header"
-    if request.mimetype in _FORMS and _holds_nul(request.form.items(multi=True)):
-        return "a form field"
+    if request.mimetype in _FORMS:
+        # The raw body first, kept: parsing the form would otherwise use the stream up, and
+        # what reads the body later (the gateway passing it on, the Idempotency-Key's
+        # fingerprint) would find it empty. The form is then parsed from the kept bytes.
+        request.get_data(cache=True)
+        if _holds_nul(request.form.items(multi=True)):
+            return "a form field"
     if request.is_json and _holds_nul(request.get_json(silent=True)):
         return "the JSON body"
     return None
