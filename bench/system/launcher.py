@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import DEFAULT_AMQP, DEFAULT_POSTGRES, note
-from bench.system.providers import PAYPAL_WEBHOOK_ID
 from tests.support.fake_paypal import FakePayPal, running_fake_paypal
 from tests.support.infra import Infra
 from tests.support.system import BANK_SECRET, System
@@ -67,16 +66,7 @@ def launched(workers: int, log_dir: Path) -> Iterator[Launched]:
         old.unlink()
     with running_fake_paypal() as paypal:
         system = BenchSystem(infra, log_dir, workers)
-        system.env.update(
-            {
-                "CNNECT_BILLING_PAYPAL_BASE_URL": paypal.base_url,
-                "CNNECT_BILLING_PAYPAL_CLIENT_ID": paypal.client_id,
-                "CNNECT_BILLING_PAYPAL_CLIENT_SECRET": paypal.client_secret,
-                "CNNECT_BILLING_PAYPAL_WEBHOOK_ID": PAYPAL_WEBHOOK_ID,
-                "CNNECT_BILLING_PAYPAL_CERT_HOSTS": "127.0.0.1",
-                "CNNECT_BILLING_PAYPAL_ALLOW_INSECURE_LOCAL_CERTS": "1",
-            }
-        )
+        system.env.update(paypal.billing_env())
         note(f"starting {len(system.commands)} processes (namespace {system.namespace})")
         system.prepare()
         try:

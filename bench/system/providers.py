@@ -14,8 +14,6 @@ from shared.money import Money
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.support.fake_paypal import FakePayPal, capture_completed_event
 
-PAYPAL_WEBHOOK_ID = "WH-BENCH-0001"  # what billing is configured with (launcher.py)
-
 
 async def paypal_capture(
     http: Http, paypal: FakePayPal, checkout: dict[str, Any], billing_id: str
@@ -23,7 +21,7 @@ async def paypal_capture(
     """PAYMENT.CAPTURE.COMPLETED for a checkout's total, signed as PayPal signs it."""
     total = Money(Decimal(checkout["total"]), checkout["currency"])
     event = capture_completed_event(checkout["paypal_order_id"], billing_id, total)
-    headers, body = paypal.signed_webhook(event, PAYPAL_WEBHOOK_ID)
+    headers, body = paypal.signed_webhook(event, paypal.webhook_id)
     await http.request("POST", "/webhooks/paypal", headers=headers, data=body)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.fake_paypal import DEFAULT_WEBHOOK_ID, FakePayPal, running_fake_paypal
+from tests.support.fake_paypal import FakePayPal, running_fake_paypal
 from tests.support.infra import Infra
 from tests.support.system import System, running_system
 
@@ -23,13 +23,6 @@ def paypal() -> Iterator[FakePayPal]:
 def system(
     infra: Infra, paypal: FakePayPal, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[System]:
-    env = {
-        "CNNECT_BILLING_PAYPAL_BASE_URL": paypal.base_url,
-        "CNNECT_BILLING_PAYPAL_CLIENT_ID": paypal.client_id,
-        "CNNECT_BILLING_PAYPAL_CLIENT_SECRET": paypal.client_secret,
-        "CNNECT_BILLING_PAYPAL_WEBHOOK_ID": DEFAULT_WEBHOOK_ID,
-        "CNNECT_BILLING_PAYPAL_CERT_HOSTS": "127.0.0.1",
-        "CNNECT_BILLING_PAYPAL_ALLOW_INSECURE_LOCAL_CERTS": "1",
-    }
+    env = paypal.billing_env()
     with running_system(infra, tmp_path_factory.mktemp("attack-logs"), env) as running:
         yield running

@@ -12,11 +12,10 @@ import requests
 
 from shared.config import Settings
 from shared.runtime import bootstrap
-from tests.support.images import png
 from tests.support.infra import Infra
-from tests.support.journey import Journey, ok_json
+from tests.support.owned import owned_objects
 from tests.support.rebuild import definition
-from tests.support.system import SERVICES, System, poll, running_system
+from tests.support.system import SERVICES, System, running_system
 
 OK = {200, 201}
 # A write called with an empty body by someone allowed to: any answer but an auth refusal.
@@ -134,38 +133,7 @@ def route_map(system: System) -> set[tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def owned(system: System) -> dict[str, str]:
     """Customer A's order (inspected, with photos), billing, message file and inquiry."""
-    journey = Journey(system, "cus-matrix-a")
-    journey.place()
-    journey.pay("first")
-    journey.inspect()
-    order = poll(journey.order, lambda o: o["items"][0]["photo_ids"])
-    message = requests.post(
-        system.url("messaging", f"/orders/{journey.order_id}/messages"),
-        data={"text": "hello"},
-        headers=journey.customer,
-        files=[("attachments", ("a.png", png(), "image/png"))],
-        timeout=30,
-    )
-    assert message.status_code == 201, message.text
-    listed = poll(
-        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/messages")),
-        lambda m: m is not None and m["messages"],
-    )
-    inquiry = journey.post("messaging", "/inquiries", {"text": "a question"})
-    poll(journey.shipment, lambda s: s is not None)
-    return {
-        "order_id": journey.order_id,
-        "item_id": "itm-1",
-        "photo_id": order["items"][0]["photo_ids"][0],
-        "billing_id": f"{journey.order_id}-1",
-        "customer_id": journey.customer_id,
-        "attachment_id": listed["messages"][0]["attachment_ids"][0],
-        "inquiry_id": inquiry.json()["inquiry_id"],
-        "name": "to_purchase",
-        "queue": "to-pack",
-        "method": "EMS",
-        "version": "1",
-    }
+    return owned_objects(system, "cus-matrix-a")
 
 
 def test_every_route_has_an_expected_answer_for_every_caller(system: System) -> None:

@@ -61,14 +61,7 @@ def paypal() -> Iterator[FakePayPal]:
 def system(
     infra: Infra, paypal: FakePayPal, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[System]:
-    env = {
-        "CNNECT_BILLING_PAYPAL_BASE_URL": paypal.base_url,
-        "CNNECT_BILLING_PAYPAL_CLIENT_ID": "fake-client",
-        "CNNECT_BILLING_PAYPAL_CLIENT_SECRET": "fake-secret",
-        "CNNECT_BILLING_PAYPAL_WEBHOOK_ID": paypal.webhook_id,
-        "CNNECT_BILLING_PAYPAL_CERT_HOSTS": "127.0.0.1",
-        "CNNECT_BILLING_PAYPAL_ALLOW_INSECURE_LOCAL_CERTS": "1",
-    }
+    env = paypal.billing_env()
     with running_system(infra, tmp_path_factory.mktemp("logs"), env) as running:
         # PayPal notifies the address configured in its dashboard: our gateway.
         paypal.webhook_target = running.url("gateway", "/webhooks/paypal")

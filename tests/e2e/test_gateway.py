@@ -25,6 +25,7 @@ from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.journey import ORDER
+from tests.support.pages import create_staff
 from tests.support.system import BANK_SECRET, ROOT, System, poll, running_system
 
 
@@ -222,24 +223,7 @@ def test_R27_the_console_prints_events_as_they_happen(system: System) -> None:
 
 
 def _staff(system: System, email: str, password: str) -> requests.Session:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.gateway",
-            "create-user",
-            "--email",
-            email,
-            "--role",
-            "staff",
-            "--password",
-            password,
-        ],
-        env=system.env,
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    )
+    create_staff(system, email, password)
     staff = requests.Session()
     signed = staff.post(
         system.url("gateway", "/auth/signin"),

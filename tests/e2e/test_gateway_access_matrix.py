@@ -15,11 +15,10 @@ from services.gateway.bootstrap import bootstrap
 from services.gateway.entrypoints.app import create_app
 from shared.config import Settings
 from tests.e2e.test_access_matrix import EXPECTED as SERVICE_EXPECTED
-from tests.support.images import png
 from tests.support.infra import Infra
-from tests.support.journey import Journey, ok_json
+from tests.support.owned import owned_objects
 from tests.support.pages import create_staff
-from tests.support.system import SECRET, System, poll, running_system
+from tests.support.system import SECRET, System, running_system
 
 Expected = dict[str, set[int]]
 PUBLIC: Expected = {"anon": {200}, "A": {200}, "B": {200}, "staff": {200}}
@@ -160,41 +159,8 @@ def callers(system: System) -> dict[str, str]:
 def owned(system: System, callers: dict[str, str]) -> dict[str, str]:
     """Customer A's order (paid, inspected, with photos), billing, message file and inquiry."""
     me = _session(system, callers["A"]).get(system.url("gateway", "/auth/me"), timeout=10)
-    journey = Journey(system, me.json()["account_id"])
-    journey.place()
-    journey.pay("first")
-    journey.inspect()
-    order = poll(journey.order, lambda o: o["items"][0]["photo_ids"])
-    message = requests.post(
-        system.url("messaging", f"/orders/{journey.order_id}/messages"),
-        data={"text": "hello"},
-        headers=journey.customer,
-        files=[("attachments", ("a.png", png(), "image/png"))],
-        timeout=30,
-    )
-    assert message.status_code == 201, message.text
-    listed = poll(
-        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/messages")),
-        lambda m: m is not None and m["messages"],
-    )
-    inquiry = journey.post("messaging", "/inquiries", {"text": "a question"})
-    poll(journey.shipment, lambda s: s is not None)
-    return {
-        "order_id": journey.order_id,
-        "item_id": "itm-1",
-        "photo_id": order["items"][0]["photo_ids"][0],
-        "billing_id": f"{journey.order_id}-1",
-        "customer_id": journey.customer_id,
-        "attachment_id": listed["messages"][0]["attachment_ids"][0],
-        "inquiry_id": inquiry.json()["inquiry_id"],
-        "name": "to_purchase",
-        "queue": "to-pack",
-        "method": "EMS",
-        "version": "1",
-        "action": "purchased",
-        "provider": "bank",
-        "filename": "cnnect.css",
-    }
+    ids = owned_objects(system, me.json()["account_id"])
+    return {**ids, "action": "purchased", "provider": "bank", "filename": "cnnect.css"}
 
 
 def test_every_gateway_route_has_an_expected_answer_for_every_caller(system: System) -> None:

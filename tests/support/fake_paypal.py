@@ -99,6 +99,18 @@ class FakePayPal:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
+    def billing_env(self) -> dict[str, str]:
+        """The settings that point billing at this fake (its URL, credentials, webhook id and
+        its local signing certificate)."""
+        return {
+            "CNNECT_BILLING_PAYPAL_BASE_URL": self.base_url,
+            "CNNECT_BILLING_PAYPAL_CLIENT_ID": self.client_id,
+            "CNNECT_BILLING_PAYPAL_CLIENT_SECRET": self.client_secret,
+            "CNNECT_BILLING_PAYPAL_WEBHOOK_ID": self.webhook_id,
+            "CNNECT_BILLING_PAYPAL_CERT_HOSTS": "127.0.0.1",
+            "CNNECT_BILLING_PAYPAL_ALLOW_INSECURE_LOCAL_CERTS": "1",
+        }
+
     @property
     def base_url(self) -> str:
         """Where the fake listens, e.g. http://127.0.0.1:54321."""
