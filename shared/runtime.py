@@ -17,6 +17,7 @@ from datetime import timedelta
 from flask import Flask
 
 from shared.config import Settings, load_settings
+from shared.events.appends import AppendListener
 from shared.events.clock import Clock, OffsetClock, SystemClock
 from shared.events.consumer import EventConsumer, Handler
 from shared.events.contracts import CONTRACTS
@@ -129,16 +130,23 @@ class Worker:
         )
         self.runners = [ProjectionRunner(context.store, p) for p in definition.projections()]
         self.scheduler = Scheduler(context.store, context.clock, definition.deadlines(context))
+        # The runners wait for news of appends rather than polling the events table.
+        self.appends = AppendListener(context.settings.database_url)
         self.projections_leadership = Leadership(
             context.store.pool,
             f"{definition.name}-projections",
-            [runner.run for runner in self.runners],
+            [self._keep_up(runner) for runner in self.runners],
         )
+
+    def _keep_up(self, runner: ProjectionRunner) -> Callable[[threading.Event], None]:
+        """The loop that keeps one projection up to date during a term of leadership."""
+        return lambda term: runner.run(term, self.appends.waiter())
 
     def start(self, stop: threading.Event) -> list[threading.Thread]:
         """Start every loop in its own thread."""
         targets: list[tuple[str, Callable[[], None]]] = [
             ("consumer", lambda: self.consumer.run(stop)),
+            ("appends", lambda: self.appends.run(stop)),
             ("scheduler", lambda: self.scheduler.run(stop)),
             ("projections", lambda: self.projections_leadership.run(stop)),
         ]

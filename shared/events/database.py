@@ -102,6 +102,23 @@ CREATE TABLE IF NOT EXISTS idempotent_requests (
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (scope, key)
 );
+-- Every transaction that appends events notifies APPENDED_CHANNEL when it commits (one notice
+-- per transaction: PostgreSQL folds equal notices), so the relay and the projection runners
+-- wait for news instead of polling (shared/events/appends.py). Created only when missing, so
+-- a process start takes no lock on the table.
+CREATE OR REPLACE FUNCTION cnnect_events_appended() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('cnnect_events_appended', '');
+    RETURN NULL;
+END $$;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'events_appended'
+                   AND tgrelid = 'events'::regclass) THEN
+        CREATE TRIGGER events_appended AFTER INSERT ON events
+            FOR EACH STATEMENT EXECUTE FUNCTION cnnect_events_appended();
+    END IF;
+END $$;
+
 -- Set in the transaction that carried the request's effect out (shared/web/idempotency.py).
 ALTER TABLE idempotent_requests ADD COLUMN IF NOT EXISTS
     effect_committed boolean NOT NULL DEFAULT false;

@@ -15,9 +15,13 @@ from typing import Any, Protocol
 
 import psycopg
 
+from shared.events.appends import POLL_S, AppendWaiter
 from shared.events.store import START, EventStore, Position, RecordedEvent, Row
 
 log = logging.getLogger(__name__)
+
+RACED = -1  # another runner (a rebuild) moved the checkpoint: start again from it
+HELD_BACK = -2  # newer events exist but wait behind a transaction still open
 
 
 class Projection(Protocol):
@@ -49,7 +53,8 @@ class ProjectionRunner:
         return max(self._step(), 0)
 
     def _step(self) -> int:
-        """Apply the next batch: its size, 0 when caught up, -1 when another runner raced."""
+        """Apply the next batch: its size, 0 when caught up, RACED when another runner moved
+        the checkpoint, HELD_BACK when newer events wait behind a transaction still open."""
 
         def work(tx: Any) -> int:
             conn = tx.conn
@@ -58,11 +63,12 @@ class ProjectionRunner:
             after = _read_checkpoint(conn, self.checkpoint_name)
             events = tx.read_all(after, self.batch_size)
             if not events:
-                return 0
+                # Nothing readable: caught up, or held back behind a transaction still open.
+                return HELD_BACK if tx.count_after(after) > 0 else 0
             # Then lock the checkpoint: if another runner (a rebuild) moved it meanwhile, drop
             # this batch; the next call starts again from where that runner left off.
             if _read_checkpoint(conn, self.checkpoint_name, lock=True) != after:
-                return -1
+                return RACED
             # Pipeline mode sends the batch's statements without waiting for each answer.
             with conn.pipeline():
                 for event in events:
@@ -86,11 +92,11 @@ class ProjectionRunner:
             total += max(applied, 0)
             if applied > 0 and on_batch is not None:
                 on_batch(applied)
-            if applied != 0:
+            if applied > 0 or applied == RACED:
                 continue
-            if self.lag() == 0 or time.monotonic() > deadline:
+            if applied == 0 or time.monotonic() > deadline:
                 return total
-            time.sleep(0.01)
+            time.sleep(POLL_S)  # held back: wait for the open transaction to end
 
     def total(self) -> int:
         """How many events the store holds (what a rebuild will replay)."""
@@ -135,12 +141,24 @@ class ProjectionRunner:
 
         return self.store.transact(work)
 
-    def run(self, stop: threading.Event, idle_wait: float = 0.05) -> None:
-        """Keep the projection up to date until `stop` is set."""
+    def run(
+        self, stop: threading.Event, news: AppendWaiter | None = None, idle_wait: float = 0.05
+    ) -> None:
+        """Keep the projection up to date until `stop` is set.
+
+        Caught up, it waits for `news` of appended events (or polls every `idle_wait` without
+        it); events held back behind an open transaction are read again soon, since that
+        transaction may append nothing and so never notify."""
         while not stop.is_set():
             try:
-                if self.run_once() == 0:
-                    stop.wait(idle_wait)
+                applied = self._step()
+                if applied == 0:
+                    if news is None:
+                        stop.wait(idle_wait)
+                    else:
+                        news.wait(stop)
+                elif applied == HELD_BACK:
+                    stop.wait(POLL_S)
             except Exception:
                 log.exception("projection %s failed; retrying", self.projection.name)
                 stop.wait(1.0)

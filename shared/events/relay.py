@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from asyncio import FIRST_COMPLETED
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -19,6 +20,7 @@ import aiormq.abc
 import psycopg
 from psycopg.rows import dict_row
 
+from shared.events.appends import APPENDED_CHANNEL, FALLBACK_S, wait_for_append
 from shared.events.contracts import ContractRegistry, Envelope, encode_envelope
 from shared.events.errors import BrokerUnavailableError, PublishNotConfirmedError
 from shared.events.store import READ_ALL_SQL, START, Position, RecordedEvent, row_to_event
@@ -28,8 +30,6 @@ from shared.observability import events as observed
 log = logging.getLogger(__name__)
 
 CHECKPOINT = "outbox-relay"
-IDLE_POLLS_BEFORE_SLOWING = 100
-IDLE_SLOWDOWN = 5
 
 
 def correlation_of(event: RecordedEvent) -> UUID:
@@ -78,6 +78,7 @@ class OutboxRelay:
         contracts: ContractRegistry,
         batch_size: int = 1000,
         idle_wait: float = 0.005,
+        fallback_s: float = FALLBACK_S,
         max_backoff: float = 5.0,
     ) -> None:
         self.database_url = database_url
@@ -88,9 +89,12 @@ class OutboxRelay:
         self.types = contracts.published_by(producer)
         self.batch_size = batch_size
         self.idle_wait = idle_wait
+        self.fallback_s = fallback_s
         self.max_backoff = max_backoff
         self.stats = RelayStats()
         self._db: psycopg.AsyncConnection[dict[str, object]] | None = None
+        self._listen: psycopg.AsyncConnection[tuple[object, ...]] | None = None
+        self._position: Position | None = None  # the checkpoint, once read
         self._amqp: aiormq.abc.AbstractConnection | None = None
         self._channel: aiormq.abc.AbstractChannel | None = None
 
@@ -101,16 +105,15 @@ class OutboxRelay:
             try:
                 await self._connect()
                 backoff = 0.1
-                empty_polls = 0
                 while not stop.is_set():
                     if await self.publish_batch() > 0:
-                        empty_polls = 0
                         continue
-                    # Poll fast while events flow; after half a second of nothing, slow down
-                    # fivefold, so an idle relay does not keep a core busy with queries.
-                    empty_polls += 1
-                    slow = empty_polls > IDLE_POLLS_BEFORE_SLOWING
-                    await _wait(stop, self.idle_wait * (IDLE_SLOWDOWN if slow else 1))
+                    if await self._held_back():
+                        # Newer events wait behind a transaction still open, which may append
+                        # nothing and so never notify: look again soon.
+                        await _wait(stop, self.idle_wait)
+                    else:
+                        await self._news(stop)
             except (
                 TimeoutError,
                 BrokerUnavailableError,
@@ -132,6 +135,30 @@ class OutboxRelay:
                 backoff = await self._pause(stop, backoff)
         await self.close()
 
+    async def _news(self, stop: asyncio.Event) -> None:
+        """Wait for a notice of appended events (shared/events/appends.py), `stop`, or the
+        fallback bound: a notice lost while reconnecting costs at most that long."""
+        assert self._listen is not None
+        waiting = asyncio.ensure_future(wait_for_append(self._listen, self.fallback_s))
+        stopping = asyncio.ensure_future(stop.wait())
+        done, pending = await asyncio.wait({waiting, stopping}, return_when=FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            task.result()  # a broken listening connection raises here: reconnect
+
+    async def _held_back(self) -> bool:
+        """Whether events exist after the checkpoint that the horizon still holds back."""
+        assert self._db is not None and self._position is not None
+        cursor = await self._db.execute(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE (tx_id, position) > "
+            "(%s::xid8, %s)) AS behind",
+            (str(self._position.tx_id), self._position.position),
+        )
+        row = await cursor.fetchone()
+        return bool(row and row["behind"])
+
     async def _pause(self, stop: asyncio.Event, backoff: float) -> float:
         self.stats.reconnects += 1
         await self.close()
@@ -146,6 +173,11 @@ class OutboxRelay:
             # The checkpoint need not wait for the disk: a checkpoint lost in a crash only
             # makes the relay publish again what consumers then drop as duplicates.
             await self._db.execute("SET synchronous_commit = off")
+            self._position = await self._checkpoint()
+        if self._listen is None or self._listen.closed:
+            # LISTEN before the first read: an append committed after it always wakes us.
+            self._listen = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True)
+            await self._listen.execute(f"LISTEN {APPENDED_CHANNEL}")
         if self._channel is None or self._channel.is_closed:
             self._amqp = await asyncio.wait_for(aiormq.connect(self.amqp_url), timeout=5)
             self._channel = await self._amqp.channel(publisher_confirms=True)
@@ -161,20 +193,23 @@ class OutboxRelay:
 
     async def close(self) -> None:
         """Close the broker and database connections."""
-        amqp, db = self._amqp, self._db
-        self._amqp = self._channel = self._db = None
+        amqp, db, listen = self._amqp, self._db, self._listen
+        self._amqp = self._channel = self._db = self._listen = None
+        self._position = None
         if amqp is not None:
             try:
                 await asyncio.wait_for(amqp.close(), timeout=2)
             except Exception as exc:
                 log.debug("closing broker connection: %r", exc)
-        if db is not None:
-            await db.close()
+        for conn in (db, listen):
+            if conn is not None:
+                await conn.close()
 
     async def publish_batch(self) -> int:
         """Publish the next batch after the checkpoint; returns how many events it read."""
         assert self._db is not None and self._channel is not None
-        checkpoint = await self._checkpoint()
+        # The relay is its checkpoint's only writer: read once per connection, then kept here.
+        checkpoint = self._position or await self._checkpoint()
         cursor = await self._db.execute(
             READ_ALL_SQL,
             {
@@ -191,6 +226,7 @@ class OutboxRelay:
         await self._publish([e for e in events if e.type in self.types])
         # Only now, every message of the batch confirmed, may the checkpoint move past it.
         await self._save_checkpoint(events[-1].commit_position)
+        self._position = events[-1].commit_position
         self.stats.batches += 1
         return len(events)
 

@@ -180,7 +180,9 @@ def test_a_projection_kept_live_during_concurrent_appends_equals_its_rebuild_fro
     assert writers.reached_lag_check.wait(timeout=60), "the writers did not get going"
     assert runner.lag() > 0, f"the projection is behind before its runner starts (seed {seed})"
     stop = threading.Event()
-    live = threading.Thread(target=runner.run, args=(stop, 0.01), name="projection", daemon=True)
+    live = threading.Thread(
+        target=runner.run, args=(stop,), kwargs={"idle_wait": 0.01}, name="projection", daemon=True
+    )
     live.start()
     try:
         for thread in threads:

@@ -101,7 +101,7 @@ def test_the_shipment_read_model_rebuilt_from_zero_equals_the_live_one(infra: In
         [runner] = [ProjectionRunner(context.store, p) for p in DEFINITION.projections()]
         lives = [_life(context, shipping, rng, n) for n in range(50)]
         stop = threading.Event()
-        live = threading.Thread(target=runner.run, args=(stop, 0.01))
+        live = threading.Thread(target=runner.run, args=(stop,), kwargs={"idle_wait": 0.01})
         live.start()
         try:
             while lives:

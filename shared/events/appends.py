@@ -1,0 +1,92 @@
+"""News of appended events: the readers of a service's event store (the outbox relay, the
+projection runners) wait on PostgreSQL's LISTEN/NOTIFY instead of polling the table.
+
+Every transaction that inserts into `events` notifies `APPENDED_CHANNEL` when it commits (a
+statement trigger, shared/events/database.py). A notice is only a hint to read again: the
+readers still read in commit order from their checkpoints, so a notice lost while a connection
+was down costs latency, never an event. Waits are bounded (`FALLBACK_S`), and while the
+listening connection is down the readers poll as they used to."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+APPENDED_CHANNEL = "cnnect_events_appended"
+FALLBACK_S = 1.0  # a reader reads again at least this often, notice or not
+POLL_S = 0.01  # how often readers poll while nobody listens (the connection is down)
+
+
+class AppendListener:
+    """One LISTENing connection per process; wakes every `AppendWaiter` made from it."""
+
+    def __init__(self, database_url: str, *, fallback_s: float = FALLBACK_S) -> None:
+        self.database_url = database_url
+        self.fallback_s = fallback_s
+        self.notices = 0  # notices received since start (a generation counter)
+        self.listening = threading.Event()
+        self._changed = threading.Condition()
+
+    def waiter(self) -> AppendWaiter:
+        """A waiter for one reader loop (each remembers the notices it has seen)."""
+        return AppendWaiter(self)
+
+    def run(self, stop: threading.Event) -> None:
+        """LISTEN until `stop` is set, reconnecting after a failure."""
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                with psycopg.connect(self.database_url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {APPENDED_CHANNEL}")
+                    self.listening.set()
+                    # Anything appended before LISTEN took effect came without a notice:
+                    # wake the readers once so they read it.
+                    self._wake()
+                    backoff = 0.1
+                    while not stop.is_set():
+                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                            self._wake()
+            except psycopg.Error as exc:
+                log.warning("append listener: %r; polling until it reconnects", exc)
+            finally:
+                self.listening.clear()
+                self._wake()  # waiters go back to polling while nobody listens
+            stop.wait(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    def _wake(self) -> None:
+        with self._changed:
+            self.notices += 1
+            self._changed.notify_all()
+
+
+class AppendWaiter:
+    """Waits until events were appended since the caller last read (or a bound passed)."""
+
+    def __init__(self, listener: AppendListener) -> None:
+        self.listener = listener
+        self.seen = listener.notices
+
+    def wait(self, stop: threading.Event) -> None:
+        """Return when news came since the last call, after a bound, or when `stop` is set.
+
+        Call it only after reading found nothing new: a notice that came while reading makes
+        it return at once, so none is missed between the read and the wait."""
+        listener = self.listener
+        bound = listener.fallback_s if listener.listening.is_set() else POLL_S
+        with listener._changed:
+            listener._changed.wait_for(
+                lambda: listener.notices != self.seen or stop.is_set(), timeout=bound
+            )
+            self.seen = listener.notices
+
+
+async def wait_for_append(conn: psycopg.AsyncConnection[object], timeout: float) -> None:
+    """Wait on a LISTENing async connection for one notice, or `timeout` seconds."""
+    # A notice that arrived since the last wait is already in the socket: this returns at once.
+    async for _ in conn.notifies(timeout=timeout, stop_after=1):
+        return
