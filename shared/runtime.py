@@ -24,7 +24,7 @@ from shared.events.contracts import CONTRACTS
 from shared.events.database import open_pool, prepare_service_database
 from shared.events.leadership import Leadership
 from shared.events.partitions import Placement, placement_from_env
-from shared.events.projections import Projection, ProjectionRunner
+from shared.events.projections import Projection, ProjectionGroup, ProjectionRunner
 from shared.events.relay import OutboxRelay, run_relay
 from shared.events.scheduler import DeadlineHandler, Scheduler
 from shared.events.store import EventStore
@@ -128,19 +128,17 @@ class Worker:
             routing_keys=SUBSCRIPTIONS.get(definition.name, ()),
             placement=self.placement,
         )
-        self.runners = [ProjectionRunner(context.store, p) for p in definition.projections()]
+        projections = definition.projections()
+        self.runners = [ProjectionRunner(context.store, p) for p in projections]  # their lags
         self.scheduler = Scheduler(context.store, context.clock, definition.deadlines(context))
-        # The runners wait for news of appends rather than polling the events table.
+        # The projections advance together, and wait for news of appends rather than polling.
         self.appends = AppendListener(context.settings.database_url)
+        group = ProjectionGroup(context.store, projections)
         self.projections_leadership = Leadership(
             context.store.pool,
             f"{definition.name}-projections",
-            [self._keep_up(runner) for runner in self.runners],
+            [lambda term: group.run(term, self.appends.waiter())] if projections else [],
         )
-
-    def _keep_up(self, runner: ProjectionRunner) -> Callable[[threading.Event], None]:
-        """The loop that keeps one projection up to date during a term of leadership."""
-        return lambda term: runner.run(term, self.appends.waiter())
 
     def start(self, stop: threading.Event) -> list[threading.Thread]:
         """Start every loop in its own thread."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
 from typing import Any, Protocol
 
 import psycopg
@@ -20,8 +21,14 @@ from shared.events.store import START, EventStore, Position, RecordedEvent, Row
 
 log = logging.getLogger(__name__)
 
-RACED = -1  # another runner (a rebuild) moved the checkpoint: start again from it
-HELD_BACK = -2  # newer events exist but wait behind a transaction still open
+
+class Outcome(Enum):
+    """What a runner does after a batch."""
+
+    MORE = "more"  # read again at once: the batch was full, or more has come
+    CAUGHT_UP = "caught up"  # nothing follows: wait for news of appends
+    HELD_BACK = "held back"  # newer events wait behind a transaction still open: look soon
+    RACED = "raced"  # another runner (a rebuild) moved the checkpoint: start again from it
 
 
 class Projection(Protocol):
@@ -50,34 +57,15 @@ class ProjectionRunner:
 
     def run_once(self) -> int:
         """Apply the next batch; returns how many events it applied (0 when caught up)."""
-        return max(self._step(), 0)
+        return self._step()[0]
 
-    def _step(self) -> int:
-        """Apply the next batch: its size, 0 when caught up, RACED when another runner moved
-        the checkpoint, HELD_BACK when newer events wait behind a transaction still open."""
-
-        def work(tx: Any) -> int:
-            conn = tx.conn
-            # Read the checkpoint and the events before writing anything, so this transaction
-            # has no transaction id yet and its own id cannot hold back the snapshot horizon.
-            after = _read_checkpoint(conn, self.checkpoint_name)
-            events = tx.read_all(after, self.batch_size)
-            if not events:
-                # Nothing readable: caught up, or held back behind a transaction still open.
-                return HELD_BACK if tx.count_after(after) > 0 else 0
-            # Then lock the checkpoint: if another runner (a rebuild) moved it meanwhile, drop
-            # this batch; the next call starts again from where that runner left off.
-            if _read_checkpoint(conn, self.checkpoint_name, lock=True) != after:
-                return RACED
-            # Pipeline mode sends the batch's statements without waiting for each answer.
-            with conn.pipeline():
-                for event in events:
-                    self.projection.apply(conn, event)
-                _save_checkpoint(conn, self.checkpoint_name, events[-1].commit_position)
-            return len(events)
-
-        applied: int = self.store.transact(work)
-        return applied
+    def _step(self) -> tuple[int, Outcome]:
+        """Apply the next batch: how many events, and what to do next."""
+        named = {self.checkpoint_name: self.projection}
+        outcome: tuple[int, Outcome] = self.store.transact(
+            lambda tx: advance(tx, named, self.batch_size)
+        )
+        return outcome
 
     def catch_up(self, timeout: float = 30.0, on_batch: Callable[[int], None] | None = None) -> int:
         """Apply batches until no stored event is left; returns how many were applied.
@@ -88,15 +76,14 @@ class ProjectionRunner:
         total = 0
         deadline = time.monotonic() + timeout
         while True:
-            applied = self._step()
-            total += max(applied, 0)
+            applied, outcome = self._step()
+            total += applied
             if applied > 0 and on_batch is not None:
                 on_batch(applied)
-            if applied > 0 or applied == RACED:
-                continue
-            if applied == 0 or time.monotonic() > deadline:
+            if outcome is Outcome.CAUGHT_UP or time.monotonic() > deadline:
                 return total
-            time.sleep(POLL_S)  # held back: wait for the open transaction to end
+            if outcome is Outcome.HELD_BACK:
+                time.sleep(POLL_S)  # wait for the open transaction to end
 
     def total(self) -> int:
         """How many events the store holds (what a rebuild will replay)."""
@@ -144,24 +131,98 @@ class ProjectionRunner:
     def run(
         self, stop: threading.Event, news: AppendWaiter | None = None, idle_wait: float = 0.05
     ) -> None:
-        """Keep the projection up to date until `stop` is set.
+        """Keep the projection up to date until `stop` is set (see `keep_up`)."""
+        keep_up(self._step, self.projection.name, stop, news, idle_wait)
 
-        Caught up, it waits for `news` of appended events (or polls every `idle_wait` without
-        it); events held back behind an open transaction are read again soon, since that
-        transaction may append nothing and so never notify."""
-        while not stop.is_set():
-            try:
-                applied = self._step()
-                if applied == 0:
-                    if news is None:
-                        stop.wait(idle_wait)
-                    else:
-                        news.wait(stop)
-                elif applied == HELD_BACK:
-                    stop.wait(POLL_S)
-            except Exception:
-                log.exception("projection %s failed; retrying", self.projection.name)
-                stop.wait(1.0)
+
+class ProjectionGroup:
+    """Keeps all the projections of a service up to date together: one read of the events
+    and one transaction per batch for all of them, where one runner each would read every
+    batch once per projection (billing has four)."""
+
+    def __init__(
+        self, store: EventStore, projections: Sequence[Projection], batch_size: int = 1000
+    ) -> None:
+        self.store = store
+        self.named = {f"projection:{p.name}": p for p in projections}
+        self.batch_size = batch_size
+
+    def step(self) -> tuple[int, Outcome]:
+        """Apply the next batch to every projection: how many events, and what next."""
+        outcome: tuple[int, Outcome] = self.store.transact(
+            lambda tx: advance(tx, self.named, self.batch_size)
+        )
+        return outcome
+
+    def run(
+        self, stop: threading.Event, news: AppendWaiter | None = None, idle_wait: float = 0.05
+    ) -> None:
+        """Keep every projection up to date until `stop` is set (see `keep_up`)."""
+        names = ", ".join(p.name for p in self.named.values())
+        keep_up(self.step, names, stop, news, idle_wait)
+
+
+def advance(tx: Any, named: Mapping[str, Projection], batch_size: int) -> tuple[int, Outcome]:
+    """In `tx`, apply the next batch of events to the projections `named` by checkpoint; each
+    gets the events after its own checkpoint. Returns the batch's size and what to do next."""
+    conn = tx.conn
+    # Read the checkpoints and the events before writing anything, so this transaction has
+    # no transaction id yet and its own id cannot hold back the snapshot horizon.
+    positions = _read_checkpoints(conn, list(named))
+    after = min(positions.values())
+    events = tx.read_all(after, batch_size)
+    if not events:
+        return 0, _beyond(tx, after)
+    # Then lock the checkpoints: if another runner (a rebuild) moved one meanwhile, drop this
+    # batch; the next call starts again from where that runner left off.
+    if _read_checkpoints(conn, list(named), lock=True) != positions:
+        return 0, Outcome.RACED
+    last = events[-1].commit_position
+    # Pipeline mode sends the batch's statements without waiting for each answer.
+    with conn.pipeline():
+        for name, projection in named.items():
+            for event in events:
+                if event.commit_position > positions[name]:
+                    projection.apply(conn, event)
+            if last > positions[name]:
+                _save_checkpoint(conn, name, last)
+    if len(events) == batch_size:
+        return len(events), Outcome.MORE
+    # A short batch read all there was: say here whether more waits, rather than in another
+    # transaction that would mostly find nothing.
+    return len(events), _beyond(tx, last)
+
+
+def _beyond(tx: Any, after: Position) -> Outcome:
+    """CAUGHT_UP when no event follows `after`; else HELD_BACK: they wait behind an open
+    transaction, or committed just after the read (either way, look again soon)."""
+    count: int = tx.count_after(after)
+    return Outcome.HELD_BACK if count > 0 else Outcome.CAUGHT_UP
+
+
+def keep_up(
+    step: Callable[[], tuple[int, Outcome]],
+    name: str,
+    stop: threading.Event,
+    news: AppendWaiter | None,
+    idle_wait: float,
+) -> None:
+    """Run `step` until `stop` is set. Caught up, wait for `news` of appended events (or poll
+    every `idle_wait` without it); events held back behind an open transaction are read
+    again soon, since that transaction may append nothing and so never notify."""
+    while not stop.is_set():
+        try:
+            _, outcome = step()
+            if outcome is Outcome.CAUGHT_UP:
+                if news is None:
+                    stop.wait(idle_wait)
+                else:
+                    news.wait(stop)
+            elif outcome is Outcome.HELD_BACK:
+                stop.wait(POLL_S)
+        except Exception:
+            log.exception("projection %s failed; retrying", name)
+            stop.wait(1.0)
 
 
 _PRIMARY_KEY = """
@@ -173,20 +234,31 @@ ORDER BY array_position(i.indkey, a.attnum)
 
 
 def _read_checkpoint(conn: psycopg.Connection[Row], name: str, lock: bool = False) -> Position:
-    if lock:
-        # Make sure the row exists, so FOR UPDATE has something to lock.
-        conn.execute(
-            "INSERT INTO checkpoints (name, tx_id, position) VALUES (%s, '0', 0) "
-            "ON CONFLICT DO NOTHING",
-            (name,),
-        )
-    row = conn.execute(
-        "SELECT tx_id::text AS tx_id, position FROM checkpoints WHERE name = %s"
-        + (" FOR UPDATE" if lock else ""),
-        (name,),
-        prepare=True,
-    ).fetchone()
-    return Position(int(row["tx_id"]), int(row["position"])) if row else START
+    return _read_checkpoints(conn, [name], lock)[name]
+
+
+_CHECKPOINTS = "SELECT name, tx_id::text AS tx_id, position FROM checkpoints WHERE name = ANY(%s)"
+
+
+def _read_checkpoints(
+    conn: psycopg.Connection[Row], names: Sequence[str], lock: bool = False
+) -> dict[str, Position]:
+    """The checkpoints of `names` (START when missing); with `lock`, locked FOR UPDATE, in
+    name order so that two runners locking overlapping sets cannot deadlock."""
+    sql = _CHECKPOINTS + (" ORDER BY name FOR UPDATE" if lock else "")
+    rows = conn.execute(sql, (list(names),), prepare=True).fetchall()
+    if lock and len(rows) < len(names):
+        # A projection's first batch: create its row, so FOR UPDATE has something to lock.
+        with conn.pipeline():
+            for name in sorted(set(names) - {row["name"] for row in rows}):
+                conn.execute(
+                    "INSERT INTO checkpoints (name, tx_id, position) VALUES (%s, '0', 0) "
+                    "ON CONFLICT DO NOTHING",
+                    (name,),
+                )
+        rows = conn.execute(sql, (list(names),), prepare=True).fetchall()
+    found = {row["name"]: Position(int(row["tx_id"]), int(row["position"])) for row in rows}
+    return {name: found.get(name, START) for name in names}
 
 
 def _save_checkpoint(conn: psycopg.Connection[Row], name: str, position: Position) -> None:

@@ -106,7 +106,9 @@ class OutboxRelay:
                 await self._connect()
                 backoff = 0.1
                 while not stop.is_set():
-                    if await self.publish_batch() > 0:
+                    # A short batch read all there was: go straight to the check below
+                    # instead of reading again, which would mostly find nothing.
+                    if await self.publish_batch() >= self.batch_size:
                         continue
                     if await self._held_back():
                         # Newer events wait behind a transaction still open, which may append

@@ -1,0 +1,105 @@
+"""A service's projections advance together (one read and one transaction per batch for all),
+and each still equals itself rebuilt from zero: also when one of them is rebuilt by another
+process while the group keeps it live, so the group holds projections at different places."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Sequence
+
+import psycopg
+
+from shared.events.appends import AppendListener
+from shared.events.projections import Projection, ProjectionGroup, ProjectionRunner
+from shared.events.store import EventStore, NewEvent, RecordedEvent, Row
+from tests.support.waiting import wait_until
+
+STREAMS = 40
+EVENTS_PER_STREAM = 15
+
+
+class StreamCounts:
+    """Events per stream, and the last version seen (an event applied twice shows)."""
+
+    name = "group_stream_counts"
+    tables: Sequence[str] = ("group_stream_counts",)
+    schema = (
+        "CREATE TABLE IF NOT EXISTS group_stream_counts "
+        "(stream_id text PRIMARY KEY, events integer NOT NULL, last_version integer NOT NULL)"
+    )
+
+    def apply(self, conn: psycopg.Connection[Row], event: RecordedEvent) -> None:
+        conn.execute(
+            "INSERT INTO group_stream_counts VALUES (%s, 1, %s) ON CONFLICT (stream_id) DO "
+            "UPDATE SET events = group_stream_counts.events + 1, "
+            "last_version = excluded.last_version",
+            (event.stream_id, event.version),
+        )
+
+
+class TypeCounts:
+    """Events per type."""
+
+    name = "group_type_counts"
+    tables: Sequence[str] = ("group_type_counts",)
+    schema = (
+        "CREATE TABLE IF NOT EXISTS group_type_counts "
+        "(type text PRIMARY KEY, events integer NOT NULL)"
+    )
+
+    def apply(self, conn: psycopg.Connection[Row], event: RecordedEvent) -> None:
+        conn.execute(
+            "INSERT INTO group_type_counts VALUES (%s, 1) ON CONFLICT (type) DO "
+            "UPDATE SET events = group_type_counts.events + 1",
+            (event.type,),
+        )
+
+
+def _append_streams(store: EventStore, prefix: str) -> None:
+    for version in range(EVENTS_PER_STREAM):
+        for n in range(STREAMS):
+            kind = "Opened" if version == 0 else ("Noted" if n % 2 else "Changed")
+            store.append(f"{prefix}-{n}", [NewEvent(kind, {"n": n})], version)
+
+
+def test_grouped_projections_equal_their_rebuilds_even_when_one_is_rebuilt_meanwhile(
+    store: EventStore, database_url: str
+) -> None:
+    projections: list[Projection] = [StreamCounts(), TypeCounts()]
+    runners = [ProjectionRunner(store, p) for p in projections]
+    for runner in runners:
+        runner.reset()
+    group = ProjectionGroup(store, projections)
+    listener = AppendListener(database_url)
+    stop = threading.Event()
+    loops = [
+        threading.Thread(target=listener.run, args=(stop,), daemon=True),
+        threading.Thread(target=group.run, args=(stop, listener.waiter()), daemon=True),
+    ]
+    writers = [
+        threading.Thread(target=_append_streams, args=(store, f"w{k}-{uuid.uuid4().hex[:4]}"))
+        for k in range(3)
+    ]
+    for thread in loops + writers:
+        thread.start()
+    try:
+        writers[0].join()
+        # Another process rebuilds one projection while the group keeps both live.
+        runners[1].rebuild()
+        for writer in writers[1:]:
+            writer.join()
+        total = 3 * STREAMS * EVENTS_PER_STREAM
+        wait_until(lambda: all(r.lag() == 0 for r in runners), "both caught up", timeout=60)
+        live = [runner.snapshot() for runner in runners]
+    finally:
+        stop.set()
+        for thread in loops:
+            thread.join(timeout=10)
+    counts = live[0]["group_stream_counts"]
+    assert len(counts) == 3 * STREAMS
+    assert all(events == EVENTS_PER_STREAM == last for _, events, last in counts)
+    assert sum(events for _, events in live[1]["group_type_counts"]) == total
+    for runner, snapshot in zip(runners, live, strict=True):
+        runner.rebuild()
+        assert runner.snapshot() == snapshot
