@@ -172,7 +172,7 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
     sub.add_parser("migrate", help="create the database and its tables")
     api = sub.add_parser("api", help="serve the HTTP API")
     api.add_argument("--port", type=int, default=None)
-    api.add_argument("--threads", type=int, default=8)
+    api.add_argument("--threads", type=int, default=16)
     sub.add_parser("worker", help="consume events, run projections and the scheduler")
     sub.add_parser("relay", help="publish integration events from the outbox")
     rebuild = sub.add_parser("rebuild", help="drop and replay projections from zero")

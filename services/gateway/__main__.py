@@ -52,7 +52,7 @@ def _serve(port: int) -> int:
         serve_metrics(metrics_port("gateway", port), metrics_host())
         return create_app(bootstrap())
 
-    serve(load, port)
+    serve(load, port, threads=32)
     return 0
 
 
