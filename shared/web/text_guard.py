@@ -31,7 +31,11 @@ def _refuse_nul() -> None:
 def _where_nul() -> str | None:
     if NUL in request.path:
         return "the path"
-    if _holds_nul(request.args.items(multi=True)):
+    # In the raw query a NUL is a raw byte or %00: without either, the parsed query has none.
+    raw_query = request.query_string
+    if (b"\x00" in raw_query or b"%00" in raw_query) and _holds_nul(
+        request.args.items(multi=True)
+    ):
         return "the query"
     if _holds_nul(request.headers.items()):
         return "a header"
@@ -42,9 +46,16 @@ def _where_nul() -> str | None:
         request.get_data(cache=True)
         if _holds_nul(request.form.items(multi=True)):
             return "a form field"
-    if request.is_json and _holds_nul(request.get_json(silent=True)):
+    if request.is_json and _json_may_hold_nul() and _holds_nul(request.get_json(silent=True)):
         return "the JSON body"
     return None
+
+
+def _json_may_hold_nul() -> bool:
+    """Valid JSON text spells a NUL only as the escape \\u0000 (a raw NUL byte makes it
+    invalid, refused as such later): without that escape, no need to walk the parsed body."""
+    raw = request.get_data(cache=True)
+    return b"\\u0000" in raw or b"\x00" in raw
 
 
 def _holds_nul(value: Any) -> bool:
