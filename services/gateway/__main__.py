@@ -50,7 +50,7 @@ def _serve(port: int) -> int:
         # In the gunicorn worker, where the metrics are: scrapers read them on the internal
         # port (the public /metrics is for staff).
         serve_metrics(metrics_port("gateway", port), metrics_host())
-        return create_app(bootstrap())
+        return create_app(bootstrap(cache_sessions=True))
 
     serve(load, port, threads=32)
     return 0

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
+from services.gateway.adapters.session_cache import SessionCache
 from shared.config import Settings, load_settings
 from shared.events.clock import Clock, SystemClock
 from shared.events.database import open_pool, prepare_service_database
@@ -27,7 +28,9 @@ class Gateway:
     signin_limit: int = 10  # attempts per e-mail and per address in the window
 
     def close(self) -> None:
-        """Close the database pool."""
+        """Stop listening for revocations, and close the database pool."""
+        if self.accounts.cache is not None:
+            self.accounts.cache.close()
         self.accounts.store.pool.close()
 
 
@@ -41,11 +44,17 @@ def service_urls(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     return urls
 
 
-def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Gateway:
-    """Create (if needed) and migrate the gateway database, and wire the gateway."""
+def bootstrap(
+    settings: Settings | None = None, clock: Clock | None = None, *, cache_sessions: bool = False
+) -> Gateway:
+    """Create (if needed) and migrate the gateway database, and wire the gateway; a serving
+    process keeps live sessions in memory (`cache_sessions`, see adapters/session_cache.py)."""
     settings = settings or load_settings("gateway")
     url = prepare_service_database(
         settings.postgres_url, settings.database or "cnnect_gateway", SCHEMA
     )
     store = EventStore(open_pool(url, max_size=10, name="gateway"))
-    return Gateway(settings, AccountStore(store), service_urls(), clock or SystemClock())
+    cache = SessionCache(url) if cache_sessions else None
+    if cache is not None:
+        cache.start()
+    return Gateway(settings, AccountStore(store, cache), service_urls(), clock or SystemClock())

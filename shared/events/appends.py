@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import psycopg
 
@@ -21,15 +22,77 @@ FALLBACK_S = 1.0  # a reader reads again at least this often, notice or not
 POLL_S = 0.01  # how often readers poll while nobody listens (the connection is down)
 
 
+class NoticeListener:
+    """LISTENs on one channel of a database in a thread of its own, reconnecting after a
+    failure. `on_notice` hears each notice's payload; `on_listening` is called once LISTEN
+    took effect and `on_deaf` when the connection is lost (notices may have been missed)."""
+
+    def __init__(
+        self,
+        database_url: str,
+        channel: str,
+        on_notice: Callable[[str], None],
+        on_listening: Callable[[], None],
+        on_deaf: Callable[[], None],
+    ) -> None:
+        self.database_url = database_url
+        self.channel = channel
+        self.on_notice = on_notice
+        self.on_listening = on_listening
+        self.on_deaf = on_deaf
+        self.listening = threading.Event()
+
+    def run(self, stop: threading.Event) -> None:
+        """LISTEN until `stop` is set, reconnecting after a failure."""
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                # TCP keepalives: a connection that died without a word (a host or network
+                # gone) is noticed within seconds, not after the kernel's two hours.
+                with psycopg.connect(
+                    self.database_url,
+                    autocommit=True,
+                    keepalives=1,
+                    keepalives_idle=5,
+                    keepalives_interval=2,
+                    keepalives_count=2,
+                ) as conn:
+                    conn.execute(f"LISTEN {self.channel}")
+                    self.listening.set()
+                    self.on_listening()
+                    backoff = 0.1
+                    while not stop.is_set():
+                        for notice in conn.notifies(timeout=0.5):
+                            self.on_notice(notice.payload)
+                        # Between waits, ask: a server that closed the session is noticed
+                        # here even if no notice ever came.
+                        conn.execute("SELECT 1")
+            except psycopg.Error as exc:
+                log.warning("listening on %s: %r; reconnecting", self.channel, exc)
+            finally:
+                self.listening.clear()
+                self.on_deaf()
+            stop.wait(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+
 class AppendListener:
     """One LISTENing connection per process; wakes every `AppendWaiter` made from it."""
 
     def __init__(self, database_url: str, *, fallback_s: float = FALLBACK_S) -> None:
-        self.database_url = database_url
         self.fallback_s = fallback_s
         self.notices = 0  # notices received since start (a generation counter)
-        self.listening = threading.Event()
         self._changed = threading.Condition()
+        # Anything appended before LISTEN took effect came without a notice, and while the
+        # connection is down waiters go back to polling: both wake every waiter once.
+        self._listener = NoticeListener(
+            database_url,
+            APPENDED_CHANNEL,
+            lambda _: self._wake(),
+            on_listening=self._wake,
+            on_deaf=self._wake,
+        )
+        self.listening = self._listener.listening
 
     def waiter(self) -> AppendWaiter:
         """A waiter for one reader loop (each remembers the notices it has seen)."""
@@ -37,26 +100,7 @@ class AppendListener:
 
     def run(self, stop: threading.Event) -> None:
         """LISTEN until `stop` is set, reconnecting after a failure."""
-        backoff = 0.1
-        while not stop.is_set():
-            try:
-                with psycopg.connect(self.database_url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {APPENDED_CHANNEL}")
-                    self.listening.set()
-                    # Anything appended before LISTEN took effect came without a notice:
-                    # wake the readers once so they read it.
-                    self._wake()
-                    backoff = 0.1
-                    while not stop.is_set():
-                        for _ in conn.notifies(timeout=0.5, stop_after=1):
-                            self._wake()
-            except psycopg.Error as exc:
-                log.warning("append listener: %r; polling until it reconnects", exc)
-            finally:
-                self.listening.clear()
-                self._wake()  # waiters go back to polling while nobody listens
-            stop.wait(backoff)
-            backoff = min(backoff * 2, 5.0)
+        self._listener.run(stop)
 
     def _wake(self) -> None:
         with self._changed:

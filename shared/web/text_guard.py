@@ -33,9 +33,7 @@ def _where_nul() -> str | None:
         return "the path"
     # In the raw query a NUL is a raw byte or %00: without either, the parsed query has none.
     raw_query = request.query_string
-    if (b"\x00" in raw_query or b"%00" in raw_query) and _holds_nul(
-        request.args.items(multi=True)
-    ):
+    if (b"\x00" in raw_query or b"%00" in raw_query) and _holds_nul(request.args.items(multi=True)):
         return "the query"
     if _holds_nul(request.headers.items()):
         return "a header"

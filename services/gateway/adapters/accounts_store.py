@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from services.gateway.adapters.session_cache import REVOKED_CHANNEL, SessionCache
 from services.gateway.domain.accounts import Account
 from shared.events.errors import DomainError, IntegrityError, ValidationError
 from shared.events.store import EventStore, Transaction
@@ -67,8 +69,9 @@ def _digest(token: str) -> str:
 class AccountStore:
     """The gateway's accounts and sessions."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, cache: SessionCache | None = None) -> None:
         self.store = store
+        self.cache = cache  # live sessions in memory (serving processes only)
 
     def create(self, email: str, password: str, role: str) -> Account:
         """Register an account (R26); the e-mail is unique."""
@@ -118,26 +121,41 @@ class AccountStore:
 
     def session(self, token: str, now: datetime) -> Session | None:
         """The live session of a cookie token (None if unknown, revoked or expired)."""
+        digest, cache, clock = _digest(token), self.cache, time.monotonic()
+        if cache is not None and (cached := cache.get(digest, now, clock)) is not None:
+            return cached
+        seen = cache.revocations if cache is not None else 0
         row = self.store.transact(
             lambda tx: tx.conn.execute(
-                "SELECT a.account_id, a.email, a.role, s.csrf_token FROM sessions s "
-                "JOIN accounts a USING (account_id) WHERE s.token_hash = %s "
+                "SELECT a.account_id, a.email, a.role, s.csrf_token, s.expires_at "
+                "FROM sessions s JOIN accounts a USING (account_id) WHERE s.token_hash = %s "
                 "AND s.revoked_at IS NULL AND s.expires_at > %s",
-                (_digest(token), now),
+                (digest, now),
+                prepare=True,
             ).fetchone()
         )
         if row is None:
             return None
-        return Session(Account(row["account_id"], row["email"], row["role"]), row["csrf_token"])
+        session = Session(Account(row["account_id"], row["email"], row["role"]), row["csrf_token"])
+        if cache is not None:
+            cache.put(digest, session, row["expires_at"], seen, clock)
+        return session
 
     def revoke(self, token: str, now: datetime) -> None:
-        """Sign out: the session (and every copy of its cookie) stops working."""
-        self.store.transact(
-            lambda tx: tx.conn.execute(
+        """Sign out: the session (and every copy of its cookie) stops working, in every
+        gateway process (the notice makes each drop it from its cache)."""
+        digest = _digest(token)
+
+        def work(tx: Transaction) -> None:
+            tx.conn.execute(
                 "UPDATE sessions SET revoked_at = %s WHERE token_hash = %s AND revoked_at IS NULL",
-                (now, _digest(token)),
+                (now, digest),
             )
-        )
+            tx.conn.execute("SELECT pg_notify(%s, %s)", (REVOKED_CHANNEL, digest))
+
+        self.store.transact(work)
+        if self.cache is not None:
+            self.cache.forget(digest)
 
     def note_attempt(self, limits: list[tuple[str, int]], now: datetime, window: timedelta) -> None:
         """Count a sign-in attempt under each key; refuse (429) once a key passes its limit
