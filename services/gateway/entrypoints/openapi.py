@@ -78,6 +78,16 @@ OPENAPI: dict[str, Any] = document(
             )
         },
         "/healthz": {"get": openapi_operation("The gateway is alive", "anyone")},
+        "/readyz": {
+            "get": openapi_operation(
+                "The gateway can serve: its database answers, every service has a URL (503 "
+                "with the failing checks otherwise)",
+                "anyone",
+            )
+        },
+        "/metrics": {
+            "get": _with(openapi_operation("The gateway's Prometheus metrics", "staff"), _SESSION)
+        },
         "/openapi.json": {"get": openapi_operation("This document", "anyone")},
     },
 )
