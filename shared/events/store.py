@@ -406,6 +406,26 @@ class EventStore:
         actual = self.stream_version(exc.stream_id)
         raise errors.ConcurrencyError(exc.stream_id, exc.expected_version, actual) from exc
 
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """The rows of one read-only statement, run outside any transaction: one round trip
+        where a transaction takes three (BEGIN, the statement, COMMIT). For reading a read
+        model; anything that writes, or reads twice and needs both reads to agree, uses
+        `transact`."""
+
+        def attempt() -> list[Row]:
+            with translated(), self.pool.connection() as pooled:
+                # The pool hands out dict-row connections (see open_pool).
+                conn = cast(psycopg.Connection[Row], pooled)
+                conn.autocommit = True
+                try:
+                    rows = conn.execute(sql, params, prepare=True).fetchall()
+                finally:
+                    if not conn.closed:
+                        conn.autocommit = False  # back to the pool as it came
+                return rows
+
+        return with_retry(attempt)
+
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
     ) -> list[RecordedEvent]:

@@ -129,10 +129,8 @@ def service_context() -> Context:
 
 
 def query_rows(sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    """Rows of a read model, in one short transaction of the service's store."""
-    rows: list[dict[str, Any]] = service_context().store.transact(
-        lambda tx: tx.conn.execute(sql, params).fetchall()
-    )
+    """Rows of a read model (one statement, outside any transaction)."""
+    rows: list[dict[str, Any]] = service_context().store.query(sql, params)
     return rows
 
 

@@ -16,8 +16,8 @@ from psycopg.rows import dict_row
 from shared.config import with_database
 from shared.events import errors
 from shared.events.contracts import CONTRACTS
-from shared.events.database import drop_database, prepare_service_database
-from shared.events.store import START, EventStore, NewEvent, Position
+from shared.events.database import drop_database, open_pool, prepare_service_database
+from shared.events.store import START, EventStore, NewEvent, Position, Transaction
 from tests.support.infra import Infra
 
 
@@ -233,3 +233,28 @@ def test_an_open_write_transaction_in_the_same_database_holds_readers_back(
         assert store.read_all() == []
         early.commit()
     assert [e.stream_id for e in store.read_all()] == ["early", "late"]
+
+
+def test_a_read_outside_a_transaction_leaves_the_pooled_connection_transactional(
+    database_url: str,
+) -> None:
+    # One connection in the pool: the transaction after the read gets the very same one.
+    pool = open_pool(database_url, max_size=1)
+    try:
+        store = EventStore(pool, CONTRACTS)
+        store.append("read-1", [_event(1)], 0)
+        rows = store.query("SELECT stream_id FROM events WHERE stream_id = %s", ("read-1",))
+        assert [row["stream_id"] for row in rows] == ["read-1"]
+
+        def append_then_fail(tx: Transaction) -> None:
+            tx.append("read-2", [_event(2)], 0)
+            raise RuntimeError("the request failed")
+
+        with pytest.raises(RuntimeError):
+            store.transact(append_then_fail)
+        assert store.stream_version("read-2") == 0
+        # And code that uses a pooled connection without `transaction()` gets what it expects.
+        with pool.connection() as conn:
+            assert conn.autocommit is False
+    finally:
+        pool.close()

@@ -19,6 +19,7 @@ from shared.web.app import (
     current_identity,
     json_body,
     jsonable,
+    query_rows,
     require_staff,
     service_context,
 )
@@ -44,11 +45,8 @@ def _shipment_json(row: dict[str, Any]) -> dict[str, Any]:
 def get_shipment(order_id: str) -> ResponseReturnValue:
     """Shipping information of an order: its owner or staff only (R6)."""
     identity = current_identity()
-    row = service_context().store.transact(
-        lambda tx: tx.conn.execute(
-            "SELECT * FROM shipment_summaries WHERE order_id = %s", (order_id,)
-        ).fetchone()
-    )
+    rows = query_rows("SELECT * FROM shipment_summaries WHERE order_id = %s", (order_id,))
+    row = rows[0] if rows else None
     if row is None or not identity.may_see(row["customer_id"]):
         raise NotFoundError(f"no shipment for order {order_id}")
     return jsonify(_shipment_json(row))
@@ -61,12 +59,10 @@ def staff_queue(queue: str) -> ResponseReturnValue:
     status = QUEUES.get(queue)
     if status is None:
         raise NotFoundError(f"no queue {queue}")
-    rows = service_context().store.transact(
-        lambda tx: tx.conn.execute(
-            f"SELECT {_QUEUE_COLUMNS} FROM shipment_summaries WHERE status = %s "
-            "ORDER BY opened_at, order_id LIMIT 500",
-            (status,),
-        ).fetchall()
+    rows = query_rows(
+        f"SELECT {_QUEUE_COLUMNS} FROM shipment_summaries WHERE status = %s "
+        "ORDER BY opened_at, order_id LIMIT 500",
+        (status,),
     )
     return jsonify({"queue": queue, "shipments": [jsonable(r) for r in rows]})
 
