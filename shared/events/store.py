@@ -407,10 +407,10 @@ class EventStore:
         raise errors.ConcurrencyError(exc.stream_id, exc.expected_version, actual) from exc
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """The rows of one read-only statement, run outside any transaction: one round trip
-        where a transaction takes three (BEGIN, the statement, COMMIT). For reading a read
-        model; anything that writes, or reads twice and needs both reads to agree, uses
-        `transact`."""
+        """Run one statement as a transaction of its own (autocommit): one round trip where
+        `transact` takes three (BEGIN, the statement, COMMIT). Its rows (none for a write
+        without RETURNING). A single statement is atomic on its own; anything that needs two
+        statements to agree, or to commit together, uses `transact`."""
 
         def attempt() -> list[Row]:
             with translated(), self.pool.connection() as pooled:
@@ -418,7 +418,8 @@ class EventStore:
                 conn = cast(psycopg.Connection[Row], pooled)
                 conn.autocommit = True
                 try:
-                    rows = conn.execute(sql, params, prepare=True).fetchall()
+                    cursor = conn.execute(sql, params, prepare=True)
+                    rows = cursor.fetchall() if cursor.description else []
                 finally:
                     if not conn.closed:
                         conn.autocommit = False  # back to the pool as it came

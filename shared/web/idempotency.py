@@ -79,32 +79,31 @@ def _reserve(store: EventStore, scope: str, key: str, fingerprint: str) -> bool:
     # for the first answer instead of causing a second effect. A reservation whose process
     # died before it changed anything (no effect committed, lease over) is taken over, so the
     # key does not stay blocked forever.
-    row = store.transact(
-        lambda tx: tx.conn.execute(
-            "INSERT INTO idempotent_requests (scope, key, fingerprint, status, body) "
-            "VALUES (%s, %s, %s, %s, '{}'::jsonb) ON CONFLICT (scope, key) DO UPDATE "
-            "SET created_at = now() WHERE idempotent_requests.status = %s "
-            "AND NOT idempotent_requests.effect_committed "
-            "AND idempotent_requests.fingerprint = excluded.fingerprint "
-            "AND idempotent_requests.created_at < now() - make_interval(secs => %s) "
-            "RETURNING 1",
-            (scope, key, fingerprint, IN_PROGRESS, IN_PROGRESS, LEASE_S),
-        ).fetchone()
+    # One statement, committed on its own (the reservation must be visible to a concurrent
+    # repeat before the request runs).
+    rows = store.query(
+        "INSERT INTO idempotent_requests (scope, key, fingerprint, status, body) "
+        "VALUES (%s, %s, %s, %s, '{}'::jsonb) ON CONFLICT (scope, key) DO UPDATE "
+        "SET created_at = now() WHERE idempotent_requests.status = %s "
+        "AND NOT idempotent_requests.effect_committed "
+        "AND idempotent_requests.fingerprint = excluded.fingerprint "
+        "AND idempotent_requests.created_at < now() - make_interval(secs => %s) "
+        "RETURNING 1",
+        (scope, key, fingerprint, IN_PROGRESS, IN_PROGRESS, LEASE_S),
     )
-    return row is not None
+    return bool(rows)
 
 
 def _replay(store: EventStore, scope: str, key: str, fingerprint: str) -> Response:
     deadline = time.monotonic() + WAIT_FOR_FIRST_S
     while True:
-        stored = store.transact(
-            lambda tx: tx.conn.execute(
-                "SELECT fingerprint, status, body, effect_committed, "
-                "created_at < now() - make_interval(secs => %s) AS lapsed "
-                "FROM idempotent_requests WHERE scope = %s AND key = %s",
-                (LEASE_S, scope, key),
-            ).fetchone()
+        found = store.query(
+            "SELECT fingerprint, status, body, effect_committed, "
+            "created_at < now() - make_interval(secs => %s) AS lapsed "
+            "FROM idempotent_requests WHERE scope = %s AND key = %s",
+            (LEASE_S, scope, key),
         )
+        stored = found[0] if found else None
         if stored is None:
             raise RequestInProgressError("the first request with this key failed; try again")
         if stored["fingerprint"] != fingerprint:
@@ -127,19 +126,15 @@ def _replay(store: EventStore, scope: str, key: str, fingerprint: str) -> Respon
 
 
 def _remember(store: EventStore, scope: str, key: str, response: Response) -> None:
-    store.transact(
-        lambda tx: tx.conn.execute(
-            "UPDATE idempotent_requests SET status = %s, body = %s::jsonb "
-            "WHERE scope = %s AND key = %s",
-            (response.status_code, json.dumps(response.get_json()), scope, key),
-        )
+    store.query(
+        "UPDATE idempotent_requests SET status = %s, body = %s::jsonb "
+        "WHERE scope = %s AND key = %s",
+        (response.status_code, json.dumps(response.get_json()), scope, key),
     )
 
 
 def _forget(store: EventStore, scope: str, key: str) -> None:
-    store.transact(
-        lambda tx: tx.conn.execute(
-            "DELETE FROM idempotent_requests WHERE scope = %s AND key = %s AND status = %s",
-            (scope, key, IN_PROGRESS),
-        )
+    store.query(
+        "DELETE FROM idempotent_requests WHERE scope = %s AND key = %s AND status = %s",
+        (scope, key, IN_PROGRESS),
     )
