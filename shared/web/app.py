@@ -152,6 +152,11 @@ def openapi_operation(
     )
 
 
+def as_texts(row: Mapping[str, Any]) -> dict[str, str | None]:
+    """A read-model row with every value as text (None stays null)."""
+    return {k: None if v is None else str(v) for k, v in row.items()}
+
+
 def jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
     """A read-model row as JSON: datetimes in ISO 8601, decimals as strings."""
     return {k: _plain(v) for k, v in row.items()}

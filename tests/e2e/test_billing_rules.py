@@ -114,6 +114,10 @@ def test_R9_a_reported_transfer_is_recorded_once_by_the_bank_and_the_excess_kept
         lambda q: any(r["billing_id"] == bid for r in q["reports"]),
     )
     assert queue["queue"] == "payment_reports"
+    # Each row names its order, so the console links it without decoding the billing id.
+    assert next(r for r in queue["reports"] if r["billing_id"] == bid)["order_id"] == (
+        journey.order_id
+    )
     with ThreadPoolExecutor(5) as pool:
         answers = list(pool.map(lambda _: _notice(system, bid, "20.00", "TX-9001"), range(5)))
     assert [a.status_code for a in answers] == [200] * 5

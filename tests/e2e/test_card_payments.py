@@ -118,5 +118,6 @@ def test_R11_forged_paypal_notices_are_refused_and_odd_captures_go_to_review(
         lambda: ok_json(journey.get("billing", "/queues/captures-in-review", journey.staff)),
         lambda q: any(c["billing_id"] == bid for c in q["captures"]),
     )
-    assert next(c for c in review["captures"] if c["billing_id"] == bid)["amount"] == "1.00"
+    in_review = next(c for c in review["captures"] if c["billing_id"] == bid)
+    assert in_review["amount"] == "1.00" and in_review["order_id"] == journey.order_id
     assert journey.billings(1)[0]["status"] == "open"

@@ -15,7 +15,14 @@ from services.billing.handlers.common import owned_billing
 from shared.events.errors import NotFoundError, ValidationError
 from shared.money import MINOR_UNITS, Money
 from shared.runtime import Context
-from shared.web.app import current_identity, json_body, require_staff, service_context
+from shared.web.app import (
+    as_texts,
+    current_identity,
+    json_body,
+    query_rows,
+    require_staff,
+    service_context,
+)
 from shared.web.idempotency import idempotent
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HmacWebhookVerifier
 
@@ -178,13 +185,16 @@ def bank_webhook() -> ResponseReturnValue:
 def payment_reports_queue() -> ResponseReturnValue:
     """Reported transfers waiting for a confirmation (staff)."""
     require_staff()
-    rows = service_context().store.transact(
-        lambda tx: tx.conn.execute(
-            "SELECT report_id, billing_id, payer_name, paid_on, amount, currency, "
-            "expected_confirmation FROM payment_reports WHERE status = 'open' "
-            "ORDER BY reported_at LIMIT 500"
-        ).fetchall()
+    # The order too, so the console links a row to its order without decoding billing ids.
+    rows = query_rows(
+        "SELECT r.report_id, r.billing_id, b.order_id, r.payer_name, r.paid_on, r.amount, "
+        "r.currency, r.expected_confirmation FROM payment_reports r "
+        "LEFT JOIN billing_summaries b USING (billing_id) WHERE r.status = 'open' "
+        "ORDER BY r.reported_at LIMIT 500"
     )
     return jsonify(
-        {"queue": "payment_reports", "reports": [{k: str(v) for k, v in r.items()} for r in rows]}
+        {
+            "queue": "payment_reports",
+            "reports": [as_texts(r) for r in rows],
+        }
     )

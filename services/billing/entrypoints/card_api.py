@@ -17,7 +17,14 @@ from services.billing.entrypoints.bank_api import card_fee_percent
 from services.billing.handlers.card import receive_capture, start_card_payment
 from shared.events.errors import ValidationError
 from shared.runtime import Context
-from shared.web.app import current_identity, json_body, require_staff, service_context
+from shared.web.app import (
+    as_texts,
+    current_identity,
+    json_body,
+    query_rows,
+    require_staff,
+    service_context,
+)
 from shared.web.errors import error_response
 from shared.web.idempotency import idempotent
 
@@ -112,16 +119,16 @@ def paypal_webhook() -> ResponseReturnValue:
 def captures_in_review() -> ResponseReturnValue:
     """Card captures staff must look at (amount mismatch, refunds at PayPal)."""
     require_staff()
-    rows = service_context().store.transact(
-        lambda tx: tx.conn.execute(
-            "SELECT capture_id, billing_id, status, reason, amount, currency, noted_at "
-            "FROM card_captures WHERE status = 'review' ORDER BY noted_at LIMIT 500"
-        ).fetchall()
+    rows = query_rows(
+        "SELECT c.capture_id, c.billing_id, b.order_id, c.status, c.reason, c.amount, "
+        "c.currency, c.noted_at FROM card_captures c "
+        "LEFT JOIN billing_summaries b USING (billing_id) WHERE c.status = 'review' "
+        "ORDER BY c.noted_at LIMIT 500"
     )
     return jsonify(
         {
             "queue": "captures_in_review",
-            "captures": [{k: str(v) for k, v in r.items()} for r in rows],
+            "captures": [as_texts(r) for r in rows],
         }
     )
 

@@ -147,8 +147,8 @@ class ServiceView:
 
 
 def order_of(row: Row) -> str | None:
-    """The order a queue row belongs to. Billings are named `<order_id>-<1|2>` by billing,
-    and its queues name only the billing."""
+    """The order a queue row belongs to: its `order_id`; for a billing row whose billing is
+    not projected yet (no order_id), read from the billing id, `<order_id>-<1|2>`."""
     if row.get("order_id"):
         return str(row["order_id"])
     billing_id = str(row.get("billing_id") or "")
