@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from uuid import UUID
 
 from psycopg_pool import ConnectionPool
@@ -16,9 +14,10 @@ from psycopg_pool import ConnectionPool
 from bench.common import Env, wait_until
 from shared.events.bus import blocking_connection
 from shared.events.consumer import EventConsumer, Handler, IncomingEvent
-from shared.events.contracts import CONTRACTS, Envelope, encode_envelope
+from shared.events.contracts import CONTRACTS, encode_envelope
 from shared.events.store import EventStore, Transaction, Upcaster
 from shared.events.topology import persistent_properties
+from tests.support.ledger import order_envelope
 
 CONSUMER = "billing"
 CONSUME_MESSAGES = 5_000
@@ -99,22 +98,7 @@ def running_consumer(consumer: EventConsumer) -> Iterator[EventConsumer]:
 
 def wire_message(n: int) -> bytes:
     """An OrderPlaced envelope as the orders relay would publish it."""
-    order_id = f"ord-c{n}"
-    return encode_envelope(
-        Envelope(
-            event_id=uuid.uuid4(),
-            type="OrderPlaced",
-            schema_version=2,
-            occurred_at=datetime.now(UTC),
-            correlation_id=uuid.uuid4(),
-            causation_id=None,
-            producer="orders",
-            stream_id=f"order-{order_id}",
-            stream_version=1,
-            ordering_key=order_id,
-            data=dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id),
-        )
-    )
+    return encode_envelope(order_envelope(f"ord-c{n}", 1))
 
 
 def prepublish(env: Env, count: int) -> None:

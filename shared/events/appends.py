@@ -102,6 +102,14 @@ class AppendListener:
         """LISTEN until `stop` is set, reconnecting after a failure."""
         self._listener.run(stop)
 
+    def news_after(self, seen: int, stop: threading.Event) -> int:
+        """Wait until a notice beyond `seen` came, a bound passed (short while nobody
+        listens), or `stop` is set; returns the notices received by then."""
+        bound = self.fallback_s if self.listening.is_set() else POLL_S
+        with self._changed:
+            self._changed.wait_for(lambda: self.notices != seen or stop.is_set(), timeout=bound)
+            return self.notices
+
     def _wake(self) -> None:
         with self._changed:
             self.notices += 1
@@ -120,13 +128,7 @@ class AppendWaiter:
 
         Call it only after reading found nothing new: a notice that came while reading makes
         it return at once, so none is missed between the read and the wait."""
-        listener = self.listener
-        bound = listener.fallback_s if listener.listening.is_set() else POLL_S
-        with listener._changed:
-            listener._changed.wait_for(
-                lambda: listener.notices != self.seen or stop.is_set(), timeout=bound
-            )
-            self.seen = listener.notices
+        self.seen = self.listener.news_after(self.seen, stop)
 
 
 async def wait_for_append(conn: psycopg.AsyncConnection[object], timeout: float) -> None:

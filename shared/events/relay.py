@@ -209,9 +209,9 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish the next batch after the checkpoint; returns how many events it read."""
-        assert self._db is not None and self._channel is not None
-        # The relay is its checkpoint's only writer: read once per connection, then kept here.
-        checkpoint = self._position or await self._checkpoint()
+        # The relay is its checkpoint's only writer: `_connect` reads it, then it is kept here.
+        assert self._db is not None and self._channel is not None and self._position is not None
+        checkpoint = self._position
         cursor = await self._db.execute(
             READ_ALL_SQL,
             {

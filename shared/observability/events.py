@@ -36,6 +36,16 @@ def order_id_of(data: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
+def _fields(event: RecordedEvent, correlation_id: str | None) -> dict[str, Any]:
+    """The log fields of a line about one stored event."""
+    return {
+        "event_type": event.type,
+        "event_id": str(event.event_id),
+        "correlation_id": correlation_id,
+        "order_id": order_id_of(event.data),
+    }
+
+
 def appended(events: Iterable[RecordedEvent]) -> None:
     """Events a transaction committed: counted by type, one log line each."""
     service = _service()
@@ -46,12 +56,7 @@ def appended(events: Iterable[RecordedEvent]) -> None:
             event.type,
             event.stream_id,
             event.version,
-            extra={
-                "event_type": event.type,
-                "event_id": str(event.event_id),
-                "correlation_id": event.metadata.get("correlation_id"),
-                "order_id": order_id_of(event.data),
-            },
+            extra=_fields(event, event.metadata.get("correlation_id")),
         )
 
 
@@ -63,12 +68,8 @@ def published(producer: str, events: Iterable[RecordedEvent]) -> None:
             "published %s %s",
             event.type,
             event.event_id,
-            extra={
-                "event_type": event.type,
-                "event_id": str(event.event_id),
-                "correlation_id": event.metadata.get("correlation_id") or str(event.event_id),
-                "order_id": order_id_of(event.data),
-            },
+            # Published, the event travels with its own id when it had no correlation id.
+            extra=_fields(event, event.metadata.get("correlation_id") or str(event.event_id)),
         )
 
 

@@ -17,7 +17,7 @@ from shared.events.store import EventStore
 from shared.observability.web import instrument, metrics_response
 from shared.web.errors import register_error_handlers
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError, verify_token
-from shared.web.openapi import Files, SchemaLike, operation
+from shared.web.openapi import operation
 from shared.web.text_guard import refuse_nul_characters
 
 if TYPE_CHECKING:
@@ -134,22 +134,8 @@ def query_rows(sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     return rows
 
 
-def openapi_operation(
-    summary: str,
-    caller: str = "customer or staff",
-    *,
-    body: SchemaLike | None = None,
-    query: SchemaLike | None = None,
-    form: SchemaLike | None = None,
-    files: Files | None = None,
-    idempotent: bool = False,
-) -> dict[str, Any]:
-    """An OpenAPI operation object: what it does, who may call it, how it answers, and the
-    marshmallow schemas it loads its JSON `body`, `query`, multipart `form` and `files` with
-    (rendered by `shared.web.openapi.document`); `idempotent` writes take `Idempotency-Key`."""
-    return operation(
-        summary, caller, body=body, query=query, form=form, files=files, idempotent=idempotent
-    )
+# The operation objects of the services' OpenAPI documents (shared.web.openapi.operation).
+openapi_operation = operation
 
 
 def as_texts(row: Mapping[str, Any]) -> dict[str, str | None]:

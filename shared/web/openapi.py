@@ -70,7 +70,7 @@ class RequestParts:
 
 def operation(
     summary: str,
-    caller: str,
+    caller: str = "customer or staff",
     *,
     body: SchemaLike | None = None,
     query: SchemaLike | None = None,
@@ -78,7 +78,10 @@ def operation(
     files: Files | None = None,
     idempotent: bool = False,
 ) -> dict[str, Any]:
-    """An operation object; its schemas are rendered when `document` builds the document."""
+    """An OpenAPI operation object: what it does, who may call it, how it answers, and the
+    marshmallow schemas it loads its JSON `body`, `query`, multipart `form` and `files` with
+    (rendered when `document` builds the document); `idempotent` writes take
+    `Idempotency-Key`. Services import it from shared.web.app as `openapi_operation`."""
     result: dict[str, Any] = {
         "summary": summary,
         "description": f"Caller: {caller}.",

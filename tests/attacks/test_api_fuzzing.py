@@ -23,6 +23,7 @@ route by route who may call what; this adds what generated input does to the sam
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import requests
 
@@ -66,6 +67,17 @@ def gateway_customer(system: System) -> Caller:
     )
 
 
+def _fuzz_services(system: System, chosen: Callable[[str], bool], campaign: Campaign) -> None:
+    """Fuzz the `chosen` operations of every service, as each of its callers."""
+    for service in SERVICES:
+        fuzz(
+            system.url(service, "/openapi.json"),
+            service_callers(system),
+            lambda caller, operation: chosen(operation),
+            campaign,
+        )
+
+
 def _accounts(system: System) -> int:
     return scalar(system.database_url("gateway"), "SELECT count(*) FROM accounts")
 
@@ -77,13 +89,7 @@ def test_refused_requests_store_nothing_and_every_refusal_is_an_error_body(
     accounts = _accounts(system)
     started = time.monotonic()
     campaign = Campaign()
-    for service in SERVICES:
-        fuzz(
-            system.url(service, "/openapi.json"),
-            service_callers(system),
-            lambda caller, operation: operation not in CREATES,
-            campaign,
-        )
+    _fuzz_services(system, lambda operation: operation not in CREATES, campaign)
     customer = gateway_customer(system)
     accounts += 1
     gateway = system.url("gateway", "/openapi.json")
@@ -105,13 +111,7 @@ def test_creating_requests_store_only_the_objects_their_accepted_answers_name(
     accounts = _accounts(system)
     started = time.monotonic()
     campaign = Campaign()
-    for service in SERVICES:
-        fuzz(
-            system.url(service, "/openapi.json"),
-            service_callers(system),
-            lambda caller, operation: operation in CREATES,
-            campaign,
-        )
+    _fuzz_services(system, lambda operation: operation in CREATES, campaign)
     fuzz(
         system.url("gateway", "/openapi.json"),
         [Caller("visitor")],

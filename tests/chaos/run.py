@@ -17,10 +17,9 @@ from tests.chaos.client import Client, Counters, signed_in
 from tests.chaos.faults import FaultInjector
 from tests.chaos.lifecycle import Lifecycle, Outcome
 from tests.support.infra import Infra
-from tests.support.pages import create_staff
 from tests.support.private_postgres import private_postgres
 from tests.support.private_rabbitmq import private_rabbitmq
-from tests.support.system import BANK_SECRET, System, running_system
+from tests.support.system import BANK_SECRET, System, create_staff, running_system
 
 log = logging.getLogger(__name__)
 STAFF = ("chaos-staff@cnnect.example", "chaos staff password")

@@ -19,8 +19,8 @@ from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.fake_paypal import FakePayPal, running_fake_paypal
 from tests.support.images import png
 from tests.support.infra import Infra
-from tests.support.pages import create_staff, fill_order_form, reload_until, sign_in, sign_up
-from tests.support.system import BANK_SECRET, System, running_system
+from tests.support.pages import fill_order_form, reload_until, sign_in, sign_up
+from tests.support.system import BANK_SECRET, System, create_staff, running_system
 
 PASSWORD = "correct horse battery"
 STAFF_EMAIL, STAFF_PASSWORD = "mei@cnnect.example", "staff password 9"

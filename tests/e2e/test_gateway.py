@@ -25,8 +25,7 @@ from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.journey import ORDER
-from tests.support.pages import create_staff
-from tests.support.system import BANK_SECRET, ROOT, System, poll, running_system
+from tests.support.system import BANK_SECRET, ROOT, System, create_staff, poll, running_system
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,7 @@ from shared.config import Settings
 from tests.e2e.test_access_matrix import EXPECTED as SERVICE_EXPECTED
 from tests.support.infra import Infra
 from tests.support.owned import owned_objects
-from tests.support.pages import create_staff
-from tests.support.system import SECRET, System, running_system
+from tests.support.system import SECRET, System, create_staff, running_system
 
 Expected = dict[str, set[int]]
 PUBLIC: Expected = {"anon": {200}, "A": {200}, "B": {200}, "staff": {200}}

@@ -182,21 +182,22 @@ def _reservation(system: System, scope: str, key: str, effect_committed: bool) -
         )
 
 
+def _place_with_key(system: System, journey: Journey, key: str) -> requests.Response:
+    """The customer's order placed again under `key`."""
+    return requests.post(
+        system.url("orders", "/orders"),
+        data=json.dumps(ORDER),
+        headers={**journey.customer, "Idempotency-Key": key, "Content-Type": "application/json"},
+        timeout=30,
+    )
+
+
 def test_a_key_whose_process_died_before_any_effect_runs_again_after_the_lease(
     system: System,
 ) -> None:
     journey = Journey(system, "cus-hana")
     _reservation(system, "customer:cus-hana:POST:/orders", "died-early", False)
-    answer = requests.post(
-        system.url("orders", "/orders"),
-        data=json.dumps(ORDER),
-        headers={
-            **journey.customer,
-            "Idempotency-Key": "died-early",
-            "Content-Type": "application/json",
-        },
-        timeout=10,
-    )
+    answer = _place_with_key(system, journey, "died-early")
     assert answer.status_code == 201, answer.text
     with psycopg.connect(system.database_url("orders")) as conn:
         row = conn.execute(
@@ -208,15 +209,6 @@ def test_a_key_whose_process_died_before_any_effect_runs_again_after_the_lease(
 def test_a_key_whose_process_died_after_its_effect_is_never_run_twice(system: System) -> None:
     journey = Journey(system, "cus-ines")
     _reservation(system, "customer:cus-ines:POST:/orders", "died-late", True)
-    answer = requests.post(
-        system.url("orders", "/orders"),
-        data=json.dumps(ORDER),
-        headers={
-            **journey.customer,
-            "Idempotency-Key": "died-late",
-            "Content-Type": "application/json",
-        },
-        timeout=30,
-    )
+    answer = _place_with_key(system, journey, "died-late")
     assert answer.status_code == 409 and answer.json()["error"] == "answer_lost"
     assert journey.get("orders", "/orders").json()["orders"] == []

@@ -19,11 +19,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from shared.events.contracts import CONTRACTS
-from shared.events.relay import OutboxRelay
 from shared.events.store import EventStore
 from shared.events.topology import Topology
 from tests.support.appender import OrderAppender
+from tests.support.bus import orders_relay
 from tests.support.infra import Infra
 from tests.support.ledger import (
     CONSUMER,
@@ -79,12 +78,10 @@ def fresh_topology(infra: Infra, broker: PrivateRabbitMQ) -> Topology:
 def test_an_idle_relay_whose_broker_restarted_publishes_the_next_event(
     store: EventStore, database_url: str, broker: PrivateRabbitMQ, fresh_topology: Topology
 ) -> None:
-    relay = OutboxRelay(
-        database_url=database_url,
-        amqp_url=broker.amqp_url,
-        topology=fresh_topology,
-        producer="orders",
-        contracts=CONTRACTS,
+    relay = orders_relay(
+        database_url,
+        broker.amqp_url,
+        fresh_topology,
         max_backoff=0.5,
     )
     with watched_relay(relay) as relay_run:
@@ -119,12 +116,10 @@ def test_orders_placed_while_the_broker_is_down_are_all_applied_exactly_once_whe
     appender = OrderAppender(
         store, order_ids, rng, allowed=RESUME_AT, pause_probability=1.0, max_pause=0.008
     )
-    relay = OutboxRelay(
-        database_url=database_url,
-        amqp_url=broker.amqp_url,
-        topology=topology,
-        producer="orders",
-        contracts=CONTRACTS,
+    relay = orders_relay(
+        database_url,
+        broker.amqp_url,
+        topology,
         batch_size=100,
         idle_wait=0.01,
         max_backoff=0.5,

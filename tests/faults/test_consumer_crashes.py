@@ -15,11 +15,10 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 
 from shared.events.consumer import EventConsumer, Outcome
-from shared.events.contracts import CONTRACTS, decode_envelope
-from shared.events.relay import OutboxRelay
+from shared.events.contracts import decode_envelope
 from shared.events.store import EventStore
 from shared.events.topology import Topology
-from tests.support.bus import running_consumer, running_relay
+from tests.support.bus import orders_relay, running_consumer, running_relay
 from tests.support.consumer_process import start_consumer_process
 from tests.support.infra import Infra
 from tests.support.ledger import (
@@ -71,12 +70,10 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event
     order_ids = [f"ord-crash-{n}-{uuid.uuid4().hex[:6]}" for n in range(ORDERS)]
     for order_id in order_ids:
         append_order(store, order_id)
-    relay = OutboxRelay(
-        database_url=database_url,
-        amqp_url=infra.amqp_url,
-        topology=topology,
-        producer="orders",
-        contracts=CONTRACTS,
+    relay = orders_relay(
+        database_url,
+        infra.amqp_url,
+        topology,
     )
     with running_relay(relay):
         wait_until(lambda: relay.stats.published == ORDERS, "the orders are published")

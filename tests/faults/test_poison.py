@@ -8,11 +8,10 @@ import threading
 import uuid
 
 from shared.events.consumer import IncomingEvent
-from shared.events.contracts import CONTRACTS, decode_envelope
-from shared.events.relay import OutboxRelay
+from shared.events.contracts import decode_envelope
 from shared.events.store import EventStore, Transaction
 from shared.events.topology import Topology
-from tests.support.bus import drain_queue, running_consumer, running_relay
+from tests.support.bus import drain_queue, orders_relay, running_consumer, running_relay
 from tests.support.infra import Infra
 from tests.support.ledger import (
     CONSUMER,
@@ -60,12 +59,10 @@ def test_a_message_that_always_fails_is_dead_lettered_with_its_reason_and_later_
     consumer = ledger_consumer(
         store=store, amqp_url=infra.amqp_url, topology=topology, handler=handler, prefetch=10
     )
-    relay = OutboxRelay(
-        database_url=database_url,
-        amqp_url=infra.amqp_url,
-        topology=topology,
-        producer="orders",
-        contracts=CONTRACTS,
+    relay = orders_relay(
+        database_url,
+        infra.amqp_url,
+        topology,
     )
     dead_letter_queue = topology.dead_letter_queue(CONSUMER)
 

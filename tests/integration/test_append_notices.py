@@ -14,11 +14,11 @@ from contextlib import contextmanager
 import psycopg
 
 from shared.events.appends import APPENDED_CHANNEL, AppendListener
-from shared.events.contracts import CONTRACTS
 from shared.events.projections import ProjectionRunner
 from shared.events.relay import OutboxRelay
 from shared.events.store import EventStore, RecordedEvent, Row
 from shared.events.topology import Topology
+from tests.support.bus import orders_relay
 from tests.support.infra import Infra
 from tests.support.ledger import placed_order
 from tests.support.runners import watched_relay
@@ -54,12 +54,10 @@ def _projected(store: EventStore) -> set[str]:
 
 def _relay(infra: Infra, database_url: str, topology: Topology) -> OutboxRelay:
     topology.declare_all(infra.amqp_url, {"billing": ["orders.OrderPlaced"]})
-    return OutboxRelay(
-        database_url=database_url,
-        amqp_url=infra.amqp_url,
-        topology=topology,
-        producer="orders",
-        contracts=CONTRACTS,
+    return orders_relay(
+        database_url,
+        infra.amqp_url,
+        topology,
         fallback_s=FAR,
     )
 

@@ -10,12 +10,12 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from shared.events.consumer import EventConsumer, IncomingEvent
+from shared.events.consumer import IncomingEvent
 from shared.events.contracts import CONTRACTS
 from shared.events.relay import OutboxRelay
 from shared.events.store import EventStore, Transaction
 from shared.events.topology import Topology
-from tests.support.bus import running_consumer, running_relay
+from tests.support.bus import billing_consumer, orders_relay, running_consumer, running_relay
 from tests.support.infra import Infra
 from tests.support.ledger import placed_order
 from tests.support.waiting import poll, wait_until
@@ -42,21 +42,16 @@ def test_relay_delivers_a_late_committing_event_in_commit_order(
         received.append(event.data["order_id"])
 
     topology.declare_all(infra.amqp_url, {"billing": ["orders.OrderPlaced"]})
-    consumer = EventConsumer(
-        name="billing",
-        store=store,
-        amqp_url=infra.amqp_url,
-        topology=topology,
-        contracts=CONTRACTS,
-        handlers={"OrderPlaced": record},
-        routing_keys=["orders.OrderPlaced"],
+    consumer = billing_consumer(
+        store,
+        infra.amqp_url,
+        topology,
+        record,
     )
-    relay = OutboxRelay(
-        database_url=database_url,
-        amqp_url=infra.amqp_url,
-        topology=topology,
-        producer="orders",
-        contracts=CONTRACTS,
+    relay = orders_relay(
+        database_url,
+        infra.amqp_url,
+        topology,
     )
     rng = random.Random(11)
     rounds = 60

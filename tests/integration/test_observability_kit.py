@@ -9,14 +9,18 @@ from collections.abc import Sequence
 import psycopg
 from prometheus_client import REGISTRY
 
-from shared.events.consumer import EventConsumer, IncomingEvent
-from shared.events.contracts import CONTRACTS
+from shared.events.consumer import IncomingEvent
 from shared.events.projections import ProjectionRunner
-from shared.events.relay import OutboxRelay
 from shared.events.store import EventStore, NewEvent, RecordedEvent, Row, Transaction
 from shared.events.topology import Topology
 from shared.observability.context import correlation_id, current_correlation_id, current_order_id
-from tests.support.bus import drain_queue, running_consumer, running_relay
+from tests.support.bus import (
+    billing_consumer,
+    drain_queue,
+    orders_relay,
+    running_consumer,
+    running_relay,
+)
 from tests.support.infra import Infra
 from tests.support.ledger import placed_order
 from tests.support.waiting import wait_until
@@ -45,21 +49,16 @@ def test_the_correlation_id_travels_from_the_stored_event_into_what_its_consumer
         )
         tx.append("note-ord-corr", [noted], 0)
 
-    consumer = EventConsumer(
-        name="billing",
-        store=store,
-        amqp_url=infra.amqp_url,
-        topology=topology,
-        contracts=CONTRACTS,
-        handlers={"OrderPlaced": handler},
-        routing_keys=["orders.OrderPlaced"],
+    consumer = billing_consumer(
+        store,
+        infra.amqp_url,
+        topology,
+        handler,
     )
-    relay = OutboxRelay(
-        database_url=database_url,
-        amqp_url=infra.amqp_url,
-        topology=topology,
-        producer="orders",
-        contracts=CONTRACTS,
+    relay = orders_relay(
+        database_url,
+        infra.amqp_url,
+        topology,
     )
     applied = {"service": "billing", "type": "OrderPlaced", "outcome": "applied"}
     published = {"service": "orders", "type": "OrderPlaced"}

@@ -14,36 +14,27 @@ from shared.events.errors import NotYetApplicableError
 from shared.events.relay import OutboxRelay
 from shared.events.store import EventStore, NewEvent, Transaction
 from shared.events.topology import Topology
-from tests.support.bus import drain_queue, running_consumer, running_relay
+from tests.support.bus import (
+    billing_consumer,
+    drain_queue,
+    orders_relay,
+    running_consumer,
+    running_relay,
+)
 from tests.support.infra import Infra
 from tests.support.ledger import placed_order
 from tests.support.waiting import eventually
 
 
 def _relay(infra: Infra, database_url: str, topology: Topology) -> OutboxRelay:
-    return OutboxRelay(
-        database_url=database_url,
-        amqp_url=infra.amqp_url,
-        topology=topology,
-        producer="orders",
-        contracts=CONTRACTS,
-        batch_size=200,
-    )
+    return orders_relay(database_url, infra.amqp_url, topology, batch_size=200)
 
 
 def _consumer(
     infra: Infra, store: EventStore, topology: Topology, handler: Any, name: str = "billing"
 ) -> EventConsumer:
-    return EventConsumer(
-        name=name,
-        store=store,
-        amqp_url=infra.amqp_url,
-        topology=topology,
-        contracts=CONTRACTS,
-        handlers={"OrderPlaced": handler},
-        routing_keys=["orders.OrderPlaced"],
-        prefetch=20,
-        held_retry_interval=0.2,
+    return billing_consumer(
+        store, infra.amqp_url, topology, handler, name=name, prefetch=20, held_retry_interval=0.2
     )
 
 

@@ -43,6 +43,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _signed_in(store: AccountStore, email: str) -> str:
+    """A new customer's session cookie token."""
+    account = store.create(email, "a long enough password", "customer")
+    token, _ = store.open_session(account, _now())
+    return token
+
+
 def _lookups(url: str) -> int:
     """How many session lookups reached the database (a proxy: its select count)."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -56,8 +63,7 @@ def test_a_session_is_looked_up_once_then_served_from_memory(
     two_gateways: tuple[AccountStore, AccountStore],
 ) -> None:
     a, _ = two_gateways
-    account = a.create("mem@example.com", "a long enough password", "customer")
-    token, _ = a.open_session(account, _now())
+    token = _signed_in(a, "mem@example.com")
     assert a.session(token, _now()) is not None
     assert a.cache is not None
     # The second lookup does not touch the database: a revocation written behind the
@@ -72,8 +78,7 @@ def test_signing_out_in_one_gateway_ends_the_session_in_the_other_at_once(
     two_gateways: tuple[AccountStore, AccountStore],
 ) -> None:
     a, b = two_gateways
-    account = a.create("two@example.com", "a long enough password", "customer")
-    token, _ = a.open_session(account, _now())
+    token = _signed_in(a, "two@example.com")
     assert a.session(token, _now()) is not None
     assert b.session(token, _now()) is not None  # now cached in both
     a.revoke(token, _now())
@@ -86,8 +91,7 @@ def test_a_gateway_that_stopped_hearing_revocations_asks_the_database(
 ) -> None:
     a, b = two_gateways
     assert b.cache is not None
-    account = a.create("deaf@example.com", "a long enough password", "customer")
-    token, _ = a.open_session(account, _now())
+    token = _signed_in(a, "deaf@example.com")
     assert b.session(token, _now()) is not None
     # B's listening connection dies; the revocation's notice is sent while B cannot hear it.
     with psycopg.connect(gateway_url, autocommit=True) as conn:

@@ -11,8 +11,40 @@ from typing import Any
 import pika
 
 from shared.events.bus import blocking_connection
-from shared.events.consumer import EventConsumer
+from shared.events.consumer import EventConsumer, Handler
+from shared.events.contracts import CONTRACTS
 from shared.events.relay import OutboxRelay
+from shared.events.store import EventStore
+from shared.events.topology import Topology
+
+
+def orders_relay(
+    database_url: str, amqp_url: str, topology: Topology, **options: Any
+) -> OutboxRelay:
+    """The orders service's relay over `database_url` (`options`: OutboxRelay's tuning)."""
+    return OutboxRelay(
+        database_url=database_url,
+        amqp_url=amqp_url,
+        topology=topology,
+        producer="orders",
+        contracts=CONTRACTS,
+        **options,
+    )
+
+
+def billing_consumer(
+    store: EventStore, amqp_url: str, topology: Topology, on_placed: Handler, **options: Any
+) -> EventConsumer:
+    """A consumer of OrderPlaced named billing (`options`: EventConsumer's, `name` too)."""
+    return EventConsumer(
+        **{"name": "billing", **options},
+        store=store,
+        amqp_url=amqp_url,
+        topology=topology,
+        contracts=CONTRACTS,
+        handlers={"OrderPlaced": on_placed},
+        routing_keys=["orders.OrderPlaced"],
+    )
 
 
 @contextmanager

@@ -3,36 +3,12 @@ and waiting for a page to show what a background process has done since."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 
 from playwright.sync_api import Page
 
-from tests.support.system import ROOT, System
-
-
-def create_staff(system: System, email: str, password: str) -> None:
-    """A staff account, made the way operators make one: the gateway's create-user command."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.gateway",
-            "create-user",
-            "--email",
-            email,
-            "--role",
-            "staff",
-            "--password",
-            password,
-        ],
-        env=system.env,
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    )
+from tests.support.system import System
 
 
 def sign_up(page: Page, system: System, email: str, password: str) -> None:

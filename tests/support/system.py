@@ -236,3 +236,25 @@ def running_system(
 
 
 __all__ = ["System", "free_port", "poll", "procfile", "running_system"]
+
+
+def create_staff(system: System, email: str, password: str) -> None:
+    """A staff account, made the way operators make one: the gateway's create-user command."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.gateway",
+            "create-user",
+            "--email",
+            email,
+            "--role",
+            "staff",
+            "--password",
+            password,
+        ],
+        env=system.env,
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )

@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 import urllib3
@@ -20,6 +20,7 @@ from shared.observability.context import HEADER as CORRELATION_HEADER
 from shared.observability.context import current_correlation_id
 from shared.web.identity import Identity, issue_token
 
+Client = TypeVar("Client")
 Upload = tuple[str, tuple[str, bytes, str]]  # (field, (file name, content, content type))
 
 # What a client may pass on; everything else (Authorization, X-Cnnect-*, cookies, Host) is
@@ -67,43 +68,46 @@ _local = threading.local()
 REUSE_IDLE_S = 30.0
 
 
-def _session() -> requests.Session:
-    """This thread's HTTP session to the services. Its connections stay open and are reused:
-    `requests.request` opens (and closes) a TCP connection for every call. One per thread,
-    since a Session is not promised to be thread-safe. It keeps no cookie, so nothing a
+def _per_thread(name: str, make: Callable[[], Client], close: Callable[[Client], None]) -> Client:
+    """This thread's client called `name`, kept and reused, but made anew once unused for
+    REUSE_IDLE_S (see there)."""
+    now = time.monotonic()
+    held: tuple[Client, float] | None = getattr(_local, name, None)
+    if held is not None and now - held[1] > REUSE_IDLE_S:
+        close(held[0])
+        held = None
+    client = held[0] if held is not None else make()
+    setattr(_local, name, (client, now))
+    return client
+
+
+def _new_session() -> requests.Session:
+    """An HTTP session to the services for the pages' calls. One per thread, since a Session
+    is not promised to be thread-safe; its connections stay open and are reused
+    (`requests.request` opens and closes one for every call). It keeps no cookie, so nothing a
     service might set could travel with another caller's request, and it ignores the proxy
     and .netrc settings of the environment: the services are called directly, and reading
     those for every call was a tenth of the gateway's CPU."""
-    now = time.monotonic()
-    session: requests.Session | None = getattr(_local, "session", None)
-    if session is not None and now - _local.used > REUSE_IDLE_S:
-        session.close()
-        session = None
-    if session is None:
-        session = requests.Session()
-        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        session.trust_env = False
-        _local.session = session
-    _local.used = now
+    session = requests.Session()
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    session.trust_env = False
     return session
 
 
+def _new_pool() -> urllib3.PoolManager:
+    """Connections to the services for forwarding: urllib3 without requests on top, which
+    took half of the gateway's forwarding time (hooks, cookie jars, adapters) and does nothing
+    a forwarded request needs. No retry: a forwarded POST must not be sent twice (the caller's
+    Idempotency-Key makes its own retry safe). No redirect: the answer is the client's."""
+    return urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=30))
+
+
+def _session() -> requests.Session:
+    return _per_thread("session", _new_session, requests.Session.close)
+
+
 def _pool() -> urllib3.PoolManager:
-    """This thread's pool of connections to the services, for forwarding: urllib3 without
-    requests on top, which took half of the gateway's forwarding time (hooks, cookie jars,
-    adapters) and does nothing a forwarded request needs. Same reuse rule as `_session`."""
-    now = time.monotonic()
-    pool: urllib3.PoolManager | None = getattr(_local, "pool", None)
-    if pool is not None and now - _local.pool_used > REUSE_IDLE_S:
-        pool.clear()
-        pool = None
-    if pool is None:
-        # No retry: a forwarded POST must not be sent twice; the caller's Idempotency-Key
-        # makes its own retry safe. No redirect: the answer is the client's to follow.
-        pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=30))
-        _local.pool = pool
-    _local.pool_used = now
-    return pool
+    return _per_thread("pool", _new_pool, urllib3.PoolManager.clear)
 
 
 def _relayed(answer: urllib3.BaseHTTPResponse, header_names: Sequence[str]) -> Response:
