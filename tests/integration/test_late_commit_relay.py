@@ -15,9 +15,9 @@ from shared.events.contracts import CONTRACTS
 from shared.events.relay import OutboxRelay
 from shared.events.store import EventStore, Transaction
 from shared.events.topology import Topology
-from tests.support.bus import billing_consumer, orders_relay, running_consumer, running_relay
+from tests.support.bus import orders_relay, running_consumer, running_relay
 from tests.support.infra import Infra
-from tests.support.ledger import placed_order
+from tests.support.ledger import ledger_consumer, placed_order
 from tests.support.waiting import poll, wait_until
 
 
@@ -42,11 +42,8 @@ def test_relay_delivers_a_late_committing_event_in_commit_order(
         received.append(event.data["order_id"])
 
     topology.declare_all(infra.amqp_url, {"billing": ["orders.OrderPlaced"]})
-    consumer = billing_consumer(
-        store,
-        infra.amqp_url,
-        topology,
-        record,
+    consumer = ledger_consumer(
+        store=store, amqp_url=infra.amqp_url, topology=topology, handler=record
     )
     relay = orders_relay(
         database_url,

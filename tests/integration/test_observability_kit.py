@@ -15,14 +15,13 @@ from shared.events.store import EventStore, NewEvent, RecordedEvent, Row, Transa
 from shared.events.topology import Topology
 from shared.observability.context import correlation_id, current_correlation_id, current_order_id
 from tests.support.bus import (
-    billing_consumer,
     drain_queue,
     orders_relay,
     running_consumer,
     running_relay,
 )
 from tests.support.infra import Infra
-from tests.support.ledger import placed_order
+from tests.support.ledger import ledger_consumer, placed_order
 from tests.support.waiting import wait_until
 
 
@@ -49,11 +48,8 @@ def test_the_correlation_id_travels_from_the_stored_event_into_what_its_consumer
         )
         tx.append("note-ord-corr", [noted], 0)
 
-    consumer = billing_consumer(
-        store,
-        infra.amqp_url,
-        topology,
-        handler,
+    consumer = ledger_consumer(
+        store=store, amqp_url=infra.amqp_url, topology=topology, handler=handler
     )
     relay = orders_relay(
         database_url,

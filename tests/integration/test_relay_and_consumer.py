@@ -15,14 +15,13 @@ from shared.events.relay import OutboxRelay
 from shared.events.store import EventStore, NewEvent, Transaction
 from shared.events.topology import Topology
 from tests.support.bus import (
-    billing_consumer,
     drain_queue,
     orders_relay,
     running_consumer,
     running_relay,
 )
 from tests.support.infra import Infra
-from tests.support.ledger import placed_order
+from tests.support.ledger import ledger_consumer, placed_order
 from tests.support.waiting import eventually
 
 
@@ -33,8 +32,14 @@ def _relay(infra: Infra, database_url: str, topology: Topology) -> OutboxRelay:
 def _consumer(
     infra: Infra, store: EventStore, topology: Topology, handler: Any, name: str = "billing"
 ) -> EventConsumer:
-    return billing_consumer(
-        store, infra.amqp_url, topology, handler, name=name, prefetch=20, held_retry_interval=0.2
+    return ledger_consumer(
+        store=store,
+        amqp_url=infra.amqp_url,
+        topology=topology,
+        handler=handler,
+        name=name,
+        prefetch=20,
+        held_retry_interval=0.2,
     )
 
 

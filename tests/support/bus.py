@@ -11,10 +11,9 @@ from typing import Any
 import pika
 
 from shared.events.bus import blocking_connection
-from shared.events.consumer import EventConsumer, Handler
+from shared.events.consumer import EventConsumer
 from shared.events.contracts import CONTRACTS
 from shared.events.relay import OutboxRelay
-from shared.events.store import EventStore
 from shared.events.topology import Topology
 
 
@@ -29,21 +28,6 @@ def orders_relay(
         producer="orders",
         contracts=CONTRACTS,
         **options,
-    )
-
-
-def billing_consumer(
-    store: EventStore, amqp_url: str, topology: Topology, on_placed: Handler, **options: Any
-) -> EventConsumer:
-    """A consumer of OrderPlaced named billing (`options`: EventConsumer's, `name` too)."""
-    return EventConsumer(
-        **{"name": "billing", **options},
-        store=store,
-        amqp_url=amqp_url,
-        topology=topology,
-        contracts=CONTRACTS,
-        handlers={"OrderPlaced": on_placed},
-        routing_keys=["orders.OrderPlaced"],
     )
 
 

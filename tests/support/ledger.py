@@ -150,11 +150,13 @@ def ledger_consumer(
     handler: Handler = record_application,
     consumer_class: type[EventConsumer] = EventConsumer,
     prefetch: int = 50,
+    name: str = CONSUMER,
     **extra: Any,
 ) -> EventConsumer:
-    """The "billing" consumer of OrderPlaced, applying each event through `handler`."""
+    """The "billing" consumer of OrderPlaced (or another `name`), applying each event
+    through `handler`."""
     return consumer_class(
-        name=CONSUMER,
+        name=name,
         store=store,
         amqp_url=amqp_url,
         topology=topology,
@@ -162,8 +164,7 @@ def ledger_consumer(
         handlers={"OrderPlaced": handler},
         routing_keys=[ROUTING_KEY],
         prefetch=prefetch,
-        held_retry_interval=0.5,
-        **extra,
+        **{"held_retry_interval": 0.5, **extra},
     )
 
 

@@ -76,4 +76,3 @@ def assert_rebuild_equals_live(
 def _head(store: EventStore) -> int:
     """How many events the store holds (a rebuild compared at one count is meaningful)."""
     return store.transact(lambda tx: tx.count_after(START))
-
