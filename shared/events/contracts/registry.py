@@ -91,5 +91,9 @@ class ContractRegistry:
     def check(self, event_type: str, data: Payload) -> dict[str, Any]:
         """Validate a current-version payload in wire form; return it normalised."""
         loaded = self.load(event_type, self.contract(event_type).version, data)
+        return self.dump(event_type, loaded)
+
+    def dump(self, event_type: str, loaded: Payload) -> dict[str, Any]:
+        """The wire form of a payload `load` returned (already valid: nothing is checked)."""
         dumped: dict[str, Any] = self._schemas[event_type].dump(loaded)
         return dumped
