@@ -20,6 +20,7 @@ from bench.system.catchup import catch_up_s
 from bench.system.chart import draw
 from bench.system.client import Http, Recorder, open_session
 from bench.system.figures import report_all, steady, windows
+from bench.system.floor import hop_floor
 from bench.system.launcher import BANK_SECRET, Launched, launched
 from bench.system.lifecycle import World, lifecycle
 from bench.system.load import Plan, Ramp, ramp
@@ -49,6 +50,12 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     add("--poll-interval", type=float, default=0.1, help="seconds between polls")
     add("--poll-timeout", type=float, default=30.0, help="a step seen later is a failure")
     add("--idle-s", type=float, default=5.0, help="seconds measured idle before the load")
+    add(
+        "--floor-s",
+        type=float,
+        default=4.0,
+        help="seconds measuring an empty Flask hop before the system starts (0: not measured)",
+    )
     add("--chart", type=Path, default=None, help="PNG path (default artifacts/bench-system.png)")
     add("--profile", type=Path, default=None, help="py-spy every process into this folder")
     return parser.parse_args(argv)
@@ -111,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     chart = args.chart or artifacts / "bench-system.png"
     began = time.monotonic()
     recorder = Recorder()
+    # First, on a machine with nothing of ours running yet: what an empty hop costs here.
+    floor = hop_floor(args.floor_s) if args.floor_s > 0 else None
     with launched(args.workers, artifacts / "bench-system-logs") as env:
         databases = list(env.system.databases.values())
         load_before = os.getloadavg()[0]
@@ -139,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         # Other work on the machine competes for its 2 cores: say how busy it was before.
         "host_load_1m_before": round(load_before, 2),
     }
-    report_all(recorder, result, usage, caught_up, extra)
+    report_all(recorder, result, usage, caught_up, extra, floor)
     note(f"chart: {path}")
     note(f"finished in {time.monotonic() - began:.0f}s")
     return 0

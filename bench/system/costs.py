@@ -5,14 +5,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from bench.system.floor import Floor
 from bench.system.resources import CLIENT, RABBITMQ, Usage
 
 CORES = os.cpu_count() or 1
+HOPS = 2  # every request crosses the gateway, then a service
 
 
-def report_costs(put: Callable[..., None], usage: Usage, completed: int) -> None:
-    """Peak RSS and CPU of each process; CPU per lifecycle, above idle, and what it allows."""
+@dataclass(frozen=True)
+class Budget:
+    """The goal's rate, the requests the run made, and the floor of one HTTP hop."""
+
+    goal_per_s: float
+    requests: int
+    floor: Floor
+
+
+def report_costs(
+    put: Callable[..., None],
+    usage: Usage,
+    completed: int,
+    budget: Budget | None = None,
+) -> None:
+    """Peak RSS and CPU of each process; CPU per lifecycle, above idle, and what it allows;
+    with a `budget`, what the goal leaves each lifecycle and what empty HTTP hops take of it."""
     for name, mb in sorted(usage.peak_rss_mb.items()):
         put(f"peak_rss_mb.{name}", mb, "MB")
     idle_s, idle = usage.between("start", "idle")
@@ -44,9 +62,36 @@ def report_costs(put: Callable[..., None], usage: Usage, completed: int) -> None
         idle_cores=round(idle_cores, 2),
         cpu_bound_lifecycles_per_s=round((CORES - idle_cores) * 1000 / max(marginal, 1e-9), 1),
     )
+    if budget is not None:
+        _report_budget(put, budget, marginal, done)
     put(
         "host_cpu_busy_percent",
         usage.host_busy_percent("load", "end"),
         "% of all cores",
         idle_before=round(usage.host_busy_percent("start", "idle"), 1),
+    )
+
+
+def _report_budget(put: Callable[..., None], budget: Budget, spent_ms: float, done: int) -> None:
+    """The floor of a hop, and the goal's CPU per lifecycle against what the lifecycle's
+    requests cost through two empty Flask hops and what the system spends."""
+    floor = budget.floor
+    put(
+        "http_hop_floor_cpu_ms",
+        floor.cpu_ms_per_request,
+        "ms",
+        note="CPU per request of a Flask view that does nothing, served as the services are "
+        "(gunicorn gthread), measured before the system starts",
+        requests=floor.requests,
+    )
+    requests_per_lifecycle = budget.requests / done
+    put(
+        "cpu_budget_ms_per_lifecycle",
+        CORES * 1000 / budget.goal_per_s,
+        "ms",
+        note=f"the CPU {budget.goal_per_s:g} lifecycles/s leave each lifecycle on this "
+        "machine's cores at 100 % use; empty_hops_ms: its requests through two empty hops",
+        requests_per_lifecycle=round(requests_per_lifecycle, 1),
+        empty_hops_ms=round(HOPS * floor.cpu_ms_per_request * requests_per_lifecycle, 1),
+        spent_ms=round(spent_ms, 1),
     )

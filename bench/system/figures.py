@@ -10,7 +10,8 @@ from typing import Any
 
 from bench.common import percentile, report
 from bench.system.client import Recorder, Sample
-from bench.system.costs import report_costs
+from bench.system.costs import Budget, report_costs
+from bench.system.floor import Floor
 from bench.system.load import Ramp, Step
 from bench.system.resources import Usage
 
@@ -69,7 +70,12 @@ def route_name(route: str) -> str:
 
 
 def report_all(
-    recorder: Recorder, ramp: Ramp, usage: Usage, catch_up_s: float | None, extra: dict[str, Any]
+    recorder: Recorder,
+    ramp: Ramp,
+    usage: Usage,
+    catch_up_s: float | None,
+    extra: dict[str, Any],
+    floor: Floor | None = None,
 ) -> dict[str, float]:
     """Print every figure; returns name -> value."""
     found = windows(recorder, ramp)
@@ -121,7 +127,10 @@ def report_all(
         "s",
         note="from the load's last answer to lag 0 everywhere (-1: never)",
     )
-    report_costs(put, usage, sum(1 for *_, ok in recorder.lifecycles if ok))
+    budget = None
+    if floor is not None:
+        budget = Budget(GOAL_LIFECYCLES_PER_S, len(recorder.samples), floor)
+    report_costs(put, usage, sum(1 for *_, ok in recorder.lifecycles if ok), budget)
     return figures
 
 

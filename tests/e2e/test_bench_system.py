@@ -26,6 +26,8 @@ REQUIRED = (
     "peak_rss_mb.gateway",
     "peak_rss_mb.orders-worker",
     "errors",
+    "http_hop_floor_cpu_ms",
+    "cpu_budget_ms_per_lifecycle",
 )
 
 
@@ -42,7 +44,7 @@ def test_a_short_gentle_run_reports_every_figure_without_errors(
     }
     command = [sys.executable, "-m", "bench.system", "--duration", "6", "--step-s", "6"]
     command += ["--start-rate", "1", "--max-rate", "1", "--warm-customers", "2"]
-    command += ["--idle-s", "1", "--drain-s", "30", "--chart", str(chart)]
+    command += ["--idle-s", "1", "--drain-s", "30", "--floor-s", "1", "--chart", str(chart)]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -65,5 +67,10 @@ def test_a_short_gentle_run_reports_every_figure_without_errors(
     assert figures["errors"]["value"] == 0, figures["errors"]
     assert figures["lifecycles_completed"]["value"] >= 4
     assert figures["projection_catch_up_s"]["value"] >= 0
+    floor, budget = figures["http_hop_floor_cpu_ms"], figures["cpu_budget_ms_per_lifecycle"]
+    assert floor["value"] > 0 and floor["requests"] > 100, floor
+    assert budget["value"] == 1000 * (os.cpu_count() or 1) / 20, budget
+    hops = 2 * floor["value"] * budget["requests_per_lifecycle"]
+    assert budget["empty_hops_ms"] == pytest.approx(hops, abs=0.2), budget
     assert chart.exists() and chart.stat().st_size > 10_000
     assert str(chart) in stderr
