@@ -18,12 +18,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-import psutil
 from flask import Flask
 
+from bench.system.resources import cpu_seconds, process_tree
 from tests.support.system import ROOT, free_port
 
-THREADS = 16  # as a service API is served (`CNNECT_API_THREADS` default)
+THREADS = 16  # as a service API is served (the default of `api --threads`)
 CONNECTIONS = 8
 PATH = "/orders/ord-1"
 
@@ -58,8 +58,8 @@ def hop_floor(duration_s: float = 4.0) -> Floor:
     )
     try:
         _wait_until_serving(port)
-        tree = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
-        before = _cpu_s(tree)
+        tree = process_tree(server.pid)
+        before = sum(map(cpu_seconds, tree))
         counts = [0] * CONNECTIONS
         deadline = time.monotonic() + duration_s
         threads = [
@@ -70,7 +70,7 @@ def hop_floor(duration_s: float = 4.0) -> Floor:
             thread.start()
         for thread in threads:
             thread.join()
-        spent = _cpu_s(tree) - before
+        spent = sum(map(cpu_seconds, tree)) - before
     finally:
         server.terminate()
         server.wait(timeout=15)
@@ -106,14 +106,6 @@ def _keep_asking(port: int, deadline: float, counts: list[int], k: int) -> None:
             counts[k] += 1
     finally:
         connection.close()
-
-
-def _cpu_s(tree: list[psutil.Process]) -> float:
-    total = 0.0
-    for process in tree:
-        times = process.cpu_times()
-        total += times.user + times.system
-    return total
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,8 @@ HOST = "host"
 Snapshot = dict[str, dict[int, float]]  # name -> pid -> CPU seconds so far
 
 
-def _tree(pid: int) -> list[psutil.Process]:
+def process_tree(pid: int) -> list[psutil.Process]:
+    """A process and all its descendants (empty if it is gone)."""
     try:
         root = psutil.Process(pid)
         return [root, *root.children(recursive=True)]
@@ -32,7 +33,8 @@ def _tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _cpu(process: psutil.Process) -> float:
+def cpu_seconds(process: psutil.Process) -> float:
+    """User and system CPU seconds of a process so far (0 if it is gone)."""
     try:
         times = process.cpu_times()
         return float(times.user + times.system)
@@ -71,7 +73,7 @@ class Usage:
     _count: int = 0
 
     def _discover(self) -> dict[str, list[psutil.Process]]:
-        groups = {name: _tree(pid) for name, pid in self.pids.items()}
+        groups = {name: process_tree(pid) for name, pid in self.pids.items()}
         groups[CLIENT] = [psutil.Process(os.getpid())]
         groups[POSTGRES] = _postgres_backends(self.databases)
         groups[RABBITMQ] = _rabbitmq()
@@ -97,7 +99,7 @@ class Usage:
         latest, first = self.latest.setdefault(name, {}), self.first.setdefault(name, {})
         total = 0
         for process in processes:
-            cpu = _cpu(process)
+            cpu = cpu_seconds(process)
             first.setdefault(process.pid, cpu)
             latest[process.pid] = max(cpu, latest.get(process.pid, 0.0))
             if rss:
