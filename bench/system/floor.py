@@ -57,7 +57,7 @@ def hop_floor(duration_s: float = 4.0) -> Floor:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_until_serving(port)
+        _wait_until_serving(server, port)
         tree = process_tree(server.pid)
         before = sum(map(cpu_seconds, tree))
         counts = [0] * CONNECTIONS
@@ -78,9 +78,11 @@ def hop_floor(duration_s: float = 4.0) -> Floor:
     return Floor(round(1000 * spent / max(requests, 1), 3), requests)
 
 
-def _wait_until_serving(port: int, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
+def _wait_until_serving(server: subprocess.Popen[bytes], port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
     while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"the floor's server exited with {server.returncode}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", PATH)
