@@ -20,6 +20,7 @@ from shared.events.contracts.registry import ContractRegistry
 from shared.events.store import NewEvent, RecordedEvent
 
 T = TypeVar("T")
+Convert = Callable[[Any], Any]  # one prepared step of encoding or decoding
 
 
 def to_json(value: Any) -> Any:
@@ -29,7 +30,7 @@ def to_json(value: Any) -> Any:
 
 
 @cache
-def _encoder(cls: Any) -> Callable[[Any], Any]:
+def _encoder(cls: Any) -> Convert:
     """How values of exactly `cls` become JSON-ready (chosen once per type, as decoding is)."""
     if dataclasses.is_dataclass(cls):
         names = tuple(f.name for f in dataclasses.fields(cls))
@@ -47,9 +48,6 @@ def _encoder(cls: Any) -> Callable[[Any], Any]:
     return _as_is
 
 
-Decode = Callable[[Any], Any]
-
-
 def from_json(cls: type[T], data: Mapping[str, Any]) -> T:
     """Rebuild a dataclass of type `cls` from its JSON-ready form."""
     kind: Any = cls
@@ -62,7 +60,7 @@ def from_json(cls: type[T], data: Mapping[str, Any]) -> T:
 # (get_type_hints, get_origin, is_dataclass) was a tenth of a worker's CPU. Each hint is read
 # once per process; decoding is then a walk over prepared functions.
 @cache
-def _dataclass_decoder(cls: Any) -> Decode:
+def _dataclass_decoder(cls: Any) -> Convert:
     hints = typing.get_type_hints(cls)
     fields = tuple((f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls))
 
@@ -73,7 +71,7 @@ def _dataclass_decoder(cls: Any) -> Decode:
 
 
 @cache
-def _decoder(hint: Any) -> Decode:
+def _decoder(hint: Any) -> Convert:
     """The function turning a JSON-ready value into one of type `hint` (None stays None)."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
@@ -94,7 +92,7 @@ def _decoder(hint: Any) -> Decode:
     return _none_kept(parse) if parse is not None else _as_is
 
 
-_SCALARS: dict[Any, Decode] = {
+_SCALARS: dict[Any, Convert] = {
     Decimal: Decimal,
     UUID: UUID,
     datetime: datetime.fromisoformat,
@@ -106,7 +104,7 @@ def _as_is(value: Any) -> Any:
     return value
 
 
-def _none_kept(convert: Decode) -> Decode:
+def _none_kept(convert: Convert) -> Convert:
     def decode(value: Any) -> Any:
         return None if value is None else convert(value)
 
