@@ -129,7 +129,9 @@ def report_all(
     )
     budget = None
     if floor is not None:
-        budget = Budget(GOAL_LIFECYCLES_PER_S, len(recorder.samples), floor)
+        # The load's requests only: the warm-up's sign-ups come before its first step.
+        load_requests = sum(1 for s in recorder.samples if s.sent_s >= ramp.steps[0].start_s)
+        budget = Budget(GOAL_LIFECYCLES_PER_S, load_requests, floor)
     report_costs(put, usage, sum(1 for *_, ok in recorder.lifecycles if ok), budget)
     return figures
 

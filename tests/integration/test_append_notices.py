@@ -5,7 +5,6 @@ lost listening connection only costs latency until it comes back."""
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -21,7 +20,7 @@ from shared.events.topology import Topology
 from tests.support.bus import orders_relay
 from tests.support.infra import Infra
 from tests.support.ledger import placed_order
-from tests.support.runners import watched_relay
+from tests.support.runners import watched_loop, watched_relay
 from tests.support.waiting import wait_until
 
 FAR = 30.0  # the fallback bound in these tests: only a notice can wake a reader sooner
@@ -66,19 +65,12 @@ def _relay(infra: Infra, database_url: str, topology: Topology) -> OutboxRelay:
 def _live_projection(store: EventStore, listener: AppendListener) -> Iterator[ProjectionRunner]:
     runner = ProjectionRunner(store, PlacedOrders())
     runner.reset()
-    stop = threading.Event()
-    threads = [
-        threading.Thread(target=listener.run, args=(stop,), daemon=True),
-        threading.Thread(target=runner.run, args=(stop, listener.waiter()), daemon=True),
-    ]
-    for thread in threads:
-        thread.start()
-    try:
+    waiter = listener.waiter()
+    with (
+        watched_loop("append listener", listener.run),
+        watched_loop("projection", lambda stop: runner.run(stop, waiter)),
+    ):
         yield runner
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=10)
 
 
 def _terminate_listeners(database_url: str) -> int:

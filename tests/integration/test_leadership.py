@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import psycopg
 import pytest
@@ -13,6 +13,7 @@ from psycopg_pool import ConnectionPool
 
 from shared.events.database import open_pool
 from shared.events.leadership import Leadership
+from tests.support.runners import Watched, watched_loop
 from tests.support.waiting import wait_until
 
 
@@ -33,18 +34,6 @@ class CountingLoop:
             self.running -= 1
 
 
-@contextmanager
-def running(leadership: Leadership) -> Iterator[threading.Event]:
-    stop = threading.Event()
-    thread = threading.Thread(target=leadership.run, args=(stop,), daemon=True)
-    thread.start()
-    try:
-        yield stop
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-
-
 @pytest.fixture
 def pools(database_url: str) -> Iterator[list[ConnectionPool]]:
     """Three workers' connection pools."""
@@ -61,7 +50,7 @@ def test_one_of_three_workers_leads_and_the_lead_passes_on_when_its_session_ends
     workers = [
         Leadership(pool, "billing-projections", [loop], retry_interval=0.1) for pool in pools
     ]
-    with running(workers[0]), running(workers[1]), running(workers[2]):
+    with _leading(workers[0]), _leading(workers[1]), _leading(workers[2]):
         wait_until(lambda: loop.running == 1, "one worker leads")
         leader = next(w for w in workers if w.leading.is_set())
         # The other two keep trying every 0.1 s meanwhile, and fail.
@@ -95,7 +84,11 @@ def test_a_lock_of_another_name_does_not_stand_in_the_way(pools: list[Connection
     projections = CountingLoop()
     other = CountingLoop()
     with (
-        running(Leadership(pools[0], "orders-projections", [projections], retry_interval=0.1)),
-        running(Leadership(pools[1], "orders-other", [other], retry_interval=0.1)),
+        _leading(Leadership(pools[0], "orders-projections", [projections], retry_interval=0.1)),
+        _leading(Leadership(pools[1], "orders-other", [other], retry_interval=0.1)),
     ):
         wait_until(lambda: projections.running == other.running == 1, "both lead")
+
+
+def _leading(leadership: Leadership) -> AbstractContextManager[Watched]:
+    return watched_loop(f"leadership {leadership.name}", leadership.run)

@@ -13,6 +13,7 @@ import psycopg
 from shared.events.appends import AppendListener
 from shared.events.projections import Projection, ProjectionGroup, ProjectionRunner
 from shared.events.store import EventStore, NewEvent, RecordedEvent, Row
+from tests.support.runners import watched_loop
 from tests.support.waiting import wait_until
 
 STREAMS = 40
@@ -72,18 +73,17 @@ def test_grouped_projections_equal_their_rebuilds_even_when_one_is_rebuilt_meanw
         runner.reset()
     group = ProjectionGroup(store, projections)
     listener = AppendListener(database_url)
-    stop = threading.Event()
-    loops = [
-        threading.Thread(target=listener.run, args=(stop,), daemon=True),
-        threading.Thread(target=group.run, args=(stop, listener.waiter()), daemon=True),
-    ]
+    waiter = listener.waiter()
     writers = [
         threading.Thread(target=_append_streams, args=(store, f"w{k}-{uuid.uuid4().hex[:4]}"))
         for k in range(3)
     ]
-    for thread in loops + writers:
-        thread.start()
-    try:
+    with (
+        watched_loop("append listener", listener.run),
+        watched_loop("projection group", lambda stop: group.run(stop, waiter)),
+    ):
+        for writer in writers:
+            writer.start()
         writers[0].join()
         # Another process rebuilds one projection while the group keeps both live.
         runners[1].rebuild()
@@ -92,10 +92,6 @@ def test_grouped_projections_equal_their_rebuilds_even_when_one_is_rebuilt_meanw
         total = 3 * STREAMS * EVENTS_PER_STREAM
         wait_until(lambda: all(r.lag() == 0 for r in runners), "both caught up", timeout=60)
         live = [runner.snapshot() for runner in runners]
-    finally:
-        stop.set()
-        for thread in loops:
-            thread.join(timeout=10)
     counts = live[0]["group_stream_counts"]
     assert len(counts) == 3 * STREAMS
     assert all(events == EVENTS_PER_STREAM == last for _, events, last in counts)

@@ -1,13 +1,14 @@
-"""A relay or consumer running in a background thread that is watched: if its loop dies
-(an exception it did not handle), the test learns it at once, with the exception, instead
-of waiting for a result that will never come. (tests.support.bus runs them unwatched.)"""
+"""A relay, a consumer or any other loop that runs until told to stop, in a background thread
+that is watched: if its loop dies (an exception it did not handle), the test learns it at
+once, with the exception, instead of waiting for a result that will never come.
+(tests.support.bus runs relays and consumers unwatched.)"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from shared.events.consumer import EventConsumer
 from shared.events.relay import OutboxRelay
@@ -68,10 +69,10 @@ def watched_relay(relay: OutboxRelay) -> Iterator[Watched]:
 
 
 @contextmanager
-def watched_consumer(consumer: EventConsumer) -> Iterator[Watched]:
-    """`consumer.run` in a watched thread for the block; stopped (and checked) at its end."""
+def watched_loop(name: str, run: Callable[[threading.Event], None]) -> Iterator[Watched]:
+    """`run(stop)` in a watched thread for the block; stopped (and checked) at its end."""
     stop = threading.Event()
-    watched = Watched(f"consumer {consumer.name}", lambda: consumer.run(stop))
+    watched = Watched(name, lambda: run(stop))
     watched.thread.start()
     try:
         yield watched
@@ -79,3 +80,8 @@ def watched_consumer(consumer: EventConsumer) -> Iterator[Watched]:
         stop.set()
         watched.thread.join(timeout=20)
     watched.check()
+
+
+def watched_consumer(consumer: EventConsumer) -> AbstractContextManager[Watched]:
+    """`consumer.run` in a watched thread for the block; stopped (and checked) at its end."""
+    return watched_loop(f"consumer {consumer.name}", consumer.run)
