@@ -25,11 +25,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import requests
-
 from tests.support.fuzzing import Caller, Campaign, fuzz
 from tests.support.stored import last_positions, scalar, settled_counts, streams_since
-from tests.support.system import SERVICES, System
+from tests.support.system import SERVICES, System, sign_up
 
 CREATES = {
     "POST /orders": "order_id",
@@ -52,14 +50,8 @@ def service_callers(system: System) -> list[Caller]:
 
 def gateway_customer(system: System) -> Caller:
     """A signed-up customer of the gateway: the session cookie and its CSRF token."""
-    session = requests.Session()
-    answer = session.post(
-        system.url("gateway", "/auth/signup"),
-        json={"email": "fuzz@cnnect.example", "password": "fuzzing password 1"},
-        timeout=10,
-    )
-    assert answer.status_code == 201, answer.text
-    csrf = answer.json()["csrf_token"]
+    session, account = sign_up(system, "fuzz@cnnect.example", "fuzzing password 1")
+    csrf = account["csrf_token"]
     return Caller(
         "gateway customer",
         lambda: {"X-CSRF-Token": csrf},

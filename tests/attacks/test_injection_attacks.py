@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.support.journey import ORDER, Journey, ok_json
-from tests.support.system import SERVICES, System, poll
+from tests.support.system import SERVICES, System, poll, sign_up
 
 PAYLOADS = {
     "sql": "'; DROP TABLE events; --",
@@ -208,14 +208,8 @@ def _every_table_is_still_there(system: System) -> None:
 
 
 def test_markup_a_customer_wrote_is_escaped_on_the_order_page(system: System) -> None:
-    browser = requests.Session()
-    signed_up = browser.post(
-        system.url("gateway", "/auth/signup"),
-        json={"email": "xss@attack.example", "password": "a long enough password"},
-        timeout=10,
-    )
-    assert signed_up.status_code == 201, signed_up.text
-    browser.headers["X-CSRF-Token"] = signed_up.json()["csrf_token"]
+    browser, account = sign_up(system, "xss@attack.example")
+    browser.headers["X-CSRF-Token"] = account["csrf_token"]
     script = PAYLOADS["script"]
     placed = browser.post(
         system.url("gateway", "/api/orders/orders"),

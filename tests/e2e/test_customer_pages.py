@@ -13,7 +13,7 @@ import requests
 from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.journey import Journey
-from tests.support.system import System, poll, running_system
+from tests.support.system import System, poll, running_system, sign_up
 
 PASSWORD = "correct horse battery"
 FORM = {
@@ -41,14 +41,8 @@ def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 
 def _customer(system: System, email: str) -> tuple[requests.Session, str, str]:
     """A signed-up browser session, its CSRF token and account id."""
-    browser = requests.Session()
-    answer = browser.post(
-        system.url("gateway", "/auth/signup"),
-        json={"email": email, "password": PASSWORD},
-        timeout=10,
-    )
-    assert answer.status_code == 201, answer.text
-    return browser, answer.json()["csrf_token"], answer.json()["account_id"]
+    browser, account = sign_up(system, email, PASSWORD)
+    return browser, account["csrf_token"], account["account_id"]
 
 
 def _orders(system: System, browser: requests.Session) -> list[dict[str, str]]:

@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 import requests
@@ -25,25 +24,23 @@ from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.journey import ORDER
-from tests.support.system import BANK_SECRET, ROOT, System, create_staff, poll, running_system
+from tests.support.system import (
+    BANK_SECRET,
+    ROOT,
+    System,
+    create_staff,
+    poll,
+    running_system,
+    sign_up,
+)
+
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
         yield running
-
-
-def _signup(system: System, email: str) -> tuple[requests.Session, dict[str, Any]]:
-    browser = requests.Session()
-    answer = browser.post(
-        system.url("gateway", "/auth/signup"),
-        json={"email": email, "password": "correct horse battery"},
-        timeout=10,
-    )
-    assert answer.status_code == 201, answer.text
-    account: dict[str, Any] = answer.json()
-    return browser, account
 
 
 def _place(system: System, browser: requests.Session, csrf: str | None) -> requests.Response:
@@ -55,7 +52,7 @@ def _place(system: System, browser: requests.Session, csrf: str | None) -> reque
 
 @pytest.mark.rule("R26")
 def test_R26_a_customer_signs_up_orders_and_sees_only_their_own_orders(system: System) -> None:
-    alice, account = _signup(system, "alice@example.com")
+    alice, account = sign_up(system, "alice@example.com", PASSWORD)
     placed = _place(system, alice, account["csrf_token"])
     assert placed.status_code == 201, placed.text
     order_id = placed.json()["order_id"]
@@ -64,7 +61,7 @@ def test_R26_a_customer_signs_up_orders_and_sees_only_their_own_orders(system: S
         lambda r: r.status_code == 200,
     )
     assert mine.json()["customer_id"] == account["account_id"]
-    bob, _ = _signup(system, "bob@example.com")
+    bob, _ = sign_up(system, "bob@example.com", PASSWORD)
     theirs = bob.get(system.url("gateway", f"/api/orders/orders/{order_id}"), timeout=10)
     assert theirs.status_code == 404
     again = requests.post(
@@ -77,7 +74,7 @@ def test_R26_a_customer_signs_up_orders_and_sees_only_their_own_orders(system: S
 
 @pytest.mark.rule("R26")
 def test_R26_a_cookie_copied_before_sign_out_no_longer_works(system: System) -> None:
-    browser, account = _signup(system, "carol@example.com")
+    browser, account = sign_up(system, "carol@example.com", PASSWORD)
     copied = requests.Session()
     copied.cookies.update(browser.cookies)
     assert copied.get(system.url("gateway", "/auth/me"), timeout=10).status_code == 200
@@ -92,7 +89,7 @@ def test_R26_a_cookie_copied_before_sign_out_no_longer_works(system: System) -> 
 
 
 def test_a_change_without_the_csrf_token_is_refused_and_stores_nothing(system: System) -> None:
-    browser, _ = _signup(system, "dan@example.com")
+    browser, _ = sign_up(system, "dan@example.com", PASSWORD)
     refused = _place(system, browser, None)
     assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
     wrong = _place(system, browser, "not-the-token")
@@ -102,7 +99,7 @@ def test_a_change_without_the_csrf_token_is_refused_and_stores_nothing(system: S
 
 
 def test_sign_in_attempts_are_limited(system: System) -> None:
-    _signup(system, "erin@example.com")
+    sign_up(system, "erin@example.com", PASSWORD)
     url = system.url("gateway", "/auth/signin")
     codes = [
         requests.post(
@@ -111,14 +108,12 @@ def test_sign_in_attempts_are_limited(system: System) -> None:
         for _ in range(11)
     ]
     assert codes[:10] == [401] * 10 and codes[10] == 429
-    right = requests.post(
-        url, json={"email": "erin@example.com", "password": "correct horse battery"}, timeout=10
-    )
+    right = requests.post(url, json={"email": "erin@example.com", "password": PASSWORD}, timeout=10)
     assert right.status_code == 429  # the limit holds even for the right password
 
 
 def test_identity_headers_a_client_sends_are_stripped(system: System) -> None:
-    browser, _ = _signup(system, "fay@example.com")
+    browser, _ = sign_up(system, "fay@example.com", PASSWORD)
     forged = f"Bearer {issue_token('guessed-secret', Identity('staff-1', 'staff'))}"
     queues = browser.get(
         system.url("gateway", "/api/orders/queues/to_purchase"),
@@ -203,7 +198,7 @@ def test_R27_the_console_prints_events_as_they_happen(system: System) -> None:
     reader = threading.Thread(target=lambda: lines.extend(iter(stdout.readline, "")), daemon=True)
     reader.start()
     try:
-        browser, account = _signup(system, "gina@example.com")
+        browser, account = sign_up(system, "gina@example.com", PASSWORD)
         placed: list[str] = []
 
         def place_and_look() -> list[str]:
@@ -270,13 +265,13 @@ def _probe(order_key: str) -> Envelope:
 @pytest.mark.rule("R27")
 def test_R27_staff_watch_every_event_live_in_their_console(system: System) -> None:
     staff = _staff(system, "live@cnnect.example", "staff password 2")
-    customer, _ = _signup(system, "hana@example.com")
+    customer, _ = sign_up(system, "hana@example.com", PASSWORD)
     assert customer.get(system.url("gateway", "/staff/events"), timeout=10).status_code == 403
     with staff.get(system.url("gateway", "/staff/events"), stream=True, timeout=30) as feed:
         assert feed.headers["Content-Type"].startswith("text/event-stream")
         lines = feed.iter_lines(decode_unicode=True)
         assert next(lines) == ": connected"
-        browser, account = _signup(system, "ivy@example.com")
+        browser, account = sign_up(system, "ivy@example.com", PASSWORD)
         order_id = _place(system, browser, account["csrf_token"]).json()["order_id"]
         seen = _read_until(lines, _placed(order_id), timeout=30)
         assert "event: OrderPlaced" in seen
@@ -287,7 +282,7 @@ def test_R27_the_live_feed_has_every_event_from_the_moment_it_says_connected(
     system: System,
 ) -> None:
     staff = _staff(system, "early@cnnect.example", "staff password 3")
-    browser, account = _signup(system, "jun@example.com")
+    browser, account = sign_up(system, "jun@example.com", PASSWORD)
     probe = _probe(f"probe-{uuid.uuid4()}")
     with (
         blocking_connection(system.infra.amqp_url) as connection,
@@ -335,7 +330,7 @@ def test_R27_a_feed_the_client_left_leaves_no_queue_behind(system: System) -> No
 
 @pytest.mark.rule("R7")
 def test_a_message_form_with_a_file_submitted_twice_posts_one_message(system: System) -> None:
-    browser, account = _signup(system, "kim@example.com")
+    browser, account = sign_up(system, "kim@example.com", PASSWORD)
     placed = _place(system, browser, account["csrf_token"])
     assert placed.status_code == 201, placed.text
     order_id = placed.json()["order_id"]

@@ -17,7 +17,7 @@ from shared.config import Settings
 from tests.e2e.test_access_matrix import EXPECTED as SERVICE_EXPECTED
 from tests.support.infra import Infra
 from tests.support.owned import owned_objects
-from tests.support.system import SECRET, System, create_staff, running_system
+from tests.support.system import SECRET, System, create_staff, running_system, sign_up
 
 Expected = dict[str, set[int]]
 PUBLIC: Expected = {"anon": {200}, "A": {200}, "B": {200}, "staff": {200}}
@@ -144,12 +144,7 @@ def callers(system: System) -> dict[str, str]:
     """The e-mails of A, B and staff (anon has none); A's and B's accounts are signed up."""
     emails = {"A": "a@matrix.example", "B": "b@matrix.example", "staff": "s@matrix.example"}
     for who in ("A", "B"):
-        answer = requests.post(
-            system.url("gateway", "/auth/signup"),
-            json={"email": emails[who], "password": "matrix password 1"},
-            timeout=10,
-        )
-        assert answer.status_code == 201, answer.text
+        sign_up(system, emails[who], "matrix password 1")
     create_staff(system, emails["staff"], "matrix password 1")
     return emails
 

@@ -19,7 +19,7 @@ from shared.observability.context import HEADER
 from tests.support.infra import Infra
 from tests.support.journey import ORDER, Journey
 from tests.support.rebuild import definition
-from tests.support.system import System, running_system
+from tests.support.system import System, running_system, sign_up
 from tests.support.waiting import eventually
 
 PLACED = str(uuid.uuid4())  # the caller's id for placing the order
@@ -36,22 +36,16 @@ def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 @pytest.fixture(scope="module")
 def journey(system: System) -> Journey:
     """An order placed through the gateway under PLACED, its first billing paid under PAID."""
-    session = requests.Session()
-    account = session.post(
-        system.url("gateway", "/auth/signup"),
-        json={"email": "obs@example.com", "password": "observed password 1"},
-        timeout=10,
-    )
-    assert account.status_code == 201, account.text
+    session, account = sign_up(system, "obs@example.com", "observed password 1")
     placed = session.post(
         system.url("gateway", "/api/orders/orders"),
         json=ORDER,
-        headers={"X-CSRF-Token": account.json()["csrf_token"], HEADER: PLACED},
+        headers={"X-CSRF-Token": account["csrf_token"], HEADER: PLACED},
         timeout=30,
     )
     assert placed.status_code == 201, placed.text
     assert placed.headers[HEADER] == PLACED
-    journey = Journey(system, account.json()["account_id"], order_id=placed.json()["order_id"])
+    journey = Journey(system, account["account_id"], order_id=placed.json()["order_id"])
     billing = journey.billings(1)[0]
     paid = requests.post(
         system.url("billing", f"/billings/{billing['billing_id']}/payments"),

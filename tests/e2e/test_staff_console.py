@@ -20,7 +20,7 @@ from tests.support.browser import launch_chromium
 from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.journey import ORDER, PARCELS, Journey, ok_json
-from tests.support.system import ROOT, System, poll, running_system
+from tests.support.system import ROOT, System, poll, running_system, sign_up
 
 Fields = list[tuple[str, str]]
 
@@ -265,13 +265,8 @@ def test_R27_staff_reply_to_a_customer_with_an_attachment(
 
 @pytest.mark.rule("R27")
 def test_R27_the_console_is_for_staff_only(system: System, staff: requests.Session) -> None:
-    customer = requests.Session()
-    signed = customer.post(
-        system.url("gateway", "/auth/signup"),
-        json={"email": "nosy@example.com", "password": "correct horse battery"},
-        timeout=10,
-    )
-    csrf = signed.json()["csrf_token"]
+    customer, account = sign_up(system, "nosy@example.com")
+    csrf = account["csrf_token"]
     placed = customer.post(
         system.url("gateway", "/api/orders/orders"),
         json=ORDER,

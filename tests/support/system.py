@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
@@ -258,3 +258,19 @@ def create_staff(system: System, email: str, password: str) -> None:
         capture_output=True,
         check=True,
     )
+
+
+def sign_up(
+    system: System, email: str, password: str = "a long enough password 1"
+) -> tuple[requests.Session, dict[str, Any]]:
+    """A customer signed up through the gateway as a browser does: the session holding its
+    cookie, and the answer (`account_id`, `csrf_token`, ...)."""
+    browser = requests.Session()
+    answer = browser.post(
+        system.url("gateway", "/auth/signup"),
+        json={"email": email, "password": password},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    account: dict[str, Any] = answer.json()
+    return browser, account
