@@ -19,11 +19,12 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.support.ports import free_port
 
 _BIN_CANDIDATES = (
     os.environ.get("CNNECT_POSTGRES_BIN", ""),
@@ -38,13 +39,6 @@ def _bin_dir() -> Path:
     raise RuntimeError("no PostgreSQL server binaries (pg_ctl) found; set CNNECT_POSTGRES_BIN")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class PrivatePostgres:
     """One throw-away PostgreSQL server: its data directory, port and `pg_ctl`."""
 
@@ -53,7 +47,7 @@ class PrivatePostgres:
         self.data = base / "data"
         self.sockets = base / "sockets"
         self.log = base / "postgres.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.bin = _bin_dir()
         # PostgreSQL will not run as root: run it as the `postgres` user when we are root.
         self._as_user: list[str] = []

@@ -25,13 +25,14 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import string
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.support.ports import free_port
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +54,6 @@ def rabbitmq_bin_dir() -> Path:
         if candidate and (Path(candidate) / "rabbitmq-server").exists():
             return Path(candidate)
     raise PrivateRabbitMQUnavailable("no rabbitmq-server script found")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _gone(pid: int) -> bool:

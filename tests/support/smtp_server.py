@@ -4,7 +4,6 @@ It can be stopped and started again on the same port, to play an SMTP server tha
 
 from __future__ import annotations
 
-import socket
 import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -13,6 +12,8 @@ from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.support.ports import free_port
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,6 @@ class ReceivedMail:
     message_id: str
     body: str
     message: EmailMessage
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 class _Collector:

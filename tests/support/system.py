@@ -24,6 +24,7 @@ from shared.observability.ports import MAX_LOCAL_WORKERS, METRICS_OFFSETS, WORKE
 from shared.procfile import read_procfile, with_workers
 from shared.web.identity import Identity, issue_token
 from tests.support.infra import Infra
+from tests.support.ports import free_port
 from tests.support.waiting import poll
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +32,6 @@ SERVICES = ("orders", "billing", "messaging", "shipping")
 SECRET = "e2e-identity-secret"
 BANK_SECRET = "e2e-bank-secret"  # the bank's webhook secret, and the one it rotates from
 OLD_BANK_SECRET = "e2e-bank-secret-previous"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _is_free(port: int) -> bool:
