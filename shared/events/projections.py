@@ -48,8 +48,9 @@ class ProjectionRunner:
     def __init__(self, store: EventStore, projection: Projection, batch_size: int = 1000) -> None:
         self.store = store
         self.projection = projection
-        self.batch_size = batch_size
-        self.checkpoint_name = f"projection:{projection.name}"
+        self.checkpoint_name = checkpoint_name(projection)
+        # Its batches are those of a group of one.
+        self._group = ProjectionGroup(store, [projection], batch_size)
 
     def checkpoint(self) -> Position:
         """How far the projection got."""
@@ -61,11 +62,7 @@ class ProjectionRunner:
 
     def _step(self) -> tuple[int, Outcome]:
         """Apply the next batch: how many events, and what to do next."""
-        named = {self.checkpoint_name: self.projection}
-        outcome: tuple[int, Outcome] = self.store.transact(
-            lambda tx: advance(tx, named, self.batch_size)
-        )
-        return outcome
+        return self._group.step()
 
     def catch_up(self, timeout: float = 30.0, on_batch: Callable[[int], None] | None = None) -> int:
         """Apply batches until no stored event is left; returns how many were applied.
@@ -132,7 +129,7 @@ class ProjectionRunner:
         self, stop: threading.Event, news: AppendWaiter | None = None, idle_wait: float = 0.05
     ) -> None:
         """Keep the projection up to date until `stop` is set (see `keep_up`)."""
-        keep_up(self._step, self.projection.name, stop, news, idle_wait)
+        self._group.run(stop, news, idle_wait)
 
 
 class ProjectionGroup:
@@ -144,7 +141,7 @@ class ProjectionGroup:
         self, store: EventStore, projections: Sequence[Projection], batch_size: int = 1000
     ) -> None:
         self.store = store
-        self.named = {f"projection:{p.name}": p for p in projections}
+        self.named = {checkpoint_name(p): p for p in projections}
         self.batch_size = batch_size
 
     def step(self) -> tuple[int, Outcome]:
@@ -160,6 +157,11 @@ class ProjectionGroup:
         """Keep every projection up to date until `stop` is set (see `keep_up`)."""
         names = ", ".join(p.name for p in self.named.values())
         keep_up(self.step, names, stop, news, idle_wait)
+
+
+def checkpoint_name(projection: Projection) -> str:
+    """The name of a projection's row in `checkpoints`."""
+    return f"projection:{projection.name}"
 
 
 def advance(tx: Any, named: Mapping[str, Projection], batch_size: int) -> tuple[int, Outcome]:
