@@ -68,7 +68,8 @@ class SessionCache:
             return None
         session, expires_at, cached_at = entry
         if expires_at <= now or monotonic_now - cached_at > TTL_S:
-            self.forget(token_hash)
+            with self._lock:  # out of date, not revoked: no revocation to count
+                self._entries.pop(token_hash, None)
             return None
         return session
 
@@ -90,7 +91,7 @@ class SessionCache:
             self._entries[token_hash] = (session, expires_at, monotonic_now)
 
     def forget(self, token_hash: str) -> None:
-        """Drop one session (a revocation heard, or an entry past its time)."""
+        """Drop one session whose revocation was heard."""
         with self._lock:
             self.revocations += 1
             self._entries.pop(token_hash, None)
