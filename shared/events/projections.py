@@ -52,6 +52,11 @@ class ProjectionRunner:
         # Its batches are those of a group of one.
         self._group = ProjectionGroup(store, [projection], batch_size)
 
+    @property
+    def batch_size(self) -> int:
+        """How many events one transaction applies at most."""
+        return self._group.batch_size
+
     def checkpoint(self) -> Position:
         """How far the projection got."""
         return self.store.transact(lambda tx: _read_checkpoint(tx.conn, self.checkpoint_name))
