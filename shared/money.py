@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 # Minor units per currency; amounts are rounded half-up to them (the rule written down in
-# DESIGN.md: `quantize` with ROUND_HALF_UP, applied once per line, totals are sums of lines).
+# docs/design.md: `quantize` with ROUND_HALF_UP, applied once per line, totals are sums of lines).
 MINOR_UNITS = {"CNY": 2, "EUR": 2, "USD": 2, "GBP": 2, "JPY": 0}
 
 

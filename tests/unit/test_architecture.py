@@ -1,4 +1,4 @@
-"""The architecture rules of DESIGN.md, checked by import-linter and by the topology."""
+"""The architecture rules of docs/design.md, checked by import-linter and by the topology."""
 
 from __future__ import annotations
 
