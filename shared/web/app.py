@@ -17,6 +17,7 @@ from shared.events.store import EventStore
 from shared.observability.web import instrument, metrics_response
 from shared.web.errors import register_error_handlers
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError, verify_token
+from shared.web.json_input import read_json_strictly
 from shared.web.openapi import operation
 from shared.web.text_guard import refuse_nul_characters
 
@@ -39,6 +40,7 @@ def create_service_app(name: str, context: Any, openapi: dict[str, Any]) -> Flas
     app.extensions["cnnect.store"] = context.store
     app.extensions["cnnect.context"] = context
     register_error_handlers(app)
+    read_json_strictly(app)
     refuse_nul_characters(app)
     app.register_blueprint(health)
     return app

@@ -16,6 +16,7 @@ from shared.web.request_errors import (
     AnswerLostError,
     IdempotencyKeyReusedError,
     RequestInProgressError,
+    UnsupportedCharsetError,
 )
 from shared.web.webhooks import WebhookSignatureError
 
@@ -26,6 +27,7 @@ ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (IdempotencyKeyReusedError, 422, "idempotency_key_reused"),
     (RequestInProgressError, 409, "request_in_progress"),
     (AnswerLostError, 409, "answer_lost"),
+    (UnsupportedCharsetError, 415, "unsupported_charset"),
     (marshmallow.ValidationError, 400, "validation_error"),
     (errors.ValidationError, 400, "validation_error"),
     (WebhookSignatureError, 401, "invalid_signature"),

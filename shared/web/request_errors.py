@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events.errors import DomainError
+from shared.events.errors import DomainError, ValidationError
 
 
 class IdempotencyKeyReusedError(DomainError):
@@ -22,3 +22,16 @@ class AnswerLostError(DomainError):
     answered: the effect stands, the answer is gone (409); read the current state."""
 
     code = "answer_lost"
+
+
+class InvalidJsonError(ValidationError):
+    """A body sent as JSON that cannot be read as JSON we accept (400); the message says why
+    (shared.web.json_input)."""
+
+    code = "invalid_json"
+
+
+class UnsupportedCharsetError(DomainError):
+    """A JSON body sent in a charset other than UTF-8 (415)."""
+
+    code = "unsupported_charset"

@@ -12,6 +12,7 @@ from services.gateway.entrypoints.openapi import openapi_doc
 from services.gateway.entrypoints.pages import STATIC, TEMPLATES, register_pages
 from shared.observability.web import instrument
 from shared.web.errors import error_response, register_error_handlers
+from shared.web.json_input import read_json_strictly
 from shared.web.text_guard import refuse_nul_characters
 
 
@@ -27,6 +28,7 @@ def create_app(gateway: Gateway) -> Flask:
     app.extensions["cnnect.gateway"] = gateway
     app.config["MAX_CONTENT_LENGTH"] = 110 * 1024 * 1024
     register_error_handlers(app)
+    read_json_strictly(app)
     refuse_nul_characters(app)
     app.register_error_handler(
         TooManyAttemptsError, lambda exc: error_response(429, "too_many_attempts", str(exc))

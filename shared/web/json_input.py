@@ -1,0 +1,171 @@
+"""Reading a request's JSON body: one parser for the gateway and every service.
+
+Python's json module reads more than a sender should be able to make us store, and fails on
+some input in ways no view expected: a body nested a thousand levels deep raised a
+RecursionError, which no view caught (a 500). Every JSON body is therefore read here, and
+each case below is refused with a 400 (415 for a charset) whose message says what is wrong:
+- nested deeper than MAX_DEPTH: no body of ours is more than five levels deep, and a bound far
+  below Python's recursion limit keeps the parser, and every walk over what it returns (the
+  NUL guard, marshmallow), from ever running out of stack;
+- NaN, Infinity, -Infinity: not JSON (RFC 8259), and an amount or a quantity must never be one;
+- a number too large: an integer beyond 64 bits (nothing of ours counts that far, PostgreSQL's
+  bigint stops there, and Python refuses to convert 4300 digits and more), or a fraction that
+  is only a float as infinity (1e999999);
+- a key twice in one object: json keeps the last one silently, so the sender and we could read
+  two different requests; the message names the key;
+- bytes that are not UTF-8, or a charset other than UTF-8 (415): JSON between systems is UTF-8
+  (RFC 8259 section 8.1); a body sent in latin-1 or UTF-16 would be read as other text.
+A UTF-8 byte order mark at the very start is accepted and skipped, everywhere alike: RFC 8259
+lets a parser ignore it, some Windows tools add it, and the parser used before accepted it,
+so refusing it would break a client that works today for no safety gained."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from flask import Flask, Request
+
+from shared.web.request_errors import InvalidJsonError, UnsupportedCharsetError
+
+MAX_DEPTH = 32
+MAX_INTEGER = 2**63 - 1
+BOM = "\ufeff"
+UTF8_NAMES = frozenset({"utf-8", "utf8"})
+# A JSON string (escapes included); what remains outside strings decides the nesting.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_SHOWN = 40  # characters of a refused number or key quoted in a message
+
+
+def parse_json(raw: bytes, charset: str | None = None) -> Any:
+    """The JSON value in `raw`, sent with `charset` (the Content-Type's parameter, if any);
+    InvalidJsonError (400) or UnsupportedCharsetError (415) says why it cannot be read."""
+    if charset is not None and charset.strip().strip('"').lower() not in UTF8_NAMES:
+        raise UnsupportedCharsetError(
+            f"JSON is read in UTF-8 only, and this body says charset={charset}: "
+            "send it in UTF-8 (with charset=utf-8 or no charset)"
+        )
+    text = _utf8(raw)
+    if text.startswith(BOM):
+        text = text[len(BOM) :]
+    if _deeper_than(text, MAX_DEPTH):
+        raise _too_deep()
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_object,
+            parse_constant=_constant,
+            parse_int=_integer,
+            parse_float=_fraction,
+        )
+    except json.JSONDecodeError as exc:
+        raise InvalidJsonError(
+            f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except RecursionError:  # kept should MAX_DEPTH ever be raised near the recursion limit
+        raise _too_deep() from None
+
+
+def _utf8(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidJsonError(
+            f"the body is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}): "
+            "JSON must be sent in UTF-8"
+        ) from None
+
+
+def _deeper_than(text: str, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels in `text`. Brackets inside
+    strings do not count; for text that is not JSON the answer only needs to be a bound."""
+    depth = 0
+    for bracket in _NOT_BRACKET.sub("", _STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _too_deep() -> InvalidJsonError:
+    return InvalidJsonError(
+        f"the body nests arrays or objects more than {MAX_DEPTH} levels deep, "
+        "which no request needs"
+    )
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InvalidJsonError(
+                    f"the key {_shown(json.dumps(key))} appears more than once in one object: "
+                    "send each key once"
+                )
+            seen.add(key)
+    return result
+
+
+def _constant(name: str) -> Any:
+    raise InvalidJsonError(f"{name} is not a number JSON allows: send a finite number")
+
+
+def _integer(literal: str) -> int:
+    # The length first: Python converts no more than 4300 digits (ValueError), and 20 digits
+    # already exceed 64 bits.
+    value = int(literal) if len(literal.lstrip("-")) <= 19 else None
+    if value is None or abs(value) > MAX_INTEGER:
+        raise InvalidJsonError(
+            f"the number {_shown(literal)} is too large: integers go up to {MAX_INTEGER}"
+        )
+    return value
+
+
+def _fraction(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise InvalidJsonError(f"the number {_shown(literal)} is too large to be read")
+    return value
+
+
+def _shown(text: str) -> str:
+    """`text` as a message quotes it: at most _SHOWN characters, and how many more."""
+    if len(text) <= _SHOWN:
+        return text
+    return f"{text[:_SHOWN]}... ({len(text)} characters)"
+
+
+class JsonRequest(Request):
+    """Flask's request, whose JSON body is read by parse_json.
+
+    `silent=True` still returns None for a body that is not JSON at all (another Content-Type)
+    or empty, as before; a body that says it is JSON but cannot be read is always refused,
+    with a message saying why, instead of reaching the view as "no body"."""
+
+    _parsed_json: Any = ...
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """The request's JSON value (see the class)."""
+        if not (force or self.is_json):
+            return super().get_json(force=force, silent=silent, cache=cache)
+        if cache and self._parsed_json is not ...:
+            return self._parsed_json
+        raw = self.get_data(cache=True)
+        if not raw.strip():
+            if silent:
+                return None
+            raise InvalidJsonError("the body is empty: send a JSON value")
+        parsed = parse_json(raw, self.mimetype_params.get("charset"))
+        if cache:
+            self._parsed_json = parsed
+        return parsed
+
+
+def read_json_strictly(app: Flask) -> None:
+    """Make every `request.get_json()` of `app` use parse_json."""
+    app.request_class = JsonRequest

@@ -1,0 +1,147 @@
+"""Bodies a JSON parser reads badly, sent to every JSON route of the running system, through
+the gateway and to each service directly: nesting a thousand levels deep (which answered 500),
+NaN and Infinity, numbers too large to be any quantity or amount, a key given twice, bytes
+that are not UTF-8, a charset other than UTF-8. Each is refused with our error body, 400 (415
+for a charset we do not read) and a sentence, and stores nothing. A UTF-8 byte order mark is
+the one edge case accepted: the body after it is read as if the mark were not there.
+
+The parser itself, case by case and fast: tests/unit/test_json_input.py."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.stored import nothing_stored
+from tests.support.system import BANK_SECRET, System, sign_up
+
+JSON = "application/json"
+DEEP = 1000  # 2 KB of brackets; 500 levels already answered a proper 400
+
+BAD = (400, "invalid_json")
+CHARSET = (415, "unsupported_charset")
+TWICE = b'{"email": "a@cnnect.example", "email": "b@cnnect.example"}'
+
+# (name, body, Content-Type, (status, error code))
+REFUSED: list[tuple[str, bytes, str, tuple[int, str]]] = [
+    ("deep arrays", b"[" * DEEP + b"]" * DEEP, JSON, BAD),
+    ("deep objects", b'{"a":' * DEEP + b"1" + b"}" * DEEP, JSON, BAD),
+    ("100 000 levels", b"[" * 100_000, JSON, BAD),
+    ("NaN", b'{"amount": NaN}', JSON, BAD),
+    ("Infinity", b'{"quantity": Infinity}', JSON, BAD),
+    ("-Infinity", b'{"quantity": -Infinity}', JSON, BAD),
+    ("1e999999", b'{"weight_grams": 1e999999}', JSON, BAD),
+    ("100 000 digits", b'{"weight_grams": ' + b"9" * 100_000 + b"}", JSON, BAD),
+    ("duplicate key", TWICE, JSON, BAD),
+    ("invalid UTF-8", b'{"email": "\xff\xfe"}', JSON, BAD),
+    ("UTF-16 unannounced", '{"email": "a"}'.encode("utf-16-le"), JSON, BAD),
+    ("charset latin-1", b'{"email": "caf\xe9"}', f"{JSON}; charset=latin-1", CHARSET),
+    ("charset utf-16", '{"email": "a"}'.encode("utf-16"), f"{JSON}; charset=utf-16", CHARSET),
+]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A JSON route and how a caller who may use it sends a body to it."""
+
+    name: str
+    send: Callable[[bytes, str], requests.Response]
+
+
+def _routes(system: System) -> list[Route]:
+    browser, account = sign_up(system, f"parser-{time.monotonic_ns()}@cnnect.example")
+    csrf = {"X-CSRF-Token": account["csrf_token"]}
+    customer = system.token("cus-parser-attack")
+    staff = system.token("staff-parser-attack", "staff")
+
+    def gateway(path: str, signed_in: bool = True) -> Route:
+        client = browser if signed_in else requests.Session()
+
+        def send(body: bytes, content_type: str) -> requests.Response:
+            headers = {"Content-Type": content_type, **(csrf if signed_in else {})}
+            url = system.url("gateway", path)
+            return client.post(url, data=body, headers=headers, timeout=30)
+
+        return Route(f"gateway {path}", send)
+
+    def service(name: str, path: str, who: dict[str, str], method: str = "POST") -> Route:
+        def send(body: bytes, content_type: str) -> requests.Response:
+            headers = {"Content-Type": content_type, **who}
+            url = system.url(name, path)
+            return requests.request(method, url, data=body, headers=headers, timeout=30)
+
+        return Route(f"{name} {method} {path}", send)
+
+    def bank_webhook(via: str) -> Route:
+        def send(body: bytes, content_type: str) -> requests.Response:
+            # Genuinely signed: the signature is checked first, then the body is read.
+            stamp = int(time.time())
+            headers = {
+                "Content-Type": content_type,
+                TIMESTAMP_HEADER: str(stamp),
+                SIGNATURE_HEADER: sign(BANK_SECRET, stamp, body),
+            }
+            url = system.url(via, "/webhooks/bank")
+            return requests.post(url, data=body, headers=headers, timeout=30)
+
+        return Route(f"{via} /webhooks/bank", send)
+
+    billing_report = "/billings/bil-parser-nowhere/payment-reports"
+    return [
+        gateway("/auth/signup", signed_in=False),
+        gateway("/api/orders/orders"),
+        gateway("/api/messaging/inquiries"),
+        gateway("/api/shipping/estimate"),
+        gateway(f"/api/billing{billing_report}"),
+        bank_webhook("gateway"),
+        service("orders", "/orders", customer),
+        service("messaging", "/inquiries", customer),
+        service("shipping", "/estimate", {}),
+        service("shipping", "/methods/SEA/rates", staff, "PUT"),
+        service("billing", billing_report, customer),
+        service("billing", "/customers/cus-parser-attack/deposit/adjustments", staff),
+        bank_webhook("billing"),
+    ]
+
+
+def test_bodies_a_json_parser_reads_badly_are_refused_with_a_sentence_on_every_route(
+    system: System,
+) -> None:
+    routes = _routes(system)
+    wrong: list[str] = []
+    with nothing_stored(system):
+        for route in routes:
+            for name, body, content_type, (status, code) in REFUSED:
+                answer = route.send(body, content_type)
+                try:
+                    refusal = answer.json()
+                except ValueError:
+                    refusal = None
+                if not (
+                    answer.status_code == status
+                    and isinstance(refusal, dict)
+                    and refusal.get("error") == code
+                    and isinstance(refusal.get("message"), str)
+                    and refusal["message"]
+                ):
+                    wrong.append(f"{route.name}, {name}: {answer.status_code} {answer.text[:200]}")
+    assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize("via", ["gateway", "shipping"])
+def test_a_utf8_byte_order_mark_before_the_json_is_read_past(system: System, via: str) -> None:
+    body = b'{"country": "FR", "weight_grams": 900, "length_cm": 30, "width_cm": 20, '
+    body += b'"height_cm": 10}'
+    path = "/api/shipping/estimate" if via == "gateway" else "/estimate"
+    url = system.url(via, path)
+    plain = requests.post(url, data=body, headers={"Content-Type": JSON}, timeout=10)
+    marked = requests.post(
+        url, data=b"\xef\xbb\xbf" + body, headers={"Content-Type": JSON}, timeout=10
+    )
+    assert plain.status_code == 200, plain.text
+    assert (marked.status_code, marked.json()) == (200, plain.json())
