@@ -179,6 +179,11 @@ def dumps(value: Mapping[str, Any]) -> str:
 # the effect happened and must not run again (see shared/web/idempotency.py).
 requested_effect: ContextVar[tuple[str, str] | None] = ContextVar("requested_effect", default=None)
 
+# Where the appends this context committed reached, when something collects it: a write
+# request answers with the furthest (read your writes, shared/events/consistency.py). None
+# (consumers, the scheduler): nobody collects.
+reached_positions: ContextVar[list[Position] | None] = ContextVar("reached_positions", default=None)
+
 
 class Transaction:
     """One database transaction of the event store: appends, reads, the inbox row."""
@@ -375,6 +380,9 @@ class EventStore:
             yield tx
             tx.flush()
         observed.appended(tx.appended)
+        collected = reached_positions.get()
+        if collected is not None and tx.appended:
+            collected.append(max(event.commit_position for event in tx.appended))
 
     def transact(self, work: Callable[[Transaction], T], *, decide_again: int = 0) -> T:
         """Run `work` in a transaction, retried as a whole on transient errors (bounded).

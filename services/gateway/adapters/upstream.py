@@ -16,6 +16,7 @@ from flask import Response
 from urllib3 import encode_multipart_formdata
 from urllib3.fields import RequestField
 
+from shared.events.consistency import HEADER as POSITION_HEADER
 from shared.observability.context import HEADER as CORRELATION_HEADER
 from shared.observability.context import current_correlation_id
 from shared.web.identity import Identity, issue_token
@@ -25,13 +26,15 @@ Upload = tuple[str, tuple[str, bytes, str]]  # (field, (file name, content, cont
 
 # What a client may pass on; everything else (Authorization, X-Cnnect-*, cookies, Host) is
 # dropped, so no header a client sends can claim an identity at a service.
-FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "Idempotency-Key")
+# The position header is read-your-writes: a write answers with it, a read handed it waits.
+FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "Idempotency-Key", POSITION_HEADER)
 FORWARDED_RESPONSE_HEADERS = (
     "Content-Type",
     "Content-Disposition",
     "X-Content-Type-Options",
     "Cache-Control",
     "Idempotent-Replayed",
+    POSITION_HEADER,
 )
 HOP_BY_HOP = {
     "connection",
@@ -130,7 +133,8 @@ def forward(
     secret: str,
 ) -> Response:
     """Send the request to a service as `identity` and relay its answer."""
-    outgoing = {k: v for k, v in headers.items() if k in FORWARDED_REQUEST_HEADERS}
+    wanted = {name.lower() for name in FORWARDED_REQUEST_HEADERS}
+    outgoing = {k: v for k, v in headers.items() if k.lower() in wanted}
     if identity is not None:
         outgoing["Authorization"] = f"Bearer {issue_token(secret, identity)}"
     url = f"{base_url}{path}" + (f"?{query.decode()}" if query else "")
@@ -160,9 +164,10 @@ def forward_raw(url: str, body: bytes, headers: Mapping[str, str]) -> Response:
 class ServiceAnswer:
     """A service's answer to a page's call: the status and the JSON body, if any."""
 
-    def __init__(self, status: int, body: Any) -> None:
+    def __init__(self, status: int, body: Any, position: str | None = None) -> None:
         self.status = status
         self.body = body
+        self.position = position  # where a write's events reached (read your writes)
 
     @property
     def ok(self) -> bool:
@@ -233,9 +238,13 @@ class ServiceClient:
         data: Mapping[str, str] | None = None,
         files: list[Upload] | None = None,
         idempotency_key: str | None = None,
+        position: str | None = None,
     ) -> ServiceAnswer:
-        """Call `service` and return its answer (4xx included); 5xx or no answer raises."""
+        """Call `service` and return its answer (4xx included); 5xx or no answer raises.
+        `position` is one a write of this caller's answered with: the read waits for it."""
         headers = with_correlation({"Accept": "application/json"})
+        if position:
+            headers[POSITION_HEADER] = position
         if identity is not None:
             headers["Authorization"] = f"Bearer {issue_token(self.secret, identity)}"
         if idempotency_key:
@@ -265,7 +274,7 @@ class ServiceClient:
             body = answer.json()
         except ValueError:
             body = None
-        return ServiceAnswer(answer.status_code, body)
+        return ServiceAnswer(answer.status_code, body, answer.headers.get(POSITION_HEADER))
 
     def get(
         self,
@@ -273,6 +282,7 @@ class ServiceClient:
         path: str,
         identity: Identity | None,
         params: Mapping[str, str] | None = None,
+        position: str | None = None,
     ) -> ServiceAnswer:
-        """GET `path` on `service`."""
-        return self.call(service, "GET", path, identity, params=params)
+        """GET `path` on `service` (after the write that answered `position`, if given)."""
+        return self.call(service, "GET", path, identity, params=params, position=position)

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
@@ -29,6 +30,7 @@ from shared.events.errors import NotFoundError, ValidationError
 from shared.web.identity import ForbiddenError, UnauthorizedError
 
 FORM_KEY = "form_key"
+POSITIONS = "positions"  # in the signed flash cookie: service -> its last write's position
 SERVICE_NAMES = {
     "orders": "Order information",
     "billing": "Billing and payments",
@@ -72,7 +74,9 @@ def session_identity() -> Any:
 def fetch(service: str, path: str, params: Mapping[str, str] | None = None) -> Part:
     """GET a section's data as the caller; a down service or a 404 becomes a notice."""
     try:
-        answer = client().get(service, path, session_identity(), params)
+        answer = client().get(
+            service, path, session_identity(), params, position=handed_position(service)
+        )
     except ServiceUnavailableError:
         return Part(unavailable=service)
     if answer.status == 404:
@@ -95,7 +99,7 @@ def send(
     is the Idempotency-Key, so a double click or a resubmitted page acts once."""
     identity = identity_of(signed_in())
     key = request.form.get(FORM_KEY) or None
-    return client().call(
+    answer = client().call(
         service,
         method,
         path,
@@ -105,6 +109,25 @@ def send(
         files=files,
         idempotency_key=f"page-{key}" if key else None,
     )
+    if answer.position:
+        # The page the form leads to hands it to its reads of `service` (read your writes).
+        positions = dict(cookie_session.get(POSITIONS) or {})
+        positions[service] = answer.position
+        cookie_session[POSITIONS] = positions
+    return answer
+
+
+def handed_position(service: str) -> str | None:
+    """The position of the caller's last change to `service` made from a form, which reads
+    of `service` wait for. The first page shown after the form takes them all out of the
+    cookie: once shown, later pages need not wait."""
+    if request.method != "GET":
+        held: dict[str, str] = cookie_session.get(POSITIONS) or {}
+        return held.get(service)
+    if "handed_positions" not in g:
+        g.handed_positions = cookie_session.pop(POSITIONS, None) or {}
+    position: str | None = g.handed_positions.get(service)
+    return position
 
 
 def done(answer: ServiceAnswer, success: str, target: str) -> Response:

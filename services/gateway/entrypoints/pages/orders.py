@@ -12,17 +12,14 @@ from werkzeug.wrappers import Response
 from services.gateway.adapters.upstream import ServiceAnswer
 from services.gateway.entrypoints.pages.common import (
     Part,
-    client,
     done,
     fetch,
     html_errors,
     page,
     send,
-    session_identity,
     uploads,
 )
 from services.gateway.entrypoints.pages.order_form import SHIPPING_METHODS, order_request
-from services.gateway.entrypoints.pages.settling import settle
 from services.gateway.entrypoints.sessions import signed_in
 
 order_pages = Blueprint("order_pages", __name__)
@@ -76,7 +73,7 @@ def apply_for_order() -> ResponseReturnValue:
             "order_new.html", form=form, rows=rows, methods=SHIPPING_METHODS, error=answer.message
         ), 400
     order_id = answer.body["order_id"]
-    settle(lambda: client().get("orders", f"/orders/{order_id}", session_identity()).ok)
+    # The order page waits for the order to be readable: `send` kept the write's position.
     return done(
         answer, "Your order is applied; the 1st billing follows shortly.", f"/orders/{order_id}"
     )
@@ -119,15 +116,7 @@ def _billing(billings: Part, kind: str) -> dict[str, Any] | None:
 
 
 def _after_order_change(order_id: str, answer: ServiceAnswer, success: str) -> Response:
-    """Back to the order, once its page shows the change (its version has been read)."""
-    if answer.ok and isinstance(answer.body, dict) and "version" in answer.body:
-        version = answer.body["version"]
-
-        def shows_it() -> bool:
-            seen = client().get("orders", f"/orders/{order_id}", session_identity())
-            return seen.ok and seen.body.get("version", 0) >= version
-
-        settle(shows_it)
+    """Back to the order, whose page waits until it shows the change (read your writes)."""
     return done(answer, success, f"/orders/{order_id}")
 
 
@@ -220,14 +209,6 @@ def send_message(order_id: str) -> ResponseReturnValue:
         data={"text": request.form.get("text", "")},
         files=uploads("attachments") or None,
     )
-    if answer.ok:
-        message_id = answer.body["message_id"]
-
-        def shows_it() -> bool:
-            seen = client().get("messaging", f"/orders/{order_id}/messages", session_identity())
-            return seen.ok and any(m["message_id"] == message_id for m in seen.body["messages"])
-
-        settle(shows_it)
     return done(answer, "Your message is sent.", f"/orders/{order_id}#messages")
 
 

@@ -9,15 +9,12 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from services.gateway.entrypoints.pages.common import (
-    client,
     done,
     fetch,
     html_errors,
     page,
     send,
-    session_identity,
 )
-from services.gateway.entrypoints.pages.settling import settle
 from services.gateway.entrypoints.sessions import signed_in
 
 payment_pages = Blueprint("payment_pages", __name__)
@@ -40,11 +37,6 @@ def payment_page(billing_id: str) -> ResponseReturnValue:
     )
 
 
-def _open_amount(billing_id: str) -> str | None:
-    seen = client().get("billing", f"/billings/{billing_id}", session_identity())
-    return str(seen.body["balance"]) if seen.ok else None
-
-
 def _back(billing_id: str) -> str:
     order_id = request.form.get("order_id", "")
     return f"/orders/{order_id}" if order_id else f"/billings/{billing_id}/pay"
@@ -57,7 +49,6 @@ def pay_with_deposit(billing_id: str) -> ResponseReturnValue:
     if not answer.ok:
         return done(answer, "", f"/billings/{billing_id}/pay")
     left = answer.body["open"]
-    settle(lambda: _open_amount(billing_id) == left)
     if answer.body["settled"]:
         return done(answer, "Paid in full from your deposit.", _back(billing_id))
     return done(

@@ -4,7 +4,6 @@ order page comes back once it shows the change, or with the service's reason for
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request
@@ -20,7 +19,6 @@ from services.gateway.entrypoints.pages.common import (
     session_identity,
     uploads,
 )
-from services.gateway.entrypoints.pages.settling import settle
 from services.gateway.entrypoints.sessions import staff_signed_in
 from shared.events.errors import NotFoundError
 
@@ -56,15 +54,7 @@ def _order_page(order_id: str) -> str:
 
 
 def _after_order_change(order_id: str, answer: ServiceAnswer, success: str) -> Response:
-    """Back to the order once its read model has reached the version the change wrote."""
-    if answer.ok and isinstance(answer.body, dict) and "version" in answer.body:
-        version = answer.body["version"]
-
-        def shows_it() -> bool:
-            seen = _read("orders", f"/orders/{order_id}")
-            return seen is not None and seen.get("version", 0) >= version
-
-        settle(shows_it)
+    """Back to the order, whose page waits until it shows the change (read your writes)."""
     return done(answer, success, _order_page(order_id))
 
 
@@ -144,14 +134,6 @@ def confirm_payment(order_id: str, billing_id: str) -> ResponseReturnValue:
     """Confirm money received for a billing (R9); an excess goes to the deposit."""
     body = {"amount": _field("amount"), "currency": _field("currency")}
     answer = send("billing", "POST", f"/billings/{billing_id}/payments", json=body)
-    if answer.ok:
-        left = Decimal(str(answer.body.get("open", "0")))
-
-        def shows_it() -> bool:
-            seen = _read("billing", f"/billings/{billing_id}")
-            return seen is not None and Decimal(str(seen.get("balance", "-1"))) == left
-
-        settle(shows_it)
     return done(answer, "The payment is confirmed.", _order_page(order_id))
 
 
@@ -167,17 +149,8 @@ def adjust_deposit(order_id: str) -> ResponseReturnValue:
     return done(answer, "The deposit is adjusted.", _order_page(order_id))
 
 
-def _after_shipment_change(
-    order_id: str, answer: ServiceAnswer, left: str, success: str
-) -> Response:
-    """Back to the order once the shipment is no longer in status `left`."""
-    if answer.ok:
-
-        def shows_it() -> bool:
-            seen = _read("shipping", f"/shipments/{order_id}")
-            return seen is not None and seen.get("status") != left
-
-        settle(shows_it)
+def _after_shipment_change(order_id: str, answer: ServiceAnswer, success: str) -> Response:
+    """Back to the order, whose page waits until it shows the change (read your writes)."""
     return done(answer, success, _order_page(order_id))
 
 
@@ -195,7 +168,7 @@ def pack(order_id: str) -> ResponseReturnValue:
         return redirect(_order_page(order_id), code=303)
     answer = send("shipping", "POST", f"/shipments/{order_id}/parcels", json={"parcels": parcels})
     return _after_shipment_change(
-        order_id, answer, "to_pack", "The parcels are packed and the shipping fee is quoted."
+        order_id, answer, "The parcels are packed and the shipping fee is quoted."
     )
 
 
@@ -213,7 +186,7 @@ def ship(order_id: str) -> ResponseReturnValue:
         for parcel, carrier, number in rows
     ]
     answer = send("shipping", "POST", f"/shipments/{order_id}/ship", json={"parcels": parcels})
-    return _after_shipment_change(order_id, answer, "to_ship", "The order is shipped.")
+    return _after_shipment_change(order_id, answer, "The order is shipped.")
 
 
 @staff_actions.post("/staff/orders/<order_id>/method")
@@ -231,16 +204,6 @@ def reply(order_id: str) -> ResponseReturnValue:
     answer = send(
         "messaging", "POST", path, data={"text": _field("text")}, files=uploads("attachments")
     )
-    if answer.ok:
-        message_id = answer.body.get("message_id")
-
-        def shows_it() -> bool:
-            seen = _read("messaging", path)
-            return seen is not None and any(
-                m.get("message_id") == message_id for m in seen.get("messages", [])
-            )
-
-        settle(shows_it)
     return done(answer, "Your reply is sent.", _order_page(order_id))
 
 

@@ -1,0 +1,67 @@
+"""Read your writes over HTTP, for every service API: a request that appended events answers
+with the position they reached in `CNNECT-Position`; a GET handed that header waits (at most
+`WAIT_S`) until the service's projections have passed it, then answers as usual."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, Response, g, request
+
+from shared.events.consistency import (
+    HEADER,
+    WAIT_S,
+    PositionToken,
+    PositionTokenError,
+    wait_until_passed,
+)
+from shared.events.errors import ValidationError
+from shared.events.projections import checkpoint_name
+from shared.events.store import Position, reached_positions
+
+log = logging.getLogger(__name__)
+READS = frozenset({"GET", "HEAD"})
+
+
+def install(app: Flask, service: str) -> None:
+    """Give `app` (the API of `service`) both halves of read-your-writes."""
+
+    @app.before_request
+    def wait_for_handed_position() -> None:
+        # Every request collects afresh: the list of the thread's previous request is dropped.
+        g.reached_positions = []
+        reached_positions.set(g.reached_positions)
+        text = request.headers.get(HEADER)
+        if request.method not in READS or not text:
+            return
+        try:
+            token = PositionToken.parse(text)
+        except PositionTokenError as exc:
+            raise ValidationError(str(exc)) from exc
+        if token.service != service:
+            return  # another service's position: nothing here to wait for
+        _wait(app, token.position)
+
+    @app.after_request
+    def tell_reached_position(response: Response) -> Response:
+        reached: list[Position] = g.get("reached_positions") or []
+        if reached:
+            response.headers[HEADER] = str(PositionToken(service, max(reached)))
+        return response
+
+
+def _wait(app: Flask, position: Position) -> None:
+    """Wait, bounded, until every projection of the service passed `position`. All of them,
+    not only those the endpoint reads: they advance together, one transaction per batch
+    (ProjectionGroup), so waiting for all costs nothing more."""
+    context = app.extensions["cnnect.context"]
+    names = [checkpoint_name(p) for p in context.projections]
+    started = time.monotonic()
+    if not wait_until_passed(context.store, names, position, WAIT_S):
+        # A late read model is not an error: the read answers with what it has.
+        log.warning(
+            "projections had not passed %s after %.1f s; answering anyway",
+            position,
+            time.monotonic() - started,
+        )
