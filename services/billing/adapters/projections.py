@@ -4,11 +4,13 @@ history (R8)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 import psycopg
 
+from services.billing.adapters.unapplied import UnappliedPayments
 from shared.events.store import RecordedEvent, Row
 
 
@@ -34,6 +36,7 @@ class BillingSummaries:
         issued_at     timestamptz NOT NULL
     );
     CREATE INDEX IF NOT EXISTS billing_summaries_order ON billing_summaries (order_id);
+    ALTER TABLE billing_summaries ADD COLUMN IF NOT EXISTS refunded numeric NOT NULL DEFAULT 0;
     """
 
     def apply(self, conn: psycopg.Connection[Row], event: RecordedEvent) -> None:
@@ -41,11 +44,14 @@ class BillingSummaries:
         data = event.data
         if event.type == "BillingIssued":
             conn.execute(
+                # A revision carries what is paid of it (R17): paid and status follow it.
                 "INSERT INTO billing_summaries (billing_id, order_id, customer_id, kind, revision,"
                 " amount, paid, currency, lines, exchange_rate, status, issued_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s::jsonb, %s, 'open', %s) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s) "
                 "ON CONFLICT (billing_id) DO UPDATE SET revision = excluded.revision, "
-                "amount = excluded.amount, lines = excluded.lines, issued_at = excluded.issued_at",
+                "amount = excluded.amount, lines = excluded.lines, issued_at = excluded.issued_at,"
+                " paid = excluded.paid, status = CASE WHEN billing_summaries.status = 'voided' "
+                "THEN 'voided' ELSE excluded.status END",
                 (
                     data["billing_id"],
                     data["order_id"],
@@ -53,9 +59,11 @@ class BillingSummaries:
                     data["kind"],
                     data["revision"],
                     data["amount"]["amount"],
+                    data["paid"]["amount"],
                     data["amount"]["currency"],
                     json.dumps(data["lines"]),
                     data["exchange_rate"],
+                    _status(data),
                     data["issued_at"],
                 ),
             )
@@ -82,6 +90,19 @@ class BillingSummaries:
                 "UPDATE billing_summaries SET status = 'voided' WHERE billing_id = %s",
                 (data["billing_id"],),
             )
+        elif event.type == "BillingRefunded":
+            # (an excess refund's lower `paid` came with the revision before it)
+            conn.execute(
+                "UPDATE billing_summaries SET refunded = refunded + %s WHERE billing_id = %s",
+                (data["amount"]["amount"], data["billing_id"]),
+            )
+
+
+def _status(issued: Mapping[str, Any]) -> str:
+    """The status a billing revision starts with."""
+    if issued["settled"]:
+        return "paid"
+    return "partially_paid" if Decimal(issued["paid"]["amount"]) > 0 else "open"
 
 
 class Deposits:
@@ -231,6 +252,8 @@ class CardCaptures:
             )
 
 
-def projections() -> list[BillingSummaries | Deposits | PaymentReports | CardCaptures]:
+def projections() -> list[
+    BillingSummaries | Deposits | PaymentReports | CardCaptures | UnappliedPayments
+]:
     """Every projection of the billing service."""
-    return [BillingSummaries(), Deposits(), PaymentReports(), CardCaptures()]
+    return [BillingSummaries(), Deposits(), PaymentReports(), CardCaptures(), UnappliedPayments()]

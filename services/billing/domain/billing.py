@@ -24,6 +24,10 @@ class BillingIssued:
     lines: list[BillingLine]
     exchange_rate: Decimal | None
     issued_at: datetime
+    # Contract v2: what is paid of this revision, and whether that covers it. A revision that
+    # lowers the amount to what was paid settles the billing without a payment (R17).
+    paid: Money | None = None
+    settled: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,37 @@ class BillingVoided:
 
     billing_id: str
     order_id: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class BillingRefunded:
+    """Money this billing took goes back to the customer's deposit (the deposit credit is
+    written in the same transaction). kind: excess (a revision lowered the amount below what
+    was paid, R17), item (an unavailable item, R20) or cancel (the order was cancelled)."""
+
+    billing_id: str
+    order_id: str
+    customer_id: str
+    refund_id: str
+    amount: Money
+    kind: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PaymentDiverted:
+    """Money received for this billing that it cannot take (voided, already paid, or more than
+    is open): it goes to the customer's deposit and shows in the staff queue."""
+
+    billing_id: str
+    order_id: str
+    customer_id: str
+    payment_id: str
+    amount: Money
+    method: str
     reason: str
     at: datetime
 
@@ -94,6 +129,8 @@ EVENT_TYPES: tuple[type, ...] = (
     PaymentReported,
     CardPaymentStarted,
     CardCaptureNoted,
+    BillingRefunded,
+    PaymentDiverted,
 )
 
 
@@ -103,7 +140,9 @@ class Billing(EventSourced):
 
     billing_id: str
     issued: BillingIssued | None = None
-    paid: Money | None = None
+    paid: Money | None = None  # what counts toward the amount: payments less excess refunds
+    received: Money | None = None  # every payment this billing took
+    refunded: Money | None = None  # every refund it made, whatever the reason
     voided: bool = False
     card_orders: dict[str, CardPaymentStarted] = field(default_factory=dict)
     version: int = 0
@@ -113,9 +152,17 @@ class Billing(EventSourced):
         super().apply(event)
         if isinstance(event, BillingIssued):
             self.issued = event
-            self.paid = self.paid or Money.zero(event.amount.currency)
+            zero = Money.zero(event.amount.currency)
+            self.paid = self.paid or zero
+            self.received = self.received or zero
+            self.refunded = self.refunded or zero
         elif isinstance(event, PaymentReceived) and self.paid is not None:
             self.paid = self.paid + event.amount
+            self.received = (self.received or Money.zero(event.amount.currency)) + event.amount
+        elif isinstance(event, BillingRefunded) and self.paid is not None:
+            self.refunded = (self.refunded or Money.zero(event.amount.currency)) + event.amount
+            if event.kind == "excess":
+                self.paid = self.paid - event.amount
         elif isinstance(event, BillingVoided):
             self.voided = True
         elif isinstance(event, CardPaymentStarted):
@@ -169,9 +216,12 @@ class Billing(EventSourced):
     def matching_card_payment(
         self, paypal_order_id: str | None, captured: Money
     ) -> CardPaymentStarted | None:
-        """Our card payment that a completed capture pays, if it captured what we asked for."""
+        """Our card payment that a completed capture pays, if it captured what we asked for.
+
+        Also when the billing was voided or paid meanwhile: the money arrived, and
+        `receive_money` then sends it to the deposit instead of losing it."""
         started = self.card_orders.get(paypal_order_id or "")
-        if started is None or captured != started.total or self.settled or self.voided:
+        if started is None or captured != started.total:
             return None
         return started
 
@@ -182,33 +232,104 @@ class Billing(EventSourced):
         return [CardCaptureNoted(self.billing_id, capture_id, status, reason, amount, now)]
 
     def void(self, reason: str, now: datetime) -> list[object]:
-        """Nothing more is due (the order was cancelled); what was paid is refunded apart."""
+        """Nothing more is due (the order was cancelled); `cancel` also refunds."""
         if self.issued is None or self.voided:
             return []
         return [BillingVoided(self.billing_id, self.issued.order_id, reason, now)]
 
-    def revise(self, lines: list[BillingLine], amount: Money, now: datetime) -> list[object]:
-        """A new version of an unpaid billing (items changed before payment, R17)."""
-        if self.issued is None:
-            raise NotFoundError(f"billing {self.billing_id} not found")
-        if self.paid is None or not self.paid.is_zero:
-            raise InvalidTransitionError(f"billing {self.billing_id} is paid; it cannot change")
-        if amount == self.issued.amount and lines == self.issued.lines:
+    def cancel(self, refund_id: str, reason: str, now: datetime) -> list[object]:
+        """Void the billing and refund exactly what it still keeps (paid less refunded), so a
+        cancel after item refunds, or a repeated one, never refunds twice (R20)."""
+        voided = self.void(reason, now)
+        if not voided or self.issued is None:
             return []
-        previous = self.issued
+        why = f"order {self.issued.order_id} cancelled"
+        return [*voided, *self.refund(refund_id, self.kept, "cancel", why, now)]
+
+    @property
+    def kept(self) -> Money:
+        """What this billing took and has not given back: never negative."""
+        if self.issued is None or self.received is None or self.refunded is None:
+            raise NotFoundError(f"billing {self.billing_id} not found")
+        return self.received - self.refunded
+
+    def refund(
+        self, refund_id: str, wanted: Money, kind: str, reason: str, now: datetime
+    ) -> list[object]:
+        """Give back `wanted`, capped at what the billing still keeps; nothing if that is 0."""
+        kept = self.kept
+        assert self.issued is not None
+        amount = wanted if wanted <= kept else kept
+        if amount.amount <= 0:
+            return []
+        issued = self.issued
         return [
-            BillingIssued(
-                previous.billing_id,
-                previous.order_id,
-                previous.customer_id,
-                previous.kind,
-                previous.revision + 1,
+            BillingRefunded(
+                self.billing_id,
+                issued.order_id,
+                issued.customer_id,
+                refund_id,
                 amount,
-                lines,
-                previous.exchange_rate,
+                kind,
+                reason,
                 now,
             )
         ]
+
+    @property
+    def item_refund_waits(self) -> bool:
+        """An item's refund waits until the billing is paid in full (or voided: then the
+        cancel refunded everything and the item gets nothing more)."""
+        return self.issued is None or not (self.settled or self.voided)
+
+    def refund_item(self, refund_id: str, value: Money, reason: str, now: datetime) -> list[object]:
+        """What was paid for an unavailable item, once, never above what is kept (R20)."""
+        if self.voided:
+            return []  # the cancel already gave back everything the billing kept
+        return self.refund(refund_id, value, "item", reason, now)
+
+    def revise(
+        self, lines: list[BillingLine], amount: Money, now: datetime, refund_id: str = ""
+    ) -> list[object]:
+        """A new version of the billing (items changed, R17): what was paid stays credited
+        against the new amount, and a paid part above it goes back to the deposit."""
+        if self.issued is None or self.paid is None:
+            raise NotFoundError(f"billing {self.billing_id} not found")
+        if self.voided:
+            return []  # the order is cancelled: nothing to revise
+        if amount == self.issued.amount and lines == self.issued.lines:
+            return []
+        excess = self.paid - amount
+        refunds = (
+            self.refund(
+                refund_id or f"{self.billing_id}-r{self.issued.revision + 1}",
+                excess,
+                "excess",
+                f"billing {self.billing_id} revised to {amount}",
+                now,
+            )
+            if excess.amount > 0
+            else []
+        )
+        paid_after = self.paid
+        for refund in refunds:
+            assert isinstance(refund, BillingRefunded)
+            paid_after = paid_after - refund.amount
+        previous = self.issued
+        revised = BillingIssued(
+            previous.billing_id,
+            previous.order_id,
+            previous.customer_id,
+            previous.kind,
+            previous.revision + 1,
+            amount,
+            lines,
+            previous.exchange_rate,
+            now,
+            paid_after,
+            amount <= paid_after,
+        )
+        return [revised, *refunds]
 
     @property
     def open_amount(self) -> Money:
@@ -250,3 +371,55 @@ class Billing(EventSourced):
             now,
         )
         return [received], amount - applied
+
+    def receive_money(
+        self, payment_id: str, amount: Money, method: str, now: datetime
+    ) -> tuple[list[object], Money]:
+        """Money that arrived for this billing (bank, card, staff): never refused once here.
+
+        What the billing can take pays it; the rest (all of it when the billing is voided or
+        already paid) is diverted to the customer's deposit, and the second value says how
+        much that is. A payment in another currency is refused: the caller holds it."""
+        if self.issued is None:
+            raise NotFoundError(f"billing {self.billing_id} not found")
+        if amount.currency != self.issued.amount.currency:
+            raise ValidationError(f"billing {self.billing_id} is in {self.issued.amount.currency}")
+        if amount.amount <= 0:
+            raise ValidationError("a payment must be positive")
+        if self.voided or self.settled:
+            why = "its order is cancelled" if self.voided else "it is already paid"
+            return [self._diverted(payment_id, amount, method, why, now)], amount
+        new, excess = self.record_payment(payment_id, amount, method, now)
+        if not excess.is_zero:
+            new.append(self._diverted(f"{payment_id}-x", excess, method, "more than was due", now))
+        return new, excess
+
+    def _diverted(
+        self, payment_id: str, amount: Money, method: str, why: str, now: datetime
+    ) -> PaymentDiverted:
+        assert self.issued is not None
+        reason = f"payment for billing {self.billing_id} kept in the deposit: {why}"
+        return PaymentDiverted(
+            self.billing_id,
+            self.issued.order_id,
+            self.issued.customer_id,
+            payment_id,
+            amount,
+            method,
+            reason,
+            now,
+        )
+
+
+def deposit_credits(events: list[object]) -> list[tuple[str, Money, str, str]]:
+    """The deposit credits a billing's new events imply: (entry id, amount, kind, reason).
+
+    The handlers write them in the same transaction as the events, so money leaving a billing
+    always arrives in the deposit, once."""
+    credits = []
+    for event in events:
+        if isinstance(event, BillingRefunded):
+            credits.append((event.refund_id, event.amount, "refund", event.reason))
+        elif isinstance(event, PaymentDiverted):
+            credits.append((event.payment_id, event.amount, "overpayment", event.reason))
+    return credits

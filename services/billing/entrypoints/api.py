@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from services.billing.entrypoints.bank_api import BankNoticeSchema, PaymentReportRequest, bank
 from services.billing.entrypoints.calendar_api import CalendarQuery, calendar_api
 from services.billing.entrypoints.card_api import CheckoutRequest, card, register_paypal_errors
+from services.billing.entrypoints.unapplied_api import HeldCreditRequest, unapplied
 from services.billing.handlers.payments import (
     PaymentOutcome,
     adjust_deposit,
@@ -121,6 +122,14 @@ def _openapi() -> dict[str, Any]:
             },
             "/queues/captures-in-review": {
                 "get": openapi_operation("Card captures to review", "staff")
+            },
+            "/queues/unapplied-payments": {
+                "get": openapi_operation("Money received that paid no billing", "staff")
+            },
+            "/held-payments/{hold_id}/credits": {
+                "post": _write(
+                    "Credit a held payment to a customer's deposit", "staff", body=HeldCreditRequest
+                )
             },
             "/customers/{customer_id}/deposit/adjustments": {
                 "post": _write("Adjust a deposit with a reason", "staff", body=AdjustmentRequest)
@@ -264,5 +273,6 @@ def create_app(context: Context) -> Flask:
     app.register_blueprint(bank)
     app.register_blueprint(calendar_api)
     app.register_blueprint(card)
+    app.register_blueprint(unapplied)
     register_paypal_errors(app)
     return app

@@ -9,10 +9,11 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
-from services.billing.handlers import BILLINGS, DEPOSITS
+from services.billing.domain.held import HeldPayment
+from services.billing.handlers import DEPOSITS
 from services.billing.handlers.bank import BankNotice, calendar, receive_bank_notice, report_payment
 from services.billing.handlers.common import owned_billing
-from shared.events.errors import NotFoundError, ValidationError
+from shared.events.errors import ValidationError
 from shared.money import MINOR_UNITS, Money
 from shared.runtime import Context
 from shared.web.app import (
@@ -159,21 +160,23 @@ def bank_webhook() -> ResponseReturnValue:
     if not isinstance(payload, dict):
         raise ValidationError("the notice must be a JSON object")
     data = BankNoticeSchema().load(payload)
-    exists = ctx.store.transact(lambda tx: BILLINGS.get(tx, data["reference"]).issued is not None)
-    if not exists:
-        raise NotFoundError(f"no billing {data['reference']}")
     notice = BankNotice(
         data["transaction_id"],
         data["reference"],
         Money(data["amount"], data["currency"]).rounded(),
         data["payer_name"],
     )
+    # Never an error for a verified notice: the money arrived, so it is recorded somewhere
+    # (the billing, the customer's deposit, or held for staff) and the bank stops retrying.
     outcome = receive_bank_notice(ctx, notice)
     if outcome is None:
         return jsonify({"recorded": False, "duplicate": True})
+    if isinstance(outcome, HeldPayment):
+        return jsonify({"recorded": True, "held": True, "hold_id": outcome.hold_id}), 202
     return jsonify(
         {
             "recorded": True,
+            "held": False,
             "applied": str(outcome.applied.amount),
             "to_deposit": str(outcome.to_deposit.amount),
             "settled": outcome.billing.settled,

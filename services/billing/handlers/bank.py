@@ -9,6 +9,7 @@ from datetime import date
 
 from services.billing.domain.billing import Billing
 from services.billing.domain.calendar import BusinessCalendar, parse_holidays
+from services.billing.domain.held import HeldPayment
 from services.billing.handlers.common import (
     BILLINGS,
     entry_id,
@@ -16,6 +17,7 @@ from services.billing.handlers.common import (
     owned_billing,
     with_conflict_retry,
 )
+from services.billing.handlers.held import hold_payment_in
 from services.billing.handlers.payments import PaymentOutcome, deposit_first, record_payment_in
 from shared.events.errors import DuplicateMessageError
 from shared.events.store import Transaction
@@ -73,14 +75,31 @@ class BankNotice:
     payer_name: str
 
 
-def receive_bank_notice(ctx: Context, notice: BankNotice) -> PaymentOutcome | None:
-    """Record the transfer of a verified bank notice once; None for a repeated notice."""
+def receive_bank_notice(ctx: Context, notice: BankNotice) -> PaymentOutcome | HeldPayment | None:
+    """Record the transfer of a verified bank notice once; None for a repeated notice.
 
-    def work(tx: Transaction) -> PaymentOutcome:
+    Money received is never dropped: a voided or already paid billing, or an excess, goes to
+    the customer's deposit (PaymentOutcome.to_deposit); a reference that names no billing of
+    ours, or another currency, is held for staff (HeldPayment)."""
+
+    def work(tx: Transaction) -> PaymentOutcome | HeldPayment:
         # The notice's id goes in the inbox with the payment: a second delivery, even a
         # concurrent one, finds it there and records nothing.
         tx.record_inbox(BANK_WEBHOOK, uuid.uuid5(_NOTICES, notice.transaction_id))
         tx.flush()
+        found = BILLINGS.get(tx, notice.billing_id)
+        reason = unmatched_reason(found, notice.amount)
+        if reason:
+            return hold_payment_in(
+                tx,
+                ctx,
+                f"bank-{notice.transaction_id}",
+                notice.billing_id,
+                "bank_transfer",
+                notice.amount,
+                notice.payer_name,
+                reason,
+            )
         return record_payment_in(
             tx,
             ctx,
@@ -94,3 +113,13 @@ def receive_bank_notice(ctx: Context, notice: BankNotice) -> PaymentOutcome | No
         return with_conflict_retry(ctx, work)
     except DuplicateMessageError:
         return None
+
+
+def unmatched_reason(found: Billing, amount: Money) -> str:
+    """Why money for `found` must be held for staff ('' when the billing can take it)."""
+    if found.issued is None:
+        return f"no billing {found.billing_id}: the payer cannot be matched"
+    if amount.currency != found.issued.amount.currency:
+        wanted = found.issued.amount.currency
+        return f"paid in {amount.currency}; billing {found.billing_id} is in {wanted}"
+    return ""

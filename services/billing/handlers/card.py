@@ -17,6 +17,7 @@ from services.billing.handlers.common import (
     owned_billing,
     with_conflict_retry,
 )
+from services.billing.handlers.held import hold_payment_in
 from services.billing.handlers.payments import deposit_first, record_payment_in
 from shared.events.errors import DuplicateMessageError
 from shared.events.store import Transaction
@@ -84,13 +85,28 @@ def receive_capture(ctx: Context, notice: CaptureNotice) -> bool:
         tx.flush()
         bid = notice.custom_id or ""
         found = BILLINGS.get(tx, bid)
+        completed = notice.event_type == "PAYMENT.CAPTURE.COMPLETED"
         if found.issued is None:
-            return  # not one of ours: nothing to record (PayPal is told it arrived)
+            if completed:  # money captured for no billing of ours: held for staff, not lost
+                reason = f"captured for {bid or 'no billing'}: the payer cannot be matched"
+                hold_payment_in(
+                    tx,
+                    ctx,
+                    f"paypal-{notice.capture_id}",
+                    bid,
+                    "card",
+                    notice.amount,
+                    "",
+                    reason,
+                )
+            return
         now = ctx.clock.now()
         actor = f"paypal:{notice.capture_id}"
-        if notice.event_type == "PAYMENT.CAPTURE.COMPLETED":
+        if completed:
             started = found.matching_card_payment(notice.order_id, notice.amount)
             if started is not None:
+                # A voided or already paid billing diverts it to the deposit. The card fee
+                # stays with us, as when a card-paid order is cancelled later.
                 record_payment_in(tx, ctx, bid, started.amount, "card", actor)
                 return
             new = found.note_capture(

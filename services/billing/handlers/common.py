@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from services.billing.domain import billing, charges, deposit
-from services.billing.domain.billing import Billing
+from services.billing.domain import billing, charges, deposit, held
+from services.billing.domain.billing import Billing, deposit_credits
 from services.billing.domain.deposit import Deposit
 from services.billing.domain.pricing import PricingRule
 from shared.events.codec import EventCodec
@@ -21,12 +22,15 @@ from shared.observability.context import correlation_id
 from shared.runtime import Context
 
 T = TypeVar("T")
-CODEC = EventCodec(billing.EVENT_TYPES + deposit.EVENT_TYPES + charges.EVENT_TYPES, CONTRACTS)
+CODEC = EventCodec(
+    billing.EVENT_TYPES + deposit.EVENT_TYPES + charges.EVENT_TYPES + held.EVENT_TYPES, CONTRACTS
+)
 CHARGES: Repository[charges.OrderCharges] = Repository(
     "charges", CODEC, charges.OrderCharges.replay
 )
 BILLINGS: Repository[Billing] = Repository("billing", CODEC, Billing.replay)
 DEPOSITS: Repository[Deposit] = Repository("deposit", CODEC, Deposit.replay)
+HELD: Repository[held.HeldPayment] = Repository("held", CODEC, held.HeldPayment.replay)
 CONFLICT_RETRIES = 30
 
 
@@ -75,3 +79,28 @@ def owned_billing(tx: Transaction, bid: str, customer_id: str | None) -> Billing
 def with_conflict_retry(ctx: Context, work: Callable[[Transaction], T]) -> T:
     """Run `work` in a transaction, deciding again on fresh state after a concurrent change."""
     return ctx.store.transact(work, decide_again=CONFLICT_RETRIES)
+
+
+def save_with_credits(
+    tx: Transaction,
+    found: Billing,
+    new: list[object],
+    metadata: dict[str, Any],
+    now: datetime,
+) -> Money:
+    """Save a billing's new events and, in the same transaction, credit the customer's deposit
+    with what they give back (refunds, diverted payments); returns the total credited."""
+    assert found.issued is not None
+    BILLINGS.save(tx, found.billing_id, found, new, metadata)
+    credited = Money.zero(found.issued.amount.currency)
+    credits = deposit_credits(new)
+    if not credits:
+        return credited
+    customer = found.issued.customer_id
+    deposit = DEPOSITS.get(tx, customer)
+    entries: list[object] = []
+    for entry, amount, kind, reason in credits:
+        entries += deposit.credit(entry, amount, kind, reason, found.billing_id, now)
+        credited = credited + amount
+    DEPOSITS.save(tx, customer, deposit, entries, metadata)
+    return credited

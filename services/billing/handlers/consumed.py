@@ -10,10 +10,10 @@ from services.billing.domain.pricing import BillingLine, PricedItem, first_billi
 from services.billing.handlers.common import (
     BILLINGS,
     CHARGES,
-    DEPOSITS,
     billing_id,
     money,
     pricing_rule,
+    save_with_credits,
 )
 from shared.events.consumer import Handler, IncomingEvent
 from shared.events.errors import NotYetApplicableError
@@ -46,12 +46,15 @@ def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None
         lines,
         rule.cny_rate,
         ctx.clock.now(),
+        Money.zero(rule.currency),
     )
     BILLINGS.save(tx, bid, found, found.issue(issued), event.metadata())
 
 
 def on_order_items_changed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
-    """Recalculate the unpaid 1st billing at once, as a new revision (R17)."""
+    """Recalculate the 1st billing at once, as a new revision (R17), even when part of it is
+    paid: the payments stay credited and a paid part above the new amount goes back to the
+    deposit (an accepted change never leaves the bill unrevised)."""
     data = event.data
     bid = billing_id(data["order_id"], "first")
     found = BILLINGS.get(tx, bid)
@@ -60,77 +63,49 @@ def on_order_items_changed(ctx: Context, tx: Transaction, event: IncomingEvent) 
             "items changed before the billing was issued", event.envelope.ordering_key
         )
     if not data["items"]:
-        return  # every item cancelled: OrderCancelled voids the billing
+        return  # every item cancelled: OrderCancelled voids the billing and refunds
     rule = pricing_rule(ctx)
     lines = first_billing_lines(_priced(data["items"]), rule)
-    BILLINGS.save(
-        tx,
-        bid,
-        found,
-        found.revise(lines, total(lines, rule.currency), ctx.clock.now()),
-        event.metadata(),
-    )
+    now = ctx.clock.now()
+    new = found.revise(lines, total(lines, rule.currency), now, _entry(event, "excess"))
+    save_with_credits(tx, found, new, event.metadata(), now)
+
+
+def _entry(event: IncomingEvent, kind: str) -> str:
+    """A deposit entry id derived from the consumed event: a redelivery cannot credit twice."""
+    return f"{str(event.envelope.event_id)[:12]}-{kind}"
 
 
 def on_item_unavailable(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
-    """What was paid for an item that cannot be bought or forwarded goes to the deposit (R20)."""
+    """What was paid for an item that cannot be bought or forwarded goes to the deposit, once,
+    never more than the billing still keeps (R20)."""
     data = event.data
     first = BILLINGS.get(tx, billing_id(data["order_id"], "first"))
-    if first.issued is None or not first.settled:
+    if first.item_refund_waits:
         raise NotYetApplicableError(
             "refund before the 1st billing is paid", event.envelope.ordering_key
         )
+    assert first.issued is not None
     rate = first.issued.exchange_rate or Decimal(1)
     paid_cny = money(data["unit_price"]) * data["quantity"] + money(data["domestic_shipping"])
-    refund = paid_cny.converted(first.issued.amount.currency, rate)
-    if refund.is_zero:
-        return
-    customer = data["customer_id"]
-    deposit = DEPOSITS.get(tx, customer)
+    value = paid_cny.converted(first.issued.amount.currency, rate)
     reason = f"item {data['item_id']} of order {data['order_id']}: {data['reason']}"
-    DEPOSITS.save(
-        tx,
-        customer,
-        deposit,
-        deposit.credit(
-            str(event.envelope.event_id)[:16],
-            refund,
-            "refund",
-            reason,
-            first.billing_id,
-            ctx.clock.now(),
-        ),
-        event.metadata(),
-    )
+    now = ctx.clock.now()
+    new = first.refund_item(_entry(event, "item"), value, reason, now)
+    save_with_credits(tx, first, new, event.metadata(), now)
 
 
 def on_order_cancelled(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
-    """Void the order's billings; whatever was paid on them goes to the deposit."""
+    """Void the order's billings; what each still keeps (paid less already refunded) goes to
+    the deposit, so item refunds before the cancel are never paid twice (R20)."""
     data = event.data
+    now = ctx.clock.now()
     for kind in ("first", "second"):
-        bid = billing_id(data["order_id"], kind)
-        found = BILLINGS.get(tx, bid)
-        if found.issued is None or found.voided:
+        found = BILLINGS.get(tx, billing_id(data["order_id"], kind))
+        if found.issued is None:
             continue
-        paid = found.paid or Money.zero(found.issued.amount.currency)
-        BILLINGS.save(tx, bid, found, found.void(data["reason"], ctx.clock.now()), event.metadata())
-        if not paid.is_zero:
-            customer = data["customer_id"]
-            deposit = DEPOSITS.get(tx, customer)
-            DEPOSITS.save(
-                tx,
-                customer,
-                deposit,
-                deposit.credit(
-                    f"{str(event.envelope.event_id)[:12]}-{kind}",
-                    paid,
-                    "refund",
-                    f"order {data['order_id']} cancelled",
-                    bid,
-                    ctx.clock.now(),
-                ),
-                event.metadata(),
-            )
+        new = found.cancel(_entry(event, kind), data["reason"], now)
+        save_with_credits(tx, found, new, event.metadata(), now)
 
 
 def _second_billing_lines(tx: Transaction, order_id: str, fee: Money) -> list[BillingLine]:
@@ -159,7 +134,16 @@ def on_shipping_quoted(ctx: Context, tx: Transaction, event: IncomingEvent) -> N
     now = ctx.clock.now()
     if found.issued is None:
         issued = BillingIssued(
-            bid, data["order_id"], data["customer_id"], "second", 1, amount, lines, None, now
+            bid,
+            data["order_id"],
+            data["customer_id"],
+            "second",
+            1,
+            amount,
+            lines,
+            None,
+            now,
+            Money.zero(amount.currency),
         )
         new = found.issue(issued)
     elif found.paid is not None and found.paid.is_zero and not found.voided:

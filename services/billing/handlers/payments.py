@@ -14,6 +14,7 @@ from services.billing.handlers.common import (
     entry_id,
     meta,
     owned_billing,
+    save_with_credits,
     with_conflict_retry,
 )
 from shared.events.store import Transaction
@@ -42,20 +43,17 @@ def record_payment(
 def record_payment_in(
     tx: Transaction, ctx: Context, bid: str, amount: Money, method: str, actor: str
 ) -> PaymentOutcome:
-    """`record_payment` inside the caller's transaction."""
+    """`record_payment` inside the caller's transaction.
+
+    Money that arrived is never refused: what the billing cannot take (it is voided, already
+    paid, or the money exceeds what is open) is credited to the customer's deposit and shows
+    in the staff queue of unapplied payments."""
     found = owned_billing(tx, bid, None)
     now = ctx.clock.now()
-    new, excess = found.record_payment(entry_id(), amount, method, now)
+    new, _ = found.receive_money(entry_id(), amount, method, now)
     assert found.issued is not None
-    order_id, customer_id = found.issued.order_id, found.issued.customer_id
-    BILLINGS.save(tx, bid, found, new, meta(actor, order_id))
-    if not excess.is_zero:
-        deposit = DEPOSITS.get(tx, customer_id)
-        credit = deposit.credit(
-            entry_id(), excess, "overpayment", f"overpayment of billing {bid}", bid, now
-        )
-        DEPOSITS.save(tx, customer_id, deposit, credit, meta(actor, order_id))
-    return PaymentOutcome(found, amount - excess, excess)
+    to_deposit = save_with_credits(tx, found, new, meta(actor, found.issued.order_id), now)
+    return PaymentOutcome(found, amount - to_deposit, to_deposit)
 
 
 def pay_with_deposit(ctx: Context, bid: str, customer_id: str | None, actor: str) -> PaymentOutcome:

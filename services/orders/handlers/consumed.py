@@ -34,7 +34,8 @@ def _money(data: dict[str, Any]) -> Money:
 
 
 def on_billing_issued(tx: Transaction, event: IncomingEvent) -> None:
-    """Record a billing; the estimate starts the 7-day payment deadline (R16)."""
+    """Record a billing; the estimate starts the 7-day payment deadline (R16); a revision
+    that is already covered by what was paid moves the order to purchasing."""
     data = event.data
     order = _existing(tx, event)
     amount, issued_at = _money(data["amount"]), data["issued_at"]
@@ -42,6 +43,13 @@ def on_billing_issued(tx: Transaction, event: IncomingEvent) -> None:
         new = order.record_first_billing(data["billing_id"], amount, issued_at)
         if new and data["revision"] == 1:
             schedule(tx, Deadline(AUTO_CANCEL, order.order_id, issued_at + AUTO_CANCEL_AFTER, {}))
+        if data["settled"]:
+            # A revision lowered to what was already paid settles the billing with no
+            # payment (R17, BillingIssued v2): purchasing starts as after the last payment.
+            paid = order.record_first_payment(data["billing_id"], issued_at)
+            if paid:
+                cancel(tx, AUTO_CANCEL, order.order_id)
+            new = [*new, *paid]
     else:
         if order.status in (OrderStatus.PURCHASING, OrderStatus.AWAITING_ARRIVAL):
             raise NotYetApplicableError(

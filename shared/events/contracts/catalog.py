@@ -29,6 +29,13 @@ def _order_placed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
+def _billing_issued_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    # A v1 revision was only ever issued on a billing nothing was paid on (revising a paid
+    # billing was refused then): nothing paid, not settled.
+    currency = data["amount"]["currency"]
+    return {**data, "paid": {"amount": "0.00", "currency": currency}, "settled": False}
+
+
 def _reception_reported_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     # v2 carries the pictures of a problem report; v1 reports had none.
     return {**data, "photo_ids": []}
@@ -42,6 +49,22 @@ _ITEM = {
     "quantity": 2,
     "unit_price": _cny("45.50"),
     "domestic_shipping": _cny("8.00"),
+}
+
+_BILLING_ISSUED_V1 = {
+    "billing_id": "bil-1",
+    "order_id": _ORDER,
+    "customer_id": _CUSTOMER,
+    "kind": "first",
+    "revision": 1,
+    "amount": _eur("14.94"),
+    "lines": [
+        {"label": "goods", "amount": _eur("11.65")},
+        {"label": "china domestic shipping", "amount": _eur("1.02")},
+        {"label": "service fee", "amount": _eur("2.27")},
+    ],
+    "exchange_rate": "0.128",
+    "issued_at": _AT,
 }
 
 CONTRACTS = ContractRegistry(
@@ -114,23 +137,11 @@ CONTRACTS = ContractRegistry(
         Contract(
             type="BillingIssued",
             producer="billing",
-            version=1,
+            version=2,
             schema=schemas.BillingIssuedSchema,
-            example={
-                "billing_id": "bil-1",
-                "order_id": _ORDER,
-                "customer_id": _CUSTOMER,
-                "kind": "first",
-                "revision": 1,
-                "amount": _eur("14.94"),
-                "lines": [
-                    {"label": "goods", "amount": _eur("11.65")},
-                    {"label": "china domestic shipping", "amount": _eur("1.02")},
-                    {"label": "service fee", "amount": _eur("2.27")},
-                ],
-                "exchange_rate": "0.128",
-                "issued_at": _AT,
-            },
+            upcasters={1: _billing_issued_v1_to_v2},
+            example={**_BILLING_ISSUED_V1, "paid": _eur("0.00"), "settled": False},
+            old_examples={1: _BILLING_ISSUED_V1},
         ),
         Contract(
             type="PaymentReceived",

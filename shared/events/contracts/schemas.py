@@ -82,6 +82,10 @@ class BillingIssuedSchema(Schema):
     lines = fields.List(fields.Nested(BillingLineSchema), required=True)
     exchange_rate = fields.Decimal(required=True, as_string=True, allow_none=True)
     issued_at = timestamp()
+    # v2: what is paid of this revision and whether it is covered (a lowered revision can
+    # settle the billing without a payment, R17).
+    paid = money()
+    settled = fields.Boolean(required=True)
 
 
 class PaymentReceivedSchema(Schema):
