@@ -51,6 +51,7 @@ SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = {
     "shipping": ("orders.ItemsInspected", "billing.PaymentReceived"),
     "messaging": (
         "orders.OrderPlaced",
+        "orders.OrderItemsChanged",
         "orders.OrderCompleted",
         "orders.OrderCancelled",
         "orders.ReceptionReported",

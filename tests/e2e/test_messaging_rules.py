@@ -204,6 +204,23 @@ def test_R13_a_confirm_before_purchasing_message_holds_the_purchase(system: Syst
     assert refused.status_code == 409 and "seller" in refused.json()["message"]
 
 
+@pytest.mark.rule("R13")
+@pytest.mark.rule("R19")
+def test_R13_R19_a_message_naming_an_item_not_on_the_order_is_refused_and_stores_nothing(
+    system: System,
+) -> None:
+    journey = _placed(system, "cus-m13-unknown")
+    refused = _post(journey, "x", kind="purchase_condition", item_id="itm-999")
+    assert refused.status_code == 400, refused.text
+    assert "itm-999" in refused.json()["message"]
+    exchange = _post(journey, "Exchange it", kind="exchange_request", item_id="itm-999")
+    assert exchange.status_code == 400, exchange.text
+    staff = _post(journey, "x", who=journey.staff, kind="purchase_condition", item_id="itm-999")
+    assert staff.status_code == 400, staff.text
+    assert _messages(journey)["messages"] == []
+    assert all(i["condition"] is None for i in journey.order()["items"])
+
+
 @pytest.mark.rule("R19")
 @pytest.mark.rule("R23")
 def test_R19_R23_requests_and_reception_problems_reach_the_staff_queue(system: System) -> None:

@@ -1,10 +1,12 @@
 """Attachments of messages, stored in the messaging database under generated ids (R14): the
-original file name is kept only as metadata."""
+original file name is kept only as metadata. A problem report's pictures stay with orders,
+which took them; its message refers to them as `orders-photo:<photo id>` (R23)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from shared.attachments import JudgedAttachment
 from shared.events.store import EventStore, Transaction
@@ -22,6 +24,29 @@ CREATE TABLE IF NOT EXISTS attachments (
     stored_at       timestamptz NOT NULL DEFAULT now()
 );
 """
+
+
+ORDERS_PHOTO = "orders-photo:"
+
+
+def orders_photo(photo_id: str) -> str:
+    """The attachment id of a picture that orders keeps (a problem report's, R23)."""
+    return f"{ORDERS_PHOTO}{photo_id}"
+
+
+def attachment_href(order_id: str, attachment_id: str) -> str:
+    """Where a client opens an attachment, through the gateway: messaging's own files at its
+    attachment route, a picture orders keeps at the orders photo route, so the service that
+    holds the file serves it and checks who may see it (the owner and staff)."""
+    if attachment_id.startswith(ORDERS_PHOTO):
+        photo_id = attachment_id.removeprefix(ORDERS_PHOTO)
+        return f"/api/orders/orders/{quote(order_id, safe='')}/photos/{quote(photo_id, safe='')}"
+    return f"/api/messaging/attachments/{quote(attachment_id, safe='')}"
+
+
+def described(order_id: str, attachment_ids: list[str]) -> list[dict[str, str]]:
+    """A message's attachments as a client opens them: each id with its href."""
+    return [{"attachment_id": a, "href": attachment_href(order_id, a)} for a in attachment_ids]
 
 
 def new_ids(files: list[JudgedAttachment]) -> list[str]:

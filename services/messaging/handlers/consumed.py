@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.messaging.adapters.attachments import orders_photo
+from services.messaging.domain.conversation import Conversation
 from services.messaging.handlers.common import CONVERSATIONS
 from services.messaging.handlers.notifications import MAILED_EVENTS, on_mailed_event
 from shared.events.consumer import Handler, IncomingEvent
@@ -13,16 +15,46 @@ from shared.runtime import Context
 
 
 def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
-    """Every order gets a conversation."""
+    """Every order gets a conversation, which keeps the order's item ids (R13, R19)."""
     data = event.data
     found = CONVERSATIONS.get(tx, data["order_id"])
+    item_ids = [item["item_id"] for item in data["items"]]
     CONVERSATIONS.save(
         tx,
         data["order_id"],
         found,
-        found.open(data["customer_id"], data["placed_at"]),
+        found.open(data["customer_id"], data["placed_at"], item_ids),
         event.metadata(),
     )
+
+
+def on_order_items_changed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """Items changed before payment (R17): a cancelled item can no longer be named (R13)."""
+    data = event.data
+    found = _opened(tx, event)
+    new = found.items_changed([item["item_id"] for item in data["items"]], data["changed_at"])
+    CONVERSATIONS.save(tx, data["order_id"], found, new, event.metadata())
+
+
+def on_payment_received(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """A settled 1st billing ends pre-payment: purchase conditions close (R13). Mailed too."""
+    data = event.data
+    if data["kind"] == "first" and data["billing_settled"]:
+        found = _opened(tx, event)
+        new = found.first_billing_paid(data["received_at"])
+        CONVERSATIONS.save(tx, data["order_id"], found, new, event.metadata())
+    on_mailed_event(ctx, tx, event)
+
+
+def _opened(tx: Transaction, event: IncomingEvent) -> Conversation:
+    """The order's conversation; held until OrderPlaced has opened it (events of two
+    producers may arrive in either order)."""
+    found = CONVERSATIONS.get(tx, event.data["order_id"])
+    if not found.opened:
+        raise NotYetApplicableError(
+            f"{event.type} before order placed", event.envelope.ordering_key
+        )
+    return found
 
 
 def on_order_ended(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
@@ -41,7 +73,8 @@ def on_order_ended(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
 def on_reception_reported(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """A problem in the reception report opens a message marked as a problem (R23), with the
     customer's pictures: orders keeps them; the message refers to them as `orders-photo:<id>`
-    (served by orders at /orders/<order>/photos/<id> to the owner and staff)."""
+    (served by orders at /orders/<order>/photos/<id> to the owner and staff; the message
+    API gives each its href, see adapters/attachments.attachment_href)."""
     data = event.data
     if data["all_well"]:
         return
@@ -50,7 +83,7 @@ def on_reception_reported(ctx: Context, tx: Transaction, event: IncomingEvent) -
         raise NotYetApplicableError("report before order placed", event.envelope.ordering_key)
     text = data["comment"] or "The customer reported a problem with the reception."
     message_id = f"msg-problem-{str(event.envelope.event_id)[:12]}"
-    pictures = [f"orders-photo:{photo_id}" for photo_id in data["photo_ids"]]
+    pictures = [orders_photo(photo_id) for photo_id in data["photo_ids"]]
     new = found.problem_reported(message_id, text, data["reported_at"], pictures)
     CONVERSATIONS.save(tx, data["order_id"], found, new, event.metadata())
 
@@ -61,11 +94,13 @@ def event_handlers(ctx: Context) -> dict[str, Handler]:
         "OrderPlaced": lambda tx, e: on_order_placed(ctx, tx, e),
         "OrderCompleted": lambda tx, e: on_order_ended(ctx, tx, e),
         "ReceptionReported": lambda tx, e: on_reception_reported(ctx, tx, e),
+        "OrderItemsChanged": lambda tx, e: on_order_items_changed(ctx, tx, e),
+        "PaymentReceived": lambda tx, e: on_payment_received(ctx, tx, e),
         "OrderCancelled": lambda tx, e: _both(on_order_ended, on_mailed_event, ctx, tx, e),
         **{
             name: lambda tx, e: on_mailed_event(ctx, tx, e)
             for name in MAILED_EVENTS
-            if name != "OrderCancelled"
+            if name not in ("OrderCancelled", "PaymentReceived")
         },
     }
 

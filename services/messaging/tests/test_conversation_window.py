@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 27, tzinfo=UTC)
 @pytest.mark.rule("R12")
 def test_R12_messages_stay_possible_for_30_days_after_the_order_ended() -> None:
     conversation = Conversation("o1")
-    for event in conversation.open("c1", NOW):
+    for event in conversation.open("c1", NOW, ["itm-1"]):
         conversation.apply(event)
     assert conversation.accepts_messages(NOW + timedelta(days=300))
     for event in conversation.order_ended("completed", NOW):
