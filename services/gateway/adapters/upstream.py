@@ -34,6 +34,9 @@ FORWARDED_RESPONSE_HEADERS = (
     "X-Content-Type-Options",
     "Cache-Control",
     "Idempotent-Replayed",
+    # A service's 303 to a file another service keeps (messaging's `orders-photo:` ids, R23):
+    # its Location is a path under this gateway's /api/, never another host.
+    "Location",
     POSITION_HEADER,
 )
 HOP_BY_HOP = {

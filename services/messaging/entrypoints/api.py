@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
-from services.messaging.adapters.attachments import load_attachment
+from services.messaging.adapters.attachments import (
+    ORDERS_PHOTO,
+    attachment_href,
+    described,
+    load_attachment,
+)
 from services.messaging.adapters.mailer import remember_address
 from services.messaging.entrypoints.schemas import (
     AnswerRequest,
@@ -67,7 +73,12 @@ OPENAPI: dict[str, Any] = document(
             ),
         },
         "/orders/{order_id}/messages/read": {"post": _write("Mark the messages read")},
-        "/attachments/{attachment_id}": {"get": openapi_operation("Download an attachment (R14)")},
+        "/attachments/{attachment_id}": {
+            "get": openapi_operation(
+                "Download an attachment (R14); a problem report's picture (`orders-photo:`) "
+                "answers 303 to the orders photo route that serves it (R23)"
+            )
+        },
         "/inquiries": {
             "post": _write(
                 "A general inquiry", "anyone (visitors give an e-mail)", body=InquiryRequest
@@ -108,7 +119,8 @@ def conversation(order_id: str) -> ResponseReturnValue:
 
 @bp.get("/orders/<order_id>/messages")
 def messages(order_id: str) -> ResponseReturnValue:
-    """The order's messages, oldest first, with sender, time, read state, attachments (R7)."""
+    """The order's messages, oldest first, with sender, time, read state, attachments (R7):
+    `attachments` gives each attachment id with the href that opens it (R23)."""
     identity = current_identity()
     row = _conversation(order_id, identity)
     found = query_rows(
@@ -124,6 +136,7 @@ def messages(order_id: str) -> ResponseReturnValue:
         result.append(
             {
                 **jsonable({k: v for k, v in message.items() if k != "position"}),
+                "attachments": described(order_id, message["attachment_ids"]),
                 "read": message["position"] <= read_position,
             }
         )
@@ -162,6 +175,19 @@ def read(order_id: str) -> ResponseReturnValue:
 def attachment(attachment_id: str) -> ResponseReturnValue:
     """An attachment, to the order's owner and staff only, never rendered inline (R14)."""
     identity = current_identity()
+    if attachment_id.startswith(ORDERS_PHOTO):
+        # A problem report's picture lives with orders (R23): send the caller there; orders
+        # checks again who may see it. A stranger learns nothing here either.
+        holders = query_rows(
+            "SELECT m.conversation_id, c.customer_id FROM messages m "
+            "JOIN conversations c ON c.conversation_id = m.conversation_id "
+            "WHERE m.attachment_ids @> %s::jsonb LIMIT 1",
+            (json.dumps([attachment_id]),),
+        )
+        if not holders or not identity.may_see(holders[0]["customer_id"] or ""):
+            raise NotFoundError("attachment not found")
+        href = attachment_href(holders[0]["conversation_id"], attachment_id)
+        return redirect(href, code=303)
     row = load_attachment(service_context().store, attachment_id)
     if row is None or not identity.may_see(row["customer_id"] or ""):
         raise NotFoundError("attachment not found")

@@ -1,0 +1,136 @@
+"""Every link of the order details page, the customer's and the staff's, opens for the people
+allowed to see it, through the gateway (R7, R18, R23): message attachments (the messaging
+service's files and the problem report's pictures that orders keeps) and inspection photos
+included; another customer meets a 404 on each of those files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import requests
+
+from tests.support.images import jpeg, pdf
+from tests.support.infra import Infra
+from tests.support.journey import Journey
+from tests.support.system import System, create_staff, poll, running_system, sign_up
+
+STAFF_EMAIL, STAFF_PASSWORD = "links@cnnect.example", "staff links password"
+FILE_ROUTES = ("/api/messaging/attachments/", "/api/orders/orders/")
+
+
+class _Links(HTMLParser):
+    """Every href and src of a page, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found += [value for name, value in attrs if name in ("href", "src") and value]
+
+
+def _same_site_links(system: System, browser: requests.Session, path: str) -> list[str]:
+    """The page at `path` and every link on it that stays on the gateway (fragments dropped)."""
+    page = browser.get(system.url("gateway", path), timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    parser = _Links()
+    parser.feed(page.text)
+    gateway = urlsplit(system.url("gateway", "/")).netloc
+    links = []
+    for found in parser.found:
+        url = urljoin(page.url, found).split("#", 1)[0]
+        if urlsplit(url).netloc == gateway and url not in links:
+            links.append(url)
+    return links
+
+
+def _assert_every_link_opens(browser: requests.Session, links: list[str]) -> None:
+    broken = {}
+    for url in links:
+        answer = browser.get(url, timeout=30)
+        if answer.status_code >= 400:
+            broken[url] = answer.status_code
+    assert broken == {}, f"links that do not open: {broken}"
+
+
+def _file_links(links: list[str]) -> list[str]:
+    return [u for u in links if any(route in urlsplit(u).path for route in FILE_ROUTES)]
+
+
+@pytest.fixture(scope="module")
+def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def staff(system: System) -> requests.Session:
+    """A staff member signed in to the gateway, as a browser would be."""
+    create_staff(system, STAFF_EMAIL, STAFF_PASSWORD)
+    browser = requests.Session()
+    signed = browser.post(
+        system.url("gateway", "/auth/signin"),
+        json={"email": STAFF_EMAIL, "password": STAFF_PASSWORD},
+        timeout=10,
+    )
+    assert signed.status_code == 200, signed.text
+    return browser
+
+
+@pytest.mark.rule("R7")
+@pytest.mark.rule("R18")
+@pytest.mark.rule("R23")
+def test_R7_R23_every_link_of_the_order_page_opens_for_the_customer_and_the_staff(
+    system: System, staff: requests.Session
+) -> None:
+    browser, account = sign_up(system, "links-owner@example.com")
+    journey = Journey(system, account["account_id"])
+    journey.to_shipped(["EE700000000CN", "EE700000001CN"])  # inspected items with photos
+    messages = f"/orders/{journey.order_id}/messages"
+    asked = requests.post(
+        system.url("messaging", messages),
+        data={"text": "The invoice, for the record"},
+        files=[("attachments", ("invoice.pdf", pdf(), "application/pdf"))],
+        headers=journey.customer,
+        timeout=30,
+    )
+    assert asked.status_code == 201, asked.text
+    report = requests.post(
+        system.url("orders", f"/orders/{journey.order_id}/reception-report"),
+        data={"all_well": "false", "comment": "The mug is broken"},
+        files=[("photos", ("mug.jpg", jpeg(), "image/jpeg"))],
+        headers=journey.customer,
+        timeout=30,
+    )
+    assert report.status_code == 200, report.text
+    listed = poll(
+        lambda: journey.get("messaging", messages).json(),
+        lambda body: body["messages"][-1]["kind"] == "problem",
+    )
+    problem = listed["messages"][-1]
+    [picture] = problem["attachment_ids"]
+
+    # From the API: the id a message lists opens at the messaging route, and at its href.
+    by_id = browser.get(system.url("gateway", f"/api/messaging/attachments/{picture}"), timeout=30)
+    assert by_id.status_code == 200 and by_id.content == jpeg()
+    [described] = problem["attachments"]
+    assert described["attachment_id"] == picture
+    by_href = browser.get(system.url("gateway", described["href"]), timeout=30)
+    assert by_href.status_code == 200 and by_href.content == jpeg()
+
+    # From the pages: every same-site link opens for the customer, and for the staff.
+    mine = _same_site_links(system, browser, f"/orders/{journey.order_id}")
+    files = _file_links(mine)
+    assert system.url("gateway", described["href"]) in files
+    assert len(files) >= 4, files  # two inspection photos (link + image), the PDF, the picture
+    _assert_every_link_opens(browser, mine)
+    staff_links = _same_site_links(system, staff, f"/staff/orders/{journey.order_id}")
+    assert set(files) <= set(_file_links(staff_links))
+    _assert_every_link_opens(staff, staff_links)
+
+    # Access stays with the owning service: another customer opens none of those files.
+    stranger, _ = sign_up(system, "links-stranger@example.com")
+    assert {u: stranger.get(u, timeout=30).status_code for u in files} == dict.fromkeys(files, 404)
