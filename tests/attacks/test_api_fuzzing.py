@@ -25,8 +25,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from tests.support.fuzzing import Caller, Campaign, fuzz
-from tests.support.stored import last_positions, scalar, settled_counts, streams_since
+from tests.support.fuzzing import Caller, Campaign, fuzz, fuzz_json_parser
+from tests.support.stored import (
+    last_positions,
+    nothing_stored,
+    scalar,
+    settled_counts,
+    streams_since,
+)
 from tests.support.system import SERVICES, System, sign_up
 
 CREATES = {
@@ -131,3 +137,22 @@ def _belongs(stream_id: str, named: set[str]) -> bool:
     """True when the stream is one of a named object's (`billing-<order>-1` is the order's)."""
     aggregate = stream_id.partition("-")[2]
     return any(aggregate == name or aggregate.startswith(f"{name}-") for name in named)
+
+
+def test_every_json_operation_refuses_bodies_a_json_parser_reads_badly(system: System) -> None:
+    """Nesting 1000 levels deep (which answered 500), NaN, huge numbers, a key twice, bytes
+    not UTF-8, another charset: in place of the body of every operation taking JSON, in every
+    document, as every caller. Each is a 4xx error body and stores nothing."""
+    session, account = sign_up(system, "fuzz-parser@cnnect.example", "fuzzing password 1")
+    csrf = account["csrf_token"]
+    customer = Caller("gateway customer", lambda: {"X-CSRF-Token": csrf}, dict(session.cookies))
+    accounts = _accounts(system)
+    campaign = Campaign()
+    with nothing_stored(system):
+        for service in SERVICES:
+            url = system.url(service, "/openapi.json")
+            fuzz_json_parser(url, service_callers(system), lambda c, op: True, campaign)
+        url = system.url("gateway", "/openapi.json")
+        fuzz_json_parser(url, [Caller("visitor"), customer], lambda c, op: True, campaign)
+    assert campaign.failures == [], campaign.report()
+    assert campaign.requests > 0 and _accounts(system) == accounts

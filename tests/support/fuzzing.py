@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import schemathesis
@@ -254,3 +256,70 @@ def _curl(case: Case[Any], headers: dict[str, str]) -> str:
         return case.as_curl_command(headers=headers)
     except Exception:  # the repro is a courtesy: never hide the failure behind it
         return ""
+
+
+# Bodies a JSON parser reads badly (shared.web.json_input), each sent in place of a generated
+# body to every operation that takes JSON: (name, body, Content-Type). Every one is refused.
+_JSON = "application/json"
+AWKWARD_JSON: tuple[tuple[str, bytes, str], ...] = (
+    ("deep arrays", b"[" * 1000 + b"]" * 1000, _JSON),
+    ("deep objects", b'{"a":' * 1000 + b"1" + b"}" * 1000, _JSON),
+    ("100 000 levels", b"[" * 100_000, _JSON),
+    ("NaN", b'{"amount": NaN}', _JSON),
+    ("Infinity", b'{"quantity": Infinity}', _JSON),
+    ("-Infinity", b'{"quantity": -Infinity}', _JSON),
+    ("1e999999", b'{"weight_grams": 1e999999}', _JSON),
+    ("100 000 digits", b'{"weight_grams": ' + b"9" * 100_000 + b"}", _JSON),
+    ("duplicate key", b'{"email": "a@cnnect.example", "email": "b@cnnect.example"}', _JSON),
+    ("invalid UTF-8", b'{"email": "\xff\xfe"}', _JSON),
+    ("UTF-16 unannounced", '{"email": "a"}'.encode("utf-16-le"), _JSON),
+    ("charset latin-1", b'{"email": "caf\xe9"}', f"{_JSON}; charset=latin-1"),
+    ("charset utf-16", '{"email": "a"}'.encode("utf-16"), f"{_JSON}; charset=utf-16"),
+)
+_PATH_PARAMETER = re.compile(r"{\w+}")
+
+
+def fuzz_json_parser(
+    schema_url: str, callers: Iterable[Caller], selected: Selection, campaign: Campaign
+) -> Campaign:
+    """Send every AWKWARD_JSON body to each selected operation of the OpenAPI document at
+    `schema_url` that takes a JSON body, as each caller (path parameters name nothing that
+    exists). Each answer must be a refusal in our error body: 4xx, never 2xx or 5xx."""
+    document = requests.get(schema_url, timeout=TIMEOUT_S).json()
+    origin = schema_url.removesuffix(urlsplit(schema_url).path)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if _JSON not in operation.get("requestBody", {}).get("content", {}):
+                continue
+            label = f"{method.upper()} {path}"
+            url = origin + _PATH_PARAMETER.sub("fuzz-nowhere", path)
+            for caller in callers:
+                if selected(caller.name, label):
+                    _send_awkward(method, url, label, caller, campaign)
+    return campaign
+
+
+def _send_awkward(method: str, url: str, label: str, caller: Caller, campaign: Campaign) -> None:
+    for name, body, content_type in AWKWARD_JSON:
+        headers = {**caller.credentials(), "Content-Type": content_type}
+        answer = requests.request(
+            method, url, data=body, headers=headers, cookies=caller.cookies, timeout=TIMEOUT_S
+        )
+        try:
+            refusal = answer.json()
+        except ValueError:
+            refusal = None
+        campaign.answers.append(Answer(caller.name, label, answer.status_code, refusal))
+        problem = _refusal_problem(answer.status_code, refusal)
+        if problem:
+            where = f"{label} as {caller.name} ({name})"
+            campaign.failures.append(f"{where}: {problem}: {answer.text[:300]!r}")
+
+
+def _refusal_problem(status: int, body: Any) -> str | None:
+    """What is wrong with an answer that must be a refusal in our error body, if anything."""
+    if not 400 <= status < 500:
+        return f"answered {status}, not a refusal"
+    if not (isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"]):
+        return f"a {status} answer has no error code"
+    return None if "message" in body else f"a {status} answer has no message"
