@@ -22,18 +22,21 @@ FILE_ROUTES = ("/api/messaging/attachments/", "/api/orders/orders/")
 
 
 class _Links(HTMLParser):
-    """Every href and src of a page, in order."""
+    """Every href and src of a page, in order, and every element id."""
 
     def __init__(self) -> None:
         super().__init__()
         self.found: list[str] = []
+        self.ids: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.found += [value for name, value in attrs if name in ("href", "src") and value]
+        self.ids |= {value for name, value in attrs if name == "id" and value}
 
 
 def _same_site_links(system: System, browser: requests.Session, path: str) -> list[str]:
-    """The page at `path` and every link on it that stays on the gateway (fragments dropped)."""
+    """The links of the page at `path` that stay on the gateway (fragments dropped); a link
+    to a place on the page itself must name an element that is there."""
     page = browser.get(system.url("gateway", path), timeout=30)
     assert page.status_code == 200, page.text[:500]
     parser = _Links()
@@ -41,9 +44,18 @@ def _same_site_links(system: System, browser: requests.Session, path: str) -> li
     gateway = urlsplit(system.url("gateway", "/")).netloc
     links = []
     for found in parser.found:
-        url = urljoin(page.url, found).split("#", 1)[0]
+        url, _, fragment = urljoin(page.url, found).partition("#")
+        if fragment and url == page.url.partition("#")[0]:
+            assert fragment in parser.ids, f"{path} links to #{fragment}, which it lacks"
         if urlsplit(url).netloc == gateway and url not in links:
             links.append(url)
+    return links
+
+
+def _walk(system: System, browser: requests.Session, path: str) -> list[str]:
+    """Every same-site link of the page at `path`, each checked to open; the links."""
+    links = _same_site_links(system, browser, path)
+    _assert_every_link_opens(browser, links)
     return links
 
 
@@ -122,15 +134,44 @@ def test_R7_R23_every_link_of_the_order_page_opens_for_the_customer_and_the_staf
     assert by_href.status_code == 200 and by_href.content == jpeg()
 
     # From the pages: every same-site link opens for the customer, and for the staff.
-    mine = _same_site_links(system, browser, f"/orders/{journey.order_id}")
-    files = _file_links(mine)
+    files = _file_links(_walk(system, browser, f"/orders/{journey.order_id}"))
     assert system.url("gateway", described["href"]) in files
     assert len(files) >= 4, files  # two inspection photos (link + image), the PDF, the picture
-    _assert_every_link_opens(browser, mine)
-    staff_links = _same_site_links(system, staff, f"/staff/orders/{journey.order_id}")
+    staff_links = _walk(system, staff, f"/staff/orders/{journey.order_id}")
     assert set(files) <= set(_file_links(staff_links))
-    _assert_every_link_opens(staff, staff_links)
 
     # Access stays with the owning service: another customer opens none of those files.
     stranger, _ = sign_up(system, "links-stranger@example.com")
     assert {u: stranger.get(u, timeout=30).status_code for u in files} == dict.fromkeys(files, 404)
+
+
+@pytest.mark.rule("R2")
+@pytest.mark.rule("R7")
+@pytest.mark.rule("R18")
+def test_R2_the_order_page_links_open_at_every_step_of_the_order(
+    system: System, staff: requests.Session
+) -> None:
+    browser, account = sign_up(system, "links-steps@example.com")
+    journey = Journey(system, account["account_id"])
+    journey.place()
+    mine = f"/orders/{journey.order_id}"
+    theirs = f"/staff{mine}"
+
+    def both(status: str) -> None:
+        journey.wait_status(status)
+        _walk(system, browser, mine)
+        _walk(system, staff, theirs)
+
+    journey.billings(1)
+    poll(journey.order, lambda o: o["next_action"] == "pay_first_billing")
+    both("applied")  # the next action is paying the 1st billing: its page opens
+    journey.pay("first")
+    journey.inspect()
+    both("inspected")  # checking the inspection photos
+    journey.pack()
+    poll(journey.order, lambda o: o["next_action"] == "pay_second_billing")
+    both("awaiting_second_payment")
+    journey.pay("second")
+    poll(journey.shipment, lambda s: s is not None and s["status"] == "to_ship")
+    assert journey.ship(["EE710000000CN", "EE710000001CN"]).status_code == 200
+    both("shipped")  # sending the reception report
