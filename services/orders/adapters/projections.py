@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 
+from services.orders.domain.order import AUTO_CANCEL_AFTER, AUTO_COMPLETE_AFTER
 from shared.events.store import RecordedEvent, Row
 
 DETAILS_SCHEMA = """
@@ -57,6 +59,11 @@ def next_action(doc: dict[str, Any]) -> str | None:
     return None
 
 
+def _after(moment: str, delay: timedelta) -> str:
+    """`moment` (ISO 8601, as events store it) plus `delay`, in ISO 8601 with its offset."""
+    return (datetime.fromisoformat(moment) + delay).isoformat()
+
+
 def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
     data = event.data
     items = {i["item_id"]: i for i in doc.get("items", [])}
@@ -71,6 +78,9 @@ def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
             placed_at=data["placed_at"],
             tracking_numbers=[],
             feedback=None,
+            # The deadlines the scheduler holds for the order (R16, R24), while they apply.
+            auto_cancel_at=None,
+            auto_complete_at=None,
         )
         doc["items"] = [
             dict(i, status="pre_payment", photo_ids=[], condition=None, seller_answer=None)
@@ -109,6 +119,9 @@ def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
             item["status"] = "purchased"
             doc["status"] = "awaiting_arrival"
     elif t == "FirstBillingIssued":
+        if "first_billing" not in doc:
+            # The estimate starts the 7 days; a recalculation (R17) does not move them.
+            doc["auto_cancel_at"] = _after(data["issued_at"], AUTO_CANCEL_AFTER)
         doc["first_billing"] = {
             "billing_id": data["billing_id"],
             "amount": data["amount"],
@@ -116,6 +129,7 @@ def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
         }
     elif t == "FirstBillingPaid":
         doc["status"] = "purchasing"
+        doc["auto_cancel_at"] = None
         doc["first_billing"] = dict(doc.get("first_billing") or {}, paid=True)
         for item in items.values():
             if item["status"] == "pre_payment":
@@ -136,6 +150,7 @@ def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
             status="shipped",
             tracking_numbers=data["tracking_numbers"],
             shipped_at=data["shipped_at"],
+            auto_complete_at=_after(data["shipped_at"], AUTO_COMPLETE_AFTER),
         )
         for item in items.values():
             if item["status"] == "inspected":
@@ -143,10 +158,19 @@ def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
     elif t == "ReceptionReported":
         doc["reception_problem"] = None if data["all_well"] else data["comment"]
     elif t == "OrderCompleted":
-        doc.update(status="completed", completed_at=data["completed_at"])
+        doc.update(
+            status="completed",
+            completed_at=data["completed_at"],
+            auto_cancel_at=None,
+            auto_complete_at=None,
+        )
     elif t == "OrderCancelled":
         doc.update(
-            status="cancelled", cancelled_at=data["cancelled_at"], cancel_reason=data["reason"]
+            status="cancelled",
+            cancelled_at=data["cancelled_at"],
+            cancel_reason=data["reason"],
+            auto_cancel_at=None,
+            auto_complete_at=None,
         )
     elif t == "FeedbackLeft":
         doc["feedback"] = {"rating": data["rating"], "text": data["text"], "at": data["at"]}

@@ -19,6 +19,7 @@ from services.gateway.entrypoints.pages.common import (
     send,
     uploads,
 )
+from services.gateway.entrypoints.pages.deadlines import deadline_notes
 from services.gateway.entrypoints.pages.order_form import SHIPPING_METHODS, order_request
 from services.gateway.entrypoints.sessions import signed_in
 
@@ -105,6 +106,7 @@ def order_details(order_id: str) -> ResponseReturnValue:
         next_actions=NEXT_ACTIONS,
         first=_billing(billings, "first"),
         second=_billing(billings, "second"),
+        deadlines=deadline_notes(order.value if order.shown else None, order_id),
     )
 
 
