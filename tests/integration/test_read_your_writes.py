@@ -1,0 +1,87 @@
+"""The kit's half of read your writes, on a real PostgreSQL: a committed append reports the
+position it reached to whoever collects it, and `wait_until_passed` returns as soon as every
+projection named has passed that position, or False once its bound is over."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import psycopg
+import pytest
+
+from shared.events.consistency import PositionToken, PositionTokenError, wait_until_passed
+from shared.events.projections import ProjectionGroup, checkpoint_name
+from shared.events.store import (
+    EventStore,
+    NewEvent,
+    Position,
+    RecordedEvent,
+    Row,
+    reached_positions,
+)
+
+
+class Seen:
+    """Which streams the projection has seen."""
+
+    name = "ryw_seen"
+    tables: Sequence[str] = ("ryw_seen",)
+    schema = "CREATE TABLE IF NOT EXISTS ryw_seen (stream_id text PRIMARY KEY)"
+
+    def apply(self, conn: psycopg.Connection[Row], event: RecordedEvent) -> None:
+        conn.execute("INSERT INTO ryw_seen VALUES (%s) ON CONFLICT DO NOTHING", (event.stream_id,))
+
+
+def _appended(store: EventStore, stream: str) -> Position:
+    """Append one event to `stream`, collecting where it reached as a write request does."""
+    collected: list[Position] = []
+    token = reached_positions.set(collected)
+    try:
+        store.append(stream, [NewEvent("Noted", {"n": 1})], 0)
+    finally:
+        reached_positions.reset(token)
+    assert len(collected) == 1
+    return collected[0]
+
+
+def test_a_committed_append_reports_the_position_of_its_last_event(store: EventStore) -> None:
+    position = _appended(store, "ryw-a")
+    (event,) = store.read_stream("ryw-a")
+    assert position == event.commit_position
+    store.append("ryw-b", [NewEvent("Noted", {"n": 1})], 0)  # nobody collects: nothing breaks
+
+
+def test_a_read_waits_until_the_projection_passed_the_write_and_no_longer(
+    store: EventStore,
+) -> None:
+    projection = Seen()
+    store.transact(lambda tx: tx.conn.execute(projection.schema))
+    group = ProjectionGroup(store, [projection])
+    names = [checkpoint_name(projection)]
+    position = _appended(store, "ryw-c")
+
+    started = time.monotonic()
+    assert not wait_until_passed(store, names, position, timeout_s=0.3)  # nobody projects
+    assert 0.3 <= time.monotonic() - started < 1.0
+
+    later = threading.Timer(0.2, group.step)
+    later.start()
+    started = time.monotonic()
+    try:
+        assert wait_until_passed(store, names, position, timeout_s=5.0)
+    finally:
+        later.join()
+    assert time.monotonic() - started < 1.0  # soon after the projection moved, not at the bound
+    assert store.query("SELECT stream_id FROM ryw_seen") == [{"stream_id": "ryw-c"}]
+    assert wait_until_passed(store, names, position, timeout_s=0.0)  # passed: no wait at all
+
+
+def test_a_position_token_reads_back_what_it_says_and_refuses_anything_else() -> None:
+    token = PositionToken("orders", Position(9123, 42))
+    assert str(token) == "orders:9123.42"
+    assert PositionToken.parse(str(token)) == token
+    for bad in ("", "orders", "orders:1", "orders:-1.2", "Orders:1.2", "orders:1.2;x", "x" * 99):
+        with pytest.raises(PositionTokenError):
+            PositionToken.parse(bad)
