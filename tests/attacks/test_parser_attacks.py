@@ -12,11 +12,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import requests
 
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.fake_paypal import DEFAULT_WEBHOOK_ID, FakePayPal
 from tests.support.fuzzing import AWKWARD_JSON
 from tests.support.stored import nothing_stored
 from tests.support.system import BANK_SECRET, System, sign_up
@@ -132,3 +134,41 @@ def test_a_utf8_byte_order_mark_before_the_json_is_read_past(system: System, via
     )
     assert plain.status_code == 200, plain.text
     assert (marked.status_code, marked.json()) == (200, plain.json())
+
+
+def _unreadable_notices() -> list[dict[str, Any]]:
+    """Capture notices PayPal would never send, each wrong in one part."""
+    resource = {
+        "id": "CAP-PARSER",
+        "status": "COMPLETED",
+        "amount": {"value": "10.00", "currency_code": "EUR"},
+        "custom_id": "bil-parser-nowhere",
+    }
+    notice = {"id": "WH-PARSER", "event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": resource}
+    refund = {**notice, "event_type": "PAYMENT.CAPTURE.REFUNDED"}
+    return [
+        {"event_type": "PAYMENT.CAPTURE.COMPLETED"},
+        {**notice, "resource": []},
+        {**notice, "id": 5},
+        {**notice, "resource": {**resource, "amount": "10.00"}},
+        {**notice, "resource": {**resource, "amount": {"value": "NaN", "currency_code": "EUR"}}},
+        {**notice, "resource": {**resource, "amount": {"value": "1E+999", "currency_code": "EUR"}}},
+        {**notice, "resource": {**resource, "amount": {"value": "1.00", "currency_code": "XXX"}}},
+        {**refund, "resource": {**resource, "links": [{"rel": "up", "href": "https://x/"}]}},
+    ]
+
+
+@pytest.mark.rule("R11")
+@pytest.mark.parametrize("via", ["gateway", "billing"])
+def test_R11_an_authentic_paypal_notice_that_cannot_be_read_is_a_400_storing_nothing(
+    system: System, paypal: FakePayPal, via: str
+) -> None:
+    wrong = []
+    with nothing_stored(system):
+        for event in _unreadable_notices():
+            headers, body = paypal.signed_webhook(event, DEFAULT_WEBHOOK_ID)
+            url = system.url(via, "/webhooks/paypal")
+            answer = requests.post(url, data=body, headers=headers, timeout=30)
+            if answer.status_code != 400 or answer.json()["error"] != "validation_error":
+                wrong.append(f"{body[:90]!r}: {answer.status_code} {answer.text[:200]}")
+    assert wrong == [], "\n".join(wrong)

@@ -6,7 +6,11 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields
 
-from services.billing.adapters.paypal import PayPalError, PayPalUnavailableError
+from services.billing.adapters.paypal import (
+    PayPalError,
+    PayPalProtocolError,
+    PayPalUnavailableError,
+)
 from services.billing.adapters.paypal_client import PayPalClient
 from services.billing.adapters.paypal_webhooks import (
     PAYPAL_CERT_HOSTS,
@@ -109,7 +113,12 @@ def paypal_webhook() -> ResponseReturnValue:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise ValidationError("the notice must be a JSON object")
-    notice = parse_capture_event(payload)
+    try:
+        notice = parse_capture_event(payload)
+    except PayPalProtocolError as exc:
+        # The notice is the request itself, not PayPal's answer to a call of ours: one that
+        # cannot be read is a bad request (400, and PayPal delivers it again), not a 502.
+        raise ValidationError(f"the notice cannot be read: {exc}") from None
     if notice is None:
         return jsonify({"recorded": False, "ignored": True})
     return jsonify({"recorded": receive_capture(ctx, notice)})
