@@ -222,6 +222,20 @@ def test_R13_R19_a_message_naming_an_item_not_on_the_order_is_refused_and_stores
 
 
 @pytest.mark.rule("R19")
+def test_R19_an_exchange_request_naming_an_item_shows_the_staff_which_item(
+    system: System,
+) -> None:
+    journey = _placed(system, "cus-m19-item")
+    asked = _post(journey, "The mug is chipped", kind="exchange_request", item_id="itm-2")
+    assert asked.status_code == 201, asked.text
+    [request] = poll(lambda: _messages(journey), lambda m: len(m["messages"]) == 1)["messages"]
+    assert request["kind"] == "exchange_request" and request["item_id"] == "itm-2"
+    queue = journey.get("messaging", "/queues/requests", journey.staff).json()
+    [queued] = [m for m in queue["messages"] if m["order_id"] == journey.order_id]
+    assert queued["item_id"] == "itm-2"
+
+
+@pytest.mark.rule("R19")
 @pytest.mark.rule("R23")
 def test_R19_R23_requests_and_reception_problems_reach_the_staff_queue(system: System) -> None:
     journey = _placed(system, "cus-m19")

@@ -110,6 +110,8 @@ def test_R7_R23_every_link_of_the_order_page_opens_for_the_customer_and_the_staf
         timeout=30,
     )
     assert asked.status_code == 201, asked.text
+    exchange = {"text": "The mug is chipped", "kind": "exchange_request", "item_id": "itm-2"}
+    assert journey.post("messaging", messages, exchange).status_code == 201
     report = requests.post(
         system.url("orders", f"/orders/{journey.order_id}/reception-report"),
         data={"all_well": "false", "comment": "The mug is broken"},

@@ -101,3 +101,10 @@ def test_an_old_reception_report_is_upcast_with_no_pictures() -> None:
     contract = CONTRACTS.contract("ReceptionReported")
     loaded = CONTRACTS.load("ReceptionReported", 1, contract.old_examples[1])
     assert loaded["photo_ids"] == []
+
+
+@pytest.mark.rule("R19")
+def test_an_old_message_is_upcast_naming_no_item() -> None:
+    contract = CONTRACTS.contract("MessagePosted")
+    loaded = CONTRACTS.load("MessagePosted", 1, contract.old_examples[1])
+    assert loaded["item_id"] is None and loaded["kind"] == "message"

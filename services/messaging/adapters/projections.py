@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS messages (
     position        bigint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_conversation ON messages (conversation_id, position);
+-- MessagePosted v2: the item a request or purchase condition is about (R13, R19).
+ALTER TABLE messages ADD COLUMN IF NOT EXISTS item_id text;
 """
 
 
@@ -69,8 +71,8 @@ class Conversations:
         elif event.type == "MessagePosted":
             conn.execute(
                 "INSERT INTO messages (message_id, conversation_id, sender_role, kind, text, "
-                "attachment_ids, posted_at, position) VALUES (%s, %s, %s, %s, %s, %s::jsonb, "
-                "%s, %s)",
+                "attachment_ids, posted_at, position, item_id) VALUES (%s, %s, %s, %s, %s, "
+                "%s::jsonb, %s, %s, %s)",
                 (
                     data["message_id"],
                     data["conversation_id"],
@@ -80,6 +82,7 @@ class Conversations:
                     json.dumps(data["attachment_ids"]),
                     data["posted_at"],
                     event.position,
+                    data["item_id"],
                 ),
             )
             conn.execute(

@@ -61,6 +61,7 @@ class MessagePosted:
     text: str
     attachment_ids: list[str]
     posted_at: datetime
+    item_id: str | None = None  # the item a request or condition is about (R13, R19)
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class Conversation(EventSourced):
             text.strip(),
             attachment_ids,
             now,
+            item_id,
         )
         if kind != "purchase_condition":
             return [posted]

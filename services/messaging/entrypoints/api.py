@@ -254,7 +254,8 @@ def requests_queue() -> ResponseReturnValue:
     """Exchange and return requests and problem reports (R19, R23), oldest first."""
     require_staff()
     found = query_rows(
-        "SELECT message_id, conversation_id AS order_id, kind, text, posted_at FROM messages "
+        "SELECT message_id, conversation_id AS order_id, kind, item_id, text, posted_at "
+        "FROM messages "
         "WHERE kind IN ('exchange_request', 'return_request', 'problem') "
         "ORDER BY position LIMIT 500",
         (),

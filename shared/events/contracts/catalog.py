@@ -41,6 +41,11 @@ def _reception_reported_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "photo_ids": []}
 
 
+def _message_posted_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    # v2 names the item a message is about; a v1 message named none it kept.
+    return {**data, "item_id": None}
+
+
 _ITEM = {
     "item_id": "itm-1",
     "url": "https://item.taobao.com/item.htm?id=6620",
@@ -255,18 +260,33 @@ CONTRACTS = ContractRegistry(
         Contract(
             type="MessagePosted",
             producer="messaging",
-            version=1,
+            version=2,
             schema=schemas.MessagePostedSchema,
+            upcasters={1: _message_posted_v1_to_v2},
             example={
                 "message_id": "msg-1",
                 "conversation_id": _ORDER,
                 "order_id": _ORDER,
                 "customer_id": _CUSTOMER,
                 "sender_role": "customer",
-                "kind": "message",
-                "text": "Could you check the colour?",
+                "kind": "exchange_request",
+                "text": "The mug arrived chipped",
                 "attachment_ids": ["att-1"],
                 "posted_at": _AT,
+                "item_id": "itm-1",
+            },
+            old_examples={
+                1: {
+                    "message_id": "msg-1",
+                    "conversation_id": _ORDER,
+                    "order_id": _ORDER,
+                    "customer_id": _CUSTOMER,
+                    "sender_role": "customer",
+                    "kind": "message",
+                    "text": "Could you check the colour?",
+                    "attachment_ids": ["att-1"],
+                    "posted_at": _AT,
+                }
             },
         ),
         Contract(

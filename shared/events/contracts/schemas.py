@@ -187,6 +187,8 @@ class MessagePostedSchema(Schema):
     text = fields.String(required=True, validate=validate.Length(max=10000))
     attachment_ids = fields.List(fields.String(), required=True)
     posted_at = timestamp()
+    # v2: the item of the order a request or a purchase condition is about (R13, R19).
+    item_id = fields.String(required=True, allow_none=True, validate=validate.Length(max=40))
 
 
 class PurchaseConditionRequestedSchema(Schema):
