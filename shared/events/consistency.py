@@ -66,6 +66,16 @@ def projections_passed(store: EventStore, checkpoints: Sequence[str], position: 
     return bool(rows) and rows[0]["found"] == len(set(checkpoints)) and rows[0]["behind"] == 0
 
 
+def head(store: EventStore) -> Position | None:
+    """The last event in commit order (None when the store is empty): an upper bound of
+    where any write committed so far reached."""
+    rows = store.query(
+        "SELECT tx_id::text AS tx_id, position FROM events "
+        "ORDER BY tx_id DESC, position DESC LIMIT 1"
+    )
+    return Position(int(rows[0]["tx_id"]), int(rows[0]["position"])) if rows else None
+
+
 def wait_until_passed(
     store: EventStore,
     checkpoints: Sequence[str],

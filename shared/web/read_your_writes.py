@@ -14,6 +14,7 @@ from shared.events.consistency import (
     WAIT_S,
     PositionToken,
     PositionTokenError,
+    head,
     wait_until_passed,
 )
 from shared.events.errors import ValidationError
@@ -22,6 +23,7 @@ from shared.events.store import Position, reached_positions
 
 log = logging.getLogger(__name__)
 READS = frozenset({"GET", "HEAD"})
+REPLAYED = "Idempotent-Replayed"  # set by shared.web.idempotency on a repeat's answer
 
 
 def install(app: Flask, service: str) -> None:
@@ -46,9 +48,18 @@ def install(app: Flask, service: str) -> None:
     @app.after_request
     def tell_reached_position(response: Response) -> Response:
         reached: list[Position] = g.get("reached_positions") or []
+        if not reached and _replayed_success(response):
+            # A repeated write (same Idempotency-Key) answers the first answer, whose events
+            # are at or before the store's last one: a read handed that waits for them too.
+            latest = head(app.extensions["cnnect.context"].store)
+            reached = [latest] if latest is not None else []
         if reached:
             response.headers[HEADER] = str(PositionToken(service, max(reached)))
         return response
+
+
+def _replayed_success(response: Response) -> bool:
+    return response.headers.get(REPLAYED) == "true" and response.status_code < 400
 
 
 def _wait(app: Flask, position: Position) -> None:

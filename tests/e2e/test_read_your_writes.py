@@ -136,3 +136,21 @@ def test_the_order_page_after_the_order_form_shows_the_order_while_the_read_mode
     assert shown.status_code == 200, shown.text
     assert "Canvas tote bag" in shown.text
     assert "nothing here" not in shown.text
+
+
+def test_a_repeated_write_answers_with_a_position_the_read_can_wait_for(system: System) -> None:
+    browser, account = sign_up(system, "ryw-repeat@example.com", PASSWORD)
+    headers = {"X-CSRF-Token": account["csrf_token"], "Idempotency-Key": "ryw-repeat-1"}
+    url = system.url("gateway", "/api/orders/orders")
+    with read_model_held_back(system, "orders") as release:
+        first = browser.post(url, json=ORDER, headers=headers, timeout=10)
+        again = browser.post(url, json=ORDER, headers=headers, timeout=10)
+        assert first.status_code == again.status_code == 201, again.text
+        assert again.headers.get("Idempotent-Replayed") == "true"
+        position = again.headers.get(HEADER)
+        assert position is not None, again.headers
+        order_url = system.url("gateway", f"/api/orders/orders/{again.json()['order_id']}")
+        shown = _released_during(
+            release, lambda: browser.get(order_url, headers={HEADER: position}, timeout=10)
+        )
+    assert shown.status_code == 200, shown.text
