@@ -145,6 +145,10 @@ def test_R7_R23_every_link_of_the_order_page_opens_for_the_customer_and_the_staf
     # Access stays with the owning service: another customer opens none of those files.
     stranger, _ = sign_up(system, "links-stranger@example.com")
     assert {u: stranger.get(u, timeout=30).status_code for u in files} == dict.fromkeys(files, 404)
+    by_id_url = system.url("gateway", f"/api/messaging/attachments/{picture}")
+    # Not even a redirect that would tell the stranger whose order holds the picture.
+    assert stranger.get(by_id_url, allow_redirects=False, timeout=30).status_code == 404
+    assert staff.get(by_id_url, timeout=30).content == jpeg()
 
 
 @pytest.mark.rule("R2")
