@@ -84,18 +84,22 @@ def wait_until_passed(
 ) -> bool:
     """Wait until every checkpoint named has passed `position`, or `timeout_s`; True when
     they have. The projections commit their checkpoints with their rows, so once this is
-    true their tables show every event up to `position`."""
+    true their tables show every event up to `position`. A position beyond the store's last
+    event is none a write reached (made up, or of another database): False at once."""
     if not checkpoints:
         return True
     deadline = time.monotonic() + timeout_s
+    if projections_passed(store, checkpoints, position):
+        return True
+    latest = head(store)
+    if latest is None or position > latest:
+        return False
     pause = FIRST_PAUSE_S
-    while True:
-        if projections_passed(store, checkpoints, position):
-            return True
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
+    while (left := deadline - time.monotonic()) > 0:
         # A short poll, not LISTEN: a checkpoint moving is no event appended (nothing
         # notifies it), and a projection usually passes a fresh write within milliseconds.
         time.sleep(min(pause, left))
         pause = min(pause * 2, LONGEST_PAUSE_S)
+        if projections_passed(store, checkpoints, position):
+            return True
+    return False

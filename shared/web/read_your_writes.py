@@ -71,8 +71,8 @@ def _wait(app: Flask, position: Position) -> None:
     started = time.monotonic()
     if not wait_until_passed(context.store, names, position, WAIT_S):
         # A late read model is not an error: the read answers with what it has.
-        log.warning(
-            "projections had not passed %s after %.1f s; answering anyway",
+        log.info(
+            "projections had not passed %s after %.1f s (or no write reached it); answering",
             position,
             time.monotonic() - started,
         )

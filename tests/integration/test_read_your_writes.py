@@ -78,6 +78,16 @@ def test_a_read_waits_until_the_projection_passed_the_write_and_no_longer(
     assert wait_until_passed(store, names, position, timeout_s=0.0)  # passed: no wait at all
 
 
+def test_a_position_no_write_reached_is_not_waited_for(store: EventStore) -> None:
+    projection = Seen()
+    names = [checkpoint_name(projection)]
+    position = _appended(store, "ryw-d")
+    beyond = Position(position.tx_id + 1000, position.position + 1000)
+    started = time.monotonic()
+    assert not wait_until_passed(store, names, beyond, timeout_s=5.0)
+    assert time.monotonic() - started < 1.0
+
+
 def test_a_position_token_reads_back_what_it_says_and_refuses_anything_else() -> None:
     token = PositionToken("orders", Position(9123, 42))
     assert str(token) == "orders:9123.42"
