@@ -9,9 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
-import psycopg
 import pytest
 import requests
 
@@ -19,6 +17,7 @@ from shared.events.consistency import HEADER, WAIT_S
 from tests.e2e.test_customer_pages import FORM
 from tests.support.infra import Infra
 from tests.support.journey import ORDER
+from tests.support.lagging import read_model_held_back
 from tests.support.system import System, running_system, sign_up
 
 PASSWORD = "correct horse battery"
@@ -29,26 +28,6 @@ RELEASE_AFTER_S = 0.3  # the read model lags this long behind the read
 def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
         yield running
-
-
-@contextmanager
-def read_model_held_back(system: System, service: str) -> Iterator[Callable[[], None]]:
-    """While open, `service`'s projections cannot read events written after it began: a
-    transaction of the service's database holds the commit-order horizon. Yields `release`."""
-    conn = psycopg.connect(system.database_url(service))
-    conn.execute("SELECT pg_current_xact_id()")  # take a transaction id: the horizon stops
-    lock = threading.Lock()
-
-    def release() -> None:
-        with lock:
-            if not conn.closed:
-                conn.rollback()
-                conn.close()
-
-    try:
-        yield release
-    finally:
-        release()
 
 
 def _released_during(
