@@ -214,5 +214,6 @@ def test_a_bank_notice_with_an_unknown_reference_is_held_for_staff(
     assert answer.status_code == 202, answer.get_json()
     hold_id = answer.get_json()["hold_id"]
     held = context.store.transact(lambda tx: HELD.get(tx, hold_id))
-    assert held.holds == _eur("12.00") and held.held.reference == "no-such-billing"
+    assert held.held is not None and held.held.reference == "no-such-billing"
+    assert held.holds == _eur("12.00")
     assert _bank(client, context, "no-such-billing", "12.00", "TX-M6C").status_code == 200

@@ -7,131 +7,36 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from services.billing.domain.billing_events import (
+    EVENT_TYPES,
+    BillingIssued,
+    BillingRefunded,
+    BillingVoided,
+    CardCaptureNoted,
+    CardPaymentStarted,
+    PaymentDiverted,
+    PaymentReceived,
+    PaymentReported,
+    deposit_credits,
+)
 from services.billing.domain.pricing import BillingLine
 from shared.events.aggregate import EventSourced
 from shared.events.errors import InvalidTransitionError, NotFoundError, ValidationError
 from shared.money import Money
 
-
-@dataclass(frozen=True)
-class BillingIssued:
-    billing_id: str
-    order_id: str
-    customer_id: str
-    kind: str
-    revision: int
-    amount: Money
-    lines: list[BillingLine]
-    exchange_rate: Decimal | None
-    issued_at: datetime
-    # Contract v2: what is paid of this revision, and whether that covers it. A revision that
-    # lowers the amount to what was paid settles the billing without a payment (R17).
-    paid: Money | None = None
-    settled: bool = False
-
-
-@dataclass(frozen=True)
-class PaymentReceived:
-    payment_id: str
-    billing_id: str
-    order_id: str
-    customer_id: str
-    kind: str
-    amount: Money
-    method: str
-    billing_settled: bool
-    received_at: datetime
-
-
-@dataclass(frozen=True)
-class BillingVoided:
-    """The order was cancelled: nothing more is to be paid on this billing."""
-
-    billing_id: str
-    order_id: str
-    reason: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class BillingRefunded:
-    """Money this billing took goes back to the customer's deposit (the deposit credit is
-    written in the same transaction). kind: excess (a revision lowered the amount below what
-    was paid, R17), item (an unavailable item, R20) or cancel (the order was cancelled)."""
-
-    billing_id: str
-    order_id: str
-    customer_id: str
-    refund_id: str
-    amount: Money
-    kind: str
-    reason: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class PaymentDiverted:
-    """Money received for this billing that it cannot take (voided, already paid, or more than
-    is open): it goes to the customer's deposit and shows in the staff queue."""
-
-    billing_id: str
-    order_id: str
-    customer_id: str
-    payment_id: str
-    amount: Money
-    method: str
-    reason: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class PaymentReported:
-    """The customer says they transferred money; the bank or staff will confirm it (R9)."""
-
-    billing_id: str
-    report_id: str
-    payer_name: str
-    paid_on: date
-    amount: Money
-    reported_at: datetime
-    expected_confirmation: date
-
-
-@dataclass(frozen=True)
-class CardPaymentStarted:
-    """A PayPal order for the rest of the billing plus the card fee (R10)."""
-
-    billing_id: str
-    paypal_order_id: str
-    amount: Money  # what it pays of the billing
-    fee: Money
-    total: Money  # what the customer is charged
-    approval_url: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class CardCaptureNoted:
-    """A capture notice that records no payment: pending, denied, or sent to staff review."""
-
-    billing_id: str
-    capture_id: str
-    status: str  # pending | denied | review
-    reason: str
-    amount: Money
-    at: datetime
-
-
-EVENT_TYPES: tuple[type, ...] = (
-    BillingIssued,
-    PaymentReceived,
-    BillingVoided,
-    PaymentReported,
-    CardPaymentStarted,
-    CardCaptureNoted,
-    BillingRefunded,
-    PaymentDiverted,
-)
+__all__ = [
+    "EVENT_TYPES",
+    "Billing",
+    "BillingIssued",
+    "BillingRefunded",
+    "BillingVoided",
+    "CardCaptureNoted",
+    "CardPaymentStarted",
+    "PaymentDiverted",
+    "PaymentReceived",
+    "PaymentReported",
+    "deposit_credits",
+]
 
 
 @dataclass
@@ -282,10 +187,23 @@ class Billing(EventSourced):
         cancel refunded everything and the item gets nothing more)."""
         return self.issued is None or not (self.settled or self.voided)
 
-    def refund_item(self, refund_id: str, value: Money, reason: str, now: datetime) -> list[object]:
-        """What was paid for an unavailable item, once, never above what is kept (R20)."""
-        if self.voided:
+    def refund_item(
+        self,
+        refund_id: str,
+        quantity: int,
+        unit_price: Money,
+        domestic_shipping: Money,
+        reason: str,
+        now: datetime,
+    ) -> list[object]:
+        """What was paid for an unavailable item (its goods and domestic shipping at the
+        billing's rate), once, never above what the billing still keeps (R20)."""
+        if self.voided or self.issued is None:
             return []  # the cancel already gave back everything the billing kept
+        rate = self.issued.exchange_rate or Decimal(1)
+        value = (unit_price * quantity + domestic_shipping).converted(
+            self.issued.amount.currency, rate
+        )
         return self.refund(refund_id, value, "item", reason, now)
 
     def revise(
@@ -409,17 +327,3 @@ class Billing(EventSourced):
             reason,
             now,
         )
-
-
-def deposit_credits(events: list[object]) -> list[tuple[str, Money, str, str]]:
-    """The deposit credits a billing's new events imply: (entry id, amount, kind, reason).
-
-    The handlers write them in the same transaction as the events, so money leaving a billing
-    always arrives in the deposit, once."""
-    credits = []
-    for event in events:
-        if isinstance(event, BillingRefunded):
-            credits.append((event.refund_id, event.amount, "refund", event.reason))
-        elif isinstance(event, PaymentDiverted):
-            credits.append((event.payment_id, event.amount, "overpayment", event.reason))
-    return credits

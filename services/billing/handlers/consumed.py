@@ -85,13 +85,16 @@ def on_item_unavailable(ctx: Context, tx: Transaction, event: IncomingEvent) -> 
         raise NotYetApplicableError(
             "refund before the 1st billing is paid", event.envelope.ordering_key
         )
-    assert first.issued is not None
-    rate = first.issued.exchange_rate or Decimal(1)
-    paid_cny = money(data["unit_price"]) * data["quantity"] + money(data["domestic_shipping"])
-    value = paid_cny.converted(first.issued.amount.currency, rate)
     reason = f"item {data['item_id']} of order {data['order_id']}: {data['reason']}"
     now = ctx.clock.now()
-    new = first.refund_item(_entry(event, "item"), value, reason, now)
+    new = first.refund_item(
+        _entry(event, "item"),
+        data["quantity"],
+        money(data["unit_price"]),
+        money(data["domestic_shipping"]),
+        reason,
+        now,
+    )
     save_with_credits(tx, first, new, event.metadata(), now)
 
 
