@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -108,3 +109,12 @@ def test_an_old_message_is_upcast_naming_no_item() -> None:
     contract = CONTRACTS.contract("MessagePosted")
     loaded = CONTRACTS.load("MessagePosted", 1, contract.old_examples[1])
     assert loaded["item_id"] is None and loaded["kind"] == "message"
+
+
+@pytest.mark.rule("R17")
+def test_an_old_billing_revision_is_upcast_as_nothing_paid_and_not_settled() -> None:
+    # v1 revisions were only issued on billings nothing was paid on.
+    contract = CONTRACTS.contract("BillingIssued")
+    loaded = CONTRACTS.load("BillingIssued", 1, contract.old_examples[1])
+    assert loaded["paid"] == {"amount": Decimal("0.00"), "currency": "EUR"}
+    assert loaded["settled"] is False

@@ -1,0 +1,67 @@
+"""The orders service learns that a revised 1st billing is already covered by what was paid
+(R17 with R8): BillingIssued v2 says so, and purchasing starts without another payment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from services.orders.domain import events as ev
+from services.orders.domain.status import OrderStatus
+from services.orders.handlers import ORDERS, commands
+from shared.money import Money
+from shared.runtime import Context
+from tests.support.infra import Infra
+from tests.support.orders_context import consumer, deliver, message, orders_context
+
+CUSTOMER = "cus-0001"  # the contract examples' customer
+
+
+def _place(context: Context) -> str:
+    ordered = [
+        ev.OrderedItem(
+            f"itm-{n}",
+            f"https://item.taobao.com/item.htm?id={n}",
+            f"Item {n}",
+            1,
+            Money(Decimal("45.50"), "CNY"),
+            Money(Decimal("8.00"), "CNY"),
+        )
+        for n in (1, 2)
+    ]
+    address = ev.DeliveryAddress("A", "1 rue", "Lyon", "69003", "FR")
+    command = commands.PlaceOrder(CUSTOMER, ordered, address, "EMS")
+    return commands.place_order(context, command, actor=CUSTOMER)
+
+
+def _revision(order_id: str, revision: int, amount: str, paid: str, settled: bool) -> bytes:
+    return message(
+        "BillingIssued",
+        "billing",
+        order_id,
+        billing_id=f"{order_id}-1",
+        revision=revision,
+        amount={"amount": amount, "currency": "EUR"},
+        paid={"amount": paid, "currency": "EUR"},
+        settled=settled,
+    )
+
+
+def _status(context: Context, order_id: str) -> OrderStatus | None:
+    return context.store.transact(lambda tx: ORDERS.get(tx, order_id)).status
+
+
+@pytest.mark.rule("R17")
+@pytest.mark.rule("R8")
+def test_R17_a_revision_lowered_to_what_was_paid_starts_purchasing(infra: Infra) -> None:
+    with orders_context(infra) as context:
+        orders = consumer(context)
+        order_id = _place(context)
+        deliver(orders, _revision(order_id, 1, "19.33", "0.00", False))
+        deliver(orders, _revision(order_id, 2, "19.33", "10.00", False))
+        assert _status(context, order_id) is OrderStatus.APPLIED
+        deliver(orders, _revision(order_id, 3, "9.66", "9.66", True))
+        assert _status(context, order_id) is OrderStatus.PURCHASING
+        types = [e.type for e in context.store.read_stream(f"order-{order_id}")]
+        assert types.count("FirstBillingPaid") == 1
