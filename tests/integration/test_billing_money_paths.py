@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
+from services.billing.adapters.paypal_webhooks import CaptureNotice
 from services.billing.bootstrap import DEFINITION as BILLING
-from services.billing.domain.billing import Billing
+from services.billing.domain.billing import Billing, CardPaymentStarted
 from services.billing.domain.deposit import Deposit
 from services.billing.entrypoints.bank_api import DEV_BANK_SECRET
+from services.billing.handlers.card import receive_capture
 from services.billing.handlers.common import BILLINGS, DEPOSITS, HELD
 from services.billing.handlers.payments import adjust_deposit, pay_with_deposit, record_payment
 from shared.events.consumer import EventConsumer
+from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -26,6 +30,7 @@ from tests.support.infra import Infra
 from tests.support.orders_context import consumer, deliver, message, service_context
 
 CUSTOMER = "cus-0001"  # the contract examples' customer
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
 def _eur(amount: str) -> Money:
@@ -217,3 +222,47 @@ def test_a_bank_notice_with_an_unknown_reference_is_held_for_staff(
     assert held.held is not None and held.held.reference == "no-such-billing"
     assert held.holds == _eur("12.00")
     assert _bank(client, context, "no-such-billing", "12.00", "TX-M6C").status_code == 200
+
+
+def _capture(event_id: str, paypal_order: str, billing_id: str, amount: Money) -> CaptureNotice:
+    return CaptureNotice(
+        event_id,
+        "PAYMENT.CAPTURE.COMPLETED",
+        f"cap-{event_id}",
+        paypal_order,
+        billing_id,
+        "COMPLETED",
+        amount,
+    )
+
+
+@pytest.mark.rule("R10")
+def test_a_card_capture_completing_after_the_cancel_goes_to_the_deposit(
+    billing: tuple[Context, EventConsumer],
+) -> None:
+    context, consumer_ = billing
+    _place(consumer_, "ord-m6d", ITEM_1)
+
+    def started(tx: Transaction) -> None:
+        # The checkout PayPal answered before the customer cancelled (25.31 + 3.9 % fee).
+        found = BILLINGS.get(tx, "ord-m6d-1")
+        card = CardPaymentStarted(
+            "ord-m6d-1", "PP-1", _eur("25.31"), _eur("0.99"), _eur("26.30"), "u", NOW
+        )
+        BILLINGS.save(tx, "ord-m6d-1", found, [card], {})
+
+    context.store.transact(started)
+    deliver(consumer_, _cancelled("ord-m6d"))
+    assert receive_capture(context, _capture("WH-1", "PP-1", "ord-m6d-1", _eur("26.30")))
+    assert _deposit(context) == _eur("25.31")  # what it paid of the billing; the fee is PayPal's
+    assert not receive_capture(context, _capture("WH-1", "PP-1", "ord-m6d-1", _eur("26.30")))
+    assert _deposit(context) == _eur("25.31")
+
+
+def test_a_card_capture_for_no_billing_of_ours_is_held_for_staff(
+    billing: tuple[Context, EventConsumer],
+) -> None:
+    context, _ = billing
+    assert receive_capture(context, _capture("WH-2", "PP-2", "ord-gone-1", _eur("8.00")))
+    held = context.store.transact(lambda tx: HELD.get(tx, "paypal-cap-WH-2"))
+    assert held.holds == _eur("8.00")
