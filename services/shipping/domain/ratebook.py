@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from services.shipping.domain.rates import RateTable
 from shared.events.aggregate import EventSourced
 from shared.events.errors import NotFoundError, ValidationError
 
 MEASURES = ("girth", "sum")
+# Upper bounds of a rate table, far beyond any carrier's: within them, the dearest parcel a
+# table carries (every side at MAX_CM, a divisor of 1, a step of 1 g, MAX_PRICE a step) costs
+# about 1e21, which still rounds to cents in Decimal's 28 digits. A price of 1e30 did not: it
+# was stored, and every estimate answered 500 from then on.
+MAX_PRICE = Decimal(1_000_000)
+MAX_GRAMS = 10_000_000  # 10 t
+MAX_CM = 10_000  # 100 m, for a side and for the size (girth or sum of the sides)
+MAX_DIVISOR = 1_000_000
+MAX_TRANSIT_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,24 @@ def validate_table(table: RateTable) -> None:
             problems[f"zone {z.zone}"] = "prices cannot be negative"
         if not 0 < z.transit_days_min <= z.transit_days_max:
             problems[f"zone {z.zone} transit"] = "0 < min <= max days"
+    problems.update(_beyond_bounds(table))
     if problems:
         detail = "; ".join(f"{k}: {v}" for k, v in problems.items())
         raise ValidationError(f"invalid rate table for {table.method}: {detail}", problems)
+
+
+def _beyond_bounds(table: RateTable) -> dict[str, object]:
+    """What in `table` passes an upper bound (see MAX_PRICE), each with its bound."""
+    problems: dict[str, object] = {}
+    if max(table.first_grams, table.step_grams, table.max_grams) > MAX_GRAMS:
+        problems["weight bounds"] = f"first, step and maximum grams are at most {MAX_GRAMS}"
+    if max(table.max_length_cm, table.max_size_cm) > MAX_CM:
+        problems["size bounds"] = f"the side and size limits are at most {MAX_CM} cm"
+    if table.volumetric_divisor > MAX_DIVISOR:
+        problems["volumetric_divisor"] = f"at most {MAX_DIVISOR}"
+    for z in table.zones:
+        if max(z.first_price, z.step_price) > MAX_PRICE:
+            problems[f"zone {z.zone} prices"] = f"at most {MAX_PRICE} {table.currency}"
+        if z.transit_days_max > MAX_TRANSIT_DAYS:
+            problems[f"zone {z.zone} transit days"] = f"at most {MAX_TRANSIT_DAYS}"
+    return problems
