@@ -74,6 +74,8 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
     ("billing", "GET", "/deposit"): MINE,
     ("billing", "GET", "/queues/captures-in-review"): STAFF,
     ("billing", "GET", "/queues/payment-reports"): STAFF,
+    ("billing", "GET", "/queues/unapplied-payments"): STAFF,
+    ("billing", "POST", "/held-payments/<hold_id>/credits"): STAFF_WRITE,
     ("billing", "POST", "/webhooks/bank"): WEBHOOK,
     ("billing", "POST", "/webhooks/paypal"): {k: {401, 503} for k in WEBHOOK},
     ("messaging", "GET", "/attachments/<attachment_id>"): OWNED,

@@ -43,4 +43,5 @@ def owned_objects(system: System, customer_id: str) -> dict[str, str]:
         "queue": "to-pack",
         "method": "EMS",
         "version": "1",
+        "hold_id": "hold-none",  # a held payment (none held: staff get 400 or 404)
     }

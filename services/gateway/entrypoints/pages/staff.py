@@ -89,6 +89,13 @@ QUEUES: tuple[tuple[str, tuple[Queue, ...]], ...] = (
                 "captures",
                 ("billing_id", "capture_id", "reason", "amount", "currency"),
             ),
+            Queue(
+                "Payments that paid no billing",
+                "billing",
+                "/queues/unapplied-payments",
+                "payments",
+                ("status", "reference", "customer_id", "reason", "amount", "currency"),
+            ),
         ),
     ),
     (
