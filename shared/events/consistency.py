@@ -43,7 +43,8 @@ class PositionToken:
     def parse(cls, text: str) -> PositionToken:
         """The token `text` stands for (PositionTokenError when it is not one)."""
         found = _TOKEN.fullmatch(text.strip())
-        if found is None:
+        # Beyond PostgreSQL's xid8 and bigint, no event ever stood there.
+        if found is None or int(found["tx_id"]) >= 2**64 or int(found["position"]) >= 2**63:
             raise PositionTokenError(
                 f"{HEADER} must be a position a write answered with, like orders:1234.56"
             )
