@@ -44,6 +44,24 @@ def on_items_inspected(ctx: Context, tx: Transaction, event: IncomingEvent) -> N
     SHIPMENTS.save(tx, data["order_id"], shipment, shipment.open(opened), event.metadata())
 
 
+def on_billing_issued(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """A 2nd billing revised down to what was already paid is settled (BillingIssued v2):
+    shipping is allowed as after the last payment."""
+    data = event.data
+    if data["kind"] != "second" or not data["settled"]:
+        return
+    shipment = SHIPMENTS.get(tx, data["order_id"])
+    if shipment.quote is None:
+        raise NotYetApplicableError("billing before the quote", event.envelope.ordering_key)
+    SHIPMENTS.save(
+        tx,
+        data["order_id"],
+        shipment,
+        shipment.record_payment(data["billing_id"], data["issued_at"]),
+        event.metadata(),
+    )
+
+
 def on_payment_received(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """A settled 2nd billing allows shipping."""
     data = event.data
@@ -112,4 +130,5 @@ def event_handlers(ctx: Context) -> dict[str, Handler]:
     return {
         "ItemsInspected": lambda tx, e: on_items_inspected(ctx, tx, e),
         "PaymentReceived": lambda tx, e: on_payment_received(ctx, tx, e),
+        "BillingIssued": lambda tx, e: on_billing_issued(ctx, tx, e),
     }

@@ -48,7 +48,7 @@ SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = {
         "orders.ReturnShippingCharged",
         "shipping.ShippingQuoted",
     ),
-    "shipping": ("orders.ItemsInspected", "billing.PaymentReceived"),
+    "shipping": ("orders.ItemsInspected", "billing.PaymentReceived", "billing.BillingIssued"),
     "messaging": (
         "orders.OrderPlaced",
         "orders.OrderItemsChanged",

@@ -90,8 +90,9 @@ def save_with_credits(
 ) -> Money:
     """Save a billing's new events and, in the same transaction, credit the customer's deposit
     with what they give back (refunds, diverted payments); returns the total credited."""
-    assert found.issued is not None
     BILLINGS.save(tx, found.billing_id, found, new, metadata)
+    if found.issued is None:
+        return Money.zero("EUR")  # nothing was saved (no billing, nothing new)
     credited = Money.zero(found.issued.amount.currency)
     credits = deposit_credits(new)
     if not credits:

@@ -149,16 +149,18 @@ def on_shipping_quoted(ctx: Context, tx: Transaction, event: IncomingEvent) -> N
             Money.zero(amount.currency),
         )
         new = found.issue(issued)
-    elif found.paid is not None and found.paid.is_zero and not found.voided:
-        new = found.revise(lines, amount, now)  # re-packed, or another method
+    elif not found.settled:
+        # Re-packed, or another method, before the fee is paid in full: revised at once, what
+        # was paid stays credited and a paid part above the new fee goes to the deposit.
+        new = found.revise(lines, amount, now, _entry(event, "excess"))
     else:
-        new = []  # already (partly) paid: the fee stands
-    BILLINGS.save(tx, bid, found, new, event.metadata())
+        new = []  # paid in full: shipping no longer re-quotes (it refuses once paid)
+    save_with_credits(tx, found, new, event.metadata(), now)
 
 
 def on_return_shipping_charged(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """Keep a local exchange or return cost for the 2nd billing (R19); if that billing is
-    already issued and unpaid, it is recalculated at once."""
+    already issued and not paid in full, it is recalculated at once."""
     data = event.data
     order_id = data["order_id"]
     charges = CHARGES.get(tx, order_id)
@@ -170,17 +172,13 @@ def on_return_shipping_charged(ctx: Context, tx: Transaction, event: IncomingEve
         event.metadata(),
     )
     second = BILLINGS.get(tx, billing_id(order_id, "second"))
-    if second.issued is None or second.paid is None or not second.paid.is_zero:
-        return
+    if second.issued is None or second.settled:
+        return  # billed with the 2nd billing when it is issued; none once it is paid in full
     fee = second.issued.lines[0].amount
     lines = _second_billing_lines(tx, order_id, fee)
-    BILLINGS.save(
-        tx,
-        second.billing_id,
-        second,
-        second.revise(lines, total(lines, fee.currency), ctx.clock.now()),
-        event.metadata(),
-    )
+    now = ctx.clock.now()
+    new = second.revise(lines, total(lines, fee.currency), now, _entry(event, "excess"))
+    save_with_credits(tx, second, new, event.metadata(), now)
 
 
 def event_handlers(ctx: Context) -> dict[str, Handler]:

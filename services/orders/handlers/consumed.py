@@ -56,6 +56,9 @@ def on_billing_issued(tx: Transaction, event: IncomingEvent) -> None:
                 "2nd billing before inspection", event.envelope.ordering_key
             )
         new = order.record_second_billing(data["billing_id"], amount, issued_at)
+        if data["settled"]:  # a revision covered by what was paid (BillingIssued v2)
+            ORDERS.save(tx, order.order_id, order, new, event.metadata())
+            new = order.record_second_payment(data["billing_id"], issued_at)
     ORDERS.save(tx, order.order_id, order, new, event.metadata())
 
 
