@@ -125,21 +125,36 @@ _Built = tuple[str, str, list[str]] | None
 def _billing_issued(data: Mapping[str, Any], pay_url_base: str) -> _Built:
     order_id, amount = data["order_id"], _money(data["amount"])
     which = _BILLING_KINDS.get(str(data["kind"]), f"a {_humane(data['kind'])} billing")
-    lines = [f"Your order {order_id} is waiting for your payment of {amount}.", ""]
-    lines.append(f"This is {which}.")
+    # A revision after a partial payment asks only for the rest; one that what was paid
+    # already covers asks for nothing (BillingIssued v2, R17).
+    total = Money.of(str(data["amount"]["amount"]), str(data["amount"]["currency"]))
+    paid = data.get("paid") or {"amount": "0", "currency": total.currency}
+    already = Money.of(str(paid["amount"]), str(paid["currency"]))
+    rest = total - already if already < total else Money.zero(total.currency)
+    due = f"{rest.amount} {rest.currency}"
+    if data.get("settled"):
+        lines = [f"Your order {order_id}'s billing was revised to {amount}.", ""]
+        lines.append(f"What you already paid covers it: there is nothing more to pay for {which}.")
+    else:
+        lines = [f"Your order {order_id} is waiting for your payment of {due}.", ""]
+        lines.append(f"This is {which}.")
     if int(data.get("revision", 1)) > 1:
         lines.append("It replaces the billing we sent before for the same order.")
     if data.get("lines"):
         lines += ["", "Details:"]
         lines += [f"  - {line['label']}: {_money(line['amount'])}" for line in data["lines"]]
+    if data.get("settled"):
+        return BILLING_ISSUED, f"Order {order_id}: your revised billing is paid", lines
+    if not already.is_zero:
+        lines += ["", f"Total: {amount}", f"Already paid: {already.amount} {already.currency}"]
     lines += [
         "",
-        f"Total to pay: {amount}",
+        f"Total to pay: {due}",
         "",
         "Pay it here:",
         f"{pay_url_base}/billings/{data['billing_id']}/pay",
     ]
-    return BILLING_ISSUED, f"Order {order_id}: please pay {amount}", lines
+    return BILLING_ISSUED, f"Order {order_id}: please pay {due}", lines
 
 
 def _payment_received(data: Mapping[str, Any], pay_url_base: str) -> _Built:
