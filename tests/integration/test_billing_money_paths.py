@@ -266,3 +266,19 @@ def test_a_card_capture_for_no_billing_of_ours_is_held_for_staff(
     assert receive_capture(context, _capture("WH-2", "PP-2", "ord-gone-1", _eur("8.00")))
     held = context.store.transact(lambda tx: HELD.get(tx, "paypal-cap-WH-2"))
     assert held.holds == _eur("8.00")
+
+
+@pytest.mark.rule("R17")
+def test_R17_a_change_arriving_after_the_bill_was_settled_still_revises_it(
+    billing: tuple[Context, EventConsumer],
+) -> None:
+    context, consumer_ = billing
+    _place(consumer_, "ord-r17c", ITEM_1)
+    record_payment(context, "ord-r17c-1", _eur("25.31"), "bank_transfer", "bank:TX-17C")
+    # The order accepted the change before it learnt of the payment: the bill follows it.
+    doubled = dict(ITEM_1, quantity=2)
+    deliver(consumer_, message("OrderItemsChanged", "orders", "ord-r17c", items=[doubled]))
+    first = _first(context, "ord-r17c")
+    assert first.issued is not None and first.issued.revision == 2
+    assert not first.settled and first.paid == _eur("25.31")
+    assert first.open_amount == first.issued.amount - _eur("25.31")

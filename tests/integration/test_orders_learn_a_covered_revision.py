@@ -65,3 +65,32 @@ def test_R17_a_revision_lowered_to_what_was_paid_starts_purchasing(infra: Infra)
         assert _status(context, order_id) is OrderStatus.PURCHASING
         types = [e.type for e in context.store.read_stream(f"order-{order_id}")]
         assert types.count("FirstBillingPaid") == 1
+
+
+def _paid(order_id: str, revision: int) -> bytes:
+    return message(
+        "PaymentReceived",
+        "billing",
+        order_id,
+        billing_id=f"{order_id}-1",
+        billing_settled=True,
+        revision=revision,
+    )
+
+
+@pytest.mark.rule("R17")
+def test_R17_a_payment_settling_the_bill_from_before_a_change_waits_for_the_revised_one(
+    infra: Infra,
+) -> None:
+    with orders_context(infra) as context:
+        orders = consumer(context)
+        order_id = _place(context)
+        deliver(orders, _revision(order_id, 1, "19.33", "0.00", False))
+        # The customer doubles an item while the transfer paying the old bill is in flight.
+        commands.change_items(context, order_id, {"itm-1": 2}, CUSTOMER, CUSTOMER)
+        deliver(orders, _paid(order_id, 1))
+        assert _status(context, order_id) is OrderStatus.APPLIED  # not for the old bill
+        deliver(orders, _revision(order_id, 2, "25.00", "19.33", False))
+        assert _status(context, order_id) is OrderStatus.APPLIED
+        deliver(orders, _paid(order_id, 2))  # the rest of the revised bill
+        assert _status(context, order_id) is OrderStatus.PURCHASING

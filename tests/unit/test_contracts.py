@@ -118,3 +118,10 @@ def test_an_old_billing_revision_is_upcast_as_nothing_paid_and_not_settled() -> 
     loaded = CONTRACTS.load("BillingIssued", 1, contract.old_examples[1])
     assert loaded["paid"] == {"amount": Decimal("0.00"), "currency": "EUR"}
     assert loaded["settled"] is False
+
+
+@pytest.mark.rule("R17")
+def test_an_old_payment_is_upcast_naming_no_revision() -> None:
+    contract = CONTRACTS.contract("PaymentReceived")
+    loaded = CONTRACTS.load("PaymentReceived", 1, contract.old_examples[1])
+    assert loaded["revision"] is None and loaded["billing_settled"] is True

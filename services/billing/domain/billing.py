@@ -207,15 +207,24 @@ class Billing(EventSourced):
         return self.refund(refund_id, value, "item", reason, now)
 
     def revise(
-        self, lines: list[BillingLine], amount: Money, now: datetime, refund_id: str = ""
+        self,
+        lines: list[BillingLine],
+        amount: Money,
+        now: datetime,
+        refund_id: str = "",
+        every_change: bool = False,
     ) -> list[object]:
         """A new version of the billing (items changed, R17): what was paid stays credited
-        against the new amount, and a paid part above it goes back to the deposit."""
+        against the new amount, and a paid part above it goes back to the deposit.
+
+        `every_change`: a new revision even when the amount stays, so the 1st billing's
+        revision counts the order's item changes (orders compares a payment's revision with
+        them, so a payment made against an outdated bill does not start purchasing)."""
         if self.issued is None or self.paid is None:
             raise NotFoundError(f"billing {self.billing_id} not found")
         if self.voided:
             return []  # the order is cancelled: nothing to revise
-        if amount == self.issued.amount and lines == self.issued.lines:
+        if amount == self.issued.amount and lines == self.issued.lines and not every_change:
             return []
         excess = self.paid - amount
         refunds = (
@@ -287,6 +296,7 @@ class Billing(EventSourced):
             method,
             applied == open_amount,
             now,
+            self.issued.revision,
         )
         return [received], amount - applied
 

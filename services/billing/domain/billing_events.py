@@ -38,6 +38,7 @@ class PaymentReceived:
     method: str
     billing_settled: bool
     received_at: datetime
+    revision: int | None = None  # contract v2: the billing revision it paid
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,8 @@ def on_order_items_changed(ctx: Context, tx: Transaction, event: IncomingEvent) 
     rule = pricing_rule(ctx)
     lines = first_billing_lines(_priced(data["items"]), rule)
     now = ctx.clock.now()
-    new = found.revise(lines, total(lines, rule.currency), now, _entry(event, "excess"))
+    amount = total(lines, rule.currency)
+    new = found.revise(lines, amount, now, _entry(event, "excess"), every_change=True)
     save_with_credits(tx, found, new, event.metadata(), now)
 
 

@@ -42,6 +42,7 @@ class Order(EventSourced):
     shipping_method: str = ""
     second_billing_paid: bool = False
     feedback_left: bool = False
+    items_changes: int = 0  # OrderItemsChanged so far: each is one more 1st-billing revision
     version: int = 0
 
     @property
@@ -66,6 +67,7 @@ class Order(EventSourced):
                 self.shipping_method = event.shipping_method
                 self.status = OrderStatus.APPLIED
             case ev.OrderItemsChanged():
+                self.items_changes += 1
                 kept = {i.item_id: i for i in event.items}
                 for item in self.items.values():
                     if item.item_id in kept:
@@ -259,9 +261,15 @@ class Order(EventSourced):
             return []
         return [ev.FirstBillingIssued(self.order_id, billing_id, amount, now)]
 
-    def record_first_payment(self, billing_id: str, now: datetime) -> list[object]:
-        """The 1st billing is paid: purchasing starts."""
+    def record_first_payment(
+        self, billing_id: str, now: datetime, revision: int | None = None
+    ) -> list[object]:
+        """The 1st billing is paid: purchasing starts. Not when the payment settled a revision
+        older than the order's items (they changed while it was in flight, R17): billing
+        revises the bill, and its settled revision or the next payment moves the order on."""
         if self.status is not OrderStatus.APPLIED:
+            return []
+        if revision is not None and revision < 1 + self.items_changes:
             return []
         return [ev.FirstBillingPaid(self.order_id, billing_id, now)]
 

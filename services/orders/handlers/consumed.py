@@ -46,7 +46,7 @@ def on_billing_issued(tx: Transaction, event: IncomingEvent) -> None:
         if data["settled"]:
             # A revision lowered to what was already paid settles the billing with no
             # payment (R17, BillingIssued v2): purchasing starts as after the last payment.
-            paid = order.record_first_payment(data["billing_id"], issued_at)
+            paid = order.record_first_payment(data["billing_id"], issued_at, data["revision"])
             if paid:
                 cancel(tx, AUTO_CANCEL, order.order_id)
             new = [*new, *paid]
@@ -71,7 +71,7 @@ def on_payment_received(tx: Transaction, event: IncomingEvent) -> None:
     paid_at: datetime = data["received_at"]
     if data["kind"] == "first":
         # A payment for an order cancelled meanwhile changes nothing here: billing refunds it.
-        new = order.record_first_payment(data["billing_id"], paid_at)
+        new = order.record_first_payment(data["billing_id"], paid_at, data["revision"])
         if new:
             cancel(tx, AUTO_CANCEL, order.order_id)
     else:

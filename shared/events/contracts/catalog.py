@@ -72,6 +72,24 @@ _BILLING_ISSUED_V1 = {
     "issued_at": _AT,
 }
 
+_PAYMENT_RECEIVED_V1 = {
+    "payment_id": "pay-1",
+    "billing_id": "bil-1",
+    "order_id": _ORDER,
+    "customer_id": _CUSTOMER,
+    "kind": "first",
+    "amount": _eur("14.94"),
+    "method": "bank_transfer",
+    "billing_settled": True,
+    "received_at": _AT,
+}
+
+
+def _payment_received_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    # v1 did not say which revision was paid: unknown, trusted as the current one (as then).
+    return {**data, "revision": None}
+
+
 CONTRACTS = ContractRegistry(
     [
         Contract(
@@ -151,19 +169,11 @@ CONTRACTS = ContractRegistry(
         Contract(
             type="PaymentReceived",
             producer="billing",
-            version=1,
+            version=2,
             schema=schemas.PaymentReceivedSchema,
-            example={
-                "payment_id": "pay-1",
-                "billing_id": "bil-1",
-                "order_id": _ORDER,
-                "customer_id": _CUSTOMER,
-                "kind": "first",
-                "amount": _eur("14.94"),
-                "method": "bank_transfer",
-                "billing_settled": True,
-                "received_at": _AT,
-            },
+            upcasters={1: _payment_received_v1_to_v2},
+            example={**_PAYMENT_RECEIVED_V1, "revision": 1},
+            old_examples={1: _PAYMENT_RECEIVED_V1},
         ),
         Contract(
             type="ItemsInspected",

@@ -98,6 +98,9 @@ class PaymentReceivedSchema(Schema):
     method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
     billing_settled = fields.Boolean(required=True)
     received_at = timestamp()
+    # v2: the billing revision this payment was made against (None: unknown, from v1). A
+    # payment settling an older revision than the order's items does not start purchasing.
+    revision = fields.Integer(required=True, strict=True, allow_none=True)
 
 
 class InspectedItemSchema(Schema):
