@@ -131,7 +131,9 @@ class World:
                 lines = first_billing_lines(payload, RULE)
                 self.save(
                     billing,
-                    billing.revise(lines, total(lines, "EUR"), NOW, self.next_id("x")),
+                    billing.revise(
+                        lines, total(lines, "EUR"), NOW, self.next_id("x"), every_change=True
+                    ),
                 )
         elif kind == "unavailable":
             if billing.item_refund_waits:
