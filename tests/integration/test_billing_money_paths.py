@@ -25,6 +25,7 @@ from shared.events.consumer import EventConsumer
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
+from shared.web.identity import Identity, issue_token
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.support.infra import Infra
 from tests.support.orders_context import consumer, deliver, message, service_context
@@ -282,3 +283,26 @@ def test_R17_a_change_arriving_after_the_bill_was_settled_still_revises_it(
     assert first.issued is not None and first.issued.revision == 2
     assert not first.settled and first.paid == _eur("25.31")
     assert first.open_amount == first.issued.amount - _eur("25.31")
+
+
+def test_staff_confirming_money_for_a_voided_billing_credits_the_deposit(
+    billing: tuple[Context, EventConsumer],
+) -> None:
+    context, consumer_ = billing
+    _place(consumer_, "ord-m6e", ITEM_1)
+    deliver(consumer_, _cancelled("ord-m6e"))
+    staff = Identity("staff-1", "staff")
+    headers = {
+        "Authorization": f"Bearer {issue_token(context.settings.identity_secret, staff)}",
+        "Idempotency-Key": "confirm-m6e",
+    }
+    client = BILLING.create_app(context).test_client()
+    answer = client.post(
+        "/billings/ord-m6e-1/payments",
+        json={"amount": "25.31", "currency": "EUR"},
+        headers=headers,
+    )
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert (body["applied"], body["to_deposit"], body["open"]) == ("0.00", "25.31", "0")
+    assert _deposit(context) == _eur("25.31")

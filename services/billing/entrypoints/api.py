@@ -172,7 +172,8 @@ def _outcome(outcome: PaymentOutcome) -> ResponseReturnValue:
             "settled": found.settled,
             "applied": str(outcome.applied.amount),
             "to_deposit": str(outcome.to_deposit.amount),
-            "open": str(found.open_amount.amount),
+            # A voided billing has nothing open (money for it went to the deposit).
+            "open": str(found.open_amount.amount if not found.voided else 0),
             "currency": outcome.applied.currency,
         }
     ), 201
