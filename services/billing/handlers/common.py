@@ -87,12 +87,13 @@ def save_with_credits(
     new: list[object],
     metadata: dict[str, Any],
     now: datetime,
-) -> Money:
+) -> Money | None:
     """Save a billing's new events and, in the same transaction, credit the customer's deposit
-    with what they give back (refunds, diverted payments); returns the total credited."""
+    with what they give back (refunds, diverted payments); returns the total credited (None
+    when there is still no billing: nothing was saved)."""
     BILLINGS.save(tx, found.billing_id, found, new, metadata)
     if found.issued is None:
-        return Money.zero("EUR")  # nothing was saved (no billing, nothing new)
+        return None
     credited = Money.zero(found.issued.amount.currency)
     credits = deposit_credits(new)
     if not credits:

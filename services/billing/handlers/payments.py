@@ -53,6 +53,7 @@ def record_payment_in(
     new, _ = found.receive_money(entry_id(), amount, method, now)
     assert found.issued is not None
     to_deposit = save_with_credits(tx, found, new, meta(actor, found.issued.order_id), now)
+    assert to_deposit is not None
     return PaymentOutcome(found, amount - to_deposit, to_deposit)
 
 
