@@ -15,6 +15,7 @@ from shared.web.identity import ForbiddenError, UnauthorizedError
 from shared.web.request_errors import (
     AnswerLostError,
     IdempotencyKeyReusedError,
+    JsonTooLargeError,
     RequestInProgressError,
     UnsupportedCharsetError,
 )
@@ -28,6 +29,7 @@ ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (RequestInProgressError, 409, "request_in_progress"),
     (AnswerLostError, 409, "answer_lost"),
     (UnsupportedCharsetError, 415, "unsupported_charset"),
+    (JsonTooLargeError, 413, "json_too_large"),
     (marshmallow.ValidationError, 400, "validation_error"),
     (errors.ValidationError, 400, "validation_error"),
     (WebhookSignatureError, 401, "invalid_signature"),

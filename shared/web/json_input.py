@@ -4,9 +4,11 @@ Python's json module reads more than a sender should be able to make us store, a
 some input in ways no view expected: a body nested a thousand levels deep raised a
 RecursionError, which no view caught (a 500). Every JSON body is therefore read here, and
 each case below is refused with a 400 (415 for a charset) whose message says what is wrong:
-- nested deeper than MAX_DEPTH: no body of ours is more than five levels deep, and a bound far
-  below Python's recursion limit keeps the parser, and every walk over what it returns (the
-  NUL guard, marshmallow), from ever running out of stack;
+- larger than MAX_JSON_BYTES (413): read before anything else, so a body of many megabytes is
+  never parsed into many gigabytes;
+- nested deeper than MAX_DEPTH: no body we take, PayPal's notices included, comes near it, and
+  a bound far below Python's recursion limit keeps the parser, and every walk over what it
+  returns (the NUL guard, marshmallow), from ever running out of stack;
 - NaN, Infinity, -Infinity: not JSON (RFC 8259), and an amount or a quantity must never be one;
 - a number too large: an integer beyond 64 bits (nothing of ours counts that far, PostgreSQL's
   bigint stops there, and Python refuses to convert 4300 digits and more), or a fraction that
@@ -26,10 +28,13 @@ import math
 import re
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 
-from shared.web.request_errors import InvalidJsonError, UnsupportedCharsetError
+from shared.web.request_errors import InvalidJsonError, JsonTooLargeError, UnsupportedCharsetError
 
+# The largest body we take, an order of 50 items with every text field at its maximum length
+# and every character written as a \uXXXX escape, is about 0.6 MB.
+MAX_JSON_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_INTEGER = 2**63 - 1
 BOM = "\ufeff"
@@ -149,6 +154,20 @@ class JsonRequest(Request):
 
     _parsed_json: Any = ...
 
+    @property
+    def max_content_length(self) -> int | None:
+        """The app's limit, and MAX_JSON_BYTES for a JSON body: whatever reads the body first
+        (the NUL guard, the Idempotency-Key's fingerprint, the gateway passing it on) stops
+        there, even for a body sent in chunks with no length said (a 413)."""
+        limit = super().max_content_length
+        if not self.is_json:
+            return limit
+        return MAX_JSON_BYTES if limit is None else min(limit, MAX_JSON_BYTES)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """The request's JSON value (see the class)."""
         if not (force or self.is_json):
@@ -167,5 +186,23 @@ class JsonRequest(Request):
 
 
 def read_json_strictly(app: Flask) -> None:
-    """Make every `request.get_json()` of `app` use parse_json."""
+    """Make every `request.get_json()` of `app` use parse_json, and cap JSON bodies."""
     app.request_class = JsonRequest
+    app.before_request(_cap_json_body)
+
+
+def _cap_json_body() -> None:
+    """Refuse a JSON body over MAX_JSON_BYTES in a sentence, before a view sees it."""
+    if not request.is_json:
+        return
+    size = request.content_length
+    if not size:
+        # Sent in chunks, with no length said: reading stopped at the cap (max_content_length
+        # above), silently; one byte more in the raw input means the body went past it.
+        request.get_data(cache=True)
+        if request.input_stream.read(1):
+            raise JsonTooLargeError(f"a JSON body is at most {MAX_JSON_BYTES} bytes")
+    elif size > MAX_JSON_BYTES:
+        raise JsonTooLargeError(
+            f"a JSON body is at most {MAX_JSON_BYTES} bytes, and this one is {size} bytes"
+        )

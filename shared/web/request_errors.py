@@ -35,3 +35,9 @@ class UnsupportedCharsetError(DomainError):
     """A JSON body sent in a charset other than UTF-8 (415)."""
 
     code = "unsupported_charset"
+
+
+class JsonTooLargeError(DomainError):
+    """A JSON body larger than any request needs (413)."""
+
+    code = "json_too_large"

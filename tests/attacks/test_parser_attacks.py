@@ -172,3 +172,28 @@ def test_R11_an_authentic_paypal_notice_that_cannot_be_read_is_a_400_storing_not
             if answer.status_code != 400 or answer.json()["error"] != "validation_error":
                 wrong.append(f"{body[:90]!r}: {answer.status_code} {answer.text[:200]}")
     assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_json_body_of_megabytes_is_refused_unread_through_the_gateway_and_directly(
+    system: System, chunked: bool
+) -> None:
+    body = b'{"note": "' + b"x" * (3 * 1024 * 1024) + b'"}'
+    headers = {"Content-Type": JSON, **system.token("cus-parser-large")}
+    wrong = []
+    with nothing_stored(system):
+        for via, path in (
+            ("gateway", "/api/shipping/estimate"),
+            ("shipping", "/estimate"),
+            ("orders", "/orders"),
+            ("gateway", "/auth/signup"),
+            ("gateway", "/webhooks/bank"),
+        ):
+            # A generator is sent in chunks, with no Content-Length.
+            sent = iter([body[i : i + 65536] for i in range(0, len(body), 65536)])
+            answer = requests.post(
+                system.url(via, path), data=sent if chunked else body, headers=headers, timeout=30
+            )
+            if (answer.status_code, answer.json().get("error")) != (413, "json_too_large"):
+                wrong.append(f"{via} {path}: {answer.status_code} {answer.text[:200]}")
+    assert wrong == [], "\n".join(wrong)

@@ -3,6 +3,7 @@ what it refuses, with which sentence, and what it reads as Python's json would."
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -11,7 +12,13 @@ from flask import Flask, jsonify, request
 from flask.testing import FlaskClient
 
 from shared.web.errors import register_error_handlers
-from shared.web.json_input import MAX_DEPTH, MAX_INTEGER, parse_json, read_json_strictly
+from shared.web.json_input import (
+    MAX_DEPTH,
+    MAX_INTEGER,
+    MAX_JSON_BYTES,
+    parse_json,
+    read_json_strictly,
+)
 from shared.web.request_errors import InvalidJsonError, UnsupportedCharsetError
 from shared.web.text_guard import refuse_nul_characters
 
@@ -115,8 +122,8 @@ def test_text_that_is_not_json_says_where_it_breaks() -> None:
 def client() -> FlaskClient:
     app = Flask("strict")
     register_error_handlers(app)
+    read_json_strictly(app)  # as the apps do: first, so the cap is said in a sentence
     refuse_nul_characters(app)
-    read_json_strictly(app)
 
     @app.post("/echo")
     def echo() -> Any:
@@ -155,3 +162,34 @@ def test_an_app_reads_good_json_once_and_no_body_as_none(client: FlaskClient) ->
     }
     assert _posted(client, b"").json == {"payload": None, "again": True}
     assert _posted(client, b"a=1", "application/x-www-form-urlencoded").json["payload"] is None
+
+
+def _padded(size: int) -> bytes:
+    """A valid JSON object of exactly `size` bytes."""
+    return b'{"note": "' + b"x" * (size - 12) + b'"}'
+
+
+def test_a_json_body_over_the_cap_is_a_413_before_anything_reads_it(client: FlaskClient) -> None:
+    assert _posted(client, _padded(MAX_JSON_BYTES)).status_code == 200
+    over = _posted(client, _padded(MAX_JSON_BYTES + 1))
+    assert over.status_code == 413
+    assert over.json == {
+        "error": "json_too_large",
+        "message": f"a JSON body is at most {MAX_JSON_BYTES} bytes, "
+        f"and this one is {MAX_JSON_BYTES + 1} bytes",
+    }
+    # Sent in chunks, with no length said: reading stops at the cap, and says so.
+    for size, status in ((MAX_JSON_BYTES, 200), (MAX_JSON_BYTES + 1, 413)):
+        chunked = client.post(
+            "/echo",
+            input_stream=io.BytesIO(_padded(size)),
+            content_type="application/json",
+            environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""},
+        )
+        assert chunked.status_code == status
+    assert chunked.json == {
+        "error": "json_too_large",
+        "message": f"a JSON body is at most {MAX_JSON_BYTES} bytes",
+    }
+    form = client.post("/echo", data={"note": "x" * (MAX_JSON_BYTES + 1)})
+    assert form.status_code == 200  # the cap is for JSON: forms and uploads have their own
