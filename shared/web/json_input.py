@@ -1,4 +1,4 @@
-"""Reading a request's JSON body: one parser for the gateway and every service.
+r"""Reading a request's JSON body: one parser for the gateway and every service.
 
 Python's json module reads more than a sender should be able to make us store, and fails on
 some input in ways no view expected: a body nested a thousand levels deep raised a
@@ -16,7 +16,9 @@ each case below is refused with a 400 (415 for a charset) whose message says wha
 - a key twice in one object: json keeps the last one silently, so the sender and we could read
   two different requests; the message names the key;
 - bytes that are not UTF-8, or a charset other than UTF-8 (415): JSON between systems is UTF-8
-  (RFC 8259 section 8.1); a body sent in latin-1 or UTF-16 would be read as other text.
+  (RFC 8259 section 8.1); a body sent in latin-1 or UTF-16 would be read as other text;
+- a \u escape of half a UTF-16 surrogate pair ("\ud800" alone): valid JSON syntax, but no
+  character, so no UTF-8 spells it and PostgreSQL could not store it (a 500).
 A UTF-8 byte order mark at the very start is accepted and skipped, everywhere alike: RFC 8259
 lets a parser ignore it, some Windows tools add it, and the parser used before accepted it,
 so refusing it would break a client that works today for no safety gained."""
@@ -42,6 +44,8 @@ UTF8_NAMES = frozenset({"utf-8", "utf8"})
 # A JSON string (escapes included); what remains outside strings decides the nesting.
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# A \u escape of a surrogate (D800-DFFF): only with one can a parsed string hold half a pair.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SHOWN = 40  # characters of a refused number or key quoted in a message
 
 
@@ -59,7 +63,7 @@ def parse_json(raw: bytes, charset: str | None = None) -> Any:
     if _deeper_than(text, MAX_DEPTH):
         raise _too_deep()
     try:
-        return json.loads(
+        value = json.loads(
             text,
             object_pairs_hook=_object,
             parse_constant=_constant,
@@ -72,6 +76,12 @@ def parse_json(raw: bytes, charset: str | None = None) -> Any:
         ) from None
     except RecursionError:  # kept should MAX_DEPTH ever be raised near the recursion limit
         raise _too_deep() from None
+    if _SURROGATE_ESCAPE.search(text) and _holds_half_a_pair(value):
+        raise InvalidJsonError(
+            "the body holds \\u escapes of half a UTF-16 surrogate pair, which is no character: "
+            "escape a character outside the BMP as a whole pair, or send it as UTF-8"
+        )
+    return value
 
 
 def _utf8(raw: bytes) -> str:
@@ -92,6 +102,25 @@ def _deeper_than(text: str, limit: int) -> bool:
         depth += 1 if bracket in "[{" else -1
         if depth > limit:
             return True
+    return False
+
+
+def _holds_half_a_pair(value: Any) -> bool:
+    """Whether a string in `value` (keys included) holds a lone surrogate. Iterative: the
+    depth is bounded, but nothing here needs to rely on it."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 

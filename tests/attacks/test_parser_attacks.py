@@ -9,6 +9,7 @@ The parser itself, case by case and fast: tests/unit/test_json_input.py."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import requests
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.support.fake_paypal import DEFAULT_WEBHOOK_ID, FakePayPal
 from tests.support.fuzzing import AWKWARD_JSON
+from tests.support.journey import ORDER
 from tests.support.stored import nothing_stored
 from tests.support.system import BANK_SECRET, System, sign_up
 
@@ -195,5 +197,30 @@ def test_a_json_body_of_megabytes_is_refused_unread_through_the_gateway_and_dire
                 system.url(via, path), data=sent if chunked else body, headers=headers, timeout=30
             )
             if (answer.status_code, answer.json().get("error")) != (413, "json_too_large"):
+                wrong.append(f"{via} {path}: {answer.status_code} {answer.text[:200]}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_half_a_surrogate_pair_in_any_text_is_a_400_not_a_failure_to_store_it(
+    system: System,
+) -> None:
+    r"""`"\ud800"` is valid JSON for a string no database can hold (no UTF-8 spells it):
+    signing up, placing an order and opening an inquiry with one answered 500."""
+    order = json.dumps({**ORDER, "note": "HALF"}).encode()
+    inquiry = b'{"email": "a@cnnect.example", "subject": "HALF", "text": "hello"}'
+    bodies = [
+        ("gateway", "/auth/signup", b'{"email": "HALF@cnnect.example", "password": "long pass 1"}'),
+        ("gateway", "/auth/signin", b'{"email": "a@cnnect.example", "password": "HALF"}'),
+        ("gateway", "/api/messaging/inquiries", inquiry),
+        ("messaging", "/inquiries", inquiry),
+        ("orders", "/orders", order),
+    ]
+    headers = {"Content-Type": JSON, **system.token("cus-parser-surrogate")}
+    wrong = []
+    with nothing_stored(system):
+        for via, path, body in bodies:
+            sent = body.replace(b"HALF", b"\\ud800")
+            answer = requests.post(system.url(via, path), data=sent, headers=headers, timeout=10)
+            if (answer.status_code, answer.json().get("error")) != (400, "invalid_json"):
                 wrong.append(f"{via} {path}: {answer.status_code} {answer.text[:200]}")
     assert wrong == [], "\n".join(wrong)

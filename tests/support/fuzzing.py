@@ -272,6 +272,7 @@ AWKWARD_JSON: tuple[tuple[str, bytes, str], ...] = (
     ("100 000 digits", b'{"weight_grams": ' + b"9" * 100_000 + b"}", _JSON),
     ("duplicate key", b'{"email": "a@cnnect.example", "email": "b@cnnect.example"}', _JSON),
     ("invalid UTF-8", b'{"email": "\xff\xfe"}', _JSON),
+    ("lone surrogate", b'{"email": "a\\ud800@cnnect.example", "text": "\\udfff"}', _JSON),
     ("UTF-16 unannounced", '{"email": "a"}'.encode("utf-16-le"), _JSON),
     ("charset latin-1", b'{"email": "caf\xe9"}', f"{_JSON}; charset=latin-1"),
     ("charset utf-16", '{"email": "a"}'.encode("utf-16"), f"{_JSON}; charset=utf-16"),

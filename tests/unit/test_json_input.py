@@ -89,6 +89,26 @@ def test_bytes_that_are_not_utf8_are_refused_with_where() -> None:
     assert "not valid UTF-8" in _refusal(b'{"a": "\xed\xa0\x80"}')  # an encoded surrogate
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"subject": "\\ud800"}',
+        b'{"text": "ok \\udfff\\ud83d"}',
+        b'{"items": [{"options": {"colour\\uDBFF": "red"}}]}',  # a key
+        b'["\\ud83d\\ud83d\\ude00"]',  # a pair after a lone half
+    ],
+)
+def test_half_of_a_surrogate_pair_is_no_character_and_is_refused(raw: bytes) -> None:
+    assert _refusal(raw) == (
+        "the body holds \\u escapes of half a UTF-16 surrogate pair, which is no character: "
+        "escape a character outside the BMP as a whole pair, or send it as UTF-8"
+    )
+
+
+def test_whole_surrogate_pairs_and_an_escaped_backslash_are_text() -> None:
+    assert parse_json(b'["\\ud83d\\ude00", "\\\\ud800"]') == ["\U0001f600", "\\ud800"]
+
+
 def test_utf16_sent_without_saying_so_is_not_json() -> None:
     assert _refusal('{"a": 1}'.encode("utf-16-le")).startswith("the body is not valid JSON")
 
