@@ -1,8 +1,9 @@
 """Bodies a JSON parser reads badly, sent to every JSON route of the running system, through
 the gateway and to each service directly: nesting a thousand levels deep (which answered 500),
 NaN and Infinity, numbers too large to be any quantity or amount, a key given twice, bytes
-that are not UTF-8, a charset other than UTF-8. Each is refused with our error body, 400 (415
-for a charset we do not read) and a sentence, and stores nothing. A UTF-8 byte order mark is
+that are not UTF-8, half a surrogate pair (which answered 500 too), a charset other than UTF-8,
+a body of megabytes. Each is refused with our error body, 400 (415 for a charset we do not
+read, 413 for the size) and a sentence, and stores nothing. A UTF-8 byte order mark is
 the one edge case accepted: the body after it is read as if the mark were not there.
 
 The parser itself, case by case and fast: tests/unit/test_json_input.py."""
