@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 from services.shipping import rating
 from services.shipping.domain.shipment import (
@@ -48,33 +49,29 @@ def on_billing_issued(ctx: Context, tx: Transaction, event: IncomingEvent) -> No
     """A 2nd billing revised down to what was already paid is settled (BillingIssued v2):
     shipping is allowed as after the last payment."""
     data = event.data
-    if data["kind"] != "second" or not data["settled"]:
-        return
-    shipment = SHIPMENTS.get(tx, data["order_id"])
-    if shipment.quote is None:
-        raise NotYetApplicableError("billing before the quote", event.envelope.ordering_key)
-    SHIPMENTS.save(
-        tx,
-        data["order_id"],
-        shipment,
-        shipment.record_payment(data["billing_id"], data["issued_at"]),
-        event.metadata(),
-    )
+    if data["kind"] == "second" and data["settled"]:
+        _second_billing_settled(tx, event, data["issued_at"], "billing")
 
 
 def on_payment_received(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """A settled 2nd billing allows shipping."""
     data = event.data
-    if data["kind"] != "second" or not data["billing_settled"]:
-        return
+    if data["kind"] == "second" and data["billing_settled"]:
+        _second_billing_settled(tx, event, data["received_at"], "payment")
+
+
+def _second_billing_settled(tx: Transaction, event: IncomingEvent, at: datetime, what: str) -> None:
+    """Record the 2nd billing of `event` paid at `at`; `what` (a billing or a payment) waits
+    for the quote if it came first."""
+    data = event.data
     shipment = SHIPMENTS.get(tx, data["order_id"])
     if shipment.quote is None:
-        raise NotYetApplicableError("payment before the quote", event.envelope.ordering_key)
+        raise NotYetApplicableError(f"{what} before the quote", event.envelope.ordering_key)
     SHIPMENTS.save(
         tx,
         data["order_id"],
         shipment,
-        shipment.record_payment(data["billing_id"], data["received_at"]),
+        shipment.record_payment(data["billing_id"], at),
         event.metadata(),
     )
 
