@@ -14,7 +14,6 @@ import pytest
 
 from services.orders.adapters.photos import Photo
 from services.orders.bootstrap import DEFINITION
-from services.orders.domain import events as ev
 from services.orders.domain.order import Order
 from services.orders.domain.status import OrderStatus
 from services.orders.handlers import ORDERS, commands
@@ -25,26 +24,19 @@ from shared.money import Money
 from shared.runtime import Context
 from tests.support.images import png
 from tests.support.infra import Infra
-from tests.support.orders_context import consumer, deliver, message, orders_context
+from tests.support.orders_context import (
+    consumer,
+    deliver,
+    message,
+    orders_context,
+    place_order,
+)
 
 CUSTOMER = "cus-0001"  # the contract examples' customer
 
 
 def _place(context: Context, items: int = 2) -> str:
-    ordered = [
-        ev.OrderedItem(
-            f"itm-{n}",
-            f"https://item.taobao.com/item.htm?id={n}",
-            f"Item {n}",
-            2,
-            Money(Decimal("45.50"), "CNY"),
-            Money(Decimal("8.00"), "CNY"),
-        )
-        for n in range(1, items + 1)
-    ]
-    address = ev.DeliveryAddress("A", "1 rue", "Lyon", "69003", "FR")
-    command = commands.PlaceOrder(CUSTOMER, ordered, address, "EMS")
-    return commands.place_order(context, command, actor=CUSTOMER)
+    return place_order(context, CUSTOMER, items)
 
 
 def _billed(context: Context, orders: EventConsumer, order_id: str) -> None:

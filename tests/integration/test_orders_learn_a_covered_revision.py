@@ -3,36 +3,21 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
-from services.orders.domain import events as ev
 from services.orders.domain.status import OrderStatus
 from services.orders.handlers import ORDERS, commands
-from shared.money import Money
 from shared.runtime import Context
 from tests.support.infra import Infra
-from tests.support.orders_context import consumer, deliver, message, orders_context
+from tests.support.orders_context import (
+    consumer,
+    deliver,
+    message,
+    orders_context,
+    place_order,
+)
 
 CUSTOMER = "cus-0001"  # the contract examples' customer
-
-
-def _place(context: Context) -> str:
-    ordered = [
-        ev.OrderedItem(
-            f"itm-{n}",
-            f"https://item.taobao.com/item.htm?id={n}",
-            f"Item {n}",
-            1,
-            Money(Decimal("45.50"), "CNY"),
-            Money(Decimal("8.00"), "CNY"),
-        )
-        for n in (1, 2)
-    ]
-    address = ev.DeliveryAddress("A", "1 rue", "Lyon", "69003", "FR")
-    command = commands.PlaceOrder(CUSTOMER, ordered, address, "EMS")
-    return commands.place_order(context, command, actor=CUSTOMER)
 
 
 def _revision(order_id: str, revision: int, amount: str, paid: str, settled: bool) -> bytes:
@@ -57,7 +42,7 @@ def _status(context: Context, order_id: str) -> OrderStatus | None:
 def test_R17_a_revision_lowered_to_what_was_paid_starts_purchasing(infra: Infra) -> None:
     with orders_context(infra) as context:
         orders = consumer(context)
-        order_id = _place(context)
+        order_id = place_order(context, CUSTOMER, quantity=1)
         deliver(orders, _revision(order_id, 1, "19.33", "0.00", False))
         deliver(orders, _revision(order_id, 2, "19.33", "10.00", False))
         assert _status(context, order_id) is OrderStatus.APPLIED
@@ -84,7 +69,7 @@ def test_R17_a_payment_settling_the_bill_from_before_a_change_waits_for_the_revi
 ) -> None:
     with orders_context(infra) as context:
         orders = consumer(context)
-        order_id = _place(context)
+        order_id = place_order(context, CUSTOMER, quantity=1)
         deliver(orders, _revision(order_id, 1, "19.33", "0.00", False))
         # The customer doubles an item while the transfer paying the old bill is in flight.
         commands.change_items(context, order_id, {"itm-1": 2}, CUSTOMER, CUSTOMER)

@@ -8,15 +8,19 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from services.orders.bootstrap import DEFINITION as ORDERS
+from services.orders.domain import events as ev
+from services.orders.handlers import commands
 from shared.config import Settings
 from shared.events.clock import ManualClock
 from shared.events.consumer import EventConsumer, Outcome
 from shared.events.contracts import CONTRACTS
 from shared.events.database import drop_database
 from shared.events.topology import Topology
+from shared.money import Money
 from shared.runtime import Context, ServiceDefinition, bootstrap
 from tests.support.infra import Infra
 
@@ -45,6 +49,25 @@ def service_context(infra: Infra, definition: ServiceDefinition) -> Iterator[Con
     finally:
         context.close()
         drop_database(infra.postgres_url, database)
+
+
+def place_order(context: Context, customer_id: str, items: int = 2, quantity: int = 2) -> str:
+    """An order placed by `customer_id` at the orders service, `items` items itm-1.. of
+    `quantity` x 45.50 + 8.00 CNY each, for EMS to Lyon; its id."""
+    ordered = [
+        ev.OrderedItem(
+            f"itm-{n}",
+            f"https://item.taobao.com/item.htm?id={n}",
+            f"Item {n}",
+            quantity,
+            Money(Decimal("45.50"), "CNY"),
+            Money(Decimal("8.00"), "CNY"),
+        )
+        for n in range(1, items + 1)
+    ]
+    address = ev.DeliveryAddress("A", "1 rue", "Lyon", "69003", "FR")
+    command = commands.PlaceOrder(customer_id, ordered, address, "EMS")
+    return commands.place_order(context, command, actor=customer_id)
 
 
 def consumer(context: Context, definition: ServiceDefinition = ORDERS) -> EventConsumer:
