@@ -324,7 +324,7 @@ def test_certificates_are_fetched_once_and_cached(
 def test_a_certificate_that_cannot_be_downloaded_now_is_unavailable_not_forged(
     fake: FakePayPal, verifier: PayPalWebhookVerifier
 ) -> None:
-    fake.fail_next("/certs/test.pem", 503)
+    fake.fail_next(fake.cert_path, 503)
     headers, body = _delivery(fake)
     with pytest.raises(PayPalUnavailableError):
         verifier.verify(headers, body, datetime.now(UTC))

@@ -1,4 +1,5 @@
-"""PayPal REST client: an OAuth2 client-credentials token (cached) and orders v2 creation.
+"""PayPal REST client: an OAuth2 client-credentials token (cached), orders v2 creation and the
+capture of an approved order.
 
 Written on `requests` rather than PayPal's `paypal-server-sdk` (2.4.0): the SDK is untyped (no
 py.typed, no annotations), only knows its two hard-coded environment URLs (no configurable base
@@ -47,6 +48,17 @@ class CreatedOrder:
     order_id: str
     approval_url: str
     status: str
+
+
+@dataclass(frozen=True)
+class CapturedOrder:
+    """PayPal's answer to capturing an approved order: the order's status and its capture's
+    (COMPLETED, PENDING, DECLINED). The capture webhook records the money, not this answer."""
+
+    order_id: str
+    status: str
+    capture_id: str
+    capture_status: str
 
 
 def _wait(state: RetryCallState) -> float:
@@ -108,21 +120,24 @@ class PayPalClient:
         request_id: str,
         return_url: str,
         cancel_url: str,
+        description: str = "",
     ) -> CreatedOrder:
-        """Create a CAPTURE order for `amount`; the same `request_id` yields the same order."""
+        """Create a CAPTURE order for `amount`; the same `request_id` yields the same order.
+        `description` is what PayPal shows the payer beside the amount (at most 127 chars)."""
         if amount.amount <= 0:
             raise ValueError(f"an order needs a positive amount, not {amount}")
         if not request_id:
             raise ValueError("request_id is required (it is PayPal's idempotency key)")
+        unit: dict[str, Any] = {
+            "reference_id": reference_id,
+            "custom_id": reference_id,
+            "amount": to_paypal_amount(amount),
+        }
+        if description:
+            unit["description"] = description[:127]
         body = {
             "intent": "CAPTURE",
-            "purchase_units": [
-                {
-                    "reference_id": reference_id,
-                    "custom_id": reference_id,
-                    "amount": to_paypal_amount(amount),
-                }
-            ],
+            "purchase_units": [unit],
             "payment_source": {
                 "paypal": {
                     "experience_context": {
@@ -136,6 +151,14 @@ class PayPalClient:
         }
         headers = {"PayPal-Request-Id": request_id}
         return self._retrying(lambda: self._create_order_once(body, headers))
+
+    def capture_order(self, order_id: str, request_id: str) -> CapturedOrder:
+        """Capture an order the payer approved; the same `request_id` captures once."""
+        if not request_id:
+            raise ValueError("request_id is required (it is PayPal's idempotency key)")
+        headers = {"PayPal-Request-Id": request_id, "Prefer": "return=representation"}
+        path = f"/v2/checkout/orders/{order_id}/capture"
+        return self._retrying(lambda: self._capture_once(path, headers))
 
     # --- internals ---------------------------------------------------------------------------
     def _retrying(self, fn: Callable[[], T]) -> T:
@@ -153,6 +176,24 @@ class PayPalClient:
         if approval_url is None:
             raise PayPalProtocolError(f"order {order_id} ({status}) has no approval link")
         return CreatedOrder(order_id, approval_url, status)
+
+    def _capture_once(self, path: str, headers: Mapping[str, str]) -> CapturedOrder:
+        response = self._authorized("POST", path, {}, headers)
+        if response.status_code not in (200, 201):
+            raise _rejected(response, "capturing the payment")
+        data = _json(response)
+        try:
+            capture = data["purchase_units"][0]["payments"]["captures"][0]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise PayPalProtocolError("the captured order carries no capture") from exc
+        if not isinstance(capture, Mapping):
+            raise PayPalProtocolError("the capture is not an object")
+        return CapturedOrder(
+            text_field(data, "id"),
+            text_field(data, "status"),
+            text_field(capture, "id"),
+            text_field(capture, "status"),
+        )
 
     def _authorized(
         self, method: str, path: str, body: Mapping[str, Any], headers: Mapping[str, str]
