@@ -32,6 +32,7 @@ WITHOUT_BODY = {
     "/orders/{order_id}/items/{item_id}/purchased",
     "/orders/{order_id}/items/{item_id}/arrival",
     "/billings/{billing_id}/deposit-payments",
+    "/billings/{billing_id}/payment-reports/{report_id}/withdrawal",
     "/orders/{order_id}/messages/read",
     "/auth/signout",
 }

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 
 from services.billing.adapters.unapplied import UnappliedPayments
+from services.billing.domain.billing import REPORT_MATCHING_METHODS
 from shared.events.store import RecordedEvent, Row
 
 
@@ -205,6 +206,18 @@ class PaymentReports:
                     data["expected_confirmation"],
                 ),
             )
+        elif event.type == "PaymentReportWithdrawn":
+            conn.execute(
+                "UPDATE payment_reports SET status = 'withdrawn' WHERE report_id = %s",
+                (data["report_id"],),
+            )
+        elif event.type == "PaymentReceived" and data["method"] in REPORT_MATCHING_METHODS:
+            # The reported transfer arrived (the bank's notice or staff): matched, even short.
+            conn.execute(
+                "UPDATE payment_reports SET status = 'matched' "
+                "WHERE billing_id = %s AND status = 'open'",
+                (data["billing_id"],),
+            )
         elif (event.type == "PaymentReceived" and data["billing_settled"]) or (
             event.type == "BillingVoided"
         ):
@@ -213,6 +226,56 @@ class PaymentReports:
                 "UPDATE payment_reports SET status = %s WHERE billing_id = %s AND status = 'open'",
                 (status, data["billing_id"]),
             )
+
+
+class UnreportedTransfers:
+    """`unreported_transfers`: bank transfers that paid a billing with no pending report, for
+    staff to look at (R9); `awaited_transfers` is the pending report of each billing."""
+
+    name = "unreported_transfers"
+    tables: Sequence[str] = ("unreported_transfers", "awaited_transfers")
+    schema = """
+    CREATE TABLE IF NOT EXISTS unreported_transfers (
+        payment_id  text PRIMARY KEY,
+        billing_id  text NOT NULL,
+        amount      numeric NOT NULL,
+        currency    text NOT NULL,
+        received_at timestamptz NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS awaited_transfers (billing_id text PRIMARY KEY);
+    """
+
+    def apply(self, conn: psycopg.Connection[Row], event: RecordedEvent) -> None:
+        """Follow each billing's pending report as the billing aggregate does."""
+        data = event.data
+        if event.type == "PaymentReported":
+            conn.execute(
+                "INSERT INTO awaited_transfers VALUES (%s) ON CONFLICT DO NOTHING",
+                (data["billing_id"],),
+            )
+        elif event.type in ("PaymentReportWithdrawn", "BillingVoided"):
+            conn.execute(
+                "DELETE FROM awaited_transfers WHERE billing_id = %s", (data["billing_id"],)
+            )
+        elif event.type == "PaymentReceived" and (
+            data["method"] in REPORT_MATCHING_METHODS or data["billing_settled"]
+        ):
+            awaited = conn.execute(
+                "DELETE FROM awaited_transfers WHERE billing_id = %s RETURNING billing_id",
+                (data["billing_id"],),
+            ).fetchone()
+            if awaited is None and data["method"] == "bank_transfer":
+                conn.execute(
+                    "INSERT INTO unreported_transfers VALUES (%s, %s, %s, %s, %s) "
+                    "ON CONFLICT DO NOTHING",
+                    (
+                        data["payment_id"],
+                        data["billing_id"],
+                        data["amount"]["amount"],
+                        data["amount"]["currency"],
+                        data["received_at"],
+                    ),
+                )
 
 
 class CardCaptures:
@@ -253,7 +316,19 @@ class CardCaptures:
 
 
 def projections() -> list[
-    BillingSummaries | Deposits | PaymentReports | CardCaptures | UnappliedPayments
+    BillingSummaries
+    | Deposits
+    | PaymentReports
+    | CardCaptures
+    | UnappliedPayments
+    | UnreportedTransfers
 ]:
     """Every projection of the billing service."""
-    return [BillingSummaries(), Deposits(), PaymentReports(), CardCaptures(), UnappliedPayments()]
+    return [
+        BillingSummaries(),
+        Deposits(),
+        PaymentReports(),
+        CardCaptures(),
+        UnappliedPayments(),
+        UnreportedTransfers(),
+    ]

@@ -17,6 +17,7 @@ from services.billing.domain.billing_events import (
     PaymentDiverted,
     PaymentReceived,
     PaymentReported,
+    PaymentReportWithdrawn,
     deposit_credits,
 )
 from services.billing.domain.pricing import BillingLine
@@ -34,9 +35,14 @@ __all__ = [
     "CardPaymentStarted",
     "PaymentDiverted",
     "PaymentReceived",
+    "PaymentReportWithdrawn",
     "PaymentReported",
     "deposit_credits",
 ]
+
+
+# Payments that are the reported transfer arriving: the bank's notice, or staff confirming it.
+REPORT_MATCHING_METHODS = frozenset({"bank_transfer", "staff_confirmation"})
 
 
 @dataclass
@@ -50,6 +56,9 @@ class Billing(EventSourced):
     refunded: Money | None = None  # every refund it made, whatever the reason
     voided: bool = False
     card_orders: dict[str, CardPaymentStarted] = field(default_factory=dict)
+    # A reported transfer not yet matched by a bank payment nor withdrawn (R9): while it is
+    # pending the card is withheld, so the customer cannot pay twice by accident.
+    pending_report: PaymentReported | None = None
     version: int = 0
 
     def apply(self, event: object) -> None:
@@ -64,12 +73,19 @@ class Billing(EventSourced):
         elif isinstance(event, PaymentReceived) and self.paid is not None:
             self.paid = self.paid + event.amount
             self.received = (self.received or Money.zero(event.amount.currency)) + event.amount
+            if event.method in REPORT_MATCHING_METHODS or event.billing_settled:
+                self.pending_report = None
+        elif isinstance(event, PaymentReported):
+            self.pending_report = event
+        elif isinstance(event, PaymentReportWithdrawn):
+            self.pending_report = None
         elif isinstance(event, BillingRefunded) and self.paid is not None:
             self.refunded = (self.refunded or Money.zero(event.amount.currency)) + event.amount
             if event.kind == "excess":
                 self.paid = self.paid - event.amount
         elif isinstance(event, BillingVoided):
             self.voided = True
+            self.pending_report = None
         elif isinstance(event, CardPaymentStarted):
             self.card_orders[event.paypal_order_id] = event
 
@@ -99,6 +115,13 @@ class Billing(EventSourced):
             raise ValidationError(f"report a positive amount in {open_amount.currency}")
         if paid_on > now.date():
             raise ValidationError("the transfer date cannot be in the future")
+        pending = self.pending_report
+        if pending is not None:
+            raise InvalidTransitionError(
+                f"You already reported a transfer of {pending.amount} on "
+                f"{pending.reported_at.date().isoformat()}; withdraw that report first if it "
+                "was a mistake."
+            )
         return [
             PaymentReported(
                 self.billing_id,
@@ -111,11 +134,29 @@ class Billing(EventSourced):
             )
         ]
 
+    def withdraw_report(self, report_id: str, by: str, now: datetime) -> list[object]:
+        """Withdraw the pending transfer report `report_id` (a mistaken "I have made the
+        transfer"); withdrawing it again changes nothing."""
+        pending = self.pending_report
+        if pending is None or pending.report_id != report_id:
+            raise InvalidTransitionError(
+                f"There is no pending transfer report {report_id} on billing {self.billing_id}:"
+                " it was already matched to a payment or withdrawn."
+            )
+        return [PaymentReportWithdrawn(self.billing_id, report_id, by, now)]
+
     def card_payment_due(self, fee_percent: Decimal, deposit_applies: Money) -> tuple[Money, Money]:
         """What a card pays of the billing after the deposit, and the card fee on it (R10)."""
         rest = self.open_amount - deposit_applies
         if self.voided or rest.amount <= 0:
             raise InvalidTransitionError(f"billing {self.billing_id} has nothing left to pay")
+        pending = self.pending_report
+        if pending is not None:
+            raise InvalidTransitionError(
+                f"You reported a bank transfer of {pending.amount} for this billing on "
+                f"{pending.reported_at.date().isoformat()}: we wait for it instead of charging "
+                "your card as well. If you did not make that transfer, withdraw the report first."
+            )
         return rest, Money(rest.amount * fee_percent / 100, rest.currency).rounded()
 
     def matching_card_payment(

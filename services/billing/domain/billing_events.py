@@ -96,6 +96,16 @@ class PaymentReported:
 
 
 @dataclass(frozen=True)
+class PaymentReportWithdrawn:
+    """The customer (or staff) withdrew a mistaken transfer report: the card may pay again."""
+
+    billing_id: str
+    report_id: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class CardPaymentStarted:
     """A PayPal order for the rest of the billing plus the card fee (R10)."""
 
@@ -129,6 +139,7 @@ EVENT_TYPES: tuple[type, ...] = (
     CardCaptureNoted,
     BillingRefunded,
     PaymentDiverted,
+    PaymentReportWithdrawn,
 )
 
 

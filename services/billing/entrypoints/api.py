@@ -8,10 +8,17 @@ from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
-from services.billing.entrypoints.bank_api import BankNoticeSchema, PaymentReportRequest, bank
+from services.billing.domain.transfer import transfer_reference
+from services.billing.entrypoints.bank_api import (
+    BankNoticeSchema,
+    PaymentReportRequest,
+    bank,
+    receiving_account,
+)
 from services.billing.entrypoints.calendar_api import CalendarQuery, calendar_api
 from services.billing.entrypoints.card_api import CheckoutRequest, card, register_paypal_errors
 from services.billing.entrypoints.unapplied_api import HeldCreditRequest, unapplied
+from services.billing.handlers.bank import calendar
 from services.billing.handlers.payments import (
     PaymentOutcome,
     adjust_deposit,
@@ -101,7 +108,13 @@ def _openapi() -> dict[str, Any]:
                     (TIMESTAMP_HEADER, SIGNATURE_HEADER),
                 )
             },
+            "/billings/{billing_id}/payment-reports/{report_id}/withdrawal": {
+                "post": _write("Withdraw a mistaken transfer report: the card is offered again")
+            },
             "/queues/payment-reports": {"get": openapi_operation("Transfers to confirm", "staff")},
+            "/queues/unreported-transfers": {
+                "get": openapi_operation("Bank transfers received without a report", "staff")
+            },
             "/calendar": {
                 "get": openapi_operation(
                     "Business days and bank holidays; ?from=YYYY-MM-DD&days=1..62 (R9)",
@@ -156,12 +169,33 @@ class AdjustmentRequest(Schema):
 def _billings(where: str, value: str) -> list[dict[str, Any]]:
     identity = current_identity()
     rows = query_rows(f"SELECT * FROM billing_summaries WHERE {where} = %s ORDER BY kind", (value,))
-    return [_billing(r) for r in rows if identity.may_see(r["customer_id"])]
+    reports = query_rows(
+        "SELECT report_id, billing_id, amount, currency, paid_on::text AS paid_on, reported_at, "
+        "expected_confirmation::text AS expected_confirmation FROM payment_reports "
+        "WHERE status = 'open' AND billing_id = ANY(%s)",
+        ([r["billing_id"] for r in rows],),
+    )
+    pending = {r["billing_id"]: r for r in reports}
+    return [
+        _billing(r, pending.get(r["billing_id"]))
+        for r in rows
+        if identity.may_see(r["customer_id"])
+    ]
 
 
-def _billing(row: dict[str, Any]) -> dict[str, Any]:
+def _billing(row: dict[str, Any], report: dict[str, Any] | None) -> dict[str, Any]:
     balance = max(row["amount"] - row["paid"], 0) if row["status"] != "voided" else 0
-    return {**jsonable(row), "balance": str(balance)}
+    return {
+        **jsonable(row),
+        "balance": str(balance),
+        # The reference a transfer must carry, and a reported transfer still awaited (R9).
+        "transfer_reference": transfer_reference(row["billing_id"]),
+        "pending_report": (
+            None
+            if report is None
+            else {**jsonable(report), "timezone": calendar(service_context()).timezone}
+        ),
+    }
 
 
 def _outcome(outcome: PaymentOutcome) -> ResponseReturnValue:
@@ -269,6 +303,7 @@ OPENAPI: dict[str, Any] = _openapi()
 
 def create_app(context: Context) -> Flask:
     """The billing API over `context`."""
+    receiving_account(context)  # production refuses to start without a receiving account
     app = create_service_app("billing", context, OPENAPI)
     app.register_blueprint(bp)
     app.register_blueprint(bank)

@@ -9,10 +9,24 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
+from services.billing.domain.billing import PaymentReported
 from services.billing.domain.held import HeldPayment
+from services.billing.domain.transfer import (
+    DEVELOPMENT_ACCOUNT,
+    ReceivingAccount,
+    parse_account,
+    transfer_reference,
+)
 from services.billing.handlers import DEPOSITS
-from services.billing.handlers.bank import BankNotice, calendar, receive_bank_notice, report_payment
+from services.billing.handlers.bank import (
+    BankNotice,
+    calendar,
+    receive_bank_notice,
+    report_payment,
+    withdraw_report,
+)
 from services.billing.handlers.common import owned_billing
+from shared.config import ConfigurationError
 from shared.events.errors import ValidationError
 from shared.money import MINOR_UNITS, Money
 from shared.runtime import Context
@@ -74,6 +88,35 @@ def webhook_verifier(ctx: Context) -> HmacWebhookVerifier:
     return HmacWebhookVerifier(secrets)
 
 
+def receiving_account(ctx: Context) -> ReceivingAccount:
+    """The account customers transfer to (`CNNECT_BILLING_BANK_ACCOUNT`); in development a
+    marked development account, in production none: the service refuses to start (R9)."""
+    configured = ctx.settings.extra.get("bank_account", "").strip()
+    if not configured:
+        if ctx.settings.production:
+            raise ConfigurationError(
+                "CNNECT_BILLING_BANK_ACCOUNT must be set in production: "
+                "bank=...;branch=...;type=...;number=...;holder=..."
+            )
+        return DEVELOPMENT_ACCOUNT
+    try:
+        return parse_account(configured)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def account_json(account: ReceivingAccount) -> dict[str, Any]:
+    """The receiving account as the payment page shows it."""
+    return {
+        "bank": account.bank,
+        "branch": account.branch,
+        "account_type": account.account_type,
+        "number": account.number,
+        "holder": account.holder,
+        "development": account.development,
+    }
+
+
 @bank.get("/billings/<billing_id>/payment-page")
 def payment_page(billing_id: str) -> ResponseReturnValue:
     """What the customer pays and how: deposit first, then bank or card (R8-R10)."""
@@ -101,13 +144,17 @@ def payment_page(billing_id: str) -> ResponseReturnValue:
             },
             "rest": str(rest.amount),
             "bank_transfer": {
-                "account": ctx.settings.extra.get("bank_account", "CNNECT Ltd, IBAN on request"),
+                "account": account_json(receiving_account(ctx)),
                 "amount": str(rest.amount),
-                "reference": billing_id,
+                "reference": transfer_reference(billing_id),
                 "expected_confirmation_if_reported_now": calendar(ctx)
                 .expected_confirmation(ctx.clock.now())
                 .isoformat(),
+                "timezone": calendar(ctx).timezone,
+                "pending_report": report_json(found.pending_report, calendar(ctx).timezone),
             },
+            # Withheld while a reported transfer is pending: no paying twice by accident (R9).
+            "card_withheld": found.pending_report is not None,
             "card": {
                 "fee_percent": str(card_fee_percent(ctx)),
                 "fee": str(fee.amount),
@@ -116,6 +163,21 @@ def payment_page(billing_id: str) -> ResponseReturnValue:
         }
 
     return jsonify(ctx.store.transact(read))
+
+
+def report_json(report: PaymentReported | None, timezone: str) -> dict[str, Any] | None:
+    """A pending transfer report as the pages show it (None when there is none)."""
+    if report is None:
+        return None
+    return {
+        "report_id": report.report_id,
+        "amount": str(report.amount.amount),
+        "currency": report.amount.currency,
+        "paid_on": report.paid_on.isoformat(),
+        "reported_at": report.reported_at.isoformat(),
+        "expected_confirmation": report.expected_confirmation.isoformat(),
+        "timezone": timezone,
+    }
 
 
 @bank.post("/billings/<billing_id>/payment-reports")
@@ -133,16 +195,34 @@ def payment_report(billing_id: str) -> ResponseReturnValue:
         Money(body["amount"], body["currency"]).rounded(),
         identity.subject,
     )
-    assert found.issued is not None
+    assert found.pending_report is not None
+    report = report_json(found.pending_report, calendar(service_context()).timezone)
+    assert report is not None
     return jsonify(
         {
             "billing_id": billing_id,
             "reported": True,
-            "expected_confirmation": calendar(service_context())
-            .expected_confirmation(service_context().clock.now())
-            .isoformat(),
+            "report_id": report["report_id"],
+            "expected_confirmation": report["expected_confirmation"],
+            "timezone": report["timezone"],
+            "report": report,
         }
     ), 201
+
+
+@bank.post("/billings/<billing_id>/payment-reports/<report_id>/withdrawal")
+@idempotent
+def payment_report_withdrawal(billing_id: str, report_id: str) -> ResponseReturnValue:
+    """Withdraw a mistaken transfer report: the card is offered again (R9)."""
+    identity = current_identity()
+    withdraw_report(
+        service_context(),
+        billing_id,
+        None if identity.is_staff else identity.subject,
+        report_id,
+        identity.subject,
+    )
+    return jsonify({"billing_id": billing_id, "report_id": report_id, "withdrawn": True})
 
 
 @bank.post("/webhooks/bank")
@@ -201,3 +281,15 @@ def payment_reports_queue() -> ResponseReturnValue:
             "reports": [as_texts(r) for r in rows],
         }
     )
+
+
+@bank.get("/queues/unreported-transfers")
+def unreported_transfers_queue() -> ResponseReturnValue:
+    """Bank transfers that paid a billing nobody had reported (staff)."""
+    require_staff()
+    rows = query_rows(
+        "SELECT u.payment_id, u.billing_id, b.order_id, u.amount, u.currency, u.received_at "
+        "FROM unreported_transfers u LEFT JOIN billing_summaries b USING (billing_id) "
+        "ORDER BY u.received_at DESC LIMIT 500"
+    )
+    return jsonify({"queue": "unreported_transfers", "transfers": [as_texts(r) for r in rows]})

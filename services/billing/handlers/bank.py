@@ -10,6 +10,7 @@ from datetime import date
 from services.billing.domain.billing import Billing
 from services.billing.domain.calendar import BusinessCalendar, parse_holidays
 from services.billing.domain.held import HeldPayment
+from services.billing.domain.transfer import billing_of_reference
 from services.billing.handlers.common import (
     BILLINGS,
     entry_id,
@@ -65,14 +66,35 @@ def report_payment(
     return with_conflict_retry(ctx, work)
 
 
+def withdraw_report(
+    ctx: Context, bid: str, customer_id: str | None, report_id: str, actor: str
+) -> Billing:
+    """Withdraw a mistaken transfer report: the card is offered again for the billing (R9)."""
+
+    def work(tx: Transaction) -> Billing:
+        found = owned_billing(tx, bid, customer_id)
+        new = found.withdraw_report(report_id, actor, ctx.clock.now())
+        assert found.issued is not None
+        BILLINGS.save(tx, bid, found, new, meta(actor, found.issued.order_id))
+        return found
+
+    return with_conflict_retry(ctx, work)
+
+
 @dataclass(frozen=True)
 class BankNotice:
-    """A transfer the bank received, referencing one of our billings."""
+    """A transfer the bank received, referencing one of our billings: its transfer reference
+    (CN-...) or, as before references existed, its billing id."""
 
     transaction_id: str
-    billing_id: str
+    reference: str
     amount: Money
     payer_name: str
+
+    @property
+    def billing_id(self) -> str:
+        """The billing the reference names ('' for a mistyped transfer reference)."""
+        return billing_of_reference(self.reference) or ""
 
 
 def receive_bank_notice(ctx: Context, notice: BankNotice) -> PaymentOutcome | HeldPayment | None:
@@ -87,14 +109,18 @@ def receive_bank_notice(ctx: Context, notice: BankNotice) -> PaymentOutcome | He
         # concurrent one, finds it there and records nothing.
         tx.record_inbox(BANK_WEBHOOK, uuid.uuid5(_NOTICES, notice.transaction_id))
         tx.flush()
-        found = BILLINGS.get(tx, notice.billing_id)
-        reason = unmatched_reason(found, notice.amount)
+        found = BILLINGS.get(tx, notice.billing_id or notice.reference)
+        reason = (
+            unmatched_reason(found, notice.amount)
+            if notice.billing_id
+            else f"reference {notice.reference} is mistyped (its check character does not match)"
+        )
         if reason:
             return hold_payment_in(
                 tx,
                 ctx,
                 f"bank-{notice.transaction_id}",
-                notice.billing_id,
+                notice.reference,
                 "bank_transfer",
                 notice.amount,
                 notice.payer_name,
