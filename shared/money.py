@@ -74,5 +74,10 @@ class Money:
         """True when the amount is exactly zero."""
         return self.amount == 0
 
+    def formatted(self) -> str:
+        """The one money format of pages and messages: "1234.50 EUR" (rounded to the minor
+        unit, always that many decimals, then the currency code)."""
+        return f"{self.rounded().amount:f} {self.currency}"
+
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"

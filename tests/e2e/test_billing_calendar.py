@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from services.billing.domain.calendar import BusinessCalendar, parse_holidays
+from services.billing.domain.calendar import configured_calendar
 from tests.support.infra import Infra
 from tests.support.system import System, running_system
 
@@ -57,7 +57,7 @@ def test_R9_the_calendar_shows_weekends_and_bank_holidays_as_no_business_days(
 def test_R9_by_default_the_calendar_starts_today_and_says_when_a_report_now_is_confirmed(
     system: System,
 ) -> None:
-    calendar = BusinessCalendar(parse_holidays(HOLIDAYS))
+    calendar = configured_calendar({"bank_holidays": HOLIDAYS})
     before = datetime.now(UTC)
     body = _calendar(system).json()
     after = datetime.now(UTC)
@@ -95,3 +95,21 @@ def test_bad_calendar_queries_are_refused_with_the_error_shape(
     assert answer.status_code == 400, answer.text
     body = answer.json()
     assert body["error"] == "validation_error" and body["message"]
+
+
+@pytest.mark.rule("R9")
+def test_R9_christmas_and_the_bank_countrys_holidays_close_the_calendar_by_default(
+    system: System,
+) -> None:
+    # 25 December was a business day: only weekends and the configured dates closed it. The
+    # default bank country's holidays (the `holidays` library) now close it, with their names,
+    # alongside the configured extra closing days.
+    body = _calendar(system, **{"from": "2026-12-21", "days": "14"}).json()
+    days = {d["date"]: d for d in body["days"]}
+    christmas = days["2026-12-25"]
+    assert (christmas["business_day"], christmas["holiday"]) == (False, True), christmas
+    assert christmas["holiday_name"], christmas
+    assert days["2026-12-24"]["business_day"] is True
+    assert days["2027-01-01"]["business_day"] is False  # both the country's and configured
+    assert "2026-12-25" in body["holidays"] and body["country"] == "DE"
+    assert body["next_confirmation_day"] == body["confirmation_if_reported_now"]

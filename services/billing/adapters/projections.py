@@ -38,6 +38,8 @@ class BillingSummaries:
     );
     CREATE INDEX IF NOT EXISTS billing_summaries_order ON billing_summaries (order_id);
     ALTER TABLE billing_summaries ADD COLUMN IF NOT EXISTS refunded numeric NOT NULL DEFAULT 0;
+    ALTER TABLE billing_summaries ADD COLUMN IF NOT EXISTS rate_date date;
+    ALTER TABLE billing_summaries ADD COLUMN IF NOT EXISTS service_fee jsonb;
     """
 
     def apply(self, conn: psycopg.Connection[Row], event: RecordedEvent) -> None:
@@ -47,10 +49,13 @@ class BillingSummaries:
             conn.execute(
                 # A revision carries what is paid of it (R17): paid and status follow it.
                 "INSERT INTO billing_summaries (billing_id, order_id, customer_id, kind, revision,"
-                " amount, paid, currency, lines, exchange_rate, status, issued_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s) "
+                " amount, paid, currency, lines, exchange_rate, status, issued_at, rate_date,"
+                " service_fee) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s::jsonb) "
                 "ON CONFLICT (billing_id) DO UPDATE SET revision = excluded.revision, "
                 "amount = excluded.amount, lines = excluded.lines, issued_at = excluded.issued_at,"
+                " exchange_rate = excluded.exchange_rate, rate_date = excluded.rate_date,"
+                " service_fee = excluded.service_fee,"
                 " paid = excluded.paid, status = CASE WHEN billing_summaries.status = 'voided' "
                 "THEN 'voided' ELSE excluded.status END",
                 (
@@ -66,6 +71,8 @@ class BillingSummaries:
                     data["exchange_rate"],
                     _status(data),
                     data["issued_at"],
+                    data["rate_date"],  # (R4: the rate's date and the fee rule, v3)
+                    json.dumps(data["service_fee"]) if data["service_fee"] else None,
                 ),
             )
         elif event.type == "PaymentReceived":

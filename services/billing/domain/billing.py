@@ -296,6 +296,8 @@ class Billing(EventSourced):
             now,
             paid_after,
             amount <= paid_after,
+            previous.rate_date,
+            previous.service_fee,
         )
         return [revised, *refunds]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from services.billing.domain.pricing import BillingLine
+from services.billing.domain.pricing import BillingLine, ServiceFee
 from shared.money import Money
 
 
@@ -25,6 +25,10 @@ class BillingIssued:
     # lowers the amount to what was paid settles the billing without a payment (R17).
     paid: Money | None = None
     settled: bool = False
+    # Contract v3 (R4): the date of `exchange_rate` and the service fee rule the lines were
+    # computed with; a revision keeps both (the customer was billed at that rate and rule).
+    rate_date: date | None = None
+    service_fee: ServiceFee | None = None
 
 
 @dataclass(frozen=True)

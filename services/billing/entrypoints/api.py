@@ -17,6 +17,7 @@ from services.billing.entrypoints.bank_api import (
 )
 from services.billing.entrypoints.calendar_api import CalendarQuery, calendar_api
 from services.billing.entrypoints.card_api import CheckoutRequest, card, register_paypal_errors
+from services.billing.entrypoints.figures import with_figures
 from services.billing.entrypoints.unapplied_api import HeldCreditRequest, unapplied
 from services.billing.handlers.bank import calendar
 from services.billing.handlers.payments import (
@@ -219,7 +220,8 @@ def order_billings(order_id: str) -> ResponseReturnValue:
     rows = _billings("order_id", order_id)
     if not rows:
         raise NotFoundError(f"no billing for order {order_id}")
-    return jsonify({"billings": rows})
+    # R4: each with its rate and its date, its CNY lines, its fee rule, formatted amounts
+    return jsonify({"billings": [with_figures(b) for b in rows]})
 
 
 @bp.get("/billings/<billing_id>")
@@ -228,7 +230,7 @@ def get_billing(billing_id: str) -> ResponseReturnValue:
     rows = _billings("billing_id", billing_id)
     if not rows:
         raise NotFoundError(f"billing {billing_id} not found")
-    return jsonify(rows[0])
+    return jsonify(with_figures(rows[0]))
 
 
 @bp.post("/billings/<billing_id>/payments")

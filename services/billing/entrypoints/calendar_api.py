@@ -41,15 +41,19 @@ def business_calendar() -> ResponseReturnValue:
         end = start + timedelta(days=query["days"] - 1)
     except OverflowError as exc:
         raise ValidationError(f"{query['days']} days from {start} run past the calendar") from exc
+    confirmation = cal.expected_confirmation(now).isoformat()
     return jsonify(
         {
             "from": start.isoformat(),
             "to": end.isoformat(),
             "timezone": cal.timezone,
+            "country": cal.country,
             "cutoff": cal.cutoff.isoformat(timespec="minutes"),
             "days": [_day(cal, start + timedelta(days=n)) for n in range(query["days"])],
-            "holidays": [d.isoformat() for d in sorted(cal.holidays) if start <= d <= end],
-            "confirmation_if_reported_now": cal.expected_confirmation(now).isoformat(),
+            "holidays": [d.isoformat() for d in cal.holidays_between(start, end)],
+            "confirmation_if_reported_now": confirmation,
+            # the day pages highlight: when a transfer reported now is expected to be confirmed
+            "next_confirmation_day": confirmation,
         }
     )
 
@@ -58,6 +62,7 @@ def _day(cal: BusinessCalendar, day: date) -> dict[str, Any]:
     return {
         "date": day.isoformat(),
         "business_day": cal.is_business_day(day),
-        "holiday": day in cal.holidays,
+        "holiday": cal.is_holiday(day),
+        "holiday_name": cal.holiday_name(day),
         "weekday": _WEEKDAYS[day.weekday()],
     }

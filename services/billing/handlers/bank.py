@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.billing.domain.billing import Billing
-from services.billing.domain.calendar import BusinessCalendar, parse_holidays
+from services.billing.domain.calendar import BusinessCalendar, configured_calendar
 from services.billing.domain.held import HeldPayment
 from services.billing.domain.transfer import billing_of_reference
 from services.billing.handlers.common import (
@@ -30,8 +30,9 @@ _NOTICES = uuid.UUID("6f1c2f0e-8d0a-4c1b-9a55-0b5e1c7a0d11")
 
 
 def calendar(ctx: Context) -> BusinessCalendar:
-    """The business calendar from configuration (`CNNECT_BILLING_BANK_HOLIDAYS`)."""
-    return BusinessCalendar(parse_holidays(ctx.settings.extra.get("bank_holidays", "")))
+    """The business calendar from configuration (`CNNECT_BILLING_BANK_COUNTRY`, its holidays,
+    and the extra closing days of `CNNECT_BILLING_BANK_HOLIDAYS`)."""
+    return configured_calendar(ctx.settings.extra)
 
 
 def report_payment(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from services.billing.domain import billing, charges, deposit, held
-from services.billing.domain.billing import Billing, deposit_credits
+from services.billing.domain.billing import Billing, BillingIssued, deposit_credits
 from services.billing.domain.deposit import Deposit
 from services.billing.domain.pricing import PricingRule
 from shared.events.codec import EventCodec
@@ -43,6 +43,27 @@ def pricing_rule(ctx: Context) -> PricingRule:
         cny_rate=Decimal(extra.get("cny_rate", str(default.cny_rate))),
         fee_percent=Decimal(extra.get("fee_percent", str(default.fee_percent))),
         fee_minimum_cny=Decimal(extra.get("fee_minimum_cny", str(default.fee_minimum_cny))),
+        # `CNNECT_BILLING_CNY_RATE_DATE`: the day the configured rate was taken (R4); unset,
+        # each billing states the day it was issued at that rate.
+        rate_date=_rate_date(extra.get("cny_rate_date", "")),
+    )
+
+
+def _rate_date(text: str) -> date | None:
+    return date.fromisoformat(text.strip()) if text.strip() else None
+
+
+def billed_rule(ctx: Context, issued: BillingIssued) -> PricingRule:
+    """The rule a billing was issued with: a revision keeps its rate, the rate's date and the
+    fee rule, even when the configuration changed since (the customer was quoted those)."""
+    current = pricing_rule(ctx)
+    fee = issued.service_fee
+    return PricingRule(
+        currency=issued.amount.currency,
+        cny_rate=issued.exchange_rate if issued.exchange_rate is not None else current.cny_rate,
+        fee_percent=fee.percent if fee else current.fee_percent,
+        fee_minimum_cny=fee.minimum.amount if fee else current.fee_minimum_cny,
+        rate_date=issued.rate_date,
     )
 
 

@@ -6,10 +6,17 @@ from decimal import Decimal
 from typing import Any
 
 from services.billing.domain.billing import BillingIssued
-from services.billing.domain.pricing import BillingLine, PricedItem, first_billing_lines, total
+from services.billing.domain.pricing import (
+    BillingLine,
+    PricedItem,
+    converted_line,
+    first_billing_lines,
+    total,
+)
 from services.billing.handlers.common import (
     BILLINGS,
     CHARGES,
+    billed_rule,
     billing_id,
     money,
     pricing_rule,
@@ -36,6 +43,7 @@ def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None
     lines = first_billing_lines(_priced(data["items"]), rule)
     bid = billing_id(data["order_id"], "first")
     found = BILLINGS.get(tx, bid)
+    now = ctx.clock.now()
     issued = BillingIssued(
         bid,
         data["order_id"],
@@ -45,8 +53,10 @@ def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None
         total(lines, rule.currency),
         lines,
         rule.cny_rate,
-        ctx.clock.now(),
+        now,
         Money.zero(rule.currency),
+        rate_date=rule.rate_date or now.date(),
+        service_fee=rule.service_fee,
     )
     BILLINGS.save(tx, bid, found, found.issue(issued), event.metadata())
 
@@ -64,7 +74,9 @@ def on_order_items_changed(ctx: Context, tx: Transaction, event: IncomingEvent) 
         )
     if not data["items"]:
         return  # every item cancelled: OrderCancelled voids the billing and refunds
-    rule = pricing_rule(ctx)
+    # Repriced at the billing's own rate and fee rule, which the revision keeps recording
+    # (at the configured ones, the lines could disagree with the rate the billing shows).
+    rule = billed_rule(ctx, found.issued)
     lines = first_billing_lines(_priced(data["items"]), rule)
     now = ctx.clock.now()
     amount = total(lines, rule.currency)
@@ -118,12 +130,8 @@ def _second_billing_lines(tx: Transaction, order_id: str, fee: Money) -> list[Bi
     rate = first.issued.exchange_rate if first.issued else None
     lines = [BillingLine("international shipping", fee)]
     for cost in CHARGES.get(tx, order_id).costs:
-        converted = (
-            cost.cost
-            if cost.cost.currency == fee.currency
-            else cost.cost.converted(fee.currency, rate or Decimal(1))
-        )
-        lines.append(BillingLine(f"local shipping of item {cost.item_id}", converted))
+        label = f"local shipping of item {cost.item_id}"
+        lines.append(converted_line(label, cost.cost, fee.currency, rate or Decimal(1)))
     return lines
 
 
@@ -137,6 +145,8 @@ def on_shipping_quoted(ctx: Context, tx: Transaction, event: IncomingEvent) -> N
     amount = total(lines, fee.currency)
     now = ctx.clock.now()
     if found.issued is None:
+        # Local costs are converted at the 1st billing's rate: the 2nd records it and its date.
+        first = BILLINGS.get(tx, billing_id(data["order_id"], "first")).issued
         issued = BillingIssued(
             bid,
             data["order_id"],
@@ -145,9 +155,10 @@ def on_shipping_quoted(ctx: Context, tx: Transaction, event: IncomingEvent) -> N
             1,
             amount,
             lines,
-            None,
+            first.exchange_rate if first else None,
             now,
             Money.zero(amount.currency),
+            rate_date=first.rate_date if first else None,
         )
         new = found.issue(issued)
     elif not found.settled:

@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.billing.domain.calendar import BusinessCalendar, parse_holidays
+from services.billing.domain.calendar import (
+    EXTRA_CLOSING_DAY,
+    BusinessCalendar,
+    configured_calendar,
+    parse_holidays,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 THURSDAY = date(2026, 11, 26)
@@ -129,3 +134,42 @@ def test_the_expected_confirmation_is_a_business_day_on_or_after_the_report(
     assert calendar.is_business_day(confirmation)
     assert confirmation >= local_day
     assert confirmation <= calendar.next_business_day(local_day)
+
+
+@pytest.mark.rule("R9")
+def test_R9_the_bank_countrys_holidays_close_christmas_and_easter_monday() -> None:
+    calendar = configured_calendar({})
+    assert calendar.country == "DE"
+    assert not calendar.is_business_day(date(2026, 12, 25))  # a Friday
+    assert calendar.holiday_name(date(2026, 12, 25))
+    assert not calendar.is_business_day(date(2027, 3, 29))  # Easter Monday 2027
+    assert calendar.is_business_day(date(2026, 12, 24))
+    # reported on Christmas Eve after the cutoff: Friday 25 and the weekend are closed, and
+    # the 26th (a Saturday) too, so Monday the 28th
+    assert calendar.expected_confirmation(_shanghai(date(2026, 12, 24), 16)) == date(2026, 12, 28)
+
+
+@pytest.mark.rule("R9")
+def test_R9_configured_extra_closing_days_add_to_the_countrys_holidays() -> None:
+    calendar = configured_calendar({"bank_holidays": "2026-12-24", "bank_country": "fr"})
+    assert calendar.country == "FR"
+    assert calendar.holiday_name(date(2026, 12, 24)) == EXTRA_CLOSING_DAY
+    assert calendar.holiday_name(date(2026, 7, 14))  # Bastille Day
+    assert calendar.holidays_between(date(2026, 12, 20), date(2026, 12, 31)) == [
+        date(2026, 12, 24),
+        date(2026, 12, 25),
+    ]
+
+
+def test_no_bank_country_leaves_weekends_and_the_configured_days() -> None:
+    calendar = configured_calendar({"bank_country": "", "bank_holidays": "2026-10-01"})
+    assert calendar.country is None
+    assert calendar.is_business_day(date(2026, 12, 25))
+    assert not calendar.is_business_day(date(2026, 10, 1))
+
+
+def test_an_unknown_bank_country_or_timezone_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="unknown bank country 'XX'"):
+        configured_calendar({"bank_country": "XX"})
+    with pytest.raises(ValueError, match="unknown timezone"):
+        configured_calendar({"bank_timezone": "Mars/Olympus"})

@@ -121,3 +121,41 @@ def test_R10_the_card_fee_is_the_percentage_rounded_half_up_to_the_cent(
     assert rest == Money(amount, "EUR")
     expected = (amount * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert fee.amount == expected
+
+
+@pytest.mark.rule("R4")
+def test_R4_each_line_keeps_its_cny_amount_and_the_customer_can_check_the_conversion() -> None:
+    lines = first_billing_lines([PricedItem(3, _cny("41.15"), _cny("7.33"))], RULE)
+    assert [(line.label, line.original, line.amount) for line in lines] == [
+        ("goods", _cny("123.45"), Money(Decimal("15.80"), "EUR")),
+        ("china domestic shipping", _cny("7.33"), Money(Decimal("0.94"), "EUR")),
+        ("service fee", _cny("10.00"), Money(Decimal("1.28"), "EUR")),
+    ]
+    for line in lines:  # what the page shows, multiplied out by hand, gives the line
+        assert line.original is not None
+        assert line.original.converted("EUR", RULE.cny_rate) == line.amount
+
+
+@pytest.mark.rule("R4")
+def test_R4_the_service_fee_is_rounded_in_cny_before_it_is_converted() -> None:
+    # 5 % of 250.90 CNY is 12.545 CNY: shown as 12.55 CNY, and 12.55 x 0.128 = 1.6064 -> 1.61
+    [_, _, fee] = first_billing_lines([PricedItem(1, _cny("250.90"), _cny("0"))], RULE)
+    assert fee.original == _cny("12.55") and fee.amount == Money(Decimal("1.61"), "EUR")
+
+
+@pytest.mark.rule("R4")
+def test_R4_the_service_fee_rule_reads_as_words_with_one_money_format() -> None:
+    assert RULE.service_fee.words() == "5 % of goods, at least 10.00 CNY"
+    custom = PricingRule(fee_percent=Decimal("7.50"), fee_minimum_cny=Decimal("15"))
+    assert custom.service_fee.words() == "7.5 % of goods, at least 15.00 CNY"
+    assert Money(Decimal("1E+1"), "EUR").formatted() == "10.00 EUR"
+
+
+def test_a_billing_issued_before_v3_reads_with_unknown_cny_amounts_and_its_issue_day() -> None:
+    from shared.events.contracts import CONTRACTS
+
+    old = CONTRACTS.contract("BillingIssued").old_examples[2]
+    version, data = CONTRACTS.upcast("BillingIssued", 2, dict(old))
+    assert version == 3
+    assert {line["original"] for line in data["lines"]} == {None}
+    assert (data["rate_date"], data["service_fee"]) == (old["issued_at"][:10], None)

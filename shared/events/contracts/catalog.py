@@ -36,6 +36,15 @@ def _billing_issued_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "paid": {"amount": "0.00", "currency": currency}, "settled": False}
 
 
+def _billing_issued_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    # v2 lines kept only the converted amount, and the billing neither the rate's date nor the
+    # fee rule: the CNY amounts and the rule are unknown. The rate was the configured one on
+    # the day the revision was issued, so that day is its date.
+    lines = [{**line, "original": None} for line in data["lines"]]
+    rate_date = data["issued_at"][:10] if data.get("exchange_rate") is not None else None
+    return {**data, "lines": lines, "rate_date": rate_date, "service_fee": None}
+
+
 def _reception_reported_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     # v2 carries the pictures of a problem report; v1 reports had none.
     return {**data, "photo_ids": []}
@@ -70,6 +79,21 @@ _BILLING_ISSUED_V1 = {
     ],
     "exchange_rate": "0.128",
     "issued_at": _AT,
+}
+
+_BILLING_ISSUED_V2 = {**_BILLING_ISSUED_V1, "paid": _eur("0.00"), "settled": False}
+
+# 2 x 45.50 CNY goods, 8.00 CNY China shipping, fee 5 % of goods at least 10 CNY, at 0.128.
+_BILLING_ISSUED_V3 = {
+    **_BILLING_ISSUED_V2,
+    "lines": [
+        {"label": "goods", "amount": _eur("11.65"), "original": _cny("91.00")},
+        {"label": "china domestic shipping", "amount": _eur("1.02"), "original": _cny("8.00")},
+        {"label": "service fee", "amount": _eur("1.28"), "original": _cny("10.00")},
+    ],
+    "amount": _eur("13.95"),
+    "rate_date": "2026-11-27",
+    "service_fee": {"percent": "5", "minimum": _cny("10.00")},
 }
 
 _PAYMENT_RECEIVED_V1 = {
@@ -160,11 +184,11 @@ CONTRACTS = ContractRegistry(
         Contract(
             type="BillingIssued",
             producer="billing",
-            version=2,
+            version=3,
             schema=schemas.BillingIssuedSchema,
-            upcasters={1: _billing_issued_v1_to_v2},
-            example={**_BILLING_ISSUED_V1, "paid": _eur("0.00"), "settled": False},
-            old_examples={1: _BILLING_ISSUED_V1},
+            upcasters={1: _billing_issued_v1_to_v2, 2: _billing_issued_v2_to_v3},
+            example=_BILLING_ISSUED_V3,
+            old_examples={1: _BILLING_ISSUED_V1, 2: _BILLING_ISSUED_V2},
         ),
         Contract(
             type="PaymentReceived",

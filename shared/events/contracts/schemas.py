@@ -70,6 +70,16 @@ class ReturnShippingChargedSchema(Schema):
 class BillingLineSchema(Schema):
     label = fields.String(required=True)
     amount = money()
+    # v3: the line in the currency it is priced in (CNY) before conversion at the billing's
+    # rate; None when it is already in the billing currency (or for a line from before v3).
+    original = money(allow_none=True)
+
+
+class ServiceFeeSchema(Schema):
+    """v3: the service fee rule a billing was computed with (R4)."""
+
+    percent = fields.Decimal(required=True, as_string=True, allow_nan=False)
+    minimum = money()
 
 
 class BillingIssuedSchema(Schema):
@@ -86,6 +96,10 @@ class BillingIssuedSchema(Schema):
     # settle the billing without a payment, R17).
     paid = money()
     settled = fields.Boolean(required=True)
+    # v3: the date of the exchange rate (R4) and the service fee rule (1st billing); None for
+    # a billing without conversion or fee.
+    rate_date = fields.Date(required=True, allow_none=True)
+    service_fee = fields.Nested(ServiceFeeSchema, required=True, allow_none=True)
 
 
 class PaymentReceivedSchema(Schema):
