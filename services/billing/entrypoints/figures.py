@@ -28,9 +28,7 @@ def billing_figures(row: Mapping[str, Any], balance: Decimal) -> dict[str, Any]:
     if originals:
         # Lines priced in CNY (goods, China shipping, service fee, local costs) add up here.
         first = originals[0]["currency"]
-        subtotal = sum(
-            (_money(o) for o in originals if o["currency"] == first), Money.zero(first)
-        )
+        subtotal = sum((_money(o) for o in originals if o["currency"] == first), Money.zero(first))
     return {
         "lines": lines,
         "rate_date": _iso(row.get("rate_date")),

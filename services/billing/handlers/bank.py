@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.billing.domain.billing import Billing
-from services.billing.domain.calendar import BusinessCalendar, configured_calendar
+from services.billing.domain.calendar import (
+    DEFAULT_BANK_COUNTRY,
+    BusinessCalendar,
+    configured_calendar,
+)
 from services.billing.domain.held import HeldPayment
 from services.billing.domain.transfer import billing_of_reference
 from services.billing.handlers.common import (
@@ -32,7 +36,14 @@ _NOTICES = uuid.UUID("6f1c2f0e-8d0a-4c1b-9a55-0b5e1c7a0d11")
 def calendar(ctx: Context) -> BusinessCalendar:
     """The business calendar from configuration (`CNNECT_BILLING_BANK_COUNTRY`, its holidays,
     and the extra closing days of `CNNECT_BILLING_BANK_HOLIDAYS`)."""
-    return configured_calendar(ctx.settings.extra)
+    extra = ctx.settings.extra
+    return configured_calendar(
+        {
+            "bank_country": extra.get("bank_country", DEFAULT_BANK_COUNTRY),
+            "bank_holidays": extra.get("bank_holidays", ""),
+            "bank_timezone": extra.get("bank_timezone", ""),
+        }
+    )
 
 
 def report_payment(

@@ -10,6 +10,7 @@ from flask import Flask
 
 from services.gateway.entrypoints.pages.accounts import account_pages
 from services.gateway.entrypoints.pages.common import current_csrf_token, new_form_key
+from services.gateway.entrypoints.pages.formats import register_formats
 from services.gateway.entrypoints.pages.orders import order_pages
 from services.gateway.entrypoints.pages.payments import payment_pages
 from services.gateway.entrypoints.pages.public import public_pages
@@ -29,6 +30,7 @@ def register_pages(app: Flask, secret: str) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.jinja_env.globals["new_form_key"] = new_form_key
     app.jinja_env.globals["current_csrf_token"] = current_csrf_token
+    register_formats(app)  # the one money and moment format of every page (R4)
     for blueprint in (
         public_pages,
         account_pages,

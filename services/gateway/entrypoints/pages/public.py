@@ -3,10 +3,13 @@ calendar (R9) and recent feedback (R28)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, redirect, request
 from flask.typing import ResponseReturnValue
 
 from services.gateway.adapters.upstream import ServiceUnavailableError
+from services.gateway.entrypoints.pages.calendar_grid import month_grids, months_asked
 from services.gateway.entrypoints.pages.common import Part, client, fetch, html_errors, page
 from services.gateway.entrypoints.sessions import STAFF_ROLES, current_session
 
@@ -51,12 +54,22 @@ def estimator() -> ResponseReturnValue:
 
 @public_pages.get("/calendar")
 def business_calendar() -> ResponseReturnValue:
-    """The business calendar: the days bank transfers are confirmed (R9)."""
-    days = request.args.get("days", "28")
-    params = {"days": days if days.isdigit() else "28"}
-    if request.args.get("from"):
-        params["from"] = request.args["from"][:10]
-    return page("calendar.html", calendar=fetch("billing", "/calendar", params))
+    """The business calendar as month grids: the days bank transfers are confirmed, closed
+    days named, the next confirmation day marked (R9). `?from=YYYY-MM-DD` shows its month."""
+    asked = request.args.get("from", "")[:10]
+    try:
+        first = date.fromisoformat(asked) if asked else None
+    except ValueError:
+        first = None
+    if first is None:  # today, in the calendar's time zone (billing's answer starts there)
+        today = fetch("billing", "/calendar", {"days": "1"})
+        if not today.shown:
+            return page("calendar.html", calendar=today, months=[])
+        first = date.fromisoformat(today.value["from"])
+    start, days = months_asked(first)
+    calendar = fetch("billing", "/calendar", {"from": start.isoformat(), "days": str(days)})
+    months = month_grids(calendar.value) if calendar.shown else []
+    return page("calendar.html", calendar=calendar, months=months)
 
 
 @public_pages.get("/feedback")

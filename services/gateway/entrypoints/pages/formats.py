@@ -1,0 +1,49 @@
+"""The one money format and the one moment format of every page (R4): "1234.50 EUR" (two
+decimals, or the currency's minor unit, then its code) and "2026-12-02 15:03 UTC" (a moment
+always with its time zone). Registered as Jinja filters `money` and `moment`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+
+from shared.money import Money
+
+
+def money_text(value: Any, currency: str | None = None) -> str:
+    """`{"amount": "12.3", "currency": "EUR"}` or `("12.3", "EUR")` as "12.30 EUR"."""
+    if isinstance(value, Mapping):
+        amount, currency = value.get("amount"), value.get("currency")
+    else:
+        amount = value
+    if amount is None or amount == "":
+        return ""
+    if not currency:
+        return str(amount)
+    try:
+        return Money(Decimal(str(amount)), str(currency)).formatted()
+    except (InvalidOperation, ValueError, TypeError):
+        return f"{amount} {currency}"  # an amount we cannot read is shown as it came
+
+
+def moment_text(value: Any, zone: str = "UTC") -> str:
+    """An ISO 8601 moment as "2026-12-02 23:03 Asia/Shanghai" in `zone` (UTC by default)."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value))
+        local = moment.astimezone(ZoneInfo(zone)) if moment.tzinfo else moment
+    except (ValueError, ZoneInfoNotFoundError):
+        return str(value)
+    return f"{local:%Y-%m-%d %H:%M} {zone}"
+
+
+def register_formats(app: Flask) -> None:
+    """Make `money` and `moment` filters of every template."""
+    app.jinja_env.filters["money"] = money_text
+    app.jinja_env.filters["moment"] = moment_text
