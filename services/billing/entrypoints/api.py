@@ -8,7 +8,6 @@ from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
-from services.billing.domain.transfer import transfer_reference
 from services.billing.entrypoints.bank_api import (
     BankNoticeSchema,
     PaymentReportRequest,
@@ -18,6 +17,7 @@ from services.billing.entrypoints.bank_api import (
 from services.billing.entrypoints.calendar_api import CalendarQuery, calendar_api
 from services.billing.entrypoints.card_api import CheckoutRequest, card, register_paypal_errors
 from services.billing.entrypoints.figures import with_figures
+from services.billing.entrypoints.transfer_view import transfer_fields
 from services.billing.entrypoints.unapplied_api import HeldCreditRequest, unapplied
 from services.billing.handlers.bank import calendar
 from services.billing.handlers.payments import (
@@ -170,33 +170,15 @@ class AdjustmentRequest(Schema):
 def _billings(where: str, value: str) -> list[dict[str, Any]]:
     identity = current_identity()
     rows = query_rows(f"SELECT * FROM billing_summaries WHERE {where} = %s ORDER BY kind", (value,))
-    reports = query_rows(
-        "SELECT report_id, billing_id, amount, currency, paid_on::text AS paid_on, reported_at, "
-        "expected_confirmation::text AS expected_confirmation FROM payment_reports "
-        "WHERE status = 'open' AND billing_id = ANY(%s)",
-        ([r["billing_id"] for r in rows],),
-    )
-    pending = {r["billing_id"]: r for r in reports}
-    return [
-        _billing(r, pending.get(r["billing_id"]))
-        for r in rows
-        if identity.may_see(r["customer_id"])
-    ]
+    rows = [r for r in rows if identity.may_see(r["customer_id"])]
+    # The reference to transfer with, a reported transfer still awaited, the balance in words.
+    transfers = transfer_fields(rows, calendar(service_context()).timezone)
+    return [{**_billing(r), **transfers[r["billing_id"]]} for r in rows]
 
 
-def _billing(row: dict[str, Any], report: dict[str, Any] | None) -> dict[str, Any]:
+def _billing(row: dict[str, Any]) -> dict[str, Any]:
     balance = max(row["amount"] - row["paid"], 0) if row["status"] != "voided" else 0
-    return {
-        **jsonable(row),
-        "balance": str(balance),
-        # The reference a transfer must carry, and a reported transfer still awaited (R9).
-        "transfer_reference": transfer_reference(row["billing_id"]),
-        "pending_report": (
-            None
-            if report is None
-            else {**jsonable(report), "timezone": calendar(service_context()).timezone}
-        ),
-    }
+    return {**jsonable(row), "balance": str(balance)}
 
 
 def _outcome(outcome: PaymentOutcome) -> ResponseReturnValue:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -18,6 +19,7 @@ from services.billing.domain.transfer import (
     transfer_reference,
 )
 from services.billing.handlers import DEPOSITS
+from services.billing.entrypoints.transfer_view import report_sentence
 from services.billing.handlers.bank import (
     BankNotice,
     calendar,
@@ -177,6 +179,12 @@ def report_json(report: PaymentReported | None, timezone: str) -> dict[str, Any]
         "reported_at": report.reported_at.isoformat(),
         "expected_confirmation": report.expected_confirmation.isoformat(),
         "timezone": timezone,
+        "sentence": report_sentence(
+            str(report.amount),
+            report.reported_at.astimezone(ZoneInfo(timezone)).date(),
+            report.expected_confirmation,
+            timezone,
+        ),
     }
 
 

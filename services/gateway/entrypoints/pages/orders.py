@@ -106,8 +106,21 @@ def order_details(order_id: str) -> ResponseReturnValue:
         next_actions=NEXT_ACTIONS,
         first=_billing(billings, "first"),
         second=_billing(billings, "second"),
+        awaited_transfer=_awaited_transfer(order, billings),
         deadlines=deadline_notes(order.value if order.shown else None, order_id),
     )
+
+
+def _awaited_transfer(order: Part, billings: Part) -> dict[str, Any] | None:
+    """The billing the customer must pay next if they reported its transfer: then the next
+    action is waiting for the bank, not paying again (R2, R9)."""
+    if not order.shown:
+        return None
+    kind = {"pay_first_billing": "first", "pay_second_billing": "second"}.get(
+        order.value.get("next_action") or ""
+    )
+    found = _billing(billings, kind) if kind else None
+    return found if found and found.get("pending_report") else None
 
 
 def _billing(billings: Part, kind: str) -> dict[str, Any] | None:

@@ -73,11 +73,24 @@ def report_bank_transfer(billing_id: str) -> ResponseReturnValue:
             "currency": request.form.get("currency", ""),
         },
     )
-    expected = answer.body.get("expected_confirmation", "") if answer.ok else ""
+    report = answer.body.get("report") if answer.ok else None
+    sentence = report["sentence"] if isinstance(report, dict) else ""
+    return done(answer, f"Thank you. {sentence}", _back(billing_id))
+
+
+@payment_pages.post("/billings/<billing_id>/payment-reports/<report_id>/withdrawal")
+def withdraw_bank_report(billing_id: str, report_id: str) -> ResponseReturnValue:
+    """Withdraw a mistaken "I have made the transfer": the card is offered again (R9)."""
+    answer = send(
+        "billing",
+        "POST",
+        f"/billings/{billing_id}/payment-reports/{report_id}/withdrawal",
+        json={},
+    )
     return done(
         answer,
-        f"Thank you. We expect to confirm your transfer on {expected} (a business day).",
-        _back(billing_id),
+        "Your transfer report is withdrawn: pay by bank transfer or card below.",
+        f"/billings/{billing_id}/pay",
     )
 
 

@@ -76,11 +76,25 @@ QUEUES: tuple[tuple[str, tuple[Queue, ...]], ...] = (
         "billing",
         (
             Queue(
-                "Payment reports to confirm",
+                "Reported transfers not yet matched",
                 "billing",
                 "/queues/payment-reports",
                 "reports",
-                ("billing_id", "payer_name", "paid_on", "amount", "currency"),
+                (
+                    "billing_id",
+                    "payer_name",
+                    "paid_on",
+                    "amount",
+                    "currency",
+                    "expected_confirmation",
+                ),
+            ),
+            Queue(
+                "Transfers received without a report",
+                "billing",
+                "/queues/unreported-transfers",
+                "transfers",
+                ("billing_id", "received_at", "amount", "currency"),
             ),
             Queue(
                 "Card captures in review",
