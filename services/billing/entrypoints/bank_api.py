@@ -18,8 +18,8 @@ from services.billing.domain.transfer import (
     parse_account,
     transfer_reference,
 )
-from services.billing.handlers import DEPOSITS
 from services.billing.entrypoints.transfer_view import report_sentence
+from services.billing.handlers import DEPOSITS
 from services.billing.handlers.bank import (
     BankNotice,
     calendar,
