@@ -63,15 +63,28 @@ def prepare() -> None:
         )
 
 
-def procfile(workers: int) -> Path:
-    """deploy/Procfile itself for one worker per service; else its expansion in .run/."""
+def procfile(workers: int, extra: dict[str, str] | None = None) -> Path:
+    """deploy/Procfile itself for one worker per service and no extra process; else its
+    expansion in .run/ (with `extra` entries: the development PayPal stand-in)."""
     source = ROOT / "deploy" / "Procfile"
-    if workers == 1:
+    if workers == 1 and not extra:
         return source
     expanded = ROOT / ".run" / "Procfile"
     expanded.parent.mkdir(exist_ok=True)
-    expanded.write_text(render(with_workers(read_procfile(source), workers)))
+    expanded.write_text(render({**with_workers(read_procfile(source), workers), **(extra or {})}))
     return expanded
+
+
+def development_paypal(gateway_port: int) -> dict[str, str]:
+    """In development, unless billing is given a PayPal of its own: the PayPal stand-in's
+    Procfile entry, billing's settings pointing at it set in this environment."""
+    # Imported here: the production image has no stand-in (and runs --prepare-only).
+    from deploy.paypal_standin.launching import standin_setup
+
+    entries, settings = standin_setup(os.environ, gateway_port)
+    for name, value in settings.items():
+        os.environ[name] = value
+    return entries
 
 
 def workers_from_env() -> int:
@@ -94,12 +107,16 @@ def main() -> int:
         return 0
     print("\nCNNECT is starting. Open:")
     gateway_port = os.environ.get("CNNECT_GATEWAY_PORT", 8100)
+    standin = development_paypal(int(gateway_port))
     print(f"  {'website':<10} http://127.0.0.1:{gateway_port}/   (customers: sign up, order, pay)")
     print(f"  {'console':<10} http://127.0.0.1:{gateway_port}/staff   (staff; accounts from")
     print("             .venv/bin/python -m services.gateway create-user --email E --role staff)")
     for service in SERVICES:
         port = os.environ.get(f"CNNECT_{service.upper()}_PORT", PORTS[service])
         print(f"  {service:<10} http://127.0.0.1:{port}/healthz   (API, OpenAPI at /openapi.json)")
+    if standin:
+        print(f"  {'paypal':<10} {os.environ['CNNECT_BILLING_PAYPAL_BASE_URL']}   (development")
+        print("             stand-in for PayPal: card payments are approved there; no money moves)")
     if workers > 1:
         print(f"  {'workers':<10} {workers} per service (<service>-worker-0..{workers - 1})")
     print("Metrics: each API's /metrics; workers on API port + 1000, relays + 2000, the gateway")
@@ -112,7 +129,8 @@ def main() -> int:
     # The Procfile says `python`: the one of this virtualenv.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     os.chdir(ROOT)
-    os.execv(str(honcho), [str(honcho), "-f", str(procfile(workers)), "-d", str(ROOT), "start"])
+    processes = procfile(workers, standin)
+    os.execv(str(honcho), [str(honcho), "-f", str(processes), "-d", str(ROOT), "start"])
     return 0
 
 

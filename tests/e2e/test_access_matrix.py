@@ -67,6 +67,12 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
     ("billing", "GET", "/orders/<order_id>/billings"): OWNED,
     ("billing", "GET", "/billings/<billing_id>/payment-page"): OWNED,
     ("billing", "POST", "/billings/<billing_id>/card-payments"): OWNED_WRITE,
+    # The order id here is the shop order's, no PayPal order of the billing: 404 for all.
+    ("billing", "POST", "/billings/<billing_id>/card-payments/<order_id>/capture"): {
+        **OWNED_WRITE,
+        "A": {404},
+        "staff": {404},
+    },
     ("billing", "POST", "/billings/<billing_id>/deposit-payments"): OWNED_WRITE,
     ("billing", "POST", "/billings/<billing_id>/payment-reports"): OWNED_WRITE,
     ("billing", "POST", "/billings/<billing_id>/payments"): STAFF_WRITE,

@@ -55,6 +55,8 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/orders/<order_id>"): OWNED,
     ("GET", "/billings/<billing_id>/pay"): OWNED,
     ("GET", "/billings/<billing_id>/card-returned"): {**OWNED, "A": {303}, "staff": {303}},
+    ("GET", "/billings/<billing_id>/card-cancelled"): {**OWNED, "A": {303}, "staff": {303}},
+    ("GET", "/billings/<billing_id>/card-confirmation"): OWNED,
     **{
         ("POST", f"/orders/<order_id>/{action}"): FORM
         for action in (

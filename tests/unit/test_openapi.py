@@ -33,6 +33,7 @@ WITHOUT_BODY = {
     "/orders/{order_id}/items/{item_id}/arrival",
     "/billings/{billing_id}/deposit-payments",
     "/billings/{billing_id}/payment-reports/{report_id}/withdrawal",
+    "/billings/{billing_id}/card-payments/{order_id}/capture",
     "/orders/{order_id}/messages/read",
     "/auth/signout",
 }

@@ -126,6 +126,9 @@ def _openapi() -> dict[str, Any]:
             "/billings/{billing_id}/card-payments": {
                 "post": _write("Pay the rest by card through PayPal (R10)", body=CheckoutRequest)
             },
+            "/billings/{billing_id}/card-payments/{order_id}/capture": {
+                "post": _write("Capture the card payment approved at PayPal (R10)")
+            },
             "/webhooks/paypal": {
                 "post": _webhook(
                     "PayPal capture notices, verified (R11)",

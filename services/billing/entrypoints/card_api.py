@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields
 
 from services.billing.adapters.paypal import (
     PayPalError,
     PayPalProtocolError,
+    PayPalRejectedError,
     PayPalUnavailableError,
 )
 from services.billing.adapters.paypal_client import PayPalClient
@@ -18,7 +22,12 @@ from services.billing.adapters.paypal_webhooks import (
     parse_capture_event,
 )
 from services.billing.entrypoints.bank_api import card_fee_percent
-from services.billing.handlers.card import receive_capture, start_card_payment
+from services.billing.entrypoints.paypal_settings import PayPalSettings, paypal_settings
+from services.billing.handlers.card import (
+    capture_card_payment,
+    receive_capture,
+    start_card_payment,
+)
 from shared.events.errors import ValidationError
 from shared.runtime import Context
 from shared.web.app import (
@@ -33,6 +42,20 @@ from shared.web.errors import error_response
 from shared.web.idempotency import idempotent
 
 card = Blueprint("card", __name__)
+log = logging.getLogger(__name__)
+OTHER_WAYS = "Nothing was charged. You can pay by bank transfer or from your deposit instead."
+
+
+@card.record_once
+def _refuse_a_non_paypal_setup_in_production(state: BlueprintSetupState) -> None:
+    # Checked when the app is built: billing in production does not start pointed at
+    # anything but PayPal (e.g. the development stand-in).
+    settings(state.app.extensions["cnnect.context"])
+
+
+def settings(ctx: Context) -> PayPalSettings:
+    """Billing's PayPal settings, checked (cached in the app)."""
+    return paypal_settings(ctx.settings)
 
 
 class CheckoutRequest(Schema):
@@ -44,12 +67,8 @@ def paypal_client(ctx: Context) -> PayPalClient:
     """The process's PayPal client (its token is cached between requests)."""
     client: PayPalClient | None = current_app.extensions.get("cnnect.paypal")
     if client is None:
-        extra = ctx.settings.extra
-        client = PayPalClient(
-            extra.get("paypal_base_url", "https://api-m.sandbox.paypal.com"),
-            extra.get("paypal_client_id", ""),
-            extra.get("paypal_client_secret", ""),
-        )
+        found = settings(ctx)
+        client = PayPalClient(found.base_url, found.client_id, found.client_secret)
         current_app.extensions["cnnect.paypal"] = client
     return client
 
@@ -58,15 +77,11 @@ def paypal_verifier(ctx: Context) -> PayPalWebhookVerifier:
     """The process's webhook verifier (its certificates are cached between requests)."""
     verifier: PayPalWebhookVerifier | None = current_app.extensions.get("cnnect.paypal_verifier")
     if verifier is None:
-        extra = ctx.settings.extra
-        hosts = extra.get("paypal_cert_hosts", "")
-        local = (
-            extra.get("paypal_allow_insecure_local_certs") == "1" and not ctx.settings.production
-        )
+        found = settings(ctx)
         verifier = PayPalWebhookVerifier(
-            extra.get("paypal_webhook_id", "") or "unconfigured-webhook-id",
-            frozenset(h.strip() for h in hosts.split(",") if h.strip()) or PAYPAL_CERT_HOSTS,
-            allow_insecure_local_certs=local,
+            found.webhook_id or "unconfigured-webhook-id",
+            found.cert_hosts or PAYPAL_CERT_HOSTS,
+            allow_insecure_local_certs=found.allow_insecure_local_certs,
         )
         current_app.extensions["cnnect.paypal_verifier"] = verifier
     return verifier
@@ -102,6 +117,24 @@ def checkout(billing_id: str) -> ResponseReturnValue:
             "currency": started.total.currency,
         }
     ), 201
+
+
+@card.post("/billings/<billing_id>/card-payments/<order_id>/capture")
+@idempotent
+def capture(billing_id: str, order_id: str) -> ResponseReturnValue:
+    """The customer approved at PayPal and is back: take the money (R10). The capture
+    webhook records the payment; this answers what PayPal said (COMPLETED, PENDING,
+    DECLINED, or ALREADY_CAPTURED for a repeat)."""
+    identity = current_identity()
+    ctx = service_context()
+    outcome = capture_card_payment(
+        ctx,
+        paypal_client(ctx),
+        billing_id,
+        None if identity.is_staff else identity.subject,
+        order_id,
+    )
+    return jsonify({"billing_id": billing_id, "paypal_order_id": order_id, **outcome}), 200
 
 
 @card.post("/webhooks/paypal")
@@ -143,13 +176,32 @@ def captures_in_review() -> ResponseReturnValue:
 
 
 def register_paypal_errors(app: Flask) -> None:
-    """PayPal away: 503 (try again); PayPal refusing or answering nonsense: 502."""
+    """PayPal away: 503 (try again); PayPal refusing: 502 payment_provider_refused; PayPal
+    answering nonsense: 502 payment_provider_error. Each a sentence for the customer, who
+    reads it on the payment page; PayPal's own words go to the log."""
 
     def unavailable(exc: Exception) -> ResponseReturnValue:
-        return error_response(503, "payment_provider_unavailable", str(exc))
+        log.warning("PayPal unavailable: %s", exc)
+        return error_response(
+            503,
+            "payment_provider_unavailable",
+            f"PayPal cannot be reached right now. {OTHER_WAYS}",
+        )
+
+    def refused(exc: Exception) -> ResponseReturnValue:
+        log.warning("PayPal refused: %s", exc)
+        return error_response(
+            502, "payment_provider_refused", f"PayPal refused the card payment. {OTHER_WAYS}"
+        )
 
     def failed(exc: Exception) -> ResponseReturnValue:
-        return error_response(502, "payment_provider_error", str(exc))
+        log.warning("PayPal answered something unreadable: %s", exc)
+        return error_response(
+            502,
+            "payment_provider_error",
+            f"PayPal answered something we could not understand. {OTHER_WAYS}",
+        )
 
     app.register_error_handler(PayPalUnavailableError, unavailable)
+    app.register_error_handler(PayPalRejectedError, refused)
     app.register_error_handler(PayPalError, failed)

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from services.billing.adapters.paypal import PayPalRejectedError
 from services.billing.adapters.paypal_client import PayPalClient
 from services.billing.adapters.paypal_webhooks import CaptureNotice
 from services.billing.domain.billing import CardPaymentStarted
@@ -19,7 +20,7 @@ from services.billing.handlers.common import (
 )
 from services.billing.handlers.held import hold_payment_in
 from services.billing.handlers.payments import deposit_first, record_payment_in
-from shared.events.errors import DuplicateMessageError
+from shared.events.errors import DuplicateMessageError, InvalidTransitionError, NotFoundError
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
@@ -60,7 +61,12 @@ def start_card_payment(
     # The same open amount and total give the same PayPal-Request-Id: a repeated checkout
     # gets PayPal's first order back instead of a second one.
     request_id = f"{bid}-open-{open_amount.amount}-total-{total.amount}"
-    created = paypal.create_order(bid, total, request_id, return_url, cancel_url)
+    # What the payer reads at PayPal beside the total: the fee is shown before they pay.
+    description = (
+        f"CNNECT billing {bid}: {rest.amount} {rest.currency} "
+        f"+ card fee {fee.amount} {fee.currency}"
+    )
+    created = paypal.create_order(bid, total, request_id, return_url, cancel_url, description)
 
     def record(tx: Transaction) -> CardCheckout:
         found = owned_billing(tx, bid, customer_id)
@@ -75,6 +81,43 @@ def start_card_payment(
         return CardCheckout(started)
 
     return with_conflict_retry(ctx, record)
+
+
+def capture_card_payment(
+    ctx: Context, paypal: PayPalClient, bid: str, customer_id: str | None, order_id: str
+) -> dict[str, str]:
+    """Capture the PayPal order the customer approved for their billing (R10). Nothing is
+    recorded here: the capture webhook records the payment, once, whichever comes first."""
+
+    def known(tx: Transaction) -> CardPaymentStarted | None:
+        return owned_billing(tx, bid, customer_id).card_orders.get(order_id)
+
+    started = ctx.store.transact(known)
+    if started is None:
+        raise NotFoundError(f"billing {bid} has no card payment {order_id}")
+    figures = {
+        "amount": str(started.amount.amount),
+        "fee": str(started.fee.amount),
+        "total": str(started.total.amount),
+        "currency": started.total.currency,
+    }
+    try:
+        # One request id per order: a reload of the return page captures once.
+        captured = paypal.capture_order(order_id, f"{order_id}-capture")
+    except PayPalRejectedError as exc:
+        if "ORDER_ALREADY_CAPTURED" in str(exc):
+            return {**figures, "status": "ALREADY_CAPTURED", "capture_status": "ALREADY_CAPTURED"}
+        if "ORDER_NOT_APPROVED" in str(exc):
+            raise InvalidTransitionError(
+                "PayPal has not approved this payment: nothing was charged."
+            ) from None
+        raise
+    return {
+        **figures,
+        "status": captured.status,
+        "capture_id": captured.capture_id,
+        "capture_status": captured.capture_status,
+    }
 
 
 def receive_capture(ctx: Context, notice: CaptureNotice) -> bool:

@@ -185,6 +185,17 @@ class ServiceAnswer:
         return f"the request failed ({self.status})"
 
 
+def _provider_failed(answer: requests.Response) -> bool:
+    """A 502/503 whose error document says the payment provider failed, not the service."""
+    if answer.status_code not in (502, 503):
+        return False
+    try:
+        body = answer.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and str(body.get("error", "")).startswith("payment_provider_")
+
+
 def _flatten(message: Any) -> str:
     if isinstance(message, dict):
         return "; ".join(f"{key}: {_flatten(value)}" for key, value in message.items())
@@ -242,9 +253,12 @@ class ServiceClient:
         files: list[Upload] | None = None,
         idempotency_key: str | None = None,
         position: str | None = None,
+        provider_errors: bool = False,
     ) -> ServiceAnswer:
         """Call `service` and return its answer (4xx included); 5xx or no answer raises.
-        `position` is one a write of this caller's answered with: the read waits for it."""
+        `position` is one a write of this caller's answered with: the read waits for it.
+        With `provider_errors`, a 502/503 in which the service says its payment provider
+        failed is an answer too: the service is up, PayPal is not."""
         headers = with_correlation({"Accept": "application/json"})
         if position:
             headers[POSITION_HEADER] = position
@@ -271,7 +285,7 @@ class ServiceClient:
             )
         except requests.RequestException as exc:
             raise ServiceUnavailableError(service) from exc
-        if answer.status_code >= 500:
+        if answer.status_code >= 500 and not (provider_errors and _provider_failed(answer)):
             raise ServiceUnavailableError(service)
         try:
             body = answer.json()

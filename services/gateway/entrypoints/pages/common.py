@@ -94,9 +94,11 @@ def send(
     json: Any = None,
     data: Mapping[str, str] | None = None,
     files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+    provider_errors: bool = False,
 ) -> ServiceAnswer:
     """A change made from a form, as the signed-in caller (CSRF checked). The form's key
-    is the Idempotency-Key, so a double click or a resubmitted page acts once."""
+    is the Idempotency-Key, so a double click or a resubmitted page acts once.
+    `provider_errors`: a payment provider's failure is an answer (see ServiceClient.call)."""
     identity = identity_of(signed_in())
     key = request.form.get(FORM_KEY) or None
     answer = client().call(
@@ -108,6 +110,7 @@ def send(
         data=data,
         files=files,
         idempotency_key=f"page-{key}" if key else None,
+        provider_errors=provider_errors,
     )
     if answer.position:
         # The page the form leads to hands it to its reads of `service` (read your writes).

@@ -3,21 +3,28 @@ page with its balance and history."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from services.gateway.entrypoints.pages.common import (
+    client,
     done,
     fetch,
     html_errors,
     page,
     send,
 )
-from services.gateway.entrypoints.sessions import signed_in
+from services.gateway.entrypoints.sessions import identity_of, signed_in
 
 payment_pages = Blueprint("payment_pages", __name__)
+# The confirmation page reloads itself every second this many times (PayPal's notice
+# usually arrives within one), then asks the customer to look at the order later.
+CONFIRMATION_TRIES = 60
 html_errors(payment_pages)
 
 
@@ -106,25 +113,103 @@ def pay_by_card(billing_id: str) -> ResponseReturnValue:
                 "payment_pages.card_returned", billing_id=billing_id, _external=True
             ),
             "cancel_url": url_for(
-                "payment_pages.payment_page", billing_id=billing_id, _external=True
+                "payment_pages.card_cancelled", billing_id=billing_id, _external=True
             ),
         },
+        provider_errors=True,  # PayPal away or refusing: said on the payment page
     )
     if not answer.ok:
         return done(answer, "", f"/billings/{billing_id}/pay")
     return redirect(answer.body["approval_url"], code=303)
 
 
+@payment_pages.get("/billings/<billing_id>/card-cancelled")
+def card_cancelled(billing_id: str) -> ResponseReturnValue:
+    """The customer cancelled at PayPal: back on the payment page, with the other ways."""
+    signed_in()
+    if fetch("billing", f"/billings/{billing_id}").missing:
+        abort(404)
+    flash(
+        "You cancelled the payment at PayPal; nothing was charged. You can pay by card again, "
+        "by bank transfer or from your deposit.",
+        "error",
+    )
+    return redirect(f"/billings/{billing_id}/pay", code=303)
+
+
 @payment_pages.get("/billings/<billing_id>/card-returned")
 def card_returned(billing_id: str) -> ResponseReturnValue:
-    """Back from PayPal: the payment shows as soon as PayPal's notice arrives (R10)."""
+    """Back from PayPal, approved: take the money (the capture), then wait on a page that
+    refreshes itself until PayPal's notice shows the billing paid (R10)."""
+    session = signed_in()
+    order_id = request.args.get("token", "")
+    if not order_id:  # not from PayPal: nothing to capture
+        if fetch("billing", f"/billings/{billing_id}").missing:
+            abort(404)
+        return redirect(f"/billings/{billing_id}/pay", code=303)
+    # PayPal sends the customer here with a GET; the capture is keyed by the PayPal order,
+    # so a reload (or a second tab) captures once.
+    answer = client().call(
+        "billing",
+        "POST",
+        f"/billings/{billing_id}/card-payments/{order_id}/capture",
+        identity_of(session),
+        json={},
+        idempotency_key=f"capture-{order_id}",
+        provider_errors=True,
+    )
+    if answer.status == 404:
+        abort(404)
+    if not answer.ok:
+        flash(f"{answer.message} Your card was not charged.", "error")
+        return redirect(f"/billings/{billing_id}/pay", code=303)
+    if answer.body.get("capture_status") == "DECLINED":
+        flash(
+            "PayPal declined the card; nothing was charged. You can try another card, or pay "
+            "by bank transfer or from your deposit.",
+            "error",
+        )
+        return redirect(f"/billings/{billing_id}/pay", code=303)
+    return redirect(_confirmation(billing_id, answer.body, 0), code=303)
+
+
+def _confirmation(billing_id: str, captured: Mapping[str, Any], tries: int) -> str:
+    """The confirmation page's URL, carrying the figures to say once paid."""
+    figures = {k: str(captured.get(k, "")) for k in ("amount", "fee", "total", "currency")}
+    query = urlencode({**figures, "tries": str(tries)})
+    return f"/billings/{billing_id}/card-confirmation?{query}"
+
+
+@payment_pages.get("/billings/<billing_id>/card-confirmation")
+def card_confirmation(billing_id: str) -> ResponseReturnValue:
+    """Waiting for PayPal's notice: this page reloads itself (a bounded number of times)
+    and goes to the order page, saying what was paid, once the billing shows paid."""
     signed_in()
     billing = fetch("billing", f"/billings/{billing_id}")
     if billing.missing:
         abort(404)
-    flash("PayPal has your payment; it shows here as soon as PayPal confirms it.", "success")
-    target = f"/orders/{billing.value['order_id']}" if billing.shown else "/orders"
-    return redirect(target, code=303)
+    figures = {k: request.args.get(k, "") for k in ("amount", "fee", "total", "currency")}
+    paid = (
+        f"Paid {figures['amount']} {figures['currency']} by card through PayPal, with a card "
+        f"fee of {figures['fee']} {figures['currency']} ({figures['total']} "
+        f"{figures['currency']} in all)."
+        if figures["total"]
+        else "Paid by card through PayPal."
+    )
+    if billing.shown and billing.value.get("status") == "paid":
+        flash(paid, "success")
+        return redirect(f"/orders/{billing.value['order_id']}", code=303)
+    tries = request.args.get("tries", "0")
+    count = int(tries) if tries.isdigit() else 0
+    again = _confirmation(billing_id, figures, count + 1) if count < CONFIRMATION_TRIES else None
+    order_id = billing.value["order_id"] if billing.shown else ""
+    return page(
+        "card_confirmation.html",
+        billing_id=billing_id,
+        order_id=order_id,
+        figures=figures,
+        refresh=again,
+    )
 
 
 @payment_pages.get("/deposit")
