@@ -22,6 +22,7 @@ import requests
 
 from deploy.paypal_standin import PayPalStandIn, running_standin
 from deploy.paypal_standin.__main__ import REFUSAL
+from deploy.paypal_standin.launching import STANDIN_NAME, standin_setup
 from deploy.paypal_standin.pages import return_url
 from services.billing.adapters.paypal import PayPalRejectedError
 from services.billing.adapters.paypal_client import PayPalClient
@@ -32,9 +33,11 @@ from services.billing.adapters.paypal_webhooks import (
 )
 from shared.money import Money
 from tests.support.browser import launch_chromium, save_screenshot
+from tests.support.system import free_port
 from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
+RETURN = "https://cnnect.example/billings/b-9/card-returned"
 PAID_PAGE = b"<!doctype html><title>paid</title><p id='done'>back at the shop</p>"
 
 
@@ -295,3 +298,26 @@ def test_a_buyer_approves_in_the_browser_and_lands_back_at_the_shop(
         page.wait_for_url(lambda url: url.startswith(f"{_url(shop)}/billing/b-1/paid?"))
         assert page.text_content("#done") == "back at the shop"
     assert standin.order_status(order_id) == "APPROVED"
+
+
+@pytest.mark.rule("R10")
+def test_the_stand_in_runs_as_make_run_starts_it_and_billing_can_use_it() -> None:
+    entries, settings = standin_setup({}, 8100)
+    port = free_port()
+    command = entries[STANDIN_NAME].removeprefix("exec ").split()
+    command[command.index("--port") + 1] = str(port)
+    process = subprocess.Popen(
+        [sys.executable, *command[1:]], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        assert "PayPal stand-in on" in process.stdout.readline()  # printed once listening
+        base_url = f"http://127.0.0.1:{port}"
+        client_id = settings["CNNECT_BILLING_PAYPAL_CLIENT_ID"]
+        secret = settings["CNNECT_BILLING_PAYPAL_CLIENT_SECRET"]
+        with PayPalClient(base_url, client_id, secret, 5) as paypal:
+            created = paypal.create_order("b-9", Money.of("5", "EUR"), "r-9", RETURN, RETURN)
+        assert created.approval_url.startswith(f"{base_url}/checkoutnow?token=")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
