@@ -53,10 +53,10 @@ def _rate_date(text: str) -> date | None:
     return date.fromisoformat(text.strip()) if text.strip() else None
 
 
-def billed_rule(ctx: Context, issued: BillingIssued) -> PricingRule:
+def billed_rule(current: PricingRule, issued: BillingIssued) -> PricingRule:
     """The rule a billing was issued with: a revision keeps its rate, the rate's date and the
-    fee rule, even when the configuration changed since (the customer was quoted those)."""
-    current = pricing_rule(ctx)
+    fee rule, even when the configuration (`current`) changed since (the customer was quoted
+    those); what the billing did not record (before contract v3) comes from `current`."""
     fee = issued.service_fee
     return PricingRule(
         currency=issued.amount.currency,

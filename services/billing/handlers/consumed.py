@@ -76,7 +76,7 @@ def on_order_items_changed(ctx: Context, tx: Transaction, event: IncomingEvent) 
         return  # every item cancelled: OrderCancelled voids the billing and refunds
     # Repriced at the billing's own rate and fee rule, which the revision keeps recording
     # (at the configured ones, the lines could disagree with the rate the billing shows).
-    rule = billed_rule(ctx, found.issued)
+    rule = billed_rule(pricing_rule(ctx), found.issued)
     lines = first_billing_lines(_priced(data["items"]), rule)
     now = ctx.clock.now()
     amount = total(lines, rule.currency)

@@ -159,3 +159,33 @@ def test_a_billing_issued_before_v3_reads_with_unknown_cny_amounts_and_its_issue
     assert version == 3
     assert {line["original"] for line in data["lines"]} == {None}
     assert (data["rate_date"], data["service_fee"]) == (old["issued_at"][:10], None)
+
+
+@pytest.mark.rule("R4")
+def test_R4_a_revision_keeps_the_billings_rate_and_fee_after_a_configuration_change() -> None:
+    from datetime import date
+
+    from services.billing.handlers.common import billed_rule
+
+    issued = BillingIssued(
+        "b1",
+        "o1",
+        "c1",
+        "first",
+        1,
+        Money(Decimal("19.33"), "EUR"),
+        [],
+        Decimal("0.128"),
+        NOW,
+        rate_date=date(2026, 11, 20),
+        service_fee=RULE.service_fee,
+    )
+    changed = PricingRule(cny_rate=Decimal("0.140"), fee_percent=Decimal("8"))
+    rule = billed_rule(changed, issued)
+    assert (rule.cny_rate, rule.rate_date, rule.service_fee) == (
+        Decimal("0.128"),
+        date(2026, 11, 20),
+        RULE.service_fee,
+    )
+    [goods, *_] = first_billing_lines([PricedItem(1, _cny("100.00"), _cny("0"))], rule)
+    assert goods.amount == Money(Decimal("12.80"), "EUR")  # not 14.00 at the new rate
