@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from deploy.paypal_standin import PayPalStandIn, running_standin
 from services.billing.adapters.paypal_client import RETRY_ATTEMPTS
 from tests.support.browser import launch_chromium, save_screenshot
+from tests.support.figures import assert_page_shows_billing
 from tests.support.infra import Infra
 from tests.support.pages import fill_order_form, reload_until, sign_up
 from tests.support.system import System, running_system
@@ -108,6 +109,9 @@ def test_a_customer_pays_by_card_at_the_stand_in_and_sees_the_billing_paid_with_
     system: System, paypal: PayPalStandIn, browser: Browser
 ) -> None:
     page, order_id = _payment_page(browser, system)
+    billings = system.url("gateway", f"/api/billing/orders/{order_id}/billings")
+    [billing] = page.request.get(billings).json()["billings"]
+    assert_page_shows_billing(page.content(), billing)  # R4: rate, converted amounts, fee
     rest = _figure(page.locator("#rest-amount").inner_text())
     fee = _figure(page.locator("#card-fee").inner_text())
     total = _figure(page.locator("#card-total").inner_text())
@@ -125,6 +129,9 @@ def test_a_customer_pays_by_card_at_the_stand_in_and_sees_the_billing_paid_with_
         f"Paid {rest} EUR by card through PayPal, with a card fee of {fee} EUR ({total} EUR"
     )
     expect(page.locator("#billing-first .payments")).to_contain_text("card")
+    [paid] = page.request.get(billings).json()["billings"]
+    assert paid["status"] == "paid"
+    assert_page_shows_billing(page.content(), paid)  # R4: paid and balance as billing has them
     _screenshots(page, "card-paid-order")
 
 
