@@ -222,6 +222,8 @@ def test_R4_R9_in_chromium_the_figures_and_the_calendar_fit_a_laptop_and_a_phone
                     width,
                     box,
                 )
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= width, (name, width, wide)  # nothing makes the page scroll sideways
                 save_screenshot(page, f"{name}-{width}")
         christmas = page.locator("td.day[data-date='2026-12-25']")
         assert "closed" in (christmas.get_attribute("class") or "")
