@@ -75,11 +75,15 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
     },
     ("billing", "POST", "/billings/<billing_id>/deposit-payments"): OWNED_WRITE,
     ("billing", "POST", "/billings/<billing_id>/payment-reports"): OWNED_WRITE,
+    ("billing", "POST", "/billings/<billing_id>/payment-reports/<report_id>/withdrawal"): (
+        OWNED_WRITE
+    ),
     ("billing", "POST", "/billings/<billing_id>/payments"): STAFF_WRITE,
     ("billing", "POST", "/customers/<customer_id>/deposit/adjustments"): STAFF_WRITE,
     ("billing", "GET", "/deposit"): MINE,
     ("billing", "GET", "/queues/captures-in-review"): STAFF,
     ("billing", "GET", "/queues/payment-reports"): STAFF,
+    ("billing", "GET", "/queues/unreported-transfers"): STAFF,
     ("billing", "GET", "/queues/unapplied-payments"): STAFF,
     ("billing", "POST", "/held-payments/<hold_id>/credits"): STAFF_WRITE,
     ("billing", "POST", "/webhooks/bank"): WEBHOOK,

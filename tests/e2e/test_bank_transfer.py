@@ -6,9 +6,6 @@ transfers not yet matched and transfers nobody reported."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,11 +17,12 @@ import requests
 from playwright.sync_api import Page, expect
 
 from services.billing.domain.transfer import billing_of_reference
+from tests.support.bank_command import send_bank_notice
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
 from tests.support.pages import reload_until, sign_in
-from tests.support.system import BANK_SECRET, ROOT, System, poll, running_system, sign_up
+from tests.support.system import System, poll, running_system, sign_up
 
 PASSWORD = "correct horse battery"
 WIDTHS = (1280, 375)
@@ -34,32 +32,6 @@ WIDTHS = (1280, 375)
 def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
         yield running
-
-
-def send_bank_notice(system: System, reference: str, amount: str, via: str = "billing") -> str:
-    """The documented command, as a developer runs it: the bank's notice, signed."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.billing",
-            "send-bank-notice",
-            "--reference",
-            reference,
-            "--amount",
-            amount,
-            "--url",
-            system.url(via, "/webhooks/bank"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "CNNECT_BILLING_BANK_WEBHOOK_SECRETS": BANK_SECRET},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def _signed_up(system: System, email: str) -> Journey:

@@ -1,26 +1,24 @@
 """A customer and a staff member take one order through its whole life in real headless
 Chromium, each in their own browser: the customer on the order pages (R1-R10, R18, R23), the
 staff in the console (R27), watching the events arrive live. PayPal is the local fake, the
-bank is this test signing its notices."""
+bank is `python -m services.billing send-bank-notice` signing its notices."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
-import requests
 from playwright.sync_api import FilePayload, Locator, Page, expect
 
-from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.bank_command import send_bank_notice
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.fake_paypal import FakePayPal, running_fake_paypal
 from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.pages import fill_order_form, reload_until, sign_in, sign_up
-from tests.support.system import BANK_SECRET, System, create_staff, running_system
+from tests.support.system import System, create_staff, running_system
 
 PASSWORD = "correct horse battery"
 STAFF_EMAIL, STAFF_PASSWORD = "mei@cnnect.example", "staff password 9"
@@ -66,29 +64,6 @@ def system(
         # PayPal notifies the address configured in its dashboard: our gateway.
         paypal.webhook_target = running.url("gateway", "/webhooks/paypal")
         yield running
-
-
-def _bank_notice(system: System, billing_id: str, amount: str) -> None:
-    """The bank's signed notice of the customer's transfer, sent to the gateway."""
-    body = json.dumps(
-        {
-            "transaction_id": f"TX-{uuid.uuid4().hex[:10]}",
-            "reference": billing_id,
-            "amount": amount,
-            "currency": "EUR",
-            "payer_name": "Alice Martin",
-        }
-    ).encode()
-    timestamp = int(time.time())
-    headers = {
-        TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: sign(BANK_SECRET, timestamp, body),
-        "Content-Type": "application/json",
-    }
-    answer = requests.post(
-        system.url("gateway", "/webhooks/bank"), data=body, headers=headers, timeout=10
-    )
-    assert answer.status_code == 200, answer.text
 
 
 def _until_next_action(customer: Page, action: str) -> None:
@@ -173,12 +148,14 @@ def test_a_customer_and_staff_take_an_order_from_sign_up_to_reception_in_the_bro
         staff_pack(staff, system, order_id)
         _until_next_action(customer, "Pay the 2nd billing")
         customer.click("#next-action")
-        second_id = customer.url.split("/billings/")[1].split("/")[0]
+        reference = customer.locator("#transfer-reference").inner_text()
         rest = customer.locator("#bank-report input[name=amount]").input_value()
         customer.fill("#bank-report input[name=payer_name]", "Alice Martin")
         customer.click("#report-transfer")
-        expect(customer.locator(".flash.success")).to_contain_text("expect to confirm")
-        _bank_notice(system, second_id, rest)
+        expect(customer.locator(".flash.success")).to_contain_text("expected to be confirmed by")
+        expect(customer.locator("#next-action-waiting")).to_be_visible()
+        # The bank's notice carries the reference back, sent by the documented command.
+        send_bank_notice(system, reference, rest, via="gateway")
         customer.goto(system.url("gateway", f"/orders/{order_id}"))
         reload_until(
             customer,

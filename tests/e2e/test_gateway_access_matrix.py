@@ -69,7 +69,10 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
         )
     },
     ("POST", "/orders/<order_id>/reception"): {**FORM, "staff": {404}},  # the customer's alone
-    **{("POST", f"/billings/<billing_id>/{a}"): FORM for a in ("deposit", "bank-report")},
+    **{
+        ("POST", f"/billings/<billing_id>/{a}"): FORM
+        for a in ("deposit", "bank-report", "payment-reports/<report_id>/withdrawal")
+    },
     # PayPal is not configured in this system: the card step says so (503) to its owner.
     ("POST", "/billings/<billing_id>/card"): {**FORM, "A": {303, 503}, "staff": {303, 503}},
     ("POST", "/webhooks/<provider>"): {k: {401} for k in ALL},  # no bank signature

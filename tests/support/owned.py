@@ -44,4 +44,5 @@ def owned_objects(system: System, customer_id: str) -> dict[str, str]:
         "method": "EMS",
         "version": "1",
         "hold_id": "hold-none",  # a held payment (none held: staff get 400 or 404)
+        "report_id": "rep-none",  # a transfer report (none pending: the owner gets 409)
     }

@@ -1,9 +1,11 @@
 """Money is conserved (the architecture's invariant), over random histories of one customer:
 orders placed and changed, payments partial, full and over by deposit, bank, staff and card,
-duplicate notices, items unavailable, staff, customer and automatic cancels, notices for
-voided billings and for no billing at all, the orders side's events delivered to billing in
-any order. It drives the domain code the billing handlers use (Billing, Deposit, HeldPayment,
-deposit_credits) the way the handlers do, and checks after every step:
+transfers reported and withdrawn (a pending report withholds the card), bank notices matched
+by their transfer reference or held when it is mistyped, duplicate notices, items unavailable,
+staff, customer and automatic cancels, notices for voided billings and for no billing at all,
+the orders side's events delivered to billing in any order. It drives the domain code the
+billing handlers use (Billing, Deposit, HeldPayment, deposit_credits) the way the handlers
+do, and checks after every step:
 
     received from outside - paid out by staff == what billings keep + deposit + held + card fees
 
@@ -29,6 +31,8 @@ from services.billing.domain.billing import (
 from services.billing.domain.deposit import Deposit
 from services.billing.domain.held import HeldPayment
 from services.billing.domain.pricing import PricedItem, PricingRule, first_billing_lines, total
+from services.billing.domain.transfer import billing_of_reference, transfer_reference
+from shared.events.errors import InvalidTransitionError
 from shared.money import Money
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -84,7 +88,8 @@ class World:
 
     # --- the billing handlers --------------------------------------------------------------
     def place(self, items: list[PricedItem]) -> None:
-        order_id = self.next_id("ord")
+        self.ids += 1
+        order_id = f"ord-{self.ids:012x}"  # the orders service's form: transfer references
         self.orders[order_id] = Order(order_id, {f"itm-{n}": i for n, i in enumerate(items)})
         lines = first_billing_lines(items, RULE)
         billing = Billing(f"{order_id}-1")
@@ -164,6 +169,8 @@ class World:
             assert billing.refunded <= (billing.received or eur("0"))
             assert billing.kept <= billing.issued.amount or billing.voided
             assert not billing.voided or billing.kept.is_zero
+            # a pending transfer report only on a billing that still waits for money (R9)
+            assert billing.pending_report is None or not (billing.voided or billing.settled)
 
 
 OPS = (
@@ -173,6 +180,9 @@ OPS = (
     "deposit",
     "bank",
     "staff",
+    "report",
+    "withdraw_report",
+    "typo",
     "card",
     "capture",
     "duplicate",
@@ -186,7 +196,10 @@ OPS = (
     "deliver",
 )
 # The steps that move money or reorder events come up more often than the rest.
-WEIGHTED = ("bank", "bank", "deliver", "deliver", "unavailable", "unavailable", "unavailable")
+WEIGHTED = (
+    *("bank", "bank", "report", "deliver", "deliver"),
+    *("unavailable", "unavailable", "unavailable"),
+)
 FRACTIONS = (Decimal("1"), Decimal("0.3"), Decimal("1.5"), Decimal("0.01"), Decimal("1"))
 
 
@@ -223,7 +236,39 @@ def step(world: World, op: str, a: int, b: int) -> None:
         amount = Money(base.amount * FRACTIONS[b % len(FRACTIONS)], "EUR").rounded()
         if amount.amount > 0:
             world.received = world.received + amount
-            world.receive(billing, amount, op, world.next_id("tx"))
+            if op == "bank":  # the notice names the billing by its transfer reference
+                named = billing_of_reference(transfer_reference(billing.billing_id))
+                assert named == billing.billing_id
+                world.receive(billing, amount, "bank_transfer", world.next_id("tx"))
+                assert billing.pending_report is None  # the transfer matched the report
+            else:
+                world.receive(billing, amount, "staff_confirmation", world.next_id("tx"))
+    elif op == "report":
+        if not (billing.voided or billing.settled) and billing.pending_report is None:
+            amount = billing.open_amount
+            world.save(
+                billing,
+                billing.report_payment(world.next_id("r"), "X", NOW.date(), amount, NOW, NOW),
+            )
+    elif op == "withdraw_report":
+        pending = billing.pending_report
+        if pending is not None:
+            world.save(billing, billing.withdraw_report(pending.report_id, "cus-1", NOW))
+    elif op == "typo":
+        # One wrong character in the reference: it names no billing, the money is held.
+        reference = transfer_reference(billing.billing_id)
+        wrong = reference[:-2] + ("A" if reference[-2] != "A" else "B") + reference[-1]
+        assert billing_of_reference(wrong) is None
+        held = HeldPayment(world.next_id("h"))
+        amount = eur(Decimal(1 + b))
+        world.received = world.received + amount
+        for event in held.hold(wrong, "bank_transfer", amount, "X", "mistyped", NOW):
+            held.apply(event)
+        world.held.append(held)
+    elif op == "card" and billing.pending_report is not None:
+        # A reported transfer is awaited: the card is withheld (409), nothing happens.
+        with pytest.raises(InvalidTransitionError):
+            billing.card_payment_due(CARD_FEE, eur("0"))
     elif op == "card":
         if not (billing.voided or billing.settled):
             rest, fee = billing.card_payment_due(CARD_FEE, eur("0"))

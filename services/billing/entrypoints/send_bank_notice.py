@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 import requests
 
 from services.billing.entrypoints.bank_api import DEV_BANK_SECRET
+from shared.config import ConfigurationError, load_settings
 from shared.money import MINOR_UNITS
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
@@ -78,12 +79,16 @@ def signed_notice(
 
 def main(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> int:
     """Send the notice; print the answer; 0 when billing recorded it (or already had)."""
-    env = os.environ if environ is None else environ
     args = parser().parse_args(argv)
-    if env.get("CNNECT_ENV", "development") == "production":
+    try:
+        settings = load_settings("billing", dict(os.environ if environ is None else environ))
+    except ConfigurationError as exc:
+        print(f"send-bank-notice: {exc}")
+        return 2
+    if settings.production:
         print("send-bank-notice: refused in production; only the bank sends notices there.")
         return 2
-    configured = env.get("CNNECT_BILLING_BANK_WEBHOOK_SECRETS", "")
+    configured = settings.extra.get("bank_webhook_secrets", "")
     secret = next((s.strip() for s in configured.split(",") if s.strip()), DEV_BANK_SECRET)
     body, headers = signed_notice(
         args.reference,
