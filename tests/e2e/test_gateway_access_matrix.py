@@ -56,7 +56,8 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/billings/<billing_id>/pay"): OWNED,
     ("GET", "/billings/<billing_id>/card-returned"): {**OWNED, "A": {303}, "staff": {303}},
     ("GET", "/billings/<billing_id>/card-cancelled"): {**OWNED, "A": {303}, "staff": {303}},
-    ("GET", "/billings/<billing_id>/card-confirmation"): OWNED,
+    # A's billing is paid: the confirmation page goes on to the order page.
+    ("GET", "/billings/<billing_id>/card-confirmation"): {**OWNED, "A": {303}, "staff": {303}},
     **{
         ("POST", f"/orders/<order_id>/{action}"): FORM
         for action in (
