@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
@@ -14,6 +15,7 @@ from services.billing.bootstrap import DEFINITION
 from services.billing.entrypoints.paypal_settings import paypal_settings
 from shared.config import ConfigurationError, load_settings
 from shared.procfile import read_procfile
+from shared.runtime import Context
 from tests.deploy.code_facts import NullStore
 from tests.deploy.procfile import PROCFILE
 
@@ -102,11 +104,13 @@ def test_make_run_starts_no_stand_in_in_production_or_with_a_paypal_of_its_own(
     assert standin_setup(environ, 8100) == ({}, {})
 
 
-def _context(env: dict[str, str]) -> SimpleNamespace:
-    return SimpleNamespace(
+def _context(env: dict[str, str]) -> Context:
+    """A context whose store does nothing: building the app touches no database."""
+    context = SimpleNamespace(
         settings=load_settings("billing", env),
         store=NullStore(),
         clock=None,
         topology=None,
         projections=(),
     )
+    return cast(Context, context)
