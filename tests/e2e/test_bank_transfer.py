@@ -22,6 +22,7 @@ from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
 from tests.support.pages import reload_until, sign_in
+from tests.support.rebuild import assert_rebuild_equals_live
 from tests.support.system import System, poll, running_system, sign_up
 
 PASSWORD = "correct horse battery"
@@ -232,3 +233,13 @@ def test_R9_R2_on_the_pages_a_reported_transfer_is_awaited_until_the_bank_notice
         expect(page.locator("#next-action-waiting")).to_have_count(0)
         expect(page.locator("#billing-first")).to_contain_text("bank transfer")
         _look(page, "order-page-transfer-paid")
+
+
+def test_the_transfer_read_models_rebuilt_from_zero_equal_the_live_ones(system: System) -> None:
+    # Run last in this module: the reports made, withdrawn and matched, the transfers nobody
+    # reported and the mistyped reference above are in the histories rebuilt.
+    live = assert_rebuild_equals_live(system, "billing")
+    reports = next(s for s in live if "payment_reports" in s)["payment_reports"]
+    unreported = next(s for s in live if "unreported_transfers" in s)["unreported_transfers"]
+    assert {"withdrawn", "matched"} <= {row[-1] for row in reports}  # status, the last column
+    assert unreported
