@@ -60,9 +60,7 @@ def _opened(tx: Transaction, event: IncomingEvent) -> Conversation:
 def on_order_ended(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """A completed or cancelled order keeps its conversation open 30 more days (R12)."""
     data = event.data
-    found = CONVERSATIONS.get(tx, data["order_id"])
-    if not found.opened:
-        raise NotYetApplicableError("order end before order placed", event.envelope.ordering_key)
+    found = _opened(tx, event)
     if event.type == "OrderCompleted":
         new = found.order_ended("completed", data["completed_at"])
     else:
@@ -78,9 +76,7 @@ def on_reception_reported(ctx: Context, tx: Transaction, event: IncomingEvent) -
     data = event.data
     if data["all_well"]:
         return
-    found = CONVERSATIONS.get(tx, data["order_id"])
-    if not found.opened:
-        raise NotYetApplicableError("report before order placed", event.envelope.ordering_key)
+    found = _opened(tx, event)
     text = data["comment"] or "The customer reported a problem with the reception."
     message_id = f"msg-problem-{str(event.envelope.event_id)[:12]}"
     pictures = [orders_photo(photo_id) for photo_id in data["photo_ids"]]
