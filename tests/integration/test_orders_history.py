@@ -24,13 +24,7 @@ from shared.money import Money
 from shared.runtime import Context
 from tests.support.images import png
 from tests.support.infra import Infra
-from tests.support.orders_context import (
-    consumer,
-    deliver,
-    message,
-    orders_context,
-    place_order,
-)
+from tests.support.orders_context import consumer, deliver, message, orders_context, place_order
 
 CUSTOMER = "cus-0001"  # the contract examples' customer
 

@@ -9,13 +9,7 @@ from services.orders.domain.status import OrderStatus
 from services.orders.handlers import ORDERS, commands
 from shared.runtime import Context
 from tests.support.infra import Infra
-from tests.support.orders_context import (
-    consumer,
-    deliver,
-    message,
-    orders_context,
-    place_order,
-)
+from tests.support.orders_context import consumer, deliver, message, orders_context, place_order
 
 CUSTOMER = "cus-0001"  # the contract examples' customer
 
