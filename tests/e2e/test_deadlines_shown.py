@@ -17,9 +17,8 @@ import requests
 
 from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
-from tests.support.system import System, poll, running_system, sign_up
+from tests.support.system import System, poll, running_system
 
-PASSWORD = "correct horse battery"
 ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
 
 
@@ -27,12 +26,6 @@ ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d
 def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
         yield running
-
-
-def _customer(system: System, email: str) -> tuple[requests.Session, Journey]:
-    """A customer signed in at the gateway, and their order driven over the services."""
-    browser, account = sign_up(system, email, PASSWORD)
-    return browser, Journey(system, account["account_id"])
 
 
 def _deadline_row(system: System, kind: str, order_id: str) -> datetime:
@@ -80,7 +73,7 @@ def _order_page(system: System, browser: requests.Session, order_id: str) -> str
 def test_R16_an_unpaid_order_says_when_it_will_be_cancelled_until_it_is_paid(
     system: System,
 ) -> None:
-    browser, journey = _customer(system, "deadline-r16@example.com")
+    browser, journey = Journey.signed_up(system, "deadline-r16@example.com")
     journey.place()
     order = poll(journey.order, lambda o: o is not None and o.get("first_billing"))
     due = _deadline_row(system, "auto-cancel", journey.order_id)
@@ -96,7 +89,7 @@ def test_R16_an_unpaid_order_says_when_it_will_be_cancelled_until_it_is_paid(
 
 @pytest.mark.rule("R24")
 def test_R24_a_shipped_order_says_when_it_completes_by_itself(system: System) -> None:
-    browser, journey = _customer(system, "deadline-r24@example.com")
+    browser, journey = Journey.signed_up(system, "deadline-r24@example.com")
     journey.to_shipped(["EE100000001CN", "EE100000002CN"])
     order = journey.order()
     due = _deadline_row(system, "auto-complete", journey.order_id)
@@ -108,7 +101,7 @@ def test_R24_a_shipped_order_says_when_it_completes_by_itself(system: System) ->
 
 @pytest.mark.rule("R12")
 def test_R12_a_cancelled_order_says_until_when_messages_can_be_written(system: System) -> None:
-    browser, journey = _customer(system, "deadline-r12@example.com")
+    browser, journey = Journey.signed_up(system, "deadline-r12@example.com")
     journey.place()
     journey.wait_status("applied")
     assert journey.post("orders", f"/orders/{journey.order_id}/cancel", {}).status_code == 200

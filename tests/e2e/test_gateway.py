@@ -28,10 +28,10 @@ from tests.support.system import (
     BANK_SECRET,
     ROOT,
     System,
-    create_staff,
     poll,
     running_system,
     sign_up,
+    staff_session,
 )
 
 PASSWORD = "correct horse battery"
@@ -219,18 +219,6 @@ def test_R27_the_console_prints_events_as_they_happen(system: System) -> None:
         console.wait(timeout=10)
 
 
-def _staff(system: System, email: str, password: str) -> requests.Session:
-    create_staff(system, email, password)
-    staff = requests.Session()
-    signed = staff.post(
-        system.url("gateway", "/auth/signin"),
-        json={"email": email, "password": password},
-        timeout=10,
-    )
-    assert signed.status_code == 200, signed.text
-    return staff
-
-
 def _read_until(lines: Iterator[str], wanted: Callable[[str], bool], timeout: float) -> list[str]:
     """The feed's lines up to the first `wanted` one (a keep-alive comes each quiet second, so
     the deadline is checked even when nothing happens)."""
@@ -267,7 +255,7 @@ def _probe(order_key: str) -> Envelope:
 
 @pytest.mark.rule("R27")
 def test_R27_staff_watch_every_event_live_in_their_console(system: System) -> None:
-    staff = _staff(system, "live@cnnect.example", "staff password 2")
+    staff = staff_session(system, "live@cnnect.example", "staff password 2")
     customer, _ = sign_up(system, "hana@example.com", PASSWORD)
     assert customer.get(system.url("gateway", "/staff/events"), timeout=10).status_code == 403
     with staff.get(system.url("gateway", "/staff/events"), stream=True, timeout=30) as feed:
@@ -284,7 +272,7 @@ def test_R27_staff_watch_every_event_live_in_their_console(system: System) -> No
 def test_R27_the_live_feed_has_every_event_from_the_moment_it_says_connected(
     system: System,
 ) -> None:
-    staff = _staff(system, "early@cnnect.example", "staff password 3")
+    staff = staff_session(system, "early@cnnect.example", "staff password 3")
     browser, account = sign_up(system, "jun@example.com", PASSWORD)
     probe = _probe(f"probe-{uuid.uuid4()}")
     with (
@@ -311,7 +299,7 @@ def test_R27_the_live_feed_has_every_event_from_the_moment_it_says_connected(
 
 @pytest.mark.rule("R27")
 def test_R27_a_feed_the_client_left_leaves_no_queue_behind(system: System) -> None:
-    staff = _staff(system, "gone@cnnect.example", "staff password 4")
+    staff = staff_session(system, "gone@cnnect.example", "staff password 4")
     topology = Topology(system.namespace)
     probe = _probe(f"gone-{uuid.uuid4()}")
     with staff.get(system.url("gateway", "/staff/events"), stream=True, timeout=30) as feed:

@@ -242,14 +242,7 @@ def test_R19_R23_requests_and_reception_problems_reach_the_staff_queue(system: S
     assert _post(journey, "Please exchange the mug", kind="exchange_request").status_code == 201
     other = Journey(system, "cus-m23")
     other.to_shipped(["EE500000000CN", "EE500000001CN"])
-    report = requests.post(
-        system.url("orders", f"/orders/{other.order_id}/reception-report"),
-        data={"all_well": "false", "comment": "The mug is broken"},
-        files=[("photos", ("mug.jpg", jpeg(), "image/jpeg"))],
-        headers=other.customer,
-        timeout=30,
-    )
-    assert report.status_code == 200, report.text
+    other.report_problem("The mug is broken", jpeg())
     queue = poll(
         lambda: journey.get("messaging", "/queues/requests", journey.staff).json(),
         lambda q: {journey.order_id, other.order_id} <= {m["order_id"] for m in q["messages"]},

@@ -15,7 +15,7 @@ import requests
 from tests.support.images import jpeg, pdf
 from tests.support.infra import Infra
 from tests.support.journey import Journey
-from tests.support.system import System, create_staff, poll, running_system, sign_up
+from tests.support.system import System, poll, running_system, sign_up, staff_session
 
 STAFF_EMAIL, STAFF_PASSWORD = "links@cnnect.example", "staff links password"
 FILE_ROUTES = ("/api/messaging/attachments/", "/api/orders/orders/")
@@ -81,15 +81,7 @@ def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 @pytest.fixture(scope="module")
 def staff(system: System) -> requests.Session:
     """A staff member signed in to the gateway, as a browser would be."""
-    create_staff(system, STAFF_EMAIL, STAFF_PASSWORD)
-    browser = requests.Session()
-    signed = browser.post(
-        system.url("gateway", "/auth/signin"),
-        json={"email": STAFF_EMAIL, "password": STAFF_PASSWORD},
-        timeout=10,
-    )
-    assert signed.status_code == 200, signed.text
-    return browser
+    return staff_session(system, STAFF_EMAIL, STAFF_PASSWORD)
 
 
 @pytest.mark.rule("R7")
@@ -98,8 +90,7 @@ def staff(system: System) -> requests.Session:
 def test_R7_R23_every_link_of_the_order_page_opens_for_the_customer_and_the_staff(
     system: System, staff: requests.Session
 ) -> None:
-    browser, account = sign_up(system, "links-owner@example.com")
-    journey = Journey(system, account["account_id"])
+    browser, journey = Journey.signed_up(system, "links-owner@example.com")
     journey.to_shipped(["EE700000000CN", "EE700000001CN"])  # inspected items with photos
     messages = f"/orders/{journey.order_id}/messages"
     asked = requests.post(
@@ -112,14 +103,7 @@ def test_R7_R23_every_link_of_the_order_page_opens_for_the_customer_and_the_staf
     assert asked.status_code == 201, asked.text
     exchange = {"text": "The mug is chipped", "kind": "exchange_request", "item_id": "itm-2"}
     assert journey.post("messaging", messages, exchange).status_code == 201
-    report = requests.post(
-        system.url("orders", f"/orders/{journey.order_id}/reception-report"),
-        data={"all_well": "false", "comment": "The mug is broken"},
-        files=[("photos", ("mug.jpg", jpeg(), "image/jpeg"))],
-        headers=journey.customer,
-        timeout=30,
-    )
-    assert report.status_code == 200, report.text
+    journey.report_problem("The mug is broken", jpeg())
     listed = poll(
         lambda: journey.get("messaging", messages).json(),
         lambda body: body["messages"][-1]["kind"] == "problem",
@@ -157,8 +141,7 @@ def test_R7_R23_every_link_of_the_order_page_opens_for_the_customer_and_the_staf
 def test_R2_the_order_page_links_open_at_every_step_of_the_order(
     system: System, staff: requests.Session
 ) -> None:
-    browser, account = sign_up(system, "links-steps@example.com")
-    journey = Journey(system, account["account_id"])
+    browser, journey = Journey.signed_up(system, "links-steps@example.com")
     journey.place()
     mine = f"/orders/{journey.order_id}"
     theirs = f"/staff{mine}"

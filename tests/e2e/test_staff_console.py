@@ -5,8 +5,6 @@ the live feed in a browser, who is refused, and the console with a service down.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +18,7 @@ from tests.support.browser import launch_chromium
 from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.journey import ORDER, PARCELS, Journey, ok_json
-from tests.support.system import ROOT, System, poll, running_system, sign_up
+from tests.support.system import System, poll, running_system, sign_up, staff_session
 
 Fields = list[tuple[str, str]]
 
@@ -34,23 +32,7 @@ def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 @pytest.fixture(scope="module")
 def staff(system: System) -> requests.Session:
     """A staff member signed in to the gateway, as a browser would be."""
-    email, password = "console@cnnect.example", "staff console password"
-    command = ["create-user", "--email", email, "--role", "staff", "--password", password]
-    subprocess.run(
-        [sys.executable, "-m", "services.gateway", *command],
-        env=system.env,
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    )
-    browser = requests.Session()
-    signed = browser.post(
-        system.url("gateway", "/auth/signin"),
-        json={"email": email, "password": password},
-        timeout=10,
-    )
-    assert signed.status_code == 200, signed.text
-    return browser
+    return staff_session(system, "console@cnnect.example", "staff console password")
 
 
 def _journey(system: System) -> Journey:

@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from tests.support.images import png
-from tests.support.system import System, poll
+from tests.support.system import SIGN_UP_PASSWORD, System, poll, sign_up
 
 ORDER: dict[str, Any] = {
     "items": [
@@ -57,6 +57,14 @@ class Journey:
     order_id: str = ""
     parcels: list[str] = field(default_factory=list)
 
+    @classmethod
+    def signed_up(
+        cls, system: System, email: str, password: str = SIGN_UP_PASSWORD
+    ) -> tuple[requests.Session, Journey]:
+        """A customer signed up at the gateway: their browser's session, and their journey."""
+        browser, account = sign_up(system, email, password)
+        return browser, cls(system, account["account_id"])
+
     @property
     def customer(self) -> dict[str, str]:
         return self.system.token(self.customer_id)
@@ -90,6 +98,21 @@ class Journey:
         )
         billings: list[dict[str, Any]] = result["billings"]
         return billings
+
+    def deposit(self) -> dict[str, Any]:
+        """The customer's deposit: `balance` and `history`, newest first."""
+        deposit: dict[str, Any] = self.get("billing", "/deposit").json()
+        return deposit
+
+    def give_deposit(self, amount: str, reason: str = "welcome credit") -> None:
+        """Staff credit the customer's deposit with `amount` EUR."""
+        response = self.post(
+            "billing",
+            f"/customers/{self.customer_id}/deposit/adjustments",
+            {"amount": amount, "currency": "EUR", "reason": reason},
+            self.staff,
+        )
+        assert response.status_code == 201, response.text
 
     def place(self, body: dict[str, Any] | None = None) -> requests.Response:
         response = self.post("orders", "/orders", body or ORDER)
@@ -143,6 +166,17 @@ class Journey:
                 assert response.status_code == 200, response.text
             response = self.inspect_item(item_id)
             assert response.status_code == 200, response.text
+
+    def report_problem(self, comment: str, photo: bytes) -> None:
+        """The customer's reception report of a problem, with one JPEG picture."""
+        report = requests.post(
+            self.system.url("orders", f"/orders/{self.order_id}/reception-report"),
+            data={"all_well": "false", "comment": comment},
+            files=[("photos", ("mug.jpg", photo, "image/jpeg"))],
+            headers=self.customer,
+            timeout=30,
+        )
+        assert report.status_code == 200, report.text
 
     def shipment(self) -> Any:
         return ok_json(self.get("shipping", f"/shipments/{self.order_id}", self.staff))

@@ -253,17 +253,34 @@ def create_staff(system: System, email: str, password: str) -> None:
     )
 
 
+def staff_session(system: System, email: str, password: str) -> requests.Session:
+    """A staff member created with create-user and signed in to the gateway, as a browser."""
+    create_staff(system, email, password)
+    staff, _ = _browser(system, "signin", email, password, 200)
+    return staff
+
+
+SIGN_UP_PASSWORD = "a long enough password 1"
+
+
 def sign_up(
-    system: System, email: str, password: str = "a long enough password 1"
+    system: System, email: str, password: str = SIGN_UP_PASSWORD
 ) -> tuple[requests.Session, dict[str, Any]]:
     """A customer signed up through the gateway as a browser does: the session holding its
     cookie, and the answer (`account_id`, `csrf_token`, ...)."""
+    return _browser(system, "signup", email, password, 201)
+
+
+def _browser(
+    system: System, action: str, email: str, password: str, expected: int
+) -> tuple[requests.Session, dict[str, Any]]:
+    """A browser-like session that posted its credentials to /auth/<action>, and the answer."""
     browser = requests.Session()
     answer = browser.post(
-        system.url("gateway", "/auth/signup"),
+        system.url("gateway", f"/auth/{action}"),
         json={"email": email, "password": password},
         timeout=10,
     )
-    assert answer.status_code == 201, answer.text
-    account: dict[str, Any] = answer.json()
-    return browser, account
+    assert answer.status_code == expected, answer.text
+    body: dict[str, Any] = answer.json()
+    return browser, body
