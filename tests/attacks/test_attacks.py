@@ -16,8 +16,6 @@ Uploads are attacked in test_upload_attacks.py, text fields in test_injection_at
 
 from __future__ import annotations
 
-import json
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,31 +24,11 @@ import pytest
 import requests
 
 from shared.money import Money
-from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.bank_notices import bank_headers, bank_notice
 from tests.support.fake_paypal import DEFAULT_WEBHOOK_ID, FakePayPal, capture_completed_event
 from tests.support.journey import ORDER, Journey, ok_json
 from tests.support.stored import nothing_stored
-from tests.support.system import BANK_SECRET, SERVICES, System, poll
-
-
-def _bank_notice(billing_id: str, amount: str, transaction_id: str) -> bytes:
-    notice = {
-        "transaction_id": transaction_id,
-        "reference": billing_id,
-        "amount": amount,
-        "currency": "EUR",
-        "payer_name": "A MARTIN",
-    }
-    return json.dumps(notice).encode()
-
-
-def _bank_headers(body: bytes, secret: str = BANK_SECRET, skew_s: int = 0) -> dict[str, str]:
-    timestamp = int(time.time()) + skew_s
-    return {
-        TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: sign(secret, timestamp, body),
-        "Content-Type": "application/json",
-    }
+from tests.support.system import SERVICES, System, poll
 
 
 def _through_gateway(
@@ -73,26 +51,26 @@ def test_R11_forged_stale_and_replayed_bank_notices_through_the_gateway_record_o
     system: System,
 ) -> None:
     journey, first = _first_billing(system, "cus-attack-bank")
-    body = _bank_notice(first["billing_id"], first["amount"], "TX-ATTACK-1")
-    other = _bank_notice(first["billing_id"], "0.01", "TX-ATTACK-2")
+    body = bank_notice(first["billing_id"], first["amount"], "TX-ATTACK-1")
+    other = bank_notice(first["billing_id"], "0.01", "TX-ATTACK-2")
     with nothing_stored(system):
         for headers, sent in (
-            (_bank_headers(body, secret="not-the-banks-secret"), body),
-            (_bank_headers(other), body),  # a genuine signature of another notice
-            (_bank_headers(body, skew_s=-600), body),  # captured ten minutes ago
-            (_bank_headers(body, skew_s=600), body),  # dated ahead to outlive the window
+            (bank_headers(body, secret="not-the-banks-secret"), body),
+            (bank_headers(other), body),  # a genuine signature of another notice
+            (bank_headers(body, skew_s=-600), body),  # captured ten minutes ago
+            (bank_headers(body, skew_s=600), body),  # dated ahead to outlive the window
             ({"Content-Type": "application/json"}, body),
         ):
             refused = _through_gateway(system, "bank", sent, headers)
             assert refused.status_code == 401, refused.text
             assert refused.json()["error"] == "invalid_signature"
-    genuine = _bank_headers(body)
+    genuine = bank_headers(body)
     recorded = _through_gateway(system, "bank", body, genuine)
     assert recorded.status_code == 200 and recorded.json()["recorded"] is True
     poll(lambda: journey.billings(1)[0], lambda b: b["status"] == "paid")
     with nothing_stored(system):
         # The same delivery again, then the bank's own retry (signed anew): recorded once.
-        for headers in (genuine, _bank_headers(body)):
+        for headers in (genuine, bank_headers(body)):
             again = _through_gateway(system, "bank", body, headers)
             assert again.status_code == 200 and again.json() == {
                 "recorded": False,

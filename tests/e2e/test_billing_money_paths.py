@@ -4,20 +4,18 @@ voided or unknown billing recorded, credited or held, and shown to staff."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-import requests
 
-from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.bank_notices import send_bank_notice
 from tests.support.infra import Infra
 from tests.support.journey import ORDER, Journey, ok_json
 from tests.support.rebuild import assert_rebuild_equals_live
-from tests.support.system import BANK_SECRET, System, poll, running_system
+from tests.support.system import System, poll, running_system
 
 # One item of 173.00 + 14.80 CNY: a 1st billing of 25.31 EUR whose item is worth 24.04 EUR.
 ONE_ITEM: dict[str, Any] = {
@@ -40,30 +38,16 @@ def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         yield running
 
 
-def _bank_notice(system: System, reference: str, amount: str, transaction_id: str) -> Any:
-    body = json.dumps(
-        {
-            "transaction_id": transaction_id,
-            "reference": reference,
-            "amount": amount,
-            "currency": "EUR",
-            "payer_name": "A MARTIN",
-        }
-    ).encode()
-    at = int(time.time())
-    headers = {
-        TIMESTAMP_HEADER: str(at),
-        SIGNATURE_HEADER: sign(BANK_SECRET, at, body),
-        "Content-Type": "application/json",
-    }
-    return requests.post(
-        system.url("billing", "/webhooks/bank"), data=body, headers=headers, timeout=10
+def _drop_the_mugs(journey: Journey) -> dict[str, Any]:
+    """The customer removes the mugs (itm-2) from the order: the 1st billing once revised."""
+    change = journey.post(
+        "orders",
+        f"/orders/{journey.order_id}/item-changes",
+        {"changes": [{"item_id": "itm-2", "quantity": 0}]},
     )
-
-
-def _deposit(journey: Journey) -> dict[str, Any]:
-    deposit: dict[str, Any] = journey.get("billing", "/deposit").json()
-    return deposit
+    assert change.status_code == 200, change.text
+    revised: dict[str, Any] = poll(lambda: journey.billings(1)[0], lambda b: b["revision"] == 2)
+    return revised
 
 
 def _unapplied(journey: Journey) -> list[dict[str, Any]]:
@@ -85,7 +69,7 @@ def test_R20_an_unavailable_last_item_is_refunded_once_not_twice(system: System)
     journey.wait_status("cancelled")
     # The cancel's refund is the last entry: once it is there, both refunds were made.
     deposit = poll(
-        lambda: _deposit(journey),
+        journey.deposit,
         lambda d: any("cancelled" in e["reason"] for e in d["history"]),
     )
     refunds = sorted(Decimal(e["amount"]) for e in deposit["history"] if e["kind"] == "refund")
@@ -103,23 +87,17 @@ def test_R17_a_change_after_a_short_transfer_revises_the_bill_and_returns_the_ex
     [first] = journey.billings(1)
     bid = first["billing_id"]
     assert first["amount"] == "19.33"
-    short = _bank_notice(system, bid, "15.00", f"TX-{journey.order_id}")
+    short = send_bank_notice(system, bid, "15.00", f"TX-{journey.order_id}")
     assert short.status_code == 200 and short.json()["settled"] is False
-    change = journey.post(
-        "orders",
-        f"/orders/{journey.order_id}/item-changes",
-        {"changes": [{"item_id": "itm-2", "quantity": 0}]},
-    )
-    assert change.status_code == 200, change.text
     # The tote alone: 11.65 + 1.02 + 1.28 (10 CNY minimum fee) = 13.95; 15.00 paid covers it.
-    billing = poll(lambda: journey.billings(1)[0], lambda b: b["revision"] == 2)
+    billing = _drop_the_mugs(journey)
     assert (billing["amount"], billing["paid"], billing["balance"], billing["status"]) == (
         "13.95",
         "13.95",
         "0.00",
         "paid",
     )
-    deposit = poll(lambda: _deposit(journey), lambda d: d["balance"] == "1.05")
+    deposit = poll(journey.deposit, lambda d: d["balance"] == "1.05")
     assert deposit["history"][0]["kind"] == "refund"
     journey.wait_status("purchasing")  # orders learnt the revised bill is paid
 
@@ -130,24 +108,12 @@ def test_R17_a_change_after_a_partial_deposit_payment_leaves_only_the_rest_to_pa
     system: System,
 ) -> None:
     journey = Journey(system, "cus-mp17b")
-    answer = journey.post(
-        "billing",
-        f"/customers/{journey.customer_id}/deposit/adjustments",
-        {"amount": "10.00", "currency": "EUR", "reason": "welcome credit"},
-        journey.staff,
-    )
-    assert answer.status_code == 201, answer.text
+    journey.give_deposit("10.00")
     journey.place()
     [first] = journey.billings(1)
     paid = journey.post("billing", f"/billings/{first['billing_id']}/deposit-payments", {})
     assert paid.status_code == 201 and paid.json()["applied"] == "10.00"
-    change = journey.post(
-        "orders",
-        f"/orders/{journey.order_id}/item-changes",
-        {"changes": [{"item_id": "itm-2", "quantity": 0}]},
-    )
-    assert change.status_code == 200, change.text
-    billing = poll(lambda: journey.billings(1)[0], lambda b: b["revision"] == 2)
+    billing = _drop_the_mugs(journey)
     assert (billing["amount"], billing["paid"], billing["balance"], billing["status"]) == (
         "13.95",
         "10.00",
@@ -165,10 +131,10 @@ def test_a_bank_notice_for_a_cancelled_order_is_credited_and_shown_to_staff(
     bid = first["billing_id"]
     assert journey.post("orders", f"/orders/{journey.order_id}/cancel", {}).status_code == 200
     poll(lambda: journey.billings(1)[0], lambda b: b["status"] == "voided")
-    answer = _bank_notice(system, bid, "19.33", f"TX-{journey.order_id}")
+    answer = send_bank_notice(system, bid, "19.33", f"TX-{journey.order_id}")
     assert answer.status_code == 200, answer.text
     assert answer.json()["to_deposit"] == "19.33"
-    poll(lambda: _deposit(journey), lambda d: d["balance"] == "19.33")
+    poll(journey.deposit, lambda d: d["balance"] == "19.33")
     rows = poll(lambda: _unapplied(journey), lambda rows: any(r["billing_id"] == bid for r in rows))
     row = next(r for r in rows if r["billing_id"] == bid)
     assert (row["status"], row["amount"], row["customer_id"]) == (
@@ -183,7 +149,7 @@ def test_a_bank_notice_nobody_can_be_matched_to_is_held_until_staff_credit_it(
 ) -> None:
     journey = Journey(system, "cus-mp6b")
     reference = f"unknown-{time.time_ns()}"
-    answer = _bank_notice(system, reference, "42.00", f"TX-{reference}")
+    answer = send_bank_notice(system, reference, "42.00", f"TX-{reference}")
     assert answer.status_code == 202, answer.text
     hold_id = answer.json()["hold_id"]
     rows = poll(
@@ -197,7 +163,7 @@ def test_a_bank_notice_nobody_can_be_matched_to_is_held_until_staff_credit_it(
         journey.staff,
     )
     assert credit.status_code == 201, credit.text
-    poll(lambda: _deposit(journey), lambda d: d["balance"] == "42.00")
+    poll(journey.deposit, lambda d: d["balance"] == "42.00")
     again = journey.post(
         "billing", f"/held-payments/{hold_id}/credits", {"customer_id": "cus-x"}, journey.staff
     )

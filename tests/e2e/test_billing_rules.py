@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 import requests
 
-from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.bank_notices import bank_headers, bank_notice
 from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
 from tests.support.system import BANK_SECRET, OLD_BANK_SECRET, System, poll, running_system
@@ -32,41 +29,13 @@ def _notice(
     age_s: int = 0,
     tamper: bool = False,
 ) -> requests.Response:
-    body = json.dumps(
-        {
-            "transaction_id": transaction_id,
-            "reference": billing_id,
-            "amount": amount,
-            "currency": "EUR",
-            "payer_name": "A MARTIN",
-        }
-    ).encode()
-    timestamp = int(time.time()) - age_s
-    headers = {
-        TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: sign(secret, timestamp, body),
-        "Content-Type": "application/json",
-    }
+    body = bank_notice(billing_id, amount, transaction_id)
+    headers = bank_headers(body, secret, skew_s=-age_s)
     if tamper:
         body = body.replace(amount.encode(), b"9" + amount.encode()[1:])
     return requests.post(
         system.url("billing", "/webhooks/bank"), data=body, headers=headers, timeout=10
     )
-
-
-def _deposit(journey: Journey) -> dict[str, Any]:
-    deposit: dict[str, Any] = journey.get("billing", "/deposit").json()
-    return deposit
-
-
-def _give_deposit(journey: Journey, amount: str) -> None:
-    response = journey.post(
-        "billing",
-        f"/customers/{journey.customer_id}/deposit/adjustments",
-        {"amount": amount, "currency": "EUR", "reason": "welcome credit"},
-        journey.staff,
-    )
-    assert response.status_code == 201, response.text
 
 
 @pytest.mark.rule("R4")
@@ -76,7 +45,7 @@ def test_R8_the_deposit_pays_first_and_the_page_shows_the_rest_by_bank_or_card(
     system: System,
 ) -> None:
     journey = Journey(system, "cus-b8")
-    _give_deposit(journey, "10.00")
+    journey.give_deposit("10.00")
     journey.place()
     [first] = journey.billings(1)
     page = journey.get("billing", f"/billings/{first['billing_id']}/payment-page").json()
@@ -89,7 +58,7 @@ def test_R8_the_deposit_pays_first_and_the_page_shows_the_rest_by_bank_or_card(
     assert (billing["paid"], billing["balance"]) == ("10.00", "9.33")
     again = journey.post("billing", f"/billings/{first['billing_id']}/deposit-payments", {})
     assert again.status_code == 409 and again.json()["error"] == "insufficient_deposit"
-    deposit = poll(lambda: _deposit(journey), lambda d: d["balance"] == "0.00")
+    deposit = poll(journey.deposit, lambda d: d["balance"] == "0.00")
     assert [e["kind"] for e in deposit["history"]] == ["payment", "adjustment"]
 
 
@@ -124,7 +93,7 @@ def test_R9_a_reported_transfer_is_recorded_once_by_the_bank_and_the_excess_kept
     assert sum(a.json()["recorded"] for a in answers) == 1
     billing = poll(lambda: journey.billings(1)[0], lambda b: b["status"] == "paid")
     assert len(billing["payments"]) == 1 and billing["payments"][0]["method"] == "bank_transfer"
-    deposit = poll(lambda: _deposit(journey), lambda d: d["balance"] == "0.67")
+    deposit = poll(journey.deposit, lambda d: d["balance"] == "0.67")
     assert deposit["history"][0]["kind"] == "overpayment"
     journey.wait_status("purchasing")
     poll(
@@ -162,7 +131,7 @@ def test_R20_an_unavailable_item_is_refunded_to_the_deposit(system: System) -> N
     response = journey.staff_item("itm-2", "unavailable", {"reason": "sold out"})
     assert response.status_code == 200, response.text
     # 3 x 12.00 + 6.00 CNY = 42.00 CNY at 0.128 -> 5.376 -> 5.38 EUR
-    deposit = poll(lambda: _deposit(journey), lambda d: d["balance"] == "5.38")
+    deposit = poll(journey.deposit, lambda d: d["balance"] == "5.38")
     assert deposit["history"][0]["kind"] == "refund"
 
 

@@ -4,7 +4,6 @@ R8), and money that arrives for a voided, paid or unknown billing never dropped.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,7 +25,7 @@ from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
 from shared.web.identity import Identity, issue_token
-from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.bank_notices import bank_headers, bank_notice
 from tests.support.infra import Infra
 from tests.support.orders_context import consumer, deliver, message, service_context
 
@@ -162,21 +161,8 @@ def test_R17_a_change_below_what_was_paid_settles_the_bill_and_returns_the_exces
 
 
 def _bank(client: FlaskClient, context: Context, reference: str, amount: str, tx: str) -> Any:
-    body = json.dumps(
-        {
-            "transaction_id": tx,
-            "reference": reference,
-            "amount": amount,
-            "currency": "EUR",
-            "payer_name": "A MARTIN",
-        }
-    ).encode()
-    at = int(context.clock.now().timestamp())
-    headers = {
-        TIMESTAMP_HEADER: str(at),
-        SIGNATURE_HEADER: sign(DEV_BANK_SECRET, at, body),
-        "Content-Type": "application/json",
-    }
+    body = bank_notice(reference, amount, tx)
+    headers = bank_headers(body, DEV_BANK_SECRET, now=context.clock.now())
     return client.post("/webhooks/bank", data=body, headers=headers)
 
 
