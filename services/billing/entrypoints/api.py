@@ -290,7 +290,7 @@ OPENAPI: dict[str, Any] = _openapi()
 
 def create_app(context: Context) -> Flask:
     """The billing API over `context`."""
-    receiving_account(context)  # production refuses to start without a receiving account
+    receiving_account(context.settings)  # production refuses to start without a receiving account
     calendar(context)  # a bad bank country, closing day or time zone: no start (R9)
     app = create_service_app("billing", context, OPENAPI)
     app.register_blueprint(bp)

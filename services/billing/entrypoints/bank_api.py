@@ -28,7 +28,7 @@ from services.billing.handlers.bank import (
     withdraw_report,
 )
 from services.billing.handlers.common import owned_billing
-from shared.config import ConfigurationError
+from shared.config import ConfigurationError, Settings
 from shared.events.errors import ValidationError
 from shared.money import MINOR_UNITS, Money
 from shared.runtime import Context
@@ -90,12 +90,12 @@ def webhook_verifier(ctx: Context) -> HmacWebhookVerifier:
     return HmacWebhookVerifier(secrets)
 
 
-def receiving_account(ctx: Context) -> ReceivingAccount:
+def receiving_account(settings: Settings) -> ReceivingAccount:
     """The account customers transfer to (`CNNECT_BILLING_BANK_ACCOUNT`); in development a
     marked development account, in production none: the service refuses to start (R9)."""
-    configured = ctx.settings.extra.get("bank_account", "").strip()
+    configured = settings.extra.get("bank_account", "").strip()
     if not configured:
-        if ctx.settings.production:
+        if settings.production:
             raise ConfigurationError(
                 "CNNECT_BILLING_BANK_ACCOUNT must be set in production: "
                 "bank=...;branch=...;type=...;number=...;holder=..."
@@ -146,7 +146,7 @@ def payment_page(billing_id: str) -> ResponseReturnValue:
             },
             "rest": str(rest.amount),
             "bank_transfer": {
-                "account": account_json(receiving_account(ctx)),
+                "account": account_json(receiving_account(ctx.settings)),
                 "amount": str(rest.amount),
                 "reference": transfer_reference(billing_id),
                 "expected_confirmation_if_reported_now": calendar(ctx)

@@ -16,6 +16,8 @@ from services.billing.domain.transfer import (
     parse_account,
     transfer_reference,
 )
+from services.billing.entrypoints.bank_api import receiving_account
+from shared.config import ConfigurationError, Settings
 from shared.events.errors import InvalidTransitionError
 from shared.money import Money
 
@@ -125,3 +127,20 @@ def test_a_deposit_payment_does_not_match_the_reported_transfer() -> None:
     for event in new:
         billing.apply(event)
     assert billing.pending_report is not None
+
+
+def _settings(production: bool, account: str | None) -> Settings:
+    extra = {} if account is None else {"bank_account": account}
+    return Settings(service="billing", production=production, extra=extra)
+
+
+@pytest.mark.rule("R9")
+def test_R9_production_billing_does_not_start_without_a_readable_receiving_account() -> None:
+    with pytest.raises(ConfigurationError, match="CNNECT_BILLING_BANK_ACCOUNT must be set"):
+        receiving_account(_settings(True, None))
+    with pytest.raises(ConfigurationError, match="cannot read"):
+        receiving_account(_settings(True, "CNNECT Ltd, IBAN on request"))
+    real = "bank=B;branch=Br;type=Ordinary;number=1;holder=H"
+    assert receiving_account(_settings(True, real)).development is False
+    # In development, unset: the marked development account.
+    assert receiving_account(_settings(False, None)).development is True
