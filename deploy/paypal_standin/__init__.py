@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from deploy.paypal_standin.delivery import WebhookDelivery
 from deploy.paypal_standin.events import (
     capture_completed_event,
     capture_denied_event,
@@ -12,7 +13,6 @@ from deploy.paypal_standin.events import (
 from deploy.paypal_standin.server import (
     DEFAULT_WEBHOOK_ID,
     PayPalStandIn,
-    WebhookDelivery,
     running_standin,
 )
 

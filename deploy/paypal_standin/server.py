@@ -9,22 +9,22 @@ It is never part of the production image."""
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-import requests
-
 from deploy.paypal_standin import events
+from deploy.paypal_standin.delivery import WebhookDelivery, deliver_with_retries
 from deploy.paypal_standin.events import capture_resource, new_id, paypal_amount
 from deploy.paypal_standin.http import Handler, Reply, Server, error, json_reply
+from deploy.paypal_standin.orders import Order, order_view
 from deploy.paypal_standin.pages import (
     CHECKOUT_PATH,
     approved_location,
@@ -40,19 +40,6 @@ from deploy.paypal_standin.pages import (
 from shared.money import MINOR_UNITS, Money
 
 DEFAULT_WEBHOOK_ID = "WH-E2E-0001"  # what the e2e tests and `make run` configure billing with
-DELIVERY_ATTEMPTS = 5  # PayPal retries for days; a dev tool gives up after a few seconds
-FIRST_RETRY_WAIT_S = 0.25
-
-
-@dataclass(frozen=True)
-class WebhookDelivery:
-    """A webhook sent to `target` (None: no webhook_target set, not sent)."""
-
-    event: dict[str, Any]
-    target: str | None
-    status: int | None  # the target's last answer; None when not sent or unreachable
-    error: str | None = None
-    attempts: int = 0
 
 
 @dataclass
@@ -61,15 +48,6 @@ class _Failure:
     status: int
     times: int
     retry_after: str | None
-
-
-@dataclass
-class _Order:
-    body: dict[str, Any]
-    status: str = "PAYER_ACTION_REQUIRED"
-    payer_id: str | None = None
-    decline: bool = False  # the buyer chose the card that is declined
-    captures: list[dict[str, Any]] = field(default_factory=list)
 
 
 class PayPalStandIn:
@@ -93,7 +71,7 @@ class PayPalStandIn:
         self.webhook_target: str | None = None
         self.webhook_id = DEFAULT_WEBHOOK_ID
         self.webhook_deliveries: list[WebhookDelivery] = []
-        self._state: dict[str, _Order] = {}
+        self._state: dict[str, Order] = {}
         self._by_request_id: dict[str, tuple[int, dict[str, Any]]] = {}  # PayPal-Request-Id
         self._captures: dict[str, str] = {}  # capture id -> order id
         self._tokens: set[str] = set()
@@ -263,8 +241,8 @@ class PayPalStandIn:
                 return json_reply(200, self._by_request_id[request_id][1])
             order_id = new_id()
             self.orders[order_id] = body
-            self._state[order_id] = _Order(body)
-            response = self._order_view(order_id)
+            self._state[order_id] = Order(body)
+            response = order_view(self.base_url, order_id, self._state[order_id])
             if request_id is not None:
                 self._by_request_id[request_id] = (201, response)
             return json_reply(201, response)
@@ -274,36 +252,7 @@ class PayPalStandIn:
         with self._lock:
             if order_id not in self._state:
                 return json_reply(404, error("RESOURCE_NOT_FOUND", f"order {order_id}"))
-            return json_reply(200, self._order_view(order_id))
-
-    def _order_view(self, order_id: str) -> dict[str, Any]:
-        order = self._state[order_id]
-        # Like PayPal: with payment_source.paypal the payer is sent to "payer-action";
-        # an order without a payment source is approved at the "approve" link.
-        rel = "payer-action" if "paypal" in order.body.get("payment_source", {}) else "approve"
-        status = order.status
-        if status == "PAYER_ACTION_REQUIRED" and rel == "approve":
-            status = "CREATED"
-        view: dict[str, Any] = {
-            "id": order_id,
-            "status": status,
-            "intent": "CAPTURE",
-            "links": [
-                {"href": f"{self.base_url}/v2/checkout/orders/{order_id}", "rel": "self"},
-                {"href": self.checkout_url(order_id), "rel": rel, "method": "GET"},
-            ],
-        }
-        if order.captures:
-            unit = order.body["purchase_units"][0]
-            view["purchase_units"] = [
-                {
-                    "reference_id": unit.get("reference_id", "default"),
-                    "payments": {"captures": list(order.captures)},
-                }
-            ]
-        if order.payer_id is not None:
-            view["payer"] = {"payer_id": order.payer_id}
-        return view
+            return json_reply(200, order_view(self.base_url, order_id, self._state[order_id]))
 
     def checkout(self, order_id: str) -> Reply:
         """GET /checkoutnow?token=...: the approval page."""
@@ -353,7 +302,7 @@ class PayPalStandIn:
             found.captures.append(capture)
             found.status = "COMPLETED"
             self._captures[capture["id"]] = order_id
-            response = self._order_view(order_id)
+            response = order_view(self.base_url, order_id, self._state[order_id])
             if request_id is not None:
                 self._by_request_id[request_id] = (201, response)
         event_type = "PAYMENT.CAPTURE.DENIED" if found.decline else "PAYMENT.CAPTURE.COMPLETED"
@@ -398,22 +347,10 @@ class PayPalStandIn:
         threading.Thread(target=self._deliver, args=(event, target), daemon=True).start()
 
     def _deliver(self, event: dict[str, Any], target: str) -> None:
-        status: int | None = None
-        problem: str | None = None
-        attempt = 0
-        for attempt in range(1, DELIVERY_ATTEMPTS + 1):
-            headers, body = self.signed_webhook(event, self.webhook_id)
-            try:
-                status = requests.post(target, data=body, headers=headers, timeout=10).status_code
-                problem = None
-            except requests.RequestException as exc:
-                status, problem = None, str(exc)
-            if status is not None and 200 <= status < 300:
-                break
-            if attempt < DELIVERY_ATTEMPTS:
-                time.sleep(FIRST_RETRY_WAIT_S * 2 ** (attempt - 1))
+        sign = functools.partial(self.signed_webhook, webhook_id=self.webhook_id)
+        delivery = deliver_with_retries(event, target, sign)
         with self._lock:
-            self.webhook_deliveries.append(WebhookDelivery(event, target, status, problem, attempt))
+            self.webhook_deliveries.append(delivery)
 
 
 @contextmanager
