@@ -23,7 +23,7 @@ from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
 from tests.support.pages import reload_until, sign_in
 from tests.support.rebuild import assert_rebuild_equals_live
-from tests.support.system import System, poll, running_system, sign_up
+from tests.support.system import System, poll, running_system, sign_up, staff_session
 
 PASSWORD = "correct horse battery"
 WIDTHS = (1280, 375)
@@ -158,6 +158,11 @@ def test_R9_short_and_excess_transfers_nobody_reported_are_told_in_words_and_sho
         lambda rows: any(t["billing_id"] == bid for t in rows),
     )
     assert [t["amount"] for t in unreported if t["billing_id"] == bid] == [str(short)]
+    console = staff_session(system, f"bank-staff-{uuid.uuid4().hex[:6]}@cnnect.example", PASSWORD)
+    page = console.get(system.url("gateway", "/staff"), timeout=10)
+    assert page.status_code == 200
+    assert "Transfers received without a report" in page.text and bid in page.text
+    assert "Reported transfers not yet matched" in page.text
 
     send_bank_notice(system, first["transfer_reference"], "12.50")
     paid = poll(lambda: _billing(journey, bid), lambda b: b and b["to_deposit"] == "7.50")
