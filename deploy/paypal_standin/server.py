@@ -12,6 +12,7 @@ import base64
 import functools
 import secrets
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,7 @@ class _Failure:
     status: int
     times: int
     retry_after: str | None
+    stall_s: float = 0.0  # answer normally, but only after this long (a slow PayPal)
 
 
 class PayPalStandIn:
@@ -144,6 +146,11 @@ class PayPalStandIn:
         with self._lock:
             self._failures.append(_Failure(path, status, times, retry_after))
 
+    def stall_next(self, path: str, seconds: float, times: int = 1) -> None:
+        """Answer the next `times` requests to `path` only after `seconds` (PayPal slow)."""
+        with self._lock:
+            self._failures.append(_Failure(path, 0, times, None, seconds))
+
     def revoke_tokens(self) -> None:
         """Forget every token issued so far (PayPal answers 401 to them)."""
         with self._lock:
@@ -177,15 +184,16 @@ class PayPalStandIn:
         """Count the request; the failure injected for `path`, if one is due."""
         with self._lock:
             self.requests[path] += 1
-            for failure in self._failures:
-                if failure.path == path and failure.times > 0:
-                    failure.times -= 1
-                    headers = (
-                        {} if failure.retry_after is None else {"Retry-After": failure.retry_after}
-                    )
-                    body = error("SERVICE_UNAVAILABLE", "injected")
-                    return json_reply(failure.status, body, headers)
-        return None
+            due = next((f for f in self._failures if f.path == path and f.times > 0), None)
+            if due is not None:
+                due.times -= 1
+        if due is None:
+            return None
+        if due.stall_s:
+            time.sleep(due.stall_s)  # this request's thread only
+            return None
+        headers = {} if due.retry_after is None else {"Retry-After": due.retry_after}
+        return json_reply(due.status, error("SERVICE_UNAVAILABLE", "injected"), headers)
 
     def issue_token(self, authorization: str, form: bytes) -> Reply:
         """POST /v1/oauth2/token (client credentials, HTTP Basic)."""

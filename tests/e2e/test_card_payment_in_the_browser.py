@@ -183,3 +183,16 @@ def test_a_declined_card_brings_the_customer_back_with_the_other_ways_and_nothin
     _back_with_the_other_ways(page, "PayPal declined the card; nothing was charged.")
     page.goto(system.url("gateway", f"/orders/{order_id}"))
     expect(page.locator("#billing-first .status-paid")).to_have_count(0)
+
+
+@pytest.mark.rule("R10")
+def test_a_slow_paypal_still_takes_the_customer_to_paypal_instead_of_an_error_page(
+    system: System, paypal: PayPalStandIn, browser: Browser
+) -> None:
+    page, _ = _payment_page(browser, system)
+    # PayPal hangs on the first attempt for longer than the gateway used to wait for billing:
+    # billing gives that attempt up and tries again, and the gateway waits for it.
+    paypal.stall_next("/v2/checkout/orders", 12)
+    page.click("#move-to-paypal")
+    page.wait_for_url(f"{paypal.base_url}/**", timeout=30_000)
+    expect(page.locator("#pay-now")).to_be_visible()

@@ -43,6 +43,7 @@ from shared.web.idempotency import idempotent
 
 card = Blueprint("card", __name__)
 log = logging.getLogger(__name__)
+PAYPAL_TIMEOUT_S = 8.0
 OTHER_WAYS = "Nothing was charged. You can pay by bank transfer or from your deposit instead."
 
 
@@ -68,7 +69,11 @@ def paypal_client(ctx: Context) -> PayPalClient:
     client: PayPalClient | None = current_app.extensions.get("cnnect.paypal")
     if client is None:
         found = settings(ctx)
-        client = PayPalClient(found.base_url, found.client_id, found.client_secret)
+        # A customer waits on each call: a PayPal that hangs is given up after 8 s and
+        # tried again (the gateway's card pages wait for all the attempts).
+        client = PayPalClient(
+            found.base_url, found.client_id, found.client_secret, PAYPAL_TIMEOUT_S
+        )
         current_app.extensions["cnnect.paypal"] = client
     return client
 

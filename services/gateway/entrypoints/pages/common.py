@@ -59,10 +59,13 @@ class Part:
         return f"{name} is unavailable right now; the rest of the page is up to date."
 
 
-def client() -> ServiceClient:
-    """The service client of the running gateway."""
+def client(timeout_s: float | None = None) -> ServiceClient:
+    """The service client of the running gateway (waiting `timeout_s` for an answer, when
+    longer than the usual: a call the service makes to PayPal on the way)."""
     wired = gateway()
-    return ServiceClient(wired.services, wired.settings.identity_secret)
+    if timeout_s is None:
+        return ServiceClient(wired.services, wired.settings.identity_secret)
+    return ServiceClient(wired.services, wired.settings.identity_secret, timeout_s)
 
 
 def session_identity() -> Any:
@@ -95,13 +98,14 @@ def send(
     data: Mapping[str, str] | None = None,
     files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
     provider_errors: bool = False,
+    timeout_s: float | None = None,
 ) -> ServiceAnswer:
     """A change made from a form, as the signed-in caller (CSRF checked). The form's key
     is the Idempotency-Key, so a double click or a resubmitted page acts once.
     `provider_errors`: a payment provider's failure is an answer (see ServiceClient.call)."""
     identity = identity_of(signed_in())
     key = request.form.get(FORM_KEY) or None
-    answer = client().call(
+    answer = client(timeout_s).call(
         service,
         method,
         path,

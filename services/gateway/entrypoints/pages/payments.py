@@ -22,6 +22,9 @@ from services.gateway.entrypoints.pages.common import (
 from services.gateway.entrypoints.sessions import identity_of, signed_in
 
 payment_pages = Blueprint("payment_pages", __name__)
+# How long the card pages wait for billing, which waits for PayPal: billing's attempts at
+# PayPal (4, at most 8 s each, services/billing/entrypoints/card_api.py) and their backoff.
+PAYPAL_WAIT_S = 40.0
 # The confirmation page reloads itself every second this many times (PayPal's notice
 # usually arrives within one), then asks the customer to look at the order later.
 CONFIRMATION_TRIES = 60
@@ -117,6 +120,7 @@ def pay_by_card(billing_id: str) -> ResponseReturnValue:
             ),
         },
         provider_errors=True,  # PayPal away or refusing: said on the payment page
+        timeout_s=PAYPAL_WAIT_S,
     )
     if not answer.ok:
         return done(answer, "", f"/billings/{billing_id}/pay")
@@ -149,7 +153,7 @@ def card_returned(billing_id: str) -> ResponseReturnValue:
         return redirect(f"/billings/{billing_id}/pay", code=303)
     # PayPal sends the customer here with a GET; the capture is keyed by the PayPal order,
     # so a reload (or a second tab) captures once.
-    answer = client().call(
+    answer = client(PAYPAL_WAIT_S).call(
         "billing",
         "POST",
         f"/billings/{billing_id}/card-payments/{order_id}/capture",
