@@ -196,3 +196,18 @@ def test_a_slow_paypal_still_takes_the_customer_to_paypal_instead_of_an_error_pa
     page.click("#move-to-paypal")
     page.wait_for_url(f"{paypal.base_url}/**", timeout=30_000)
     expect(page.locator("#pay-now")).to_be_visible()
+
+
+@pytest.mark.rule("R10")
+def test_coming_back_without_approving_at_paypal_charges_nothing_and_says_so(
+    system: System, paypal: PayPalStandIn, browser: Browser
+) -> None:
+    page, _ = _payment_page(browser, system)
+    billing_id = page.url.split("/billings/")[1].split("/")[0]
+    page.click("#move-to-paypal")
+    page.wait_for_url(f"{paypal.base_url}/**")
+    token = page.url.split("token=")[1]
+    # The return address typed by hand (or an old tab): PayPal refuses the capture.
+    page.goto(system.url("gateway", f"/billings/{billing_id}/card-returned?token={token}"))
+    _back_with_the_other_ways(page, "PayPal has not approved this payment; nothing was charged.")
+    assert paypal.order_status(token) == "PAYER_ACTION_REQUIRED"

@@ -109,7 +109,8 @@ def capture_card_payment(
             return {**figures, "status": "ALREADY_CAPTURED", "capture_status": "ALREADY_CAPTURED"}
         if "ORDER_NOT_APPROVED" in str(exc):
             raise InvalidTransitionError(
-                "PayPal has not approved this payment: nothing was charged."
+                "PayPal has not approved this payment; nothing was charged. You can pay by "
+                "card again, by bank transfer or from your deposit."
             ) from None
         raise
     return {

@@ -165,7 +165,7 @@ def card_returned(billing_id: str) -> ResponseReturnValue:
     if answer.status == 404:
         abort(404)
     if not answer.ok:
-        flash(f"{answer.message} Your card was not charged.", "error")
+        flash(answer.message, "error")  # billing's sentence: nothing charged, other ways
         return redirect(f"/billings/{billing_id}/pay", code=303)
     if answer.body.get("capture_status") == "DECLINED":
         flash(
