@@ -37,8 +37,13 @@ def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 
 def _signed_up(system: System, email: str) -> Journey:
     """A customer signed up at the gateway (so their browser can sign in), and their order."""
-    _, account = sign_up(system, email, PASSWORD)
-    return Journey(system, account["account_id"])
+    return _customer(system, email)[1]
+
+
+def _customer(system: System, email: str) -> tuple[requests.Session, Journey]:
+    """The customer's browser session at the gateway, and their journey."""
+    browser, account = sign_up(system, email, PASSWORD)
+    return browser, Journey(system, account["account_id"])
 
 
 def _billing(journey: Journey, billing_id: str) -> Any:
@@ -143,7 +148,7 @@ def test_R9_a_reported_transfer_withholds_the_card_until_its_signed_notice_pays_
 def test_R9_short_and_excess_transfers_nobody_reported_are_told_in_words_and_shown_to_staff(
     system: System,
 ) -> None:
-    journey = _signed_up(system, f"bank-short-{uuid.uuid4().hex[:8]}@example.com")
+    browser, journey = _customer(system, f"bank-short-{uuid.uuid4().hex[:8]}@example.com")
     journey.place()
     [first] = journey.billings(1)
     bid, amount = first["billing_id"], Decimal(first["amount"])
@@ -152,7 +157,10 @@ def test_R9_short_and_excess_transfers_nobody_reported_are_told_in_words_and_sho
     send_bank_notice(system, first["transfer_reference"], str(short))
     partial = poll(lambda: _billing(journey, bid), lambda b: b and b["paid"] == str(short))
     assert partial["balance"] == "5.00" and partial["status"] == "partially_paid"
-    assert f"{short} EUR is paid; 5.00 EUR is still open" in partial["balance_in_words"]
+    words = f"{short} EUR is paid; 5.00 EUR is still open"
+    assert words in partial["balance_in_words"]
+    order_page = browser.get(system.url("gateway", f"/orders/{journey.order_id}"), timeout=10)
+    assert words in order_page.text
     unreported = poll(
         lambda: _queue(journey, "/queues/unreported-transfers", "transfers"),
         lambda rows: any(t["billing_id"] == bid for t in rows),
@@ -172,6 +180,8 @@ def test_R9_short_and_excess_transfers_nobody_reported_are_told_in_words_and_sho
         in (paid["balance_in_words"])
     )
     assert journey.get("billing", "/deposit").json()["balance"] == "7.50"
+    order_page = browser.get(system.url("gateway", f"/orders/{journey.order_id}"), timeout=10)
+    assert "You paid 7.50 EUR more than this billing asked" in order_page.text
 
     # A reference with one wrong character pays nobody: the money is held for staff.
     reference = first["transfer_reference"]
