@@ -57,10 +57,10 @@ def test_billing_issued_names_the_amount_and_the_pay_link() -> None:
     n = billing_issued()
     assert n.kind == "billing_issued"
     assert n.customer_id == CUSTOMER
-    assert n.subject == "Order ord-7f3a: please pay 14.94 EUR"
-    assert "14.94 EUR" in n.body
+    assert n.subject == "Order ord-7f3a: please pay 13.95 EUR"
+    assert "13.95 EUR" in n.body
     assert "https://cnnect.example/billings/bil-1/pay" in n.body
-    assert "service fee: 2.27 EUR" in n.body
+    assert "service fee: 1.28 EUR" in n.body
     assert "first billing" in n.body
 
 
@@ -226,8 +226,8 @@ def test_a_billing_is_mailed_once_with_the_amount_and_the_pay_link(
     assert mail.rcpt_tos == (ADDRESS,)
     assert mail.mail_from == "noreply@cnnect.example"
     assert mail.message["To"] == ADDRESS
-    assert mail.subject == "Order ord-7f3a: please pay 14.94 EUR"
-    assert "14.94 EUR" in mail.body
+    assert mail.subject == "Order ord-7f3a: please pay 13.95 EUR"
+    assert "13.95 EUR" in mail.body
     assert "https://cnnect.example/billings/bil-1/pay" in mail.body
     assert mail.message_id == message_id(n.notification_id, SENDER)
     assert mail.message_id == f"<{n.notification_id}@cnnect.example>"
