@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import DEFAULT_AMQP, DEFAULT_POSTGRES, note
-from tests.support.fake_paypal import FakePayPal, running_fake_paypal
+from deploy.paypal_standin import PayPalStandIn, running_standin
 from tests.support.infra import Infra
 from tests.support.system import BANK_SECRET, System
 
@@ -50,7 +50,7 @@ class Launched:
     """The running system and the fake PayPal."""
 
     system: BenchSystem
-    paypal: FakePayPal
+    paypal: PayPalStandIn
 
 
 @contextmanager
@@ -64,7 +64,7 @@ def launched(workers: int, log_dir: Path) -> Iterator[Launched]:
     log_dir.mkdir(parents=True, exist_ok=True)
     for old in log_dir.glob("*.log"):
         old.unlink()
-    with running_fake_paypal() as paypal:
+    with running_standin() as paypal:
         system = BenchSystem(infra, log_dir, workers)
         system.env.update(paypal.billing_env())
         note(f"starting {len(system.commands)} processes (namespace {system.namespace})")

@@ -15,7 +15,7 @@ import aiohttp
 from bench.system.actors import Customers, Person, Staff
 from bench.system.client import Answer, Http, StepFailed
 from bench.system.providers import bank_notice, paypal_capture
-from tests.support.fake_paypal import FakePayPal
+from deploy.paypal_standin import PayPalStandIn
 from tests.support.images import png
 from tests.support.journey import ORDER, PARCELS
 
@@ -34,7 +34,7 @@ class World:
     http: Http
     customers: Customers
     staff: Staff
-    paypal: FakePayPal
+    paypal: PayPalStandIn
     bank_secret: str
     poll_interval_s: float
     poll_timeout_s: float

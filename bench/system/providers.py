@@ -10,13 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from bench.system.client import Http
+from deploy.paypal_standin import PayPalStandIn, capture_completed_event
 from shared.money import Money
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from tests.support.fake_paypal import FakePayPal, capture_completed_event
 
 
 async def paypal_capture(
-    http: Http, paypal: FakePayPal, checkout: dict[str, Any], billing_id: str
+    http: Http, paypal: PayPalStandIn, checkout: dict[str, Any], billing_id: str
 ) -> None:
     """PAYMENT.CAPTURE.COMPLETED for a checkout's total, signed as PayPal signs it."""
     total = Money(Decimal(checkout["total"]), checkout["currency"])

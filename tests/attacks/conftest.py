@@ -8,20 +8,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.fake_paypal import FakePayPal, running_fake_paypal
+from deploy.paypal_standin import PayPalStandIn, running_standin
 from tests.support.infra import Infra
 from tests.support.system import System, running_system
 
 
 @pytest.fixture(scope="package")
-def paypal() -> Iterator[FakePayPal]:
-    with running_fake_paypal() as fake:
+def paypal() -> Iterator[PayPalStandIn]:
+    with running_standin() as fake:
         yield fake
 
 
 @pytest.fixture(scope="package")
 def system(
-    infra: Infra, paypal: FakePayPal, tmp_path_factory: pytest.TempPathFactory
+    infra: Infra, paypal: PayPalStandIn, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[System]:
     env = paypal.billing_env()
     with running_system(infra, tmp_path_factory.mktemp("attack-logs"), env) as running:

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 import requests
 
+from deploy.paypal_standin import DEFAULT_WEBHOOK_ID, PayPalStandIn, capture_completed_event
 from shared.money import Money
 from tests.support.bank_notices import bank_headers, bank_notice
-from tests.support.fake_paypal import DEFAULT_WEBHOOK_ID, FakePayPal, capture_completed_event
 from tests.support.journey import ORDER, Journey, ok_json
 from tests.support.stored import nothing_stored
 from tests.support.system import SERVICES, System, poll
@@ -82,7 +82,7 @@ def test_R11_forged_stale_and_replayed_bank_notices_through_the_gateway_record_o
 
 @pytest.mark.rule("R11")
 def test_R11_forged_paypal_notices_through_the_gateway_store_nothing_and_a_replay_records_once(
-    system: System, paypal: FakePayPal
+    system: System, paypal: PayPalStandIn
 ) -> None:
     journey, first = _first_billing(system, "cus-attack-paypal")
     checkout = journey.post(
@@ -93,7 +93,7 @@ def test_R11_forged_paypal_notices_through_the_gateway_store_nothing_and_a_repla
     assert checkout.status_code == 201, checkout.text
     total = Money(Decimal(checkout.json()["total"]), "EUR")
     event = capture_completed_event(checkout.json()["paypal_order_id"], first["billing_id"], total)
-    forger = FakePayPal(fresh_key=True)  # its own key; never started: it only signs
+    forger = PayPalStandIn(fresh_key=True)  # its own key; never started: it only signs
     forged = [
         # Signed by another key, pointing at PayPal's real certificate.
         forger.signed_webhook(event, DEFAULT_WEBHOOK_ID, cert_url=paypal.cert_url),

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import requests
 
+from deploy.paypal_standin import DEFAULT_WEBHOOK_ID, PayPalStandIn
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from tests.support.fake_paypal import DEFAULT_WEBHOOK_ID, FakePayPal
 from tests.support.fuzzing import AWKWARD_JSON
 from tests.support.journey import ORDER
 from tests.support.stored import nothing_stored
@@ -164,7 +164,7 @@ def _unreadable_notices() -> list[dict[str, Any]]:
 @pytest.mark.rule("R11")
 @pytest.mark.parametrize("via", ["gateway", "billing"])
 def test_R11_an_authentic_paypal_notice_that_cannot_be_read_is_a_400_storing_nothing(
-    system: System, paypal: FakePayPal, via: str
+    system: System, paypal: PayPalStandIn, via: str
 ) -> None:
     wrong = []
     with nothing_stored(system):

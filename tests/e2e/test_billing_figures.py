@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import requests
 
+from deploy.paypal_standin import PayPalStandIn, capture_completed_event, running_standin
 from shared.money import Money
 from tests.e2e.test_browser_journey import ADDRESS, ITEMS
 from tests.support.bank_notices import bank_headers, bank_notice
 from tests.support.browser import launch_chromium, save_screenshot
-from tests.support.fake_paypal import FakePayPal, capture_completed_event, running_fake_paypal
 from tests.support.figures import assert_page_shows_billing
 from tests.support.infra import Infra
 from tests.support.journey import Journey
@@ -26,14 +26,14 @@ from tests.support.system import System, poll, running_system, sign_up
 
 
 @pytest.fixture(scope="module")
-def paypal() -> Iterator[FakePayPal]:
-    with running_fake_paypal() as fake:
+def paypal() -> Iterator[PayPalStandIn]:
+    with running_standin() as fake:
         yield fake
 
 
 @pytest.fixture(scope="module")
 def system(
-    infra: Infra, paypal: FakePayPal, tmp_path_factory: pytest.TempPathFactory
+    infra: Infra, paypal: PayPalStandIn, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[System]:
     with running_system(infra, tmp_path_factory.mktemp("logs"), paypal.billing_env()) as running:
         yield running
@@ -155,7 +155,7 @@ def test_R4_R9_paid_by_a_staff_confirmation_the_pages_show_it_paid(system: Syste
 @pytest.mark.rule("R4")
 @pytest.mark.rule("R10")
 def test_R4_R10_the_card_fee_is_on_the_page_before_paypal_and_the_paid_billing_after(
-    system: System, paypal: FakePayPal
+    system: System, paypal: PayPalStandIn
 ) -> None:
     browser, journey = _customer(system, "figures-card@example.com")
     billing = _billing(journey, "open")

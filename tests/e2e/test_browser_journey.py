@@ -1,7 +1,8 @@
 """A customer and a staff member take one order through its whole life in real headless
 Chromium, each in their own browser: the customer on the order pages (R1-R10, R18, R23), the
-staff in the console (R27), watching the events arrive live. PayPal is the local fake, the
-bank is `python -m services.billing send-bank-notice` signing its notices."""
+staff in the console (R27), watching the events arrive live. PayPal is the local stand-in
+(deploy/paypal_standin), the bank is `python -m services.billing send-bank-notice` signing its
+notices."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import FilePayload, Locator, Page, expect
 
+from deploy.paypal_standin import PayPalStandIn, running_standin
 from tests.support.bank_command import send_bank_notice
 from tests.support.browser import launch_chromium, save_screenshot
-from tests.support.fake_paypal import FakePayPal, running_fake_paypal
 from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.pages import fill_order_form, reload_until, sign_in, sign_up
@@ -50,14 +51,14 @@ TRACKING = ("EE123456789CN", "EE987654321CN")
 
 
 @pytest.fixture(scope="module")
-def paypal() -> Iterator[FakePayPal]:
-    with running_fake_paypal() as fake:
+def paypal() -> Iterator[PayPalStandIn]:
+    with running_standin() as fake:
         yield fake
 
 
 @pytest.fixture(scope="module")
 def system(
-    infra: Infra, paypal: FakePayPal, tmp_path_factory: pytest.TempPathFactory
+    infra: Infra, paypal: PayPalStandIn, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[System]:
     env = paypal.billing_env()
     with running_system(infra, tmp_path_factory.mktemp("logs"), env) as running:
@@ -90,7 +91,7 @@ def _live_types(live: Page) -> set[str]:
 @pytest.mark.rule("R23")
 @pytest.mark.rule("R27")
 def test_a_customer_and_staff_take_an_order_from_sign_up_to_reception_in_the_browser(
-    system: System, paypal: FakePayPal
+    system: System, paypal: PayPalStandIn
 ) -> None:
     create_staff(system, STAFF_EMAIL, STAFF_PASSWORD)
     with launch_chromium() as browser:

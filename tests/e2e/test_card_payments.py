@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import requests
 
+from deploy.paypal_standin import PayPalStandIn, capture_completed_event, running_standin
 from shared.money import Money
-from tests.support.fake_paypal import FakePayPal, capture_completed_event, running_fake_paypal
 from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
 from tests.support.system import System, poll, running_system
@@ -20,14 +20,14 @@ WEBHOOK_ID = "WH-E2E-0001"
 
 
 @pytest.fixture(scope="module")
-def paypal() -> Iterator[FakePayPal]:
-    with running_fake_paypal() as fake:
+def paypal() -> Iterator[PayPalStandIn]:
+    with running_standin() as fake:
         yield fake
 
 
 @pytest.fixture(scope="module")
 def system(
-    infra: Infra, paypal: FakePayPal, tmp_path_factory: pytest.TempPathFactory
+    infra: Infra, paypal: PayPalStandIn, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[System]:
     env = paypal.billing_env()
     with running_system(infra, tmp_path_factory.mktemp("logs"), env) as running:
@@ -61,7 +61,7 @@ def _checkout(journey: Journey, bid: str) -> dict[str, Any]:
 @pytest.mark.rule("R10")
 @pytest.mark.rule("R11")
 def test_R10_the_rest_after_the_deposit_is_paid_by_card_and_recorded_once(
-    system: System, paypal: FakePayPal
+    system: System, paypal: PayPalStandIn
 ) -> None:
     journey = Journey(system, "cus-card")
     response = journey.post(
@@ -97,7 +97,7 @@ def test_R10_the_rest_after_the_deposit_is_paid_by_card_and_recorded_once(
 
 @pytest.mark.rule("R11")
 def test_R11_forged_paypal_notices_are_refused_and_odd_captures_go_to_review(
-    system: System, paypal: FakePayPal
+    system: System, paypal: PayPalStandIn
 ) -> None:
     journey = Journey(system, "cus-card2")
     journey.place()

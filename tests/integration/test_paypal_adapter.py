@@ -12,6 +12,14 @@ from typing import Any
 
 import pytest
 
+from deploy.paypal_standin import (
+    PayPalStandIn,
+    capture_completed_event,
+    capture_denied_event,
+    capture_pending_event,
+    capture_refunded_event,
+    running_standin,
+)
 from services.billing.adapters.paypal import (
     PayPalProtocolError,
     PayPalRejectedError,
@@ -26,14 +34,6 @@ from services.billing.adapters.paypal_webhooks import (
 )
 from shared.money import Money
 from shared.web.identity import UnauthorizedError
-from tests.support.fake_paypal import (
-    FakePayPal,
-    capture_completed_event,
-    capture_denied_event,
-    capture_pending_event,
-    capture_refunded_event,
-    running_fake_paypal,
-)
 
 WEBHOOK_ID = "8PT597110X687430LKGECATA"
 RETURN_URL = "https://cnnect.example/billing/b-1/paid"
@@ -41,13 +41,13 @@ CANCEL_URL = "https://cnnect.example/billing/b-1"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakePayPal]:
-    with running_fake_paypal() as server:
+def fake() -> Iterator[PayPalStandIn]:
+    with running_standin() as server:
         yield server
 
 
 @pytest.fixture
-def client(fake: FakePayPal) -> Iterator[PayPalClient]:
+def client(fake: PayPalStandIn) -> Iterator[PayPalClient]:
     with PayPalClient(fake.base_url, fake.client_id, fake.client_secret, timeout=5) as paypal:
         yield paypal
 
@@ -68,7 +68,7 @@ def _order(client: PayPalClient, request_id: str, amount: Money | None = None) -
 
 # --- orders --------------------------------------------------------------------------------------
 def test_creating_an_order_returns_the_approval_link(
-    fake: FakePayPal, client: PayPalClient
+    fake: PayPalStandIn, client: PayPalClient
 ) -> None:
     created = client.create_order("b-1", Money.of("12.5", "USD"), "req-1", RETURN_URL, CANCEL_URL)
     assert created.approval_url == f"{fake.base_url}/checkoutnow?token={created.order_id}"
@@ -83,7 +83,7 @@ def test_creating_an_order_returns_the_approval_link(
 
 
 def test_amounts_are_sent_with_the_currencys_decimals(
-    fake: FakePayPal, client: PayPalClient
+    fake: PayPalStandIn, client: PayPalClient
 ) -> None:
     order_id = _order(client, "req-jpy", Money.of("1500", "JPY"))
     assert fake.orders[order_id]["purchase_units"][0]["amount"] == {
@@ -93,7 +93,7 @@ def test_amounts_are_sent_with_the_currencys_decimals(
 
 
 def test_an_amount_finer_than_the_currency_is_refused_before_calling(
-    fake: FakePayPal, client: PayPalClient
+    fake: PayPalStandIn, client: PayPalClient
 ) -> None:
     with pytest.raises(ValueError, match="decimals"):
         _order(client, "req-x", Money(Decimal("12.345"), "USD"))
@@ -101,7 +101,7 @@ def test_an_amount_finer_than_the_currency_is_refused_before_calling(
 
 
 def test_the_same_paypal_request_id_twice_gives_one_order(
-    fake: FakePayPal, client: PayPalClient
+    fake: PayPalStandIn, client: PayPalClient
 ) -> None:
     first, again = _order(client, "req-same"), _order(client, "req-same")
     assert first == again
@@ -109,14 +109,14 @@ def test_the_same_paypal_request_id_twice_gives_one_order(
     assert _order(client, "req-other") != first
 
 
-def test_the_token_is_fetched_once_and_reused(fake: FakePayPal, client: PayPalClient) -> None:
+def test_the_token_is_fetched_once_and_reused(fake: PayPalStandIn, client: PayPalClient) -> None:
     _order(client, "req-a")
     _order(client, "req-b")
     assert fake.token_requests == 1
 
 
 def test_a_token_paypal_no_longer_accepts_is_renewed(
-    fake: FakePayPal, client: PayPalClient
+    fake: PayPalStandIn, client: PayPalClient
 ) -> None:
     _order(client, "req-a")
     fake.revoke_tokens()
@@ -125,21 +125,23 @@ def test_a_token_paypal_no_longer_accepts_is_renewed(
     assert len(fake.orders) == 2
 
 
-def test_a_transient_503_is_retried(fake: FakePayPal, client: PayPalClient) -> None:
+def test_a_transient_503_is_retried(fake: PayPalStandIn, client: PayPalClient) -> None:
     fake.fail_next("/v2/checkout/orders", 503)
     order_id = _order(client, "req-503")
     assert fake.order_requests == 2
     assert list(fake.orders) == [order_id]
 
 
-def test_a_503_on_the_token_and_a_429_are_retried(fake: FakePayPal, client: PayPalClient) -> None:
+def test_a_503_on_the_token_and_a_429_are_retried(
+    fake: PayPalStandIn, client: PayPalClient
+) -> None:
     fake.fail_next("/v1/oauth2/token", 503)
     fake.fail_next("/v2/checkout/orders", 429, retry_after="0")
     _order(client, "req-429")
     assert (fake.token_requests, fake.order_requests, len(fake.orders)) == (2, 2, 1)
 
 
-def test_retries_are_bounded(fake: FakePayPal, client: PayPalClient) -> None:
+def test_retries_are_bounded(fake: PayPalStandIn, client: PayPalClient) -> None:
     fake.fail_next("/v2/checkout/orders", 503, times=100)
     with pytest.raises(PayPalUnavailableError) as raised:
         _order(client, "req-down")
@@ -147,7 +149,7 @@ def test_retries_are_bounded(fake: FakePayPal, client: PayPalClient) -> None:
     assert fake.order_requests == RETRY_ATTEMPTS
 
 
-def test_a_rejection_is_not_retried(fake: FakePayPal, client: PayPalClient) -> None:
+def test_a_rejection_is_not_retried(fake: PayPalStandIn, client: PayPalClient) -> None:
     fake.fail_next("/v2/checkout/orders", 422)
     with pytest.raises(PayPalRejectedError) as raised:
         _order(client, "req-422")
@@ -155,7 +157,7 @@ def test_a_rejection_is_not_retried(fake: FakePayPal, client: PayPalClient) -> N
     assert fake.order_requests == 1
 
 
-def test_wrong_credentials_are_rejected_not_retried(fake: FakePayPal) -> None:
+def test_wrong_credentials_are_rejected_not_retried(fake: PayPalStandIn) -> None:
     with (
         PayPalClient(fake.base_url, fake.client_id, "wrong-secret") as paypal,
         pytest.raises(PayPalRejectedError) as raised,
@@ -178,7 +180,7 @@ def test_an_unreachable_paypal_is_unavailable() -> None:
 
 # --- webhook verification (R11) -------------------------------------------------------------
 def _delivery(
-    fake: FakePayPal, transmission_time: datetime | None = None, cert_url: str | None = None
+    fake: PayPalStandIn, transmission_time: datetime | None = None, cert_url: str | None = None
 ) -> tuple[dict[str, str], bytes]:
     event = capture_completed_event("ORDER-1", "b-1", Money.of("12.50", "USD"))
     return fake.signed_webhook(
@@ -187,7 +189,7 @@ def _delivery(
 
 
 def test_a_correctly_signed_webhook_verifies(
-    fake: FakePayPal, verifier: PayPalWebhookVerifier
+    fake: PayPalStandIn, verifier: PayPalWebhookVerifier
 ) -> None:
     headers, body = _delivery(fake)
     verifier.verify(headers, body, datetime.now(UTC))
@@ -197,7 +199,7 @@ def test_a_correctly_signed_webhook_verifies(
 
 @pytest.mark.rule("R11")
 def test_one_changed_body_byte_is_rejected(
-    fake: FakePayPal, verifier: PayPalWebhookVerifier
+    fake: PayPalStandIn, verifier: PayPalWebhookVerifier
 ) -> None:
     headers, body = _delivery(fake)
     tampered = body.replace(b'"value":"12.50"', b'"value":"12.51"')
@@ -207,7 +209,7 @@ def test_one_changed_body_byte_is_rejected(
 
 
 @pytest.mark.rule("R11")
-def test_a_delivery_for_another_webhook_id_is_rejected(fake: FakePayPal) -> None:
+def test_a_delivery_for_another_webhook_id_is_rejected(fake: PayPalStandIn) -> None:
     headers, body = _delivery(fake)
     other = PayPalWebhookVerifier(
         "ANOTHER-WEBHOOK", frozenset({"127.0.0.1"}), allow_insecure_local_certs=True
@@ -219,7 +221,7 @@ def test_a_delivery_for_another_webhook_id_is_rejected(fake: FakePayPal) -> None
 @pytest.mark.rule("R11")
 @pytest.mark.parametrize("age", [timedelta(minutes=6), timedelta(minutes=-6), timedelta(days=3)])
 def test_a_transmission_time_over_five_minutes_from_now_is_rejected(
-    fake: FakePayPal, verifier: PayPalWebhookVerifier, age: timedelta
+    fake: PayPalStandIn, verifier: PayPalWebhookVerifier, age: timedelta
 ) -> None:
     now = datetime.now(UTC)
     headers, body = _delivery(fake, transmission_time=now - age)
@@ -230,7 +232,7 @@ def test_a_transmission_time_over_five_minutes_from_now_is_rejected(
 
 @pytest.mark.rule("R11")
 def test_a_cert_url_on_a_foreign_host_is_rejected_without_fetching(
-    fake: FakePayPal, verifier: PayPalWebhookVerifier
+    fake: PayPalStandIn, verifier: PayPalWebhookVerifier
 ) -> None:
     # localhost serves the very certificate that signed it, but is not on the allowlist.
     foreign = fake.cert_url.replace("127.0.0.1", "localhost")
@@ -252,7 +254,9 @@ def test_a_cert_url_on_a_foreign_host_is_rejected_without_fetching(
         "https://api.paypal.com:8443/v1/notifications/certs/CERT-1",
     ],
 )
-def test_production_accepts_only_paypal_hosts_over_https(fake: FakePayPal, cert_url: str) -> None:
+def test_production_accepts_only_paypal_hosts_over_https(
+    fake: PayPalStandIn, cert_url: str
+) -> None:
     fetched: list[str] = []
 
     def fetch(url: str) -> bytes:
@@ -267,7 +271,7 @@ def test_production_accepts_only_paypal_hosts_over_https(fake: FakePayPal, cert_
 
 
 @pytest.mark.rule("R11")
-def test_plain_http_to_localhost_needs_the_explicit_flag(fake: FakePayPal) -> None:
+def test_plain_http_to_localhost_needs_the_explicit_flag(fake: PayPalStandIn) -> None:
     strict = PayPalWebhookVerifier(WEBHOOK_ID, frozenset({"127.0.0.1"}))
     headers, body = _delivery(fake)
     with pytest.raises(WebhookVerificationError, match="not https"):
@@ -277,9 +281,9 @@ def test_plain_http_to_localhost_needs_the_explicit_flag(fake: FakePayPal) -> No
 
 @pytest.mark.rule("R11")
 def test_a_signature_by_another_key_is_rejected(
-    fake: FakePayPal, verifier: PayPalWebhookVerifier
+    fake: PayPalStandIn, verifier: PayPalWebhookVerifier
 ) -> None:
-    with running_fake_paypal(fresh_key=True) as impostor:
+    with running_standin(fresh_key=True) as impostor:
         headers, body = _delivery(impostor, cert_url=fake.cert_url)
     with pytest.raises(WebhookVerificationError, match="signature does not match"):
         verifier.verify(headers, body, datetime.now(UTC))
@@ -296,7 +300,7 @@ def test_a_signature_by_another_key_is_rejected(
     ],
 )
 def test_malformed_signature_headers_are_rejected(
-    fake: FakePayPal,
+    fake: PayPalStandIn,
     verifier: PayPalWebhookVerifier,
     header: str,
     value: str | None,
@@ -313,7 +317,7 @@ def test_malformed_signature_headers_are_rejected(
 
 
 def test_certificates_are_fetched_once_and_cached(
-    fake: FakePayPal, verifier: PayPalWebhookVerifier
+    fake: PayPalStandIn, verifier: PayPalWebhookVerifier
 ) -> None:
     for _ in range(3):
         headers, body = _delivery(fake)
@@ -322,7 +326,7 @@ def test_certificates_are_fetched_once_and_cached(
 
 
 def test_a_certificate_that_cannot_be_downloaded_now_is_unavailable_not_forged(
-    fake: FakePayPal, verifier: PayPalWebhookVerifier
+    fake: PayPalStandIn, verifier: PayPalWebhookVerifier
 ) -> None:
     fake.fail_next(fake.cert_path, 503)
     headers, body = _delivery(fake)
@@ -333,7 +337,7 @@ def test_a_certificate_that_cannot_be_downloaded_now_is_unavailable_not_forged(
 
 # --- capture notices -------------------------------------------------------------------------
 def test_a_verified_capture_completed_gives_our_billing_id_and_the_amount(
-    fake: FakePayPal, verifier: PayPalWebhookVerifier
+    fake: PayPalStandIn, verifier: PayPalWebhookVerifier
 ) -> None:
     event = capture_completed_event("ORDER-9", "b-42", Money.of("1234.5", "USD"), "CAP-1")
     headers, body = fake.signed_webhook(event, WEBHOOK_ID)
