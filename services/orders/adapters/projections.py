@@ -52,7 +52,8 @@ def next_action(doc: dict[str, Any]) -> str | None:
         return "pay_first_billing"
     if status == "awaiting_second_payment" and second and not second.get("paid"):
         return "pay_second_billing"
-    if status == "inspected":
+    if status == "inspected" and not doc.get("photos_checked_at"):
+        # Done once the customer confirmed the photos (R18); then nothing until the 2nd billing.
         return "check_inspection_photos"
     if status == "shipped" and not doc.get("reception_problem"):
         return "send_reception_report"
@@ -78,6 +79,7 @@ def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
             placed_at=data["placed_at"],
             tracking_numbers=[],
             feedback=None,
+            photos_checked_at=None,  # when the customer confirmed the inspection photos (R18)
             # The deadlines the scheduler holds for the order (R16, R24), while they apply.
             auto_cancel_at=None,
             auto_complete_at=None,
@@ -110,6 +112,7 @@ def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
                 checked_quantity=data["checked_quantity"],
                 weight_grams=data["weight_grams"],
             )
+            doc["photos_checked_at"] = None  # new photos are to be checked again (R18)
         _progress(doc)
     elif t == "ExchangeAnswered":
         item = items[data["item_id"]]
@@ -172,6 +175,8 @@ def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
             auto_cancel_at=None,
             auto_complete_at=None,
         )
+    elif t == "InspectionPhotosChecked":
+        doc["photos_checked_at"] = data["at"]
     elif t == "FeedbackLeft":
         doc["feedback"] = {"rating": data["rating"], "text": data["text"], "at": data["at"]}
 

@@ -222,6 +222,15 @@ class OrderShipped:
 
 
 @dataclass(frozen=True)
+class InspectionPhotosChecked:
+    """The customer looked at the inspection photos and found them right (R18)."""
+
+    order_id: str
+    customer_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class FeedbackLeft:
     order_id: str
     rating: int
@@ -252,4 +261,5 @@ EVENT_TYPES: tuple[type, ...] = (
     SecondBillingPaid,
     OrderShipped,
     FeedbackLeft,
+    InspectionPhotosChecked,
 )

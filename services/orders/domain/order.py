@@ -42,6 +42,7 @@ class Order(EventSourced):
     shipping_method: str = ""
     second_billing_paid: bool = False
     feedback_left: bool = False
+    photos_checked: bool = False  # the customer confirmed the inspection photos (R18)
     items_changes: int = 0  # OrderItemsChanged so far: each is one more 1st-billing revision
     version: int = 0
 
@@ -94,6 +95,10 @@ class Order(EventSourced):
                 item.checked_quantity = event.checked_quantity
                 item.photo_ids = list(event.photo_ids)
                 item.weight_grams = event.weight_grams
+                # New photos (a re-inspection after an exchange) are to be checked again.
+                self.photos_checked = False
+            case ev.InspectionPhotosChecked():
+                self.photos_checked = True
             case ev.ItemsInspected():
                 self.status = OrderStatus.INSPECTED
             case ev.ExchangeOpened():
@@ -252,6 +257,14 @@ class Order(EventSourced):
         if not 1 <= rating <= 5:
             raise ValidationError("the rating is 1 to 5")
         return [ev.FeedbackLeft(self.order_id, rating, text.strip(), now)]
+
+    def confirm_inspection_photos(self, now: datetime) -> list[object]:
+        """The customer checked the inspection photos (R18): the next step of R2 is done.
+        Once is enough: checking again records nothing."""
+        self.require("check inspection photos (R18)")
+        if self.photos_checked:
+            return []
+        return [ev.InspectionPhotosChecked(self.order_id, self.customer_id, now)]
 
     # --- what other services tell ----------------------------------------------------------
     # These never refuse: a redelivered or late event that no longer applies changes nothing.

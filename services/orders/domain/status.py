@@ -63,6 +63,10 @@ ORDER_TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] 
     "reception reported, a problem (R23)": (frozenset({Os.SHIPPED}), None),
     "30 days after shipment (R24)": (frozenset({Os.SHIPPED}), Os.COMPLETED),
     "leave feedback (R28)": (frozenset({Os.COMPLETED}), None),
+    "check inspection photos (R18)": (
+        frozenset({Os.INSPECTED, Os.AWAITING_SECOND_PAYMENT, Os.SHIPPED, Os.COMPLETED}),
+        None,
+    ),
 }
 
 ITEM_TRANSITIONS: dict[str, tuple[frozenset[ItemStatus], ItemStatus | None]] = {

@@ -81,6 +81,9 @@ OPENAPI: dict[str, Any] = document(
         "/orders/{order_id}/feedback": {
             "post": _write("Leave feedback (R28)", "customer", body=schemas.FeedbackRequest)
         },
+        "/orders/{order_id}/inspection-photos-checked": {
+            "post": _write("Confirm the inspection photos (R18, R2)", "customer")
+        },
         "/orders/{order_id}/photos/{photo_id}": {
             "get": openapi_operation("An inspection photo (R18)")
         },

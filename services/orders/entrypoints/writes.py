@@ -163,6 +163,20 @@ def feedback(order_id: str) -> ResponseReturnValue:
     )
 
 
+@writes.post("/orders/<order_id>/inspection-photos-checked")
+@idempotent
+def inspection_photos_checked(order_id: str) -> ResponseReturnValue:
+    """The customer confirms the inspection photos (R18): checking them is done (R2)."""
+    identity = current_identity()
+    if identity.is_staff:
+        raise ValidationError("only the customer confirms the inspection photos")
+    return _answer(
+        commands.confirm_inspection_photos(
+            service_context(), order_id, identity.subject, identity.subject
+        )
+    )
+
+
 # --- staff ----------------------------------------------------------------------------------
 @writes.post("/orders/<order_id>/items/<item_id>/seller-confirmation")
 @idempotent

@@ -114,6 +114,19 @@ def leave_feedback(
     )
 
 
+def confirm_inspection_photos(
+    ctx: Context, order_id: str, customer_id: str, actor: str
+) -> Order:
+    """The customer checked the inspection photos (R18); the next action moves on (R2)."""
+    return decide(
+        ctx,
+        order_id,
+        lambda o, now: o.confirm_inspection_photos(now),
+        actor=actor,
+        customer_id=customer_id,
+    )
+
+
 # --- staff ----------------------------------------------------------------------------------
 def record_seller_confirmation(
     ctx: Context, order_id: str, item_id: str, answer: str, actor: str

@@ -81,6 +81,7 @@ ORDER_ACTS: dict[str, tuple[Act, bool]] = {
     ),
     "30 days after shipment (R24)": (lambda o: o.complete_without_report(NOW), True),
     "leave feedback (R28)": (lambda o: o.leave_feedback(5, "great", NOW), False),
+    "check inspection photos (R18)": (lambda o: o.confirm_inspection_photos(NOW), False),
 }
 
 
