@@ -10,6 +10,7 @@ from services.gateway.bootstrap import Gateway
 from services.gateway.entrypoints.api import api
 from services.gateway.entrypoints.openapi import openapi_doc
 from services.gateway.entrypoints.pages import STATIC, TEMPLATES, register_pages
+from services.gateway.entrypoints.pages.error_pages import serve_errors_as_pages
 from shared.observability.web import instrument
 from shared.web.errors import error_response, register_error_handlers
 from shared.web.json_input import read_json_strictly
@@ -27,9 +28,20 @@ def create_app(gateway: Gateway) -> Flask:
     instrument(app, "gateway")
     app.extensions["cnnect.gateway"] = gateway
     app.config["MAX_CONTENT_LENGTH"] = 110 * 1024 * 1024
-    register_error_handlers(app)
+    register_gateway_errors(app)
     read_json_strictly(app)
     refuse_nul_characters(app)
+    app.register_blueprint(api)
+    app.register_blueprint(openapi_doc)
+    register_pages(app, gateway.settings.identity_secret)
+    serve_errors_as_pages(app)  # a page's error is a page; the JSON routes keep JSON
+    return app
+
+
+def register_gateway_errors(app: Flask) -> None:
+    """The error table of every service, plus the gateway's own: too many sign-in attempts
+    and a service that does not answer."""
+    register_error_handlers(app)
     app.register_error_handler(
         TooManyAttemptsError, lambda exc: error_response(429, "too_many_attempts", str(exc))
     )
@@ -37,7 +49,3 @@ def create_app(gateway: Gateway) -> Flask:
         ServiceUnavailableError,
         lambda exc: error_response(503, "service_unavailable", "that part is unavailable now"),
     )
-    app.register_blueprint(api)
-    app.register_blueprint(openapi_doc)
-    register_pages(app, gateway.settings.identity_secret)
-    return app

@@ -19,6 +19,12 @@ from services.gateway.adapters.upstream import (
     ServiceClient,
     ServiceUnavailableError,
 )
+from services.gateway.entrypoints.pages.error_pages import (
+    NOT_FOUND,
+    SERVICE_NAMES,
+    error_page,
+    unavailable_part,
+)
 from services.gateway.entrypoints.sessions import (
     CSRF_FIELD,
     current_session,
@@ -31,12 +37,6 @@ from shared.web.identity import ForbiddenError, UnauthorizedError
 
 FORM_KEY = "form_key"
 POSITIONS = "positions"  # in the signed flash cookie: service -> its last write's position
-SERVICE_NAMES = {
-    "orders": "Order information",
-    "billing": "Billing and payments",
-    "messaging": "Messages",
-    "shipping": "Shipping information",
-}
 
 
 @dataclass(frozen=True)
@@ -202,21 +202,19 @@ def html_errors(bp: Blueprint) -> None:
 
     bp.register_error_handler(UnauthorizedError, unauthorized)
     bp.register_error_handler(ForbiddenError, lambda exc: _error_page(403, f"Not allowed: {exc}."))
-    bp.register_error_handler(
-        NotFoundError, lambda exc: _error_page(404, "There is nothing here for you.")
-    )
+    bp.register_error_handler(NotFoundError, lambda exc: _error_page(404, NOT_FOUND))
     bp.register_error_handler(ValidationError, lambda exc: _error_page(400, str(exc)))
     bp.register_error_handler(TooManyAttemptsError, lambda exc: _error_page(429, str(exc)))
     bp.register_error_handler(
         ServiceUnavailableError,
-        lambda exc: _error_page(
-            503, f"{SERVICE_NAMES.get(str(exc), 'A part of CNNECT')} is unavailable right now."
+        lambda exc: error_page(
+            503, f"{unavailable_part(exc)} is unavailable right now.", unavailable_part(exc)
         ),
     )
 
 
 def _error_page(status: int, message: str) -> ResponseReturnValue:
-    return page("error.html", status=status, message=message), status
+    return error_page(status, message)
 
 
 __all__ = ["CSRF_FIELD", "FORM_KEY", "Part", "done", "fetch", "html_errors", "page", "send"]
