@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint bench bench-system chaos fuzz rebuild install chromium servers unit integration e2e faults clean
+.PHONY: demo-data run test lint bench bench-system chaos fuzz rebuild install chromium servers unit integration e2e faults clean
 
 # Create the virtualenv and install the pinned dependencies when pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -50,6 +50,14 @@ unit: install
 
 bench: install
 	$(PY) -m bench
+
+# A few hundred orders in every state (applied to cancelled), made through the gateway as
+# customers and staff make them, to try the staff console on (the system running: `make
+# run`); DEMO_ORDERS sets how many. Staff sign in as demo-staff@cnnect.example.
+demo-data: install
+	@$(PY) -m services.gateway create-user --email demo-staff@cnnect.example --role staff \
+	  --password "demo staff password 1" >/dev/null 2>&1 || true
+	$(PY) -m deploy.demo_data --orders $${DEMO_ORDERS:-350}
 
 # The whole system under a rising load of order lifecycles (a few minutes); BENCH_ARGS adds
 # options, e.g. make bench-system BENCH_ARGS="--workers 3 --max-rate 40".

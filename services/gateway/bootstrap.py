@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
 from services.gateway.adapters.session_cache import SessionCache
@@ -15,6 +16,20 @@ from shared.events.store import EventStore
 
 SERVICES = {"orders": 8101, "billing": 8102, "messaging": 8103, "shipping": 8104}
 DEFAULT_PORT = 8100
+# The business calendar's zone (R9): where staff work unless told otherwise.
+STAFF_TIMEZONE = "Asia/Shanghai"
+
+
+def staff_timezone(environ: Mapping[str, str] | None = None) -> str:
+    """The staff console's time zone: `CNNECT_GATEWAY_STAFF_TIMEZONE`, else Asia/Shanghai
+    (an unknown zone stops the start, rather than showing wrong times all day)."""
+    env = os.environ if environ is None else environ
+    zone = env.get("CNNECT_GATEWAY_STAFF_TIMEZONE") or STAFF_TIMEZONE
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"CNNECT_GATEWAY_STAFF_TIMEZONE: no time zone {zone!r}") from exc
+    return zone
 
 
 @dataclass
@@ -26,6 +41,7 @@ class Gateway:
     services: Mapping[str, str]  # name -> base URL
     clock: Clock
     signin_limit: int = 10  # attempts per e-mail and per address in the window
+    staff_timezone: str = STAFF_TIMEZONE  # the staff console's times (R27)
 
     def close(self) -> None:
         """Stop listening for revocations, and close the database pool."""
@@ -57,4 +73,10 @@ def bootstrap(
     cache = SessionCache(url) if cache_sessions else None
     if cache is not None:
         cache.start()
-    return Gateway(settings, AccountStore(store, cache), service_urls(), clock or SystemClock())
+    return Gateway(
+        settings,
+        AccountStore(store, cache),
+        service_urls(),
+        clock or SystemClock(),
+        staff_timezone=staff_timezone(),
+    )

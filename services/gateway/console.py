@@ -11,9 +11,11 @@ import json
 import sys
 from collections.abc import Iterator
 from types import TracebackType
+from zoneinfo import ZoneInfo
 
 from pika.adapters.blocking_connection import BlockingChannel
 
+from services.gateway.event_words import sentence, title
 from shared.config import load_settings
 from shared.events.bus import blocking_connection, broker_errors
 from shared.events.contracts import Envelope, decode_envelope
@@ -88,17 +90,23 @@ class Subscription:
         self.close()
 
 
-def line(envelope: Envelope) -> str:
-    """One event as one line of JSON."""
+def line(envelope: Envelope, zone: str = "UTC") -> str:
+    """One event as one line of JSON, with its time in `zone` and its name and key facts in
+    words (R27); text as typed (Chinese and Japanese as characters, not \\u escapes)."""
+    local = envelope.occurred_at.astimezone(ZoneInfo(zone))
     return json.dumps(
         {
             "at": envelope.occurred_at.isoformat(),
+            "time": f"{local.day} {local:%b %H:%M:%S}",
             "type": envelope.type,
+            "title": title(envelope.type),
+            "summary": sentence(envelope.type, envelope.data),
             "producer": envelope.producer,
             "order": envelope.ordering_key,
             "data": envelope.data,
         },
         separators=(",", ":"),
+        ensure_ascii=False,
     )
 
 

@@ -62,6 +62,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
         )
     },
     ("orders", "GET", "/queues/<name>"): STAFF,
+    ("orders", "GET", "/orders/owners"): STAFF,
     ("billing", "GET", "/calendar"): PUBLIC,
     ("billing", "GET", "/billings/<billing_id>"): OWNED,
     ("billing", "GET", "/orders/<order_id>/billings"): OWNED,
@@ -101,6 +102,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
     ("messaging", "GET", "/queues/requests"): STAFF,
     ("shipping", "GET", "/shipments/<order_id>"): OWNED,
     ("shipping", "GET", "/queues/<queue>"): STAFF,
+    ("shipping", "GET", "/shipments/search"): STAFF,
     ("shipping", "POST", "/shipments/<order_id>/parcels"): STAFF_WRITE,
     ("shipping", "POST", "/shipments/<order_id>/method"): STAFF_WRITE,
     ("shipping", "POST", "/shipments/<order_id>/ship"): STAFF_WRITE,

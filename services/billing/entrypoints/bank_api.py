@@ -36,11 +36,11 @@ from shared.web.app import (
     as_texts,
     current_identity,
     json_body,
-    query_rows,
     require_staff,
     service_context,
 )
 from shared.web.idempotency import idempotent
+from shared.web.paging import Search, page_answer, paged_rows, queue_page
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HmacWebhookVerifier
 
 bank = Blueprint("bank", __name__)
@@ -277,27 +277,33 @@ def payment_reports_queue() -> ResponseReturnValue:
     """Reported transfers waiting for a confirmation (staff)."""
     require_staff()
     # The order too, so the console links a row to its order without decoding billing ids.
-    rows = query_rows(
+    page = queue_page()
+    rows, total = paged_rows(
         "SELECT r.report_id, r.billing_id, b.order_id, r.payer_name, r.paid_on, r.amount, "
-        "r.currency, r.expected_confirmation FROM payment_reports r "
-        "LEFT JOIN billing_summaries b USING (billing_id) WHERE r.status = 'open' "
-        "ORDER BY r.reported_at LIMIT 500"
+        "r.currency, r.expected_confirmation, r.reported_at FROM payment_reports r "
+        "LEFT JOIN billing_summaries b USING (billing_id)",
+        "r.status = 'open'",
+        "r.reported_at, r.report_id",
+        Search(("r.billing_id", "r.payer_name"), "b.order_id"),
+        page,
     )
-    return jsonify(
-        {
-            "queue": "payment_reports",
-            "reports": [as_texts(r) for r in rows],
-        }
-    )
+    reports = [as_texts(r) for r in rows]
+    return jsonify({"queue": "payment_reports", "reports": reports, **page_answer(page, total)})
 
 
 @bank.get("/queues/unreported-transfers")
 def unreported_transfers_queue() -> ResponseReturnValue:
     """Bank transfers that paid a billing nobody had reported (staff)."""
     require_staff()
-    rows = query_rows(
+    page = queue_page()
+    rows, total = paged_rows(
         "SELECT u.payment_id, u.billing_id, b.order_id, u.amount, u.currency, u.received_at "
-        "FROM unreported_transfers u LEFT JOIN billing_summaries b USING (billing_id) "
-        "ORDER BY u.received_at DESC LIMIT 500"
+        "FROM unreported_transfers u LEFT JOIN billing_summaries b USING (billing_id)",
+        "true",
+        "u.received_at DESC, u.payment_id",
+        Search(("u.billing_id",), "b.order_id"),
+        page,
     )
-    return jsonify({"queue": "unreported_transfers", "transfers": [as_texts(r) for r in rows]})
+    transfers = [as_texts(r) for r in rows]
+    answer = {"queue": "unreported_transfers", "transfers": transfers}
+    return jsonify({**answer, **page_answer(page, total)})

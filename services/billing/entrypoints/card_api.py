@@ -34,12 +34,12 @@ from shared.web.app import (
     as_texts,
     current_identity,
     json_body,
-    query_rows,
     require_staff,
     service_context,
 )
 from shared.web.errors import error_response
 from shared.web.idempotency import idempotent
+from shared.web.paging import Search, page_answer, paged_rows, queue_page
 
 card = Blueprint("card", __name__)
 log = logging.getLogger(__name__)
@@ -166,18 +166,19 @@ def paypal_webhook() -> ResponseReturnValue:
 def captures_in_review() -> ResponseReturnValue:
     """Card captures staff must look at (amount mismatch, refunds at PayPal)."""
     require_staff()
-    rows = query_rows(
+    page = queue_page()
+    rows, total = paged_rows(
         "SELECT c.capture_id, c.billing_id, b.order_id, c.status, c.reason, c.amount, "
         "c.currency, c.noted_at FROM card_captures c "
-        "LEFT JOIN billing_summaries b USING (billing_id) WHERE c.status = 'review' "
-        "ORDER BY c.noted_at LIMIT 500"
+        "LEFT JOIN billing_summaries b USING (billing_id)",
+        "c.status = 'review'",
+        "c.noted_at, c.capture_id",
+        Search(("c.billing_id", "c.capture_id"), "b.order_id"),
+        page,
     )
-    return jsonify(
-        {
-            "queue": "captures_in_review",
-            "captures": [as_texts(r) for r in rows],
-        }
-    )
+    captures = [as_texts(r) for r in rows]
+    answer = {"queue": "captures_in_review", "captures": captures}
+    return jsonify({**answer, **page_answer(page, total)})
 
 
 def register_paypal_errors(app: Flask) -> None:

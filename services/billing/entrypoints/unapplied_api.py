@@ -8,8 +8,9 @@ from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
 from services.billing.handlers.held import credit_held_payment
-from shared.web.app import as_texts, json_body, query_rows, require_staff, service_context
+from shared.web.app import as_texts, json_body, require_staff, service_context
 from shared.web.idempotency import idempotent
+from shared.web.paging import Search, page_answer, paged_rows, queue_page
 
 unapplied = Blueprint("unapplied", __name__)
 
@@ -22,12 +23,18 @@ class HeldCreditRequest(Schema):
 def unapplied_payments_queue() -> ResponseReturnValue:
     """Payments credited to a deposit instead of a billing, and held ones first (staff)."""
     require_staff()
-    rows = query_rows(
+    page = queue_page()
+    rows, total = paged_rows(
         "SELECT payment_id, billing_id, order_id, customer_id, reference, method, amount, "
-        "currency, reason, status, at FROM unapplied_payments "
-        "ORDER BY status = 'held' DESC, at DESC LIMIT 500"
+        "currency, reason, status, at FROM unapplied_payments",
+        "true",
+        "status = 'held' DESC, at DESC, payment_id",
+        Search(("billing_id", "reference", "order_id"), "order_id", "customer_id"),
+        page,
     )
-    return jsonify({"queue": "unapplied_payments", "payments": [as_texts(r) for r in rows]})
+    payments = [as_texts(r) for r in rows]
+    answer = {"queue": "unapplied_payments", "payments": payments}
+    return jsonify({**answer, **page_answer(page, total)})
 
 
 @unapplied.post("/held-payments/<hold_id>/credits")

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -106,6 +107,24 @@ class AccountStore:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         return Account(row["account_id"], row["email"], row["role"])
+
+    def emails(self, account_ids: Sequence[str]) -> dict[str, str]:
+        """The e-mail of each of `account_ids` that is an account (one query, R27)."""
+        rows = self.store.query(
+            "SELECT account_id, email FROM accounts WHERE account_id = ANY(%s)",
+            (list(account_ids),),
+        )
+        return {row["account_id"]: row["email"] for row in rows}
+
+    def customers_matching(self, text: str, limit: int = 200) -> list[str]:
+        """The customers whose e-mail holds `text` (a staff search, R27)."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.store.query(
+            "SELECT account_id FROM accounts WHERE role = 'customer' AND email ILIKE %s "
+            "ORDER BY account_id LIMIT %s",
+            (pattern, limit),
+        )
+        return [row["account_id"] for row in rows]
 
     def open_session(self, account: Account, now: datetime) -> tuple[str, Session]:
         """A new session: the cookie token (shown once) and the session."""

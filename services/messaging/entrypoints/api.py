@@ -49,6 +49,7 @@ from shared.web.app import (
 from shared.web.idempotency import idempotent
 from shared.web.identity import Identity
 from shared.web.openapi import Files, document
+from shared.web.paging import Search, page_answer, paged_rows, queue_page
 
 bp = Blueprint("messaging", __name__)
 
@@ -238,29 +239,38 @@ def answer(inquiry_id: str) -> ResponseReturnValue:
 def awaiting_reply() -> ResponseReturnValue:
     """Conversations whose last message is the customer's, oldest first (staff inbox)."""
     require_staff()
-    found = query_rows(
+    page = queue_page()
+    found, total = paged_rows(
         "SELECT c.conversation_id, c.order_id, c.last_message_at, "
         "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id "
         " AND m.sender_role <> 'staff' AND m.position > c.staff_read_position) AS unread "
-        "FROM conversations c WHERE c.last_sender_role IN ('customer', 'visitor') "
-        "ORDER BY c.last_message_at LIMIT 500",
-        (),
+        "FROM conversations c",
+        "c.last_sender_role IN ('customer', 'visitor')",
+        "c.last_message_at, c.conversation_id",
+        Search(("c.conversation_id",), "c.order_id"),
+        page,
     )
-    return jsonify({"queue": "awaiting_reply", "conversations": [jsonable(r) for r in found]})
+    conversations = [jsonable(r) for r in found]
+    return jsonify(
+        {"queue": "awaiting_reply", "conversations": conversations, **page_answer(page, total)}
+    )
 
 
 @bp.get("/queues/requests")
 def requests_queue() -> ResponseReturnValue:
     """Exchange and return requests and problem reports (R19, R23), oldest first."""
     require_staff()
-    found = query_rows(
+    page = queue_page()
+    found, total = paged_rows(
         "SELECT message_id, conversation_id AS order_id, kind, item_id, text, posted_at "
-        "FROM messages "
-        "WHERE kind IN ('exchange_request', 'return_request', 'problem') "
-        "ORDER BY position LIMIT 500",
-        (),
+        "FROM messages",
+        "kind IN ('exchange_request', 'return_request', 'problem')",
+        "position",
+        Search(("conversation_id", "text"), "conversation_id"),
+        page,
     )
-    return jsonify({"queue": "requests", "messages": [jsonable(r) for r in found]})
+    messages = [jsonable(r) for r in found]
+    return jsonify({"queue": "requests", "messages": messages, **page_answer(page, total)})
 
 
 @bp.put("/customers/<customer_id>/email")

@@ -35,6 +35,9 @@ OPENAPI: dict[str, Any] = document(
                 ],
             },
         },
+        "/orders/owners": {
+            "get": openapi_operation("Who orders are for, or a staff search (R27)", "staff")
+        },
         "/orders/{order_id}": {"get": openapi_operation("Order details (R1-R5)")},
         "/orders/{order_id}/cancel": {"post": _write("Cancel (R15, R25)")},
         "/orders/{order_id}/item-changes": {
@@ -95,7 +98,7 @@ OPENAPI: dict[str, Any] = document(
                         "name": "name",
                         "in": "path",
                         "required": True,
-                        "schema": {"enum": list(QUEUES)},
+                        "schema": {"enum": ["estimates", *QUEUES]},
                     }
                 ],
             }

@@ -9,7 +9,14 @@ from flask.typing import ResponseReturnValue
 
 from services.orders.adapters.photos import load_photo
 from shared.events.errors import NotFoundError, ValidationError
-from shared.web.app import current_identity, query_rows, require_staff, service_context
+from shared.web.app import (
+    current_identity,
+    jsonable,
+    query_rows,
+    require_staff,
+    service_context,
+)
+from shared.web.paging import QueuePage, Search, page_answer, paged_rows, queue_page
 
 reads = Blueprint("order_reads", __name__)
 
@@ -79,18 +86,65 @@ def get_photo(order_id: str, photo_id: str) -> ResponseReturnValue:
     return response
 
 
+# What a staff search finds in an order: its id, the delivery name, its customer.
+_ORDER_SEARCH = Search(("d.order_id", "d.doc->'address'->>'name'"), "d.order_id", "d.customer_id")
+
+
 @reads.get("/queues/<name>")
 def queue(name: str) -> ResponseReturnValue:
-    """A staff work queue: to purchase, awaiting the seller or arrival, to inspect, problems."""
+    """A staff work queue, one page of it (R27): estimates to review, items to purchase,
+    awaiting the seller or arrival, to inspect, problems; searched and counted."""
     require_staff()
+    page = queue_page()
+    if name == "estimates":
+        rows, total = paged_rows(
+            "SELECT d.order_id, d.customer_id, d.placed_at, d.status FROM order_details d",
+            "d.status = 'applied'",
+            "d.placed_at, d.order_id",
+            _ORDER_SEARCH,
+            page,
+        )
+        orders = [jsonable(r) for r in rows]
+        return jsonify({"queue": name, "orders": orders, **page_answer(page, total)})
     if name not in QUEUES:
         raise NotFoundError(f"no queue {name}")
-    rows = query_rows(
-        f"SELECT order_id, item_id, status, problem FROM order_items WHERE "
-        f"{QUEUES[name]} ORDER BY updated_at LIMIT 500",
-        (),
+    rows, total = paged_rows(
+        "SELECT i.order_id, i.item_id, i.status, i.problem, i.updated_at, d.customer_id "
+        "FROM order_items i JOIN order_details d USING (order_id)",
+        QUEUES[name].replace("status", "i.status"),
+        "i.updated_at, i.order_id, i.item_id",
+        _ORDER_SEARCH,
+        page,
     )
-    return jsonify({"queue": name, "items": rows})
+    items = [jsonable(r) for r in rows]
+    return jsonify({"queue": name, "items": items, **page_answer(page, total)})
+
+
+@reads.get("/orders/owners")
+def order_owners() -> ResponseReturnValue:
+    """Who each order is for (staff, R27): by `ids`, or the orders a staff search finds
+    (`q` in the order id or delivery name, or a `customer` id); the console looks its rows'
+    customers up here once per page."""
+    require_staff()
+    ids = [i for i in request.args.get("ids", "").split(",") if i]
+    if ids:
+        rows = query_rows(
+            "SELECT order_id, customer_id, status, doc->'address'->>'name' AS name "
+            "FROM order_details WHERE order_id = ANY(%s)",
+            (ids[:500],),
+        )
+    else:
+        asked = queue_page()
+        found, _ = paged_rows(
+            "SELECT d.order_id, d.customer_id, d.status, d.doc->'address'->>'name' AS name "
+            "FROM order_details d",
+            "true",
+            "d.placed_at DESC",
+            _ORDER_SEARCH,
+            QueuePage(limit=500, text=asked.text, customers=asked.customers),
+        )
+        rows = found if request.args.get("q") or request.args.get("customer") else []
+    return jsonify({"orders": rows})
 
 
 @reads.get("/feedback")

@@ -24,6 +24,7 @@ from shared.web.app import (
     service_context,
 )
 from shared.web.idempotency import idempotent
+from shared.web.paging import Search, page_answer, paged_rows, queue_page
 
 bp = Blueprint("shipping", __name__)
 QUEUES = {"to-pack": "to_pack", "awaiting-payment": "awaiting_payment", "to-ship": "to_ship"}
@@ -39,6 +40,23 @@ def _shipment_json(row: dict[str, Any]) -> dict[str, Any]:
     body = jsonable(row)
     body["tracking_numbers"] = [p["tracking_number"] for p in row["tracking"]]
     return body
+
+
+@bp.get("/shipments/search")
+def search_shipments() -> ResponseReturnValue:
+    """The orders whose tracking number holds `q` (staff search, R27)."""
+    require_staff()
+    page = queue_page()
+    if not page.text:
+        return jsonify({"orders": [], **page_answer(page, 0)})
+    rows, total = paged_rows(
+        "SELECT order_id, status FROM shipment_summaries",
+        "true",
+        "opened_at DESC, order_id",
+        Search(("tracking",)),
+        page,
+    )
+    return jsonify({"orders": [jsonable(r) for r in rows], **page_answer(page, total)})
 
 
 @bp.get("/shipments/<order_id>")
@@ -59,12 +77,17 @@ def staff_queue(queue: str) -> ResponseReturnValue:
     status = QUEUES.get(queue)
     if status is None:
         raise NotFoundError(f"no queue {queue}")
-    rows = query_rows(
-        f"SELECT {_QUEUE_COLUMNS} FROM shipment_summaries WHERE status = %s "
-        "ORDER BY opened_at, order_id LIMIT 500",
+    page = queue_page()
+    rows, total = paged_rows(
+        f"SELECT {_QUEUE_COLUMNS}, tracking FROM shipment_summaries",
+        "status = %s",
+        "opened_at, order_id",
+        Search(("order_id", "tracking"), "order_id", "customer_id"),
+        page,
         (status,),
     )
-    return jsonify({"queue": queue, "shipments": [jsonable(r) for r in rows]})
+    shipments = [jsonable(r) for r in rows]
+    return jsonify({"queue": queue, "shipments": shipments, **page_answer(page, total)})
 
 
 @bp.post("/shipments/<order_id>/parcels")

@@ -24,6 +24,9 @@ def _write(summary: str, body: Any) -> dict[str, Any]:
 OPENAPI: dict[str, Any] = document(
     "CNNECT shipping",
     {
+        "/shipments/search": {
+            "get": openapi_operation("Orders by tracking number (staff search, R27)", "staff")
+        },
         "/shipments/{order_id}": {
             "get": openapi_operation("Shipping information of an order (R6)")
         },

@@ -5,7 +5,7 @@ always with its time zone). Registered as Jinja filters `money` and `moment`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,8 +31,12 @@ def money_text(value: Any, currency: str | None = None) -> str:
         return f"{amount} {currency}"  # an amount we cannot read is shown as it came
 
 
-def moment_text(value: Any, zone: str = "UTC") -> str:
-    """An ISO 8601 moment as "2026-12-02 23:03 Asia/Shanghai" in `zone` (UTC by default)."""
+def moment_text(
+    value: Any, zone: str = "UTC", *, ago: bool = False, now: datetime | None = None
+) -> str:
+    """An ISO 8601 moment as "2026-12-02 23:03 Asia/Shanghai" in `zone` (UTC by default);
+    with `ago`, the staff console's short form "2 Dec 23:03, 5 min ago" (R27: the page says
+    once which zone its times are in)."""
     if not value:
         return ""
     try:
@@ -40,7 +44,25 @@ def moment_text(value: Any, zone: str = "UTC") -> str:
         local = moment.astimezone(ZoneInfo(zone)) if moment.tzinfo else moment
     except (ValueError, ZoneInfoNotFoundError):
         return str(value)
-    return f"{local:%Y-%m-%d %H:%M} {zone}"
+    if not ago:
+        return f"{local:%Y-%m-%d %H:%M} {zone}"
+    now = now or datetime.now(UTC)
+    local_now = now.astimezone(local.tzinfo) if local.tzinfo else now.replace(tzinfo=None)
+    year = "" if local.year == local_now.year else f" {local.year}"
+    return f"{local.day} {local:%b}{year} {local:%H:%M}, {_age(local_now - local)}"
+
+
+def _age(elapsed: timedelta) -> str:
+    """How long ago, in the largest unit that is not zero: "just now", "5 min ago", "3 h ago",
+    "2 days ago" ("in 5 min" for a moment still ahead)."""
+    seconds = int(elapsed.total_seconds())
+    ahead, seconds = seconds < 0, abs(seconds)
+    if seconds < 60:
+        return "just now"
+    size, unit = next(u for u in ((86400, "day"), (3600, "h"), (60, "min")) if seconds >= u[0])
+    count = seconds // size
+    words = f"{count} {unit}" + ("s" if unit == "day" and count > 1 else "")
+    return f"in {words}" if ahead else f"{words} ago"
 
 
 def register_formats(app: Flask) -> None:

@@ -3,17 +3,24 @@ the actions its state allows, and the live event feed. The actions are in staff_
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from services.gateway.entrypoints.pages.common import Part, fetch, html_errors, page
+from services.gateway.entrypoints.pages.common import fetch, html_errors, page
 from services.gateway.entrypoints.pages.order_form import SHIPPING_METHODS
-from services.gateway.entrypoints.sessions import staff_signed_in
+from services.gateway.entrypoints.pages.staff_queues import (
+    HEADINGS,
+    MOMENTS,
+    QUEUES,
+    name_customers,
+    search_for,
+    service_view,
+)
+from services.gateway.entrypoints.sessions import gateway, staff_signed_in
+from services.gateway.event_words import title
 from shared.events.contracts import CONTRACTS
 from shared.events.errors import NotFoundError
 from shared.money import MINOR_UNITS
@@ -24,177 +31,39 @@ html_errors(staff_pages)
 Row = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Queue:
-    """One work queue: where it is read, the list in the answer, and what a row shows."""
-
-    title: str
-    service: str
-    path: str
-    key: str
-    columns: tuple[str, ...]
-    params: tuple[tuple[str, str], ...] = ()
-    keep: Callable[[Row], bool] = lambda row: True
-
-    @property
-    def slug(self) -> str:
-        """The queue's anchor on the console page."""
-        return self.title.lower().replace(" ", "-")
+@staff_pages.context_processor
+def staff_zone() -> dict[str, str]:
+    """Every staff page shows times in the staff member's zone (R27)."""
+    return {"staff_zone": gateway().staff_timezone}
 
 
-def _items(title: str, name: str) -> Queue:
-    return Queue(title, "orders", f"/queues/{name}", "items", ("item_id", "status", "problem"))
-
-
-def _shipments(title: str, name: str) -> Queue:
-    columns = ("method", "destination_country", "status", "fee")
-    return Queue(title, "shipping", f"/queues/{name}", "shipments", columns)
-
-
-# The console's sections, one per service, each with its queues in the order work flows.
-QUEUES: tuple[tuple[str, tuple[Queue, ...]], ...] = (
-    (
-        "orders",
-        (
-            Queue(
-                "Estimates to review",
-                "orders",
-                "/orders",
-                "orders",
-                ("customer_id", "placed_at", "status"),
-                (("tab", "ongoing"),),
-                lambda row: row.get("status") == "applied",
-            ),
-            _items("To purchase", "to_purchase"),
-            _items("Awaiting seller confirmation", "awaiting_seller"),
-            _items("Awaiting arrival", "awaiting_arrival"),
-            _items("To inspect", "to_inspect"),
-            _items("Problems", "problems"),
-        ),
-    ),
-    (
-        "billing",
-        (
-            Queue(
-                "Reported transfers not yet matched",
-                "billing",
-                "/queues/payment-reports",
-                "reports",
-                (
-                    "billing_id",
-                    "payer_name",
-                    "paid_on",
-                    "amount",
-                    "currency",
-                    "expected_confirmation",
-                ),
-            ),
-            Queue(
-                "Transfers received without a report",
-                "billing",
-                "/queues/unreported-transfers",
-                "transfers",
-                ("billing_id", "received_at", "amount", "currency"),
-            ),
-            Queue(
-                "Card captures in review",
-                "billing",
-                "/queues/captures-in-review",
-                "captures",
-                ("billing_id", "capture_id", "reason", "amount", "currency"),
-            ),
-            Queue(
-                "Payments that paid no billing",
-                "billing",
-                "/queues/unapplied-payments",
-                "payments",
-                ("status", "reference", "customer_id", "reason", "amount", "currency"),
-            ),
-        ),
-    ),
-    (
-        "messaging",
-        (
-            Queue(
-                "Conversations awaiting a reply",
-                "messaging",
-                "/queues/awaiting-reply",
-                "conversations",
-                ("conversation_id", "unread", "last_message_at"),
-            ),
-            Queue(
-                "Exchange and return requests",
-                "messaging",
-                "/queues/requests",
-                "messages",
-                ("kind", "text", "posted_at"),
-            ),
-        ),
-    ),
-    (
-        "shipping",
-        (
-            _shipments("To pack", "to-pack"),
-            _shipments("Awaiting payment", "awaiting-payment"),
-            _shipments("To ship", "to-ship"),
-        ),
-    ),
-)
-SERVICE_TITLES = {
-    "orders": "Orders",
-    "billing": "Billing",
-    "messaging": "Messages",
-    "shipping": "Shipping",
-}
-
-
-@dataclass(frozen=True)
-class QueueView:
-    """A queue as the console shows it: its rows, or why they are not there."""
-
-    queue: Queue
-    part: Part
-    rows: list[Row]
-
-
-@dataclass(frozen=True)
-class ServiceView:
-    """One service's queues; `down` when the service did not answer."""
-
-    service: str
-    title: str
-    queues: list[QueueView]
-    down: Part | None
-
-
-def order_of(row: Row) -> str | None:
-    """The order a queue row belongs to: its `order_id`; for a billing row whose billing is
-    not projected yet (no order_id), read from the billing id, `<order_id>-<1|2>`."""
-    if row.get("order_id"):
-        return str(row["order_id"])
-    billing_id = str(row.get("billing_id") or "")
-    return billing_id.rsplit("-", 1)[0] if "-" in billing_id else None
-
-
-def _service_view(service: str, queues: tuple[Queue, ...]) -> ServiceView:
-    views: list[QueueView] = []
-    for queue in queues:
-        part = fetch(queue.service, queue.path, dict(queue.params))
-        if part.unavailable:
-            # One refusal is enough: the other queues of a down service would only wait too.
-            return ServiceView(service, SERVICE_TITLES[service], [], part)
-        found = part.value.get(queue.key, []) if part.shown else []
-        rows = [{**row, "order": order_of(row)} for row in found if queue.keep(row)]
-        views.append(QueueView(queue, part, rows))
-    return ServiceView(service, SERVICE_TITLES[service], views, None)
+def _offsets() -> dict[str, int]:
+    """Where each queue's page starts: `?from-<queue>=40`."""
+    offsets = {}
+    for name, value in request.args.items():
+        if name.startswith("from-") and value.isdigit():
+            offsets[name.removeprefix("from-")] = min(int(value), 10_000_000)
+    return offsets
 
 
 @staff_pages.get("/staff")
 def console() -> ResponseReturnValue:
-    """Every work queue with its count; a down service says so and the rest still shows."""
+    """Every work queue, one page each with the count of all it holds, searched by order id,
+    customer e-mail or name, or tracking number; a down service says so and the rest still
+    shows."""
     staff_signed_in()
-    services = [_service_view(service, queues) for service, queues in QUEUES]
-    return page("staff/console.html", services=services)
+    search = search_for(request.args.get("q", ""))
+    offsets = _offsets()
+    services = [service_view(name, queues, search, offsets) for name, queues in QUEUES]
+    name_customers(services, search.found)
+    return page(
+        "staff/console.html",
+        services=services,
+        search=search,
+        offsets=offsets,
+        moments=MOMENTS,
+        headings=HEADINGS,
+    )
 
 
 # What staff can do to an item in each status (the orders service has the last word).
@@ -234,10 +103,12 @@ def staff_order(order_id: str) -> ResponseReturnValue:
     order = fetch("orders", f"/orders/{order_id}")
     if order.missing:
         raise NotFoundError(f"order {order_id} not found")
+    owner = str(order.value.get("customer_id", "")) if order.shown else ""
     return page(
         "staff/order.html",
         order_id=order_id,
         order=order,
+        customer_email=gateway().accounts.emails([owner]).get(owner, "") if owner else "",
         billings=fetch("billing", f"/orders/{order_id}/billings"),
         shipment=fetch("shipping", f"/shipments/{order_id}"),
         messages=fetch("messaging", f"/orders/{order_id}/messages"),
@@ -252,6 +123,8 @@ def staff_order(order_id: str) -> ResponseReturnValue:
 
 @staff_pages.get("/staff/live")
 def live() -> ResponseReturnValue:
-    """The live feed: every integration event as it happens, filtered by order in the page."""
+    """The live feed: every integration event as it happens, as readable rows filtered by
+    event type and by order in the page."""
     staff_signed_in()
-    return page("staff/live.html", event_types=sorted(c.type for c in CONTRACTS))
+    types = sorted({c.type for c in CONTRACTS})
+    return page("staff/live.html", event_types=[(t, title(t)) for t in types])

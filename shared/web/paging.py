@@ -1,0 +1,120 @@
+"""Search and paging of the staff queues (R27): every service's queue endpoint takes
+`limit`, `offset`, `q` (text found in the service's own columns), `order` and `customer`
+(comma-separated ids the gateway found elsewhere: by customer e-mail or delivery name), and
+answers one page of rows with the `total` of rows that match."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+
+from shared.events.errors import ValidationError
+from shared.web.app import query_rows
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_IDS = 500
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """Which page of a queue the caller asks for, and what it searches."""
+
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    text: str = ""
+    orders: tuple[str, ...] = ()
+    customers: tuple[str, ...] = ()
+
+    @property
+    def searching(self) -> bool:
+        """Some search narrows the queue."""
+        return bool(self.text or self.orders or self.customers)
+
+
+def _number(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationError(f"{name} is a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _ids(name: str) -> tuple[str, ...]:
+    found = tuple(i for i in request.args.get(name, "").split(",") if i.strip())
+    if len(found) > MAX_IDS:
+        raise ValidationError(f"{name} lists at most {MAX_IDS} ids")
+    return found
+
+
+def queue_page() -> QueuePage:
+    """The page and search of this request (a clear 400 for a bad one)."""
+    text = request.args.get("q", "").strip()
+    if len(text) > 200:
+        raise ValidationError("q is at most 200 characters")
+    return QueuePage(
+        _number("limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        _number("offset", 0, 0, 10_000_000),
+        text,
+        _ids("order"),
+        _ids("customer"),
+    )
+
+
+def _like(text: str) -> str:
+    """`text` as an ILIKE pattern that finds it anywhere (its own % and _ taken literally)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class Search:
+    """Where a queue's rows are searched: text columns, and its order and customer columns."""
+
+    text: Sequence[str] = ()
+    order: str | None = None
+    customer: str | None = None
+
+
+def paged_rows(
+    select: str,
+    where: str,
+    order_by: str,
+    search: Search,
+    page: QueuePage,
+    params: tuple[Any, ...] = (),
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of `select ... WHERE where` (searched as `page` asks) and how many match."""
+    matches: list[str] = []
+    found: list[Any] = []
+    if page.text:
+        for column in search.text:
+            matches.append(f"({column})::text ILIKE %s")
+            found.append(_like(page.text))
+    if page.orders and search.order:
+        matches.append(f"{search.order} = ANY(%s)")
+        found.append(list(page.orders))
+    if page.customers and search.customer:
+        matches.append(f"{search.customer} = ANY(%s)")
+        found.append(list(page.customers))
+    condition = where
+    if page.searching:
+        # A search no column of this queue can answer matches nothing, not everything.
+        condition = f"({where}) AND ({' OR '.join(matches) or 'false'})"
+    matching = f"{select} WHERE {condition}"
+    all_params = (*params, *found)
+    total = query_rows(f"SELECT count(*) AS n FROM ({matching}) AS matching", all_params)
+    rows = query_rows(
+        f"{matching} ORDER BY {order_by} LIMIT %s OFFSET %s",
+        (*all_params, page.limit, page.offset),
+    )
+    return rows, int(total[0]["n"])
+
+
+def page_answer(page: QueuePage, total: int) -> dict[str, Any]:
+    """The paging part of a queue's answer."""
+    return {"total": total, "limit": page.limit, "offset": page.offset}
