@@ -182,10 +182,12 @@ def test_a_customer_and_staff_take_an_order_from_sign_up_to_reception_in_the_bro
         shot = save_screenshot(customer, "order-details")
         assert shot.stat().st_size > 10_000
 
-        # The reception report completes the order (R23).
+        # The reception report completes the order (R23), once the customer confirms it.
         customer.click("#all-well")
+        expect(customer.locator("#all-well-confirm-box")).to_contain_text("completes the order")
+        customer.click("#all-well-confirm")
         expect(customer.locator(".flash.success")).to_contain_text("completed")
-        expect(customer.locator("h1 .status")).to_have_text("completed")
+        expect(customer.locator("h1 .status")).to_have_text("Completed")
 
         # Everything happened in front of the staff member's live feed (R27).
         expected = {"OrderPlaced", "PaymentReceived", "ItemsInspected", "Shipped"}

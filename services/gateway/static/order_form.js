@@ -13,8 +13,13 @@
     copy.querySelector("legend").textContent = "Item " + (n + 1);
     copy.querySelectorAll("input").forEach(function (input) {
       input.name = input.name.replace(/^items-\d+-/, "items-" + n + "-");
+      input.id = "field-" + input.name;
       input.value = "";
+      // A copied row is new: it carries none of a refused row's error marks.
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
     });
+    copy.querySelectorAll(".field-error").forEach(function (said) { said.remove(); });
     rows.appendChild(copy);
   });
 })();

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway.adapters.accounts_store import EmailTakenError, TooManyAttemptsError
 from services.gateway.entrypoints.pages.common import html_errors, page
+from services.gateway.entrypoints.pages.form_errors import form_errors
 from services.gateway.entrypoints.sessions import (
     COOKIE,
     STAFF_ROLES,
@@ -41,7 +42,15 @@ def _next() -> str:
 def _form(template: str, status: int = 200, error: str = "") -> Response:
     token = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(24)
     response = make_response(
-        page(template, form_token=token, next=_next(), error=error, email=_email()), status
+        page(
+            template,
+            form_token=token,
+            next=_next(),
+            error=error,
+            errors=form_errors(error, {}),  # beside the e-mail or the password field
+            email=_email(),
+        ),
+        status,
     )
     response.set_cookie(FORM_COOKIE, token, httponly=True, samesite="Strict", path="/")
     return response

@@ -25,6 +25,7 @@ from services.gateway.entrypoints.pages.error_pages import (
     error_page,
     unavailable_part,
 )
+from services.gateway.entrypoints.pages.form_errors import refusal
 from services.gateway.entrypoints.sessions import (
     CSRF_FIELD,
     current_session,
@@ -149,7 +150,9 @@ def done(answer: ServiceAnswer, success: str, target: str) -> Response:
     if answer.ok:
         flash(success, "success")
     else:
-        flash(answer.message, "error")
+        # The refusal in sentences (form_errors.py), not the service's field paths.
+        for said in refusal(answer).sentences:
+            flash(said, "error")
     return redirect(target, code=303)
 
 

@@ -7,16 +7,12 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from services.gateway.entrypoints.pages.vocabulary import SHIPPING_METHOD_WORDS
+
 MAX_ROWS = 50
 ITEM_FIELDS = ("url", "title", "options", "quantity", "unit_price_cny", "domestic_shipping_cny")
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone")
-SHIPPING_METHODS = (
-    ("EMS", "EMS express mail"),
-    ("AIR", "Air mail"),
-    ("SAL", "SAL economy air"),
-    ("SEA", "Sea mail"),
-    ("COURIER", "Express courier"),
-)
+SHIPPING_METHODS = tuple(SHIPPING_METHOD_WORDS.items())  # the one name of each (vocabulary)
 
 
 def order_request(form: MultiDict[str, str]) -> tuple[dict[str, Any], int]:

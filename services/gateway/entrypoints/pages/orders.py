@@ -3,6 +3,8 @@ and the order details page with every section of R1-R7 and its actions (R15, R17
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request
@@ -19,12 +21,32 @@ from services.gateway.entrypoints.pages.common import (
     send,
     uploads,
 )
+from services.gateway.entrypoints.pages.confirmations import paid_back
 from services.gateway.entrypoints.pages.deadlines import deadline_notes
+from services.gateway.entrypoints.pages.form_errors import (
+    FEEDBACK_FORM,
+    ITEM_CHANGES_FORM,
+    MESSAGE_FORM,
+    ORDER_FORM,
+    RECEPTION_FORM,
+    FormErrors,
+    Spec,
+    refusal,
+)
 from services.gateway.entrypoints.pages.order_form import SHIPPING_METHODS, order_request
+from services.gateway.entrypoints.pages.vocabulary import (
+    PROGRESS,
+    shipping_method_words,
+    status_words,
+)
 from services.gateway.entrypoints.sessions import signed_in
 
 order_pages = Blueprint("order_pages", __name__)
 html_errors(order_pages)
+order_pages.add_app_template_global(paid_back, "paid_back")  # the customer's and staff's
+# One name per status and shipping method on every page, the staff console's too.
+order_pages.add_app_template_filter(status_words, "status_words")
+order_pages.add_app_template_filter(shipping_method_words, "shipping_method_words")
 
 TABS = ("ongoing", "completed", "cancelled")
 NEXT_ACTIONS = {
@@ -33,15 +55,6 @@ NEXT_ACTIONS = {
     "check_inspection_photos": "Check the inspection photos",
     "send_reception_report": "Send the reception report",
 }
-PROGRESS = (
-    ("applied", "Applied"),
-    ("purchasing", "Purchasing"),
-    ("awaiting_arrival", "Awaiting arrival"),
-    ("inspected", "Inspected"),
-    ("awaiting_second_payment", "Shipping payment"),
-    ("shipped", "Shipped"),
-    ("completed", "Completed"),
-)
 
 
 @order_pages.get("/orders")
@@ -60,7 +73,7 @@ def order_list() -> ResponseReturnValue:
 def new_order() -> ResponseReturnValue:
     """The order application form."""
     signed_in()
-    return page("order_new.html", form={}, rows=3, methods=SHIPPING_METHODS, error="")
+    return page("order_new.html", form={}, rows=3, methods=SHIPPING_METHODS, errors=FormErrors())
 
 
 @order_pages.post("/orders/new")
@@ -69,9 +82,11 @@ def apply_for_order() -> ResponseReturnValue:
     body, rows = order_request(request.form)
     answer = send("orders", "POST", "/orders", json=body)
     if not answer.ok:
+        # Every sentence goes beside its field; the form keeps all that was typed.
+        errors = refusal(answer, ORDER_FORM)
         form = request.form.to_dict()
         return page(
-            "order_new.html", form=form, rows=rows, methods=SHIPPING_METHODS, error=answer.message
+            "order_new.html", form=form, rows=rows, methods=SHIPPING_METHODS, errors=errors
         ), 400
     order_id = answer.body["order_id"]
     # The order page waits for the order to be readable: `send` kept the write's position.
@@ -84,6 +99,12 @@ def apply_for_order() -> ResponseReturnValue:
 def order_details(order_id: str) -> ResponseReturnValue:
     """Every section of the order details page (R1-R7); a section whose service is down
     says so, and the others still show."""
+    return _details_page(order_id)
+
+
+def _details_page(order_id: str, refused: Refused | None = None) -> str:
+    """The order details page; `refused`: a form on it the services refused, shown again
+    as typed with each reason beside its field."""
     signed_in()
     order = fetch("orders", f"/orders/{order_id}")
     billings = fetch("billing", f"/orders/{order_id}/billings")
@@ -108,7 +129,36 @@ def order_details(order_id: str) -> ResponseReturnValue:
         second=_billing(billings, "second"),
         awaited_transfer=_awaited_transfer(order, billings),
         deadlines=deadline_notes(order.value if order.shown else None, order_id),
+        refused=refused,
     )
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A form of the order page that the services refused: which, what was typed, and why."""
+
+    form: str
+    values: Mapping[str, str]
+    errors: FormErrors
+
+    def typed(self, form: str, name: str) -> str:
+        """What was typed in the field `name` of `form` ('' for another form)."""
+        return self.values.get(name, "") if form == self.form else ""
+
+    def of(self, form: str) -> FormErrors:
+        """The errors of `form` (none for another form)."""
+        return replace(self.errors if form == self.form else FormErrors(), prefix=f"{form}-")
+
+
+def _refused_or_done(
+    order_id: str, answer: ServiceAnswer, success: str, form: str, spec: Spec, anchor: str = ""
+) -> ResponseReturnValue:
+    """A refused form (400) comes back on the order page, as typed, each reason beside its
+    field; anything else goes back to the order saying what happened."""
+    if answer.status == 400:
+        refused = Refused(form, request.form.to_dict(), refusal(answer, spec))
+        return _details_page(order_id, refused), 400
+    return done(answer, success, f"/orders/{order_id}{anchor}")
 
 
 def _awaited_transfer(order: Part, billings: Part) -> dict[str, Any] | None:
@@ -158,6 +208,11 @@ def change_items(order_id: str) -> ResponseReturnValue:
         flash("Nothing was changed.", "error")
         return redirect(f"/orders/{order_id}", code=303)
     answer = send("orders", "POST", f"/orders/{order_id}/item-changes", json={"changes": changes})
+    if answer.status == 400:
+        rows = {n: str(change["item_id"]) for n, change in enumerate(changes)}
+        for said in refusal(answer, ITEM_CHANGES_FORM, rows).sentences:
+            flash(said, "error")
+        return redirect(f"/orders/{order_id}#items", code=303)
     return _after_order_change(
         order_id, answer, "The items are changed and the 1st billing is recalculated."
     )
@@ -195,7 +250,7 @@ def reception_report(order_id: str) -> ResponseReturnValue:
         if all_well
         else "Your problem report is sent; we answer in the messages below."
     )
-    return _after_order_change(order_id, answer, success)
+    return _refused_or_done(order_id, answer, success, "reception", RECEPTION_FORM)
 
 
 @order_pages.post("/orders/<order_id>/feedback")
@@ -211,7 +266,9 @@ def leave_feedback(order_id: str) -> ResponseReturnValue:
             "text": request.form.get("text", ""),
         },
     )
-    return _after_order_change(order_id, answer, "Thank you for your feedback.")
+    return _refused_or_done(
+        order_id, answer, "Thank you for your feedback.", "feedback", FEEDBACK_FORM
+    )
 
 
 @order_pages.post("/orders/<order_id>/messages")
@@ -224,7 +281,9 @@ def send_message(order_id: str) -> ResponseReturnValue:
         data={"text": request.form.get("text", "")},
         files=uploads("attachments") or None,
     )
-    return done(answer, "Your message is sent.", f"/orders/{order_id}#messages")
+    return _refused_or_done(
+        order_id, answer, "Your message is sent.", "message", MESSAGE_FORM, "#messages"
+    )
 
 
 @order_pages.post("/orders/<order_id>/messages/read")

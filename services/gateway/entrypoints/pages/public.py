@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from services.gateway.adapters.upstream import ServiceUnavailableError
 from services.gateway.entrypoints.pages.calendar_grid import month_grids, months_asked
 from services.gateway.entrypoints.pages.common import Part, client, fetch, html_errors, page
+from services.gateway.entrypoints.pages.form_errors import ESTIMATE_FORM, FormErrors, refusal
 from services.gateway.entrypoints.sessions import STAFF_ROLES, current_session
 
 public_pages = Blueprint("public_pages", __name__)
@@ -32,7 +33,7 @@ def home() -> ResponseReturnValue:
 def estimator() -> ResponseReturnValue:
     """The public shipping fee estimator: every method that can carry the parcel (R22)."""
     asked = {name: request.args.get(name, "").strip()[:12] for name in ESTIMATE_FIELDS}
-    estimate, error = Part(), ""
+    estimate, errors = Part(), FormErrors()
     if any(asked.values()):
         try:
             answer = client().get("shipping", "/estimate", None, asked)
@@ -42,12 +43,12 @@ def estimator() -> ResponseReturnValue:
             if answer.ok:
                 estimate = Part(answer.body)
             else:
-                error = answer.message
+                errors = refusal(answer, ESTIMATE_FORM)
     return page(
         "estimate.html",
         asked=asked,
         estimate=estimate,
-        error=error,
+        errors=errors,
         methods=fetch("shipping", "/methods"),
     )
 
