@@ -103,7 +103,8 @@ def test_R14_hostile_message_attachments_are_refused_and_a_file_is_what_its_byte
     served = journey.get("messaging", f"/attachments/{attachment_id}")
     assert served.headers["Content-Type"] == "image/jpeg" and served.content == jpeg()
     assert served.headers["X-Content-Type-Options"] == "nosniff"
-    assert served.headers["Content-Disposition"] == "attachment"
+    # An inert image opens inline under its name; the name never changes what it is (R14).
+    assert served.headers["Content-Disposition"].startswith('inline; filename="page.html"')
 
 
 @pytest.mark.rule("R18")

@@ -44,6 +44,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
         for action in (
             "cancel",
             "feedback",
+            "inspection-photos-checked",
             "item-changes",
             "reception-report",
             "items/<item_id>/purchase-condition",

@@ -70,6 +70,19 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
         )
     },
     ("POST", "/orders/<order_id>/reception"): {**FORM, "staff": {404}},  # the customer's alone
+    # The inspection photos of an item, large, and a question about it (R18).
+    **{
+        ("GET", f"/orders/<order_id>/items/<item_id>/{path}"): OWNED
+        for path in ("photos", "photos/<int:number>", "question")
+    },
+    ("POST", "/orders/<order_id>/photos-checked"): FORM,
+    # An empty question comes back as its form, saying why, with nothing sent (400).
+    ("POST", "/orders/<order_id>/items/<item_id>/question"): {
+        "anon": {401},
+        "A": {400},
+        "B": {404},
+        "staff": {400},
+    },
     **{
         ("POST", f"/billings/<billing_id>/{a}"): FORM
         for a in ("deposit", "bank-report", "payment-reports/<report_id>/withdrawal")
@@ -160,7 +173,13 @@ def owned(system: System, callers: dict[str, str]) -> dict[str, str]:
     """Customer A's order (paid, inspected, with photos), billing, message file and inquiry."""
     me = _session(system, callers["A"]).get(system.url("gateway", "/auth/me"), timeout=10)
     ids = owned_objects(system, me.json()["account_id"])
-    return {**ids, "action": "purchased", "provider": "bank", "filename": "cnnect.css"}
+    return {
+        **ids,
+        "action": "purchased",
+        "provider": "bank",
+        "filename": "cnnect.css",
+        "number": "1",  # the first inspection photo of the item (R18)
+    }
 
 
 def test_every_gateway_route_has_an_expected_answer_for_every_caller(system: System) -> None:

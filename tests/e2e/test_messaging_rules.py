@@ -104,7 +104,9 @@ def test_R7_messages_are_listed_oldest_first_with_read_state_and_attachments(
     mine = requests.get(url, headers=journey.customer, timeout=10)
     assert mine.status_code == 200 and mine.content == pdf()
     assert mine.headers["Content-Type"] == "application/pdf"
-    assert mine.headers["Content-Disposition"] == "attachment"
+    assert mine.headers["Content-Disposition"].startswith('inline; filename="passwd"')
+    saved = requests.get(url, params={"download": "1"}, headers=journey.customer, timeout=10)
+    assert saved.headers["Content-Disposition"].startswith('attachment; filename="passwd"')
     assert mine.headers["X-Content-Type-Options"] == "nosniff"
     assert requests.get(url, headers=journey.staff, timeout=10).status_code == 200
     assert requests.get(url, headers=system.token("cus-other"), timeout=10).status_code == 404
@@ -112,6 +114,31 @@ def test_R7_messages_are_listed_oldest_first_with_read_state_and_attachments(
         "error": "not_found",
         "message": f"no conversation {journey.order_id}",
     }
+
+
+@pytest.mark.rule("R7")
+@pytest.mark.rule("R14")
+def test_R14_an_attachment_says_its_name_type_and_size_opens_inline_and_downloads_by_name(
+    system: System,
+) -> None:
+    journey = _placed(system, "cus-m7-names")
+    sent = _post(journey, "The receipt and the label", [("領収書.pdf", pdf()), ("tag.png", png())])
+    assert sent.status_code == 201, sent.text
+    listed = poll(lambda: _messages(journey), lambda m: len(m["messages"]) == 1)
+    described = listed["messages"][0]["attachments"]
+    assert [(a["name"], a["media_type"], a["size"]) for a in described] == [
+        ("領収書.pdf", "application/pdf", len(pdf())),
+        ("tag.png", "image/png", len(png())),
+    ]
+    pdf_url = system.url("messaging", described[0]["href"].removeprefix("/api/messaging"))
+    opened = requests.get(pdf_url, headers=journey.customer, timeout=10)
+    assert opened.content == pdf() and opened.headers["Content-Type"] == "application/pdf"
+    # Opens in the browser, with a name that survives in both the old and the RFC 6266 form.
+    assert opened.headers["Content-Disposition"] == (
+        "inline; filename=\"___.pdf\"; filename*=UTF-8''%E9%A0%98%E5%8F%8E%E6%9B%B8.pdf"
+    )
+    saved = requests.get(pdf_url, params={"download": "1"}, headers=journey.customer, timeout=10)
+    assert saved.headers["Content-Disposition"].startswith('attachment; filename="___.pdf"')
 
 
 @pytest.mark.rule("R14")

@@ -44,9 +44,31 @@ def attachment_href(order_id: str, attachment_id: str) -> str:
     return f"/api/messaging/attachments/{quote(attachment_id, safe='')}"
 
 
-def described(order_id: str, attachment_ids: list[str]) -> list[dict[str, str]]:
-    """A message's attachments as a client opens them: each id with its href."""
-    return [{"attachment_id": a, "href": attachment_href(order_id, a)} for a in attachment_ids]
+def described(
+    order_id: str, attachment_ids: list[str], stored: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """A message's attachments as a client opens them: each id with its href, and, for the
+    files messaging keeps (`stored`, from `attachment_facts`), the name it was sent with, its
+    media type and its size in bytes (null for a picture orders keeps)."""
+    facts = stored or {}
+    return [
+        {
+            "attachment_id": a,
+            "href": attachment_href(order_id, a),
+            "name": facts.get(a, {}).get("display_name"),
+            "media_type": facts.get(a, {}).get("media_type"),
+            "size": facts.get(a, {}).get("size"),
+        }
+        for a in attachment_ids
+    ]
+
+
+def content_disposition(kind: str, name: str) -> str:
+    """`inline` or `attachment`, with the file's name: plain ASCII for every browser, and
+    RFC 6266's `filename*` for the original (Chinese or Japanese names survive a download)."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in name)
+    encoded = quote(name, safe="")
+    return f"{kind}; filename=\"{fallback or 'attachment'}\"; filename*=UTF-8''{encoded}"
 
 
 def new_ids(files: list[JudgedAttachment]) -> list[str]:
@@ -81,6 +103,20 @@ def save_attachments(
                 for aid, f in zip(ids, files, strict=True)
             ],
         )
+
+
+def attachment_facts(store: EventStore, attachment_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Name, media type and size of the stored attachments among `attachment_ids`, by id."""
+    if not attachment_ids:
+        return {}
+    rows = store.transact(
+        lambda tx: tx.conn.execute(
+            "SELECT attachment_id, display_name, media_type, size FROM attachments "
+            "WHERE attachment_id = ANY(%s)",
+            (attachment_ids,),
+        ).fetchall()
+    )
+    return {row["attachment_id"]: dict(row) for row in rows}
 
 
 def load_attachment(store: EventStore, attachment_id: str) -> dict[str, Any] | None:

@@ -10,7 +10,9 @@ from flask.typing import ResponseReturnValue
 
 from services.messaging.adapters.attachments import (
     ORDERS_PHOTO,
+    attachment_facts,
     attachment_href,
+    content_disposition,
     described,
     load_attachment,
 )
@@ -127,6 +129,8 @@ def messages(order_id: str) -> ResponseReturnValue:
     found = query_rows(
         "SELECT * FROM messages WHERE conversation_id = %s ORDER BY position", (order_id,)
     )
+    every_id = [a for message in found for a in message["attachment_ids"]]
+    stored = attachment_facts(service_context().store, every_id)
     result = []
     for message in found:
         read_position = (
@@ -137,7 +141,7 @@ def messages(order_id: str) -> ResponseReturnValue:
         result.append(
             {
                 **jsonable({k: v for k, v in message.items() if k != "position"}),
-                "attachments": described(order_id, message["attachment_ids"]),
+                "attachments": described(order_id, message["attachment_ids"], stored),
                 "read": message["position"] <= read_position,
             }
         )
@@ -174,7 +178,8 @@ def read(order_id: str) -> ResponseReturnValue:
 
 @bp.get("/attachments/<attachment_id>")
 def attachment(attachment_id: str) -> ResponseReturnValue:
-    """An attachment, to the order's owner and staff only, never rendered inline (R14)."""
+    """An attachment, to the order's owner and staff only (R14), with its name: an image or
+    a PDF opens in the browser, `?download=1` saves it under its name."""
     identity = current_identity()
     if attachment_id.startswith(ORDERS_PHOTO):
         # A problem report's picture lives with orders (R23): send the caller there; orders
@@ -193,7 +198,12 @@ def attachment(attachment_id: str) -> ResponseReturnValue:
     if row is None or not identity.may_see(row["customer_id"] or ""):
         raise NotFoundError("attachment not found")
     response = Response(bytes(row["content"]), mimetype=row["media_type"])
-    response.headers["Content-Disposition"] = "attachment"
+    # Only judged, inert images and PDFs are ever stored (R14), so they may open inline;
+    # nosniff keeps the browser to the stored media type.
+    inline = request.args.get("download") != "1"
+    response.headers["Content-Disposition"] = content_disposition(
+        "inline" if inline else "attachment", row["display_name"]
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

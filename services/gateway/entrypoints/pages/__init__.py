@@ -11,6 +11,7 @@ from flask import Flask
 from services.gateway.entrypoints.pages.accounts import account_pages
 from services.gateway.entrypoints.pages.common import current_csrf_token, new_form_key
 from services.gateway.entrypoints.pages.formats import register_formats
+from services.gateway.entrypoints.pages.inspection import inspection_pages
 from services.gateway.entrypoints.pages.orders import order_pages
 from services.gateway.entrypoints.pages.payments import payment_pages
 from services.gateway.entrypoints.pages.public import public_pages
@@ -35,6 +36,7 @@ def register_pages(app: Flask, secret: str) -> None:
         public_pages,
         account_pages,
         order_pages,
+        inspection_pages,
         payment_pages,
         staff_pages,
         staff_actions,
