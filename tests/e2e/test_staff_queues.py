@@ -19,9 +19,10 @@ from tests.support.infra import Infra
 from tests.support.system import System, create_staff, running_system
 
 STAFF_EMAIL, STAFF_PASSWORD = "queues@cnnect.example", "staff queues password"
-# More estimates than a page holds (20), a few orders in every other state.
+# More estimates than the console's old 200-row read held and many pages of 20; a few
+# orders in every other state.
 PER_STATE = {
-    "applied": 25,
+    "applied": 205,
     "purchasing": 6,
     "inspected": 6,
     "awaiting_second_payment": 6,
@@ -83,6 +84,10 @@ def _orders_in(section: str) -> set[str]:
     return set(re.findall(r'<td data-label="Order">\s*<a href="/staff/orders/([^"]+)"', section))
 
 
+def _orders_in_order(section: str) -> list[str]:
+    return re.findall(r'<td data-label="Order">\s*<a href="/staff/orders/([^"]+)"', section)
+
+
 def _text(html: str) -> str:
     """What a reader sees: the page without its tags, scripts and attributes."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
@@ -98,7 +103,7 @@ def test_R27_each_queue_counts_exactly_the_orders_in_its_state(
         assert _count(html, slug) == PER_STATE[state], slug
     for slug in ("to-ship", "awaiting-arrival", "to-inspect", "problems"):
         assert _count(html, slug) == 0, slug
-    assert "Estimates to review (25)" in html
+    assert "Estimates to review (205)" in html
 
 
 @pytest.mark.rule("R27")
@@ -107,14 +112,19 @@ def test_R27_a_long_queue_pages_through_every_order_once(
 ) -> None:
     applied = {o.order_id for o in orders if o.target == "applied"}
     first = _queue(_console(system, staff), "estimates-to-review")
-    assert "1 to 20 of 25" in first and "from-estimates-to-review=20" in first
-    second = _queue(_console(system, staff, "?from-estimates-to-review=20"), "estimates-to-review")
-    assert "21 to 25 of 25" in second and "from-estimates-to-review=0" in second
-    assert len(_orders_in(first)) == 20 and len(_orders_in(second)) == 5
-    assert _orders_in(first) | _orders_in(second) == applied
+    assert "1 to 20 of 205" in first and "from-estimates-to-review=20" in first
+    seen: list[str] = []
+    for offset in range(0, 205, 20):
+        shown = _queue(
+            _console(system, staff, f"?from-estimates-to-review={offset}"), "estimates-to-review"
+        )
+        assert f"{offset + 1} to {min(offset + 20, 205)} of 205" in shown
+        seen += _orders_in_order(shown)
+    assert "from-estimates-to-review=200" not in first and "Next" not in shown
+    assert len(seen) == 205 and set(seen) == applied  # each order on one page only
     # The service pages too, with the total of the whole queue.
-    page = staff.get("orders/queues/estimates?limit=7&offset=21")
-    assert page["total"] == 25 and len(page["orders"]) == 4
+    page = staff.get("orders/queues/estimates?limit=7&offset=201")
+    assert page["total"] == 205 and len(page["orders"]) == 4
     refused = staff.session.get(
         system.url("gateway", "/api/orders/queues/estimates?limit=0"), timeout=30
     )
