@@ -14,8 +14,8 @@ from flask import request
 from shared.events.errors import ValidationError
 from shared.web.app import query_rows
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
+# Without `limit`, as many rows as a queue answered before it paged (API callers rely on it).
+DEFAULT_LIMIT = MAX_LIMIT = 500
 MAX_IDS = 500
 
 
