@@ -65,6 +65,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
     ("orders", "GET", "/queues/<name>"): STAFF,
     ("orders", "GET", "/orders/owners"): STAFF,
     ("billing", "GET", "/calendar"): PUBLIC,
+    ("billing", "GET", "/fees"): PUBLIC,
     ("billing", "GET", "/billings/<billing_id>"): OWNED,
     ("billing", "GET", "/orders/<order_id>/billings"): OWNED,
     ("billing", "GET", "/billings/<billing_id>/payment-page"): OWNED,

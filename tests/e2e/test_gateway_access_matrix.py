@@ -38,6 +38,7 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
         ("GET", path): PUBLIC
         for path in ("/estimate", "/calendar", "/feedback", "/healthz", "/readyz")
     },
+    ("GET", "/favicon.ico"): {"anon": {301}, "A": {301}, "B": {301}, "staff": {301}},
     # Scrapers read the internal metrics port; the public one shows metrics to staff only.
     ("GET", "/metrics"): {"anon": {401}, "A": {403}, "B": {403}, "staff": {200}},
     ("GET", "/openapi.json"): PUBLIC,

@@ -16,6 +16,7 @@ from services.billing.entrypoints.bank_api import (
 )
 from services.billing.entrypoints.calendar_api import CalendarQuery, calendar_api
 from services.billing.entrypoints.card_api import CheckoutRequest, card, register_paypal_errors
+from services.billing.entrypoints.fees_api import fees_api
 from services.billing.entrypoints.figures import with_figures
 from services.billing.entrypoints.transfer_view import transfer_fields
 from services.billing.entrypoints.unapplied_api import HeldCreditRequest, unapplied
@@ -121,6 +122,11 @@ def _openapi() -> dict[str, Any]:
                     "Business days and bank holidays; ?from=YYYY-MM-DD&days=1..62 (R9)",
                     "anyone",
                     query=CalendarQuery,
+                )
+            },
+            "/fees": {
+                "get": openapi_operation(
+                    "The service fee rule and the card fee from configuration (R4, R10)", "anyone"
                 )
             },
             "/billings/{billing_id}/card-payments": {
@@ -296,6 +302,7 @@ def create_app(context: Context) -> Flask:
     app.register_blueprint(bp)
     app.register_blueprint(bank)
     app.register_blueprint(calendar_api)
+    app.register_blueprint(fees_api)
     app.register_blueprint(card)
     app.register_blueprint(unapplied)
     register_paypal_errors(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, redirect, request
+from flask import Blueprint, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from services.gateway.adapters.upstream import ServiceUnavailableError
@@ -26,7 +26,17 @@ def home() -> ResponseReturnValue:
     session = current_session()
     if session is not None:
         return redirect("/staff" if session.account.role in STAFF_ROLES else "/orders")
-    return page("home.html", feedback=fetch("orders", "/feedback"))
+    return page(
+        "home.html",
+        feedback=fetch("orders", "/feedback"),
+        fees=fetch("billing", "/fees"),  # billing owns the figures (R4, R10): none written here
+    )
+
+
+@public_pages.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers that ask for /favicon.ico get the site's SVG icon (base.html links it)."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @public_pages.get("/estimate")
