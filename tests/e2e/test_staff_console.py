@@ -176,7 +176,10 @@ def test_R27_a_refused_action_says_the_services_reason(
     )
     assert answer.status_code == 200
     assert 'class="flash error"' in answer.text
-    assert "cannot record arrival: item itm-1 is purchasing" in answer.text
+    # The service's reason as a sentence (form_errors.sentence): a capital first.
+    assert "Cannot record arrival: item itm-1 is purchasing" in answer.text, re.findall(
+        r"flash error[^<]*<[^<]*", answer.text
+    )
     assert _item(journey, "itm-1")["status"] == "purchasing"
 
 
