@@ -163,7 +163,8 @@ def _status(staff: Caller, order: DemoOrder, status: str) -> None:
     )
 
 
-def _pay(staff: Caller, order: DemoOrder, kind: str) -> None:
+def pay(staff: Caller, order: DemoOrder, kind: str) -> None:
+    """Staff record the whole `kind` billing of `order` as paid (a confirmed transfer)."""
     count = 1 if kind == "first" else 2
     found = wait_for(
         lambda: staff.get(f"billing/orders/{order.order_id}/billings"),
@@ -258,12 +259,12 @@ def seed(
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(place, enumerate(orders)))
     _stage(workers, [o for o in orders if o.target == "cancelled"], _cancel)
-    _stage(workers, [o for o in orders if o.past("purchasing")], lambda o: _pay(staff, o, "first"))
+    _stage(workers, [o for o in orders if o.past("purchasing")], lambda o: pay(staff, o, "first"))
     _stage(workers, [o for o in orders if o.past("inspected")], lambda o: _inspect(staff, o))
     _stage(
         workers, [o for o in orders if o.past("awaiting_second_payment")], lambda o: _pack(staff, o)
     )
-    _stage(workers, [o for o in orders if o.past("shipped")], lambda o: _pay(staff, o, "second"))
+    _stage(workers, [o for o in orders if o.past("shipped")], lambda o: pay(staff, o, "second"))
     _stage(workers, [o for o in orders if o.past("shipped")], lambda o: _ship(staff, o))
     _stage(workers, [o for o in orders if o.past("completed")], _complete)
     # Each order settled in its state before the counts are trusted.

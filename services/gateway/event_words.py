@@ -32,7 +32,7 @@ METHODS = {
     "card": "by card",
     "bank_transfer": "by bank transfer",
     "deposit": "from the deposit",
-    "staff_confirmation": "confirmed by staff",
+    "staff_confirmation": "as confirmed by staff",
 }
 ORDINALS = {"first": "1st", "second": "2nd"}
 QUOTE_LIMIT = 120

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page
 
-from deploy.demo_data import Caller, DemoOrder, seed
+from deploy.demo_data import Caller, DemoOrder, pay, seed
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.infra import Infra
 from tests.support.system import System, create_staff, running_system
@@ -220,19 +220,30 @@ def test_R27_the_live_feed_reads_in_words_with_chinese_and_japanese_as_text(
             r"\d{1,2} [A-Z][a-z]{2} \d\d:\d\d:\d\d", page.inner_text(f"{row} .when")
         )
         assert "\\u" not in page.inner_text("#live-events")
+        pay(staff, order, "first")
+        paid = f'#live-events li.event[data-type="PaymentReceived"][data-order="{order.order_id}"]'
+        page.wait_for_selector(paid, timeout=20_000)
+        assert re.fullmatch(
+            r"Payment of \d+\.\d\d EUR received as confirmed by staff for the 1st billing"
+            r"; the billing is paid in full",
+            page.inner_text(f"{paid} .summary"),
+        )
         page.select_option("#type-filter", "OrderPlaced")
         assert page.is_hidden(row)
         page.select_option("#type-filter", "MessagePosted")
         assert page.is_visible(row)
+        page.select_option("#type-filter", "")  # every row, for the screenshots
         _screenshots(system, page)
         context.close()
 
 
 def _screenshots(system: System, page: Page) -> None:
     """The staff pages at desktop and phone width, for a reviewer (artifacts/staff-*)."""
-    for width in (1280, 375):
+    for width in (1280, 375):  # the live page first, while it shows its rows
         page.set_viewport_size({"width": width, "height": 900})
         save_screenshot(page, f"staff-live-{width}")
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
         for name, path in (("console", "/staff"), ("search", "/staff?q=佐藤")):
             page.goto(system.url("gateway", path))
             save_screenshot(page, f"staff-{name}-{width}")
@@ -240,4 +251,3 @@ def _screenshots(system: System, page: Page) -> None:
         if order:
             page.goto(system.url("gateway", order))
             save_screenshot(page, f"staff-order-{width}")
-        page.goto(system.url("gateway", "/staff/live"))
