@@ -57,7 +57,7 @@ class DemoError(RuntimeError):
     """A step the services refused, or a state never reached."""
 
 
-def wait_for(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 60) -> T:
+def wait_for(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 120) -> T:
     """`read()` until `done` holds (the services apply events a moment later)."""
     deadline = time.monotonic() + timeout
     while True:
