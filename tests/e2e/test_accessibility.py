@@ -126,3 +126,27 @@ def test_R27_the_staff_console_has_no_serious_accessibility_violation(
         page, system, [f"/staff/orders/{journey.order_id}", "/staff/live", "/orders/new"]
     )
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.rule("R23")
+@pytest.mark.rule("R28")
+def test_R23_R28_a_shipped_then_completed_order_has_no_serious_accessibility_violation(
+    system: System, browser: Browser
+) -> None:
+    email = f"axe-shipped-{uuid.uuid4().hex[:6]}@example.com"
+    _, journey = Journey.signed_up(system, email, PASSWORD)
+    journey.to_shipped(["EE123456789CN", "EE987654321CN"])
+    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    sign_in(page, system, email, PASSWORD, "/orders")
+    page.goto(system.url("gateway", f"/orders/{journey.order_id}"))
+    reload_until(page, lambda: page.locator("#all-well").count() == 1)
+    problems = _blocking(page)  # shipped: the reception report, the tracking numbers
+    page.click("#all-well")
+    problems.extend(_blocking(page))  # the confirmation open
+    page.click("#all-well-confirm")
+    expect(page.locator("#send-feedback")).to_be_visible()
+    problems.extend(_blocking(page))  # completed: the feedback form
+    staff = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    sign_in(staff, system, STAFF_EMAIL, STAFF_PASSWORD, "/staff")
+    problems += _checked(staff, system, [f"/staff/orders/{journey.order_id}"])
+    assert not problems, "\n".join(problems)
