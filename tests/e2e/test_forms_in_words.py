@@ -213,3 +213,28 @@ def test_a_shipping_method_has_one_name_on_the_form_the_order_and_the_estimator(
     assert on_form == on_order == "EMS express mail"
     assert "<td>EMS express mail</td>" in estimate
     assert "Surface air lifted" not in estimate  # SAL has the form's name there too
+
+
+@pytest.mark.rule("R9")
+def test_R9_a_refused_transfer_report_says_why_beside_the_date_and_keeps_the_payer(
+    system: System,
+) -> None:
+    session, account = sign_up(system, f"report-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
+    journey = Journey(system, account["account_id"])
+    journey.place()
+    billing = journey.billings(1)[0]
+    answer = session.post(
+        system.url("gateway", f"/billings/{billing['billing_id']}/bank-report"),
+        data={
+            "csrf_token": account["csrf_token"],
+            "payer_name": "Alice Martin",
+            "paid_on": "2999-01-01",
+            "amount": billing["amount"],
+            "currency": billing["currency"],
+        },
+        timeout=30,
+    )
+    assert answer.status_code == 400
+    said = _beside(answer.text, "field-paid_on", "paid_on")
+    assert said == "The transfer date cannot be in the future."
+    assert 'value="Alice Martin"' in answer.text and 'value="2999-01-01"' in answer.text

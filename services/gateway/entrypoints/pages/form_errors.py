@@ -53,6 +53,12 @@ ESTIMATE_FORM: Spec = {
     "width_cm": ("width_cm", "The width", "in centimetres, like 20"),
     "height_cm": ("height_cm", "The height", "in centimetres, like 10"),
 }
+PAYMENT_REPORT_FORM: Spec = {
+    "payer_name": ("payer_name", "The payer's name", ""),
+    "paid_on": ("paid_on", "The transfer date", "a date, like 2026-12-01"),
+    "amount": ("amount", "The amount", ""),
+    "currency": ("amount", "The currency", ""),
+}
 ITEM_CHANGES_FORM: Spec = {"changes.#.quantity": ("quantity-{i}", "Quantity of item {n}", "")}
 # A rule's one-sentence refusal that is about one field: (its first words, the field).
 SENTENCE_FIELDS: tuple[tuple[str, str], ...] = (
@@ -63,6 +69,8 @@ SENTENCE_FIELDS: tuple[tuple[str, str], ...] = (
     ("a report takes at most", "photos"),
     ("picture", "photos"),
     ("the rating", "rating"),
+    ("report a positive amount", "amount"),
+    ("the transfer date", "paid_on"),
     ("give a valid e-mail", "email"),
     ("an account with this e-mail", "email"),
     ("a password", "password"),
@@ -170,6 +178,8 @@ def _worded(label: str, text: str, hint: str) -> str:
         return f"{label} is needed{like}."
     if text == "Not a valid integer.":
         return f"{label} must be a whole number, like 2."
+    if text == "Not a valid date.":
+        return f"{label} must be {hint or 'a date'}."
     if text in ("Not a valid number.", "Not a valid decimal."):
         return f"{label} must be a number, like 12.50."
     if text == "Not a valid URL.":

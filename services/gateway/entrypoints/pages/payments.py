@@ -19,6 +19,11 @@ from services.gateway.entrypoints.pages.common import (
     page,
     send,
 )
+from services.gateway.entrypoints.pages.form_errors import (
+    PAYMENT_REPORT_FORM,
+    FormErrors,
+    refusal,
+)
 from services.gateway.entrypoints.sessions import identity_of, signed_in
 
 payment_pages = Blueprint("payment_pages", __name__)
@@ -34,6 +39,12 @@ html_errors(payment_pages)
 @payment_pages.get("/billings/<billing_id>/pay")
 def payment_page(billing_id: str) -> ResponseReturnValue:
     """What is open, what the deposit covers, and the two ways to pay the rest."""
+    return _payment_page(billing_id)
+
+
+def _payment_page(billing_id: str, errors: FormErrors | None = None) -> str:
+    """The payment page; `errors`: the refused bank transfer report, shown again as typed
+    with each reason beside its field."""
     signed_in()
     billing = fetch("billing", f"/billings/{billing_id}")
     if billing.missing:
@@ -44,6 +55,8 @@ def payment_page(billing_id: str) -> ResponseReturnValue:
         billing=billing,
         payment=fetch("billing", f"/billings/{billing_id}/payment-page"),
         today=date.today().isoformat(),
+        errors=errors or FormErrors(),
+        typed=request.form if errors else {},
     )
 
 
@@ -83,6 +96,8 @@ def report_bank_transfer(billing_id: str) -> ResponseReturnValue:
             "currency": request.form.get("currency", ""),
         },
     )
+    if answer.status == 400:
+        return _payment_page(billing_id, refusal(answer, PAYMENT_REPORT_FORM)), 400
     report = answer.body.get("report") if answer.ok else None
     sentence = report["sentence"] if isinstance(report, dict) else ""
     return done(answer, f"Thank you. {sentence}", _back(billing_id))
