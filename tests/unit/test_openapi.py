@@ -29,6 +29,7 @@ DOCUMENTS = {
 # Writes whose request is the URL alone (and the caller, and an Idempotency-Key).
 WITHOUT_BODY = {
     "/orders/{order_id}/cancel",
+    "/orders/{order_id}/inspection-photos-checked",
     "/orders/{order_id}/items/{item_id}/purchased",
     "/orders/{order_id}/items/{item_id}/arrival",
     "/billings/{billing_id}/deposit-payments",
