@@ -94,8 +94,11 @@ def test_a_refused_attachment_is_said_beside_the_attachment_field() -> None:
 
 
 def test_a_rule_refusal_about_no_field_is_one_sentence_above_the_form() -> None:
-    errors = form_errors("the transfer date cannot be in the future", {})
-    assert errors.general == ["The transfer date cannot be in the future."] and not errors.fields
+    errors = form_errors("order ord-1 is purchasing: it can no longer be cancelled", {})
+    assert errors.general == ["Order ord-1 is purchasing: it can no longer be cancelled."]
+    assert not errors.fields
+    dated = form_errors("the transfer date cannot be in the future", {})
+    assert dated.of("paid_on") == "The transfer date cannot be in the future."
 
 
 def test_the_estimator_says_what_a_country_is() -> None:
