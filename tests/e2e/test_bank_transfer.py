@@ -236,8 +236,9 @@ def test_R9_R2_on_the_pages_a_reported_transfer_is_awaited_until_the_bank_notice
 
         # Withdrawn by mistake? The card comes back; reported again, the bank's notice (sent
         # through the gateway, as the bank would) pays the billing.
-        page.once("dialog", lambda dialog: dialog.accept())
-        page.click("#withdraw-report")
+        page.click("#withdraw-report")  # asks first, in the page (no script dialog)
+        expect(page.locator("#withdraw-confirm")).to_contain_text("did not make the transfer")
+        page.click("#withdraw-report-confirm")
         expect(page.locator("#move-to-paypal")).to_be_visible()
         page.fill("#bank-report input[name=payer_name]", "ALICE MARTIN")
         page.click("#report-transfer")
