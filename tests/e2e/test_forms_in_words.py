@@ -238,3 +238,29 @@ def test_R9_a_refused_transfer_report_says_why_beside_the_date_and_keeps_the_pay
     said = _beside(answer.text, "field-paid_on", "paid_on")
     assert said == "The transfer date cannot be in the future."
     assert 'value="Alice Martin"' in answer.text and 'value="2999-01-01"' in answer.text
+
+
+@pytest.mark.rule("R17")
+def test_R17_a_refused_quantity_change_says_why_beside_that_items_quantity(
+    system: System,
+) -> None:
+    session, account = sign_up(system, f"change-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
+    journey = Journey(system, account["account_id"])
+    journey.place()
+    journey.billings(1)
+    answer = session.post(
+        system.url("gateway", f"/orders/{journey.order_id}/items"),
+        data={
+            "csrf_token": account["csrf_token"],
+            "was-itm-1": "2",
+            "quantity-itm-1": "1.5",
+            "was-itm-2": "3",
+            "quantity-itm-2": "3",
+        },
+        timeout=30,
+    )
+    assert answer.status_code == 400
+    said = _beside(answer.text, "field-items-quantity-itm-1", "items-quantity-itm-1")
+    assert said == "The quantity must be a whole number, like 2."
+    assert 'value="1.5"' in answer.text  # as typed
+    assert [i["quantity"] for i in journey.order()["items"]][:1] == [2]  # nothing changed

@@ -81,7 +81,7 @@ def test_an_order_without_items_says_to_add_one() -> None:
 def test_an_item_change_names_the_changed_items_field() -> None:
     message = _refusal(ChangeItemsRequest(), {"changes": [{"item_id": "itm-2", "quantity": -1}]})
     errors = form_errors(message, ITEM_CHANGES_FORM, {0: "itm-2"})
-    assert errors.of("quantity-itm-2") == "Quantity of item 1 must be from 0 to 9999."
+    assert errors.of("quantity-itm-2") == "The quantity must be from 0 to 9999."
 
 
 def test_a_refused_attachment_is_said_beside_the_attachment_field() -> None:

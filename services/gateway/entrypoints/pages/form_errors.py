@@ -59,7 +59,8 @@ PAYMENT_REPORT_FORM: Spec = {
     "amount": ("amount", "The amount", ""),
     "currency": ("amount", "The currency", ""),
 }
-ITEM_CHANGES_FORM: Spec = {"changes.#.quantity": ("quantity-{i}", "Quantity of item {n}", "")}
+# Beside each item's quantity field (rows: the change's number -> its item id).
+ITEM_CHANGES_FORM: Spec = {"changes.#.quantity": ("quantity-{i}", "The quantity", "")}
 # A rule's one-sentence refusal that is about one field: (its first words, the field).
 SENTENCE_FIELDS: tuple[tuple[str, str], ...] = (
     ("attachment", "attachments"),

@@ -151,12 +151,18 @@ class Refused:
 
 
 def _refused_or_done(
-    order_id: str, answer: ServiceAnswer, success: str, form: str, spec: Spec, anchor: str = ""
+    order_id: str,
+    answer: ServiceAnswer,
+    success: str,
+    form: str,
+    spec: Spec,
+    anchor: str = "",
+    rows: Mapping[int, str] | None = None,
 ) -> ResponseReturnValue:
     """A refused form (400) comes back on the order page, as typed, each reason beside its
     field; anything else goes back to the order saying what happened."""
     if answer.status == 400:
-        refused = Refused(form, request.form.to_dict(), refusal(answer, spec))
+        refused = Refused(form, request.form.to_dict(), refusal(answer, spec, rows))
         return _details_page(order_id, refused), 400
     return done(answer, success, f"/orders/{order_id}{anchor}")
 
@@ -202,19 +208,21 @@ def change_items(order_id: str) -> ResponseReturnValue:
             item_id = name.removeprefix("quantity-")
             original = request.form.get(f"was-{item_id}", "")
             if value.strip() != original.strip():
-                quantity = int(value) if value.strip().isdigit() else -1
+                # Not a whole number: passed on as typed, and the API says what is wrong.
+                quantity = int(value) if value.strip().isdigit() else value.strip()
                 changes.append({"item_id": item_id, "quantity": quantity})
     if not changes:
         flash("Nothing was changed.", "error")
         return redirect(f"/orders/{order_id}", code=303)
     answer = send("orders", "POST", f"/orders/{order_id}/item-changes", json={"changes": changes})
-    if answer.status == 400:
-        rows = {n: str(change["item_id"]) for n, change in enumerate(changes)}
-        for said in refusal(answer, ITEM_CHANGES_FORM, rows).sentences:
-            flash(said, "error")
-        return redirect(f"/orders/{order_id}#items", code=303)
-    return _after_order_change(
-        order_id, answer, "The items are changed and the 1st billing is recalculated."
+    rows = {n: str(change["item_id"]) for n, change in enumerate(changes)}
+    return _refused_or_done(
+        order_id,
+        answer,
+        "The items are changed and the 1st billing is recalculated.",
+        "items",
+        ITEM_CHANGES_FORM,
+        rows=rows,
     )
 
 
