@@ -27,6 +27,9 @@ OWNED: Expected = {"anon": {302}, "A": {200}, "B": {404}, "staff": {200}}
 # the reason) before the service looks the order up (404); either way nothing is stored, as
 # the services' own matrix proves route by route.
 FORM: Expected = {"anon": {401}, "A": {303}, "B": {303, 404}, "staff": {303}}
+# A form that is refused comes back as itself (400), saying why beside each field and keeping
+# what was typed; another customer's still gets no page of the order.
+REFUSED_FORM: Expected = {**FORM, "A": {400}, "staff": {400}}
 STAFF_PAGE: Expected = {"anon": {302}, "A": {403}, "B": {403}, "staff": {200}}
 STAFF_FORM: Expected = {"anon": {401}, "A": {403}, "B": {403}, "staff": {303}}
 ALL = ("anon", "A", "B", "staff")
@@ -63,12 +66,14 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
         ("POST", f"/orders/<order_id>/{action}"): FORM
         for action in (
             "cancel",
-            "feedback",
             "items",
             "items/<item_id>/condition",
-            "messages",
             "messages/read",
         )
+    },
+    **{
+        ("POST", f"/orders/<order_id>/{action}"): REFUSED_FORM
+        for action in ("feedback", "messages")
     },
     ("POST", "/orders/<order_id>/reception"): {**FORM, "staff": {404}},  # the customer's alone
     # The inspection photos of an item, large, and a question about it (R18).
@@ -86,8 +91,9 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     },
     **{
         ("POST", f"/billings/<billing_id>/{a}"): FORM
-        for a in ("deposit", "bank-report", "payment-reports/<report_id>/withdrawal")
+        for a in ("deposit", "payment-reports/<report_id>/withdrawal")
     },
+    ("POST", "/billings/<billing_id>/bank-report"): REFUSED_FORM,
     # PayPal is not configured in this system: the card step says so (503) to its owner.
     ("POST", "/billings/<billing_id>/card"): {**FORM, "A": {303, 503}, "staff": {303, 503}},
     ("POST", "/webhooks/<provider>"): {k: {401} for k in ALL},  # no bank signature
