@@ -281,3 +281,20 @@ def test_a_form_sent_while_billing_is_down_is_a_page_naming_billing(
     assert answer.status_code == 503 and answer.headers["Content-Type"].startswith("text/html")
     assert "Billing and payments is unavailable right now." in answer.text
     assert 'href="/orders"' in answer.text
+
+
+@pytest.mark.rule("R18")
+@pytest.mark.rule("R2")
+def test_the_photo_check_box_shows_only_while_there_is_something_to_say(
+    system: System, orders: Orders
+) -> None:
+    def page_of(state: str) -> str:
+        answer = orders.browser.get(
+            system.url("gateway", f"/orders/{orders.by_state[state].order_id}"), timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    assert 'id="photos-checked"' in page_of("inspected")  # the step to do
+    # Shipped without the customer ever checking: no empty green box left on the page.
+    assert 'id="check-photos"' not in page_of("shipped")
