@@ -141,6 +141,13 @@ def test_R23_R28_a_shipped_then_completed_order_has_no_serious_accessibility_vio
     page.goto(system.url("gateway", f"/orders/{journey.order_id}"))
     reload_until(page, lambda: page.locator("#all-well").count() == 1)
     problems = _blocking(page)  # shipped: the reception report, the tracking numbers
+    # The photo gallery, a question about an item, and a page that is not there.
+    gallery = f"/orders/{journey.order_id}/items/itm-1"
+    problems += _checked(page, system, [f"{gallery}/photos", f"{gallery}/question"])
+    problems += _checked(page, system, ["/orders/ord-000000000000"])
+    page.set_viewport_size({"width": 375, "height": 800})  # the order page on a phone
+    problems += _checked(page, system, [f"/orders/{journey.order_id}"])
+    page.set_viewport_size({"width": 1200, "height": 900})
     page.click("#all-well")
     problems.extend(_blocking(page))  # the confirmation open
     page.click("#all-well-confirm")
