@@ -23,7 +23,7 @@ STATUS_WORDS = {
     "open": "To pay",
     "partially_paid": "Partly paid",
     "paid": "Paid",
-    "voided": "Replaced",
+    "voided": "Cancelled",  # a billing voided because its order was cancelled
     # shipments
     "to_pack": "To pack",
     "awaiting_payment": "Awaiting shipping payment",
