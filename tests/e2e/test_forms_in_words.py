@@ -264,3 +264,25 @@ def test_R17_a_refused_quantity_change_says_why_beside_that_items_quantity(
     assert said == "The quantity must be a whole number, like 2."
     assert 'value="1.5"' in answer.text  # as typed
     assert [i["quantity"] for i in journey.order()["items"]][:1] == [2]  # nothing changed
+
+
+@pytest.mark.rule("R13")
+def test_R13_a_refused_purchase_condition_says_why_beside_its_item_and_keeps_the_text(
+    system: System,
+) -> None:
+    session, account = sign_up(system, f"condition-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
+    journey = Journey(system, account["account_id"])
+    journey.place()
+    journey.billings(1)
+    typed = "Is the navy colour in stock? " * 80  # 2,320 characters: over the 2,000 allowed
+    answer = session.post(
+        system.url("gateway", f"/orders/{journey.order_id}/items/itm-1/condition"),
+        data={"csrf_token": account["csrf_token"], "text": typed},
+        timeout=30,
+    )
+    assert answer.status_code == 400
+    said = _beside(answer.text, "field-condition-itm-1-text", "condition-itm-1-text")
+    assert said == "What to confirm with the seller is needed, up to 2000 characters."
+    assert f'value="{typed}"' in answer.text.replace("&#39;", "'")  # kept as typed
+    assert '<details class="condition-form" open>' in answer.text  # in view, not folded
+    assert all(i.get("condition") is None for i in journey.order()["items"])  # nothing stored

@@ -61,6 +61,8 @@ PAYMENT_REPORT_FORM: Spec = {
 }
 # Beside each item's quantity field (rows: the change's number -> its item id).
 ITEM_CHANGES_FORM: Spec = {"changes.#.quantity": ("quantity-{i}", "The quantity", "")}
+# "Confirm the following before purchasing the item" (R13), one form per item.
+CONDITION_FORM: Spec = {"text": ("text", "What to confirm with the seller", "")}
 # A rule's one-sentence refusal that is about one field: (its first words, the field).
 SENTENCE_FIELDS: tuple[tuple[str, str], ...] = (
     ("attachment", "attachments"),
@@ -70,6 +72,7 @@ SENTENCE_FIELDS: tuple[tuple[str, str], ...] = (
     ("a report takes at most", "photos"),
     ("picture", "photos"),
     ("the rating", "rating"),
+    ("say what to confirm with the seller", "text"),
     ("report a positive amount", "amount"),
     ("the transfer date", "paid_on"),
     ("give a valid e-mail", "email"),

@@ -24,6 +24,7 @@ from services.gateway.entrypoints.pages.common import (
 from services.gateway.entrypoints.pages.confirmations import paid_back
 from services.gateway.entrypoints.pages.deadlines import deadline_notes
 from services.gateway.entrypoints.pages.form_errors import (
+    CONDITION_FORM,
     FEEDBACK_FORM,
     ITEM_CHANGES_FORM,
     MESSAGE_FORM,
@@ -235,8 +236,12 @@ def purchase_condition(order_id: str, item_id: str) -> ResponseReturnValue:
         f"/orders/{order_id}/items/{item_id}/purchase-condition",
         json={"text": request.form.get("text", "")},
     )
-    return _after_order_change(
-        order_id, answer, "We will confirm this with the seller before purchasing."
+    return _refused_or_done(
+        order_id,
+        answer,
+        "We will confirm this with the seller before purchasing.",
+        f"condition-{item_id}",
+        CONDITION_FORM,
     )
 
 
