@@ -92,6 +92,9 @@ def test_the_customer_pages_have_no_serious_accessibility_violation(
             "/orders/new",
             f"/orders/{journey.order_id}",
             f"/billings/{first['billing_id']}/pay",
+            # Back from PayPal: cancelled there, and waiting for the capture to be confirmed.
+            f"/billings/{first['billing_id']}/card-cancelled",
+            f"/billings/{first['billing_id']}/card-confirmation",
             "/deposit",
             "/orders?tab=cancelled",
         ],

@@ -30,8 +30,8 @@ payment_pages = Blueprint("payment_pages", __name__)
 # How long the card pages wait for billing, which waits for PayPal: billing's attempts at
 # PayPal (4, at most 8 s each, services/billing/entrypoints/card_api.py) and their backoff.
 PAYPAL_WAIT_S = 40.0
-# The confirmation page reloads itself every second this many times (PayPal's notice
-# usually arrives within one), then asks the customer to look at the order later.
+# How often the confirmation page may be asked again ("Check now"; its script asks billing
+# once a second by itself) before it asks the customer to look at the order later.
 CONFIRMATION_TRIES = 60
 html_errors(payment_pages)
 
@@ -201,8 +201,9 @@ def _confirmation(billing_id: str, captured: Mapping[str, Any], tries: int) -> s
 
 @payment_pages.get("/billings/<billing_id>/card-confirmation")
 def card_confirmation(billing_id: str) -> ResponseReturnValue:
-    """Waiting for PayPal's notice: this page reloads itself (a bounded number of times)
-    and goes to the order page, saying what was paid, once the billing shows paid."""
+    """Waiting for PayPal's notice: the page's script asks billing (a bounded number of
+    times) and comes back here once the billing shows paid; then this goes to the order
+    page, saying what was paid."""
     signed_in()
     billing = fetch("billing", f"/billings/{billing_id}")
     if billing.missing:
