@@ -67,13 +67,12 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
         for action in (
             "cancel",
             "items",
-            "items/<item_id>/condition",
             "messages/read",
         )
     },
     **{
         ("POST", f"/orders/<order_id>/{action}"): REFUSED_FORM
-        for action in ("feedback", "messages")
+        for action in ("feedback", "messages", "items/<item_id>/condition")
     },
     ("POST", "/orders/<order_id>/reception"): {**FORM, "staff": {404}},  # the customer's alone
     # The inspection photos of an item, large, and a question about it (R18).
