@@ -15,7 +15,11 @@ from services.gateway.bootstrap import Gateway
 from services.gateway.domain.accounts import check_password, normalised_email
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError
 
-COOKIE = "cnnect_session"
+COOKIE = "cnnect_session"  # the development name; session_cookie() is the one in use
+# In production the `__Host-` prefix makes the browser keep the cookie only if it is Secure,
+# for Path=/ and without Domain: a sibling subdomain or an http page cannot plant or
+# overwrite it. Browsers refuse such a cookie over http, hence the plain name in development.
+HOST_PREFIX = "__Host-"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -31,10 +35,20 @@ def gateway() -> Gateway:
     return wired
 
 
+def cookie_name(name: str, production: bool) -> str:
+    """The name a cookie of ours has: `__Host-<name>` in production, `name` in development."""
+    return f"{HOST_PREFIX}{name}" if production else name
+
+
+def session_cookie() -> str:
+    """The session cookie's name in the running gateway."""
+    return cookie_name(COOKIE, gateway().settings.production)
+
+
 def current_session() -> Session | None:
     """The caller's live session, if the cookie names one."""
     if "session" not in g:
-        token = request.cookies.get(COOKIE)
+        token = request.cookies.get(session_cookie())
         g.session = gateway().accounts.session(token, gateway().clock.now()) if token else None
     session: Session | None = g.session
     return session
@@ -86,7 +100,7 @@ def account_json(session: Session) -> dict[str, Any]:
 def set_session_cookie(response: Answer, token: str) -> Answer:
     """Give the browser the session cookie (HttpOnly, SameSite=Lax)."""
     response.set_cookie(
-        COOKIE,
+        session_cookie(),
         token,
         httponly=True,
         samesite="Lax",
@@ -97,11 +111,20 @@ def set_session_cookie(response: Answer, token: str) -> Answer:
     return response
 
 
+def clear_session_cookie(response: Answer) -> Answer:
+    """Tell the browser to forget the session cookie (as it was set: Secure in production,
+    or a `__Host-` cookie would not be replaced)."""
+    response.delete_cookie(
+        session_cookie(), path="/", secure=gateway().settings.production, httponly=True
+    )
+    return response
+
+
 def sign_up(email: str, password: str) -> tuple[str, Session]:
     """Register a customer (R26) and open their first session."""
     wired = gateway()
     account = wired.accounts.create(normalised_email(email), check_password(password), "customer")
-    return wired.accounts.open_session(account, wired.clock.now())
+    return wired.accounts.open_session(account, wired.clock.now(), **_client())
 
 
 def sign_in(email: str, password: str) -> tuple[str, Session]:
@@ -118,11 +141,19 @@ def sign_in(email: str, password: str) -> tuple[str, Session]:
     account = wired.accounts.authenticate(email, password)
     if account is None:
         raise UnauthorizedError("wrong e-mail or password")
-    return wired.accounts.open_session(account, now)
+    return wired.accounts.open_session(account, now, **_client())
+
+
+def _client() -> dict[str, str]:
+    """Where a new session comes from, for the account page's list of sessions."""
+    return {
+        "user_agent": request.headers.get("User-Agent", ""),
+        "client_address": request.remote_addr or "",
+    }
 
 
 def sign_out() -> None:
     """Revoke the caller's session, so a copied cookie stops working too."""
     signed_in()
     wired = gateway()
-    wired.accounts.revoke(request.cookies.get(COOKIE, ""), wired.clock.now())
+    wired.accounts.revoke(request.cookies.get(session_cookie(), ""), wired.clock.now())
