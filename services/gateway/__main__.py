@@ -1,4 +1,5 @@
-"""`python -m services.gateway serve [--port N] | create-user --email E --role staff|admin`."""
+"""`python -m services.gateway serve [--port N] | create-user --email E --role staff|admin
+[--name N]`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import getpass
 import os
 import sys
 
+from services.gateway.adapters.account_names import set_display_name
 from services.gateway.bootstrap import DEFAULT_PORT, bootstrap
 from services.gateway.domain.accounts import check_password, check_role, normalised_email
 from shared.observability.logs import configure_logging
@@ -22,15 +24,19 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--email", required=True)
     create.add_argument("--role", default="staff")
     create.add_argument("--password", default=None, help="default: asked, or $CNNECT_PASSWORD")
+    create.add_argument("--name", default="", help="shown to staff in order histories")
     args = parser.parse_args(argv)
     configure_logging("gateway", "api" if args.command == "serve" else args.command)
     if args.command == "create-user":
         password = args.password or os.environ.get("CNNECT_PASSWORD") or getpass.getpass()
         gateway = bootstrap()
         try:
+            email = normalised_email(args.email)
             account = gateway.accounts.create(
-                normalised_email(args.email), check_password(password), check_role(args.role)
+                email, check_password(password, email), check_role(args.role)
             )
+            if args.name.strip():
+                set_display_name(gateway.accounts, account.account_id, args.name)
         finally:
             gateway.close()
         print(f"created {account.role} {account.email} ({account.account_id})")

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from services.gateway.adapters.account_names import NAMES_SCHEMA
 from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
-from services.gateway.adapters.saved_addresses import SCHEMA as SAVED_ADDRESSES_SCHEMA
 from services.gateway.adapters.session_cache import SessionCache
 from shared.config import Settings, load_settings
 from shared.events.clock import Clock, SystemClock
@@ -68,9 +68,7 @@ def bootstrap(
     process keeps live sessions in memory (`cache_sessions`, see adapters/session_cache.py)."""
     settings = settings or load_settings("gateway")
     url = prepare_service_database(
-        settings.postgres_url,
-        settings.database or "cnnect_gateway",
-        SCHEMA + SAVED_ADDRESSES_SCHEMA,
+        settings.postgres_url, settings.database or "cnnect_gateway", SCHEMA + NAMES_SCHEMA
     )
     store = EventStore(open_pool(url, max_size=10, name="gateway"))
     cache = SessionCache(url) if cache_sessions else None

@@ -64,6 +64,7 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
     },
     ("orders", "GET", "/queues/<name>"): STAFF,
     ("orders", "GET", "/orders/owners"): STAFF,
+    ("orders", "GET", "/orders/<order_id>/history"): STAFF,
     ("billing", "GET", "/calendar"): PUBLIC,
     ("billing", "GET", "/fees"): PUBLIC,
     ("billing", "GET", "/billings/<billing_id>"): OWNED,

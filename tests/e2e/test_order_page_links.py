@@ -17,7 +17,7 @@ from tests.support.infra import Infra
 from tests.support.journey import Journey
 from tests.support.system import System, poll, running_system, sign_up, staff_session
 
-STAFF_EMAIL, STAFF_PASSWORD = "links@cnnect.example", "staff links password"
+STAFF_EMAIL, STAFF_PASSWORD = "links@cnnect.example", "staff page hrefs password"
 FILE_ROUTES = ("/api/messaging/attachments/", "/api/orders/orders/")
 
 

@@ -32,7 +32,7 @@ def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 @pytest.fixture(scope="module")
 def staff(system: System) -> requests.Session:
     """A staff member signed in to the gateway, as a browser would be."""
-    return staff_session(system, "console@cnnect.example", "staff console password")
+    return staff_session(system, "console@cnnect.example", "staff desk password")
 
 
 def _journey(system: System) -> Journey:
@@ -348,3 +348,31 @@ def test_R27_the_console_still_answers_with_shipping_down(
     finally:
         system.start("shipping-api")
         system.wait_healthy("shipping")
+
+
+def _history(html: str) -> list[str]:
+    """The rows of the order page's history, newest first, as text."""
+    found = re.search(r'<section class="card" id="history">(.*?)</section>', html, re.DOTALL)
+    assert found is not None, "no history on the page"
+    rows = re.findall(r'<tr class="history-entry">(.*?)</tr>', found.group(1), re.DOTALL)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+@pytest.mark.rule("R27")
+def test_R27_the_order_history_names_who_did_what(system: System) -> None:
+    named = staff_session(
+        system, "history@cnnect.example", "staff story password", name="Wei Zhang"
+    )
+    journey = _journey(system)
+    journey.pay("first")
+    journey.wait_status("purchasing")
+    base = f"/staff/orders/{journey.order_id}"
+    done = _submit(system, named, base, f"{base}/items/itm-1/purchased", [])
+    assert "The item is marked purchased." in done
+    history = _history(done)
+    newest = history[0]  # done by the staff member, named
+    assert "Item purchased" in newest and "itm-1" in newest and newest.endswith("Wei Zhang")
+    placed = [row for row in history if "Order placed" in row]
+    assert len(placed) == 1 and placed[0].endswith("the customer")
+    paid = [row for row in history if "First billing paid" in row]  # as billing learnt it
+    assert len(paid) == 1 and paid[0].endswith("CNNECT (automatic)")

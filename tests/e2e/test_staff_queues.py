@@ -18,7 +18,7 @@ from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.infra import Infra
 from tests.support.system import System, create_staff, running_system
 
-STAFF_EMAIL, STAFF_PASSWORD = "queues@cnnect.example", "staff queues password"
+STAFF_EMAIL, STAFF_PASSWORD = "queues@cnnect.example", "staff work lists password"
 # More estimates than the console's old 200-row read held and many pages of 20; a few
 # orders in every other state.
 PER_STATE = {

@@ -10,9 +10,10 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -28,6 +29,9 @@ CHROMIUM_ARGS = (
     "--disable-sync",
 )
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+# How Chromium's console says the Content-Security-Policy blocked something (older versions
+# begin "Refused to ...", newer ones say "... violates the following Content Security Policy").
+CSP_REFUSAL = re.compile(r"Content Security Policy|Refused to")
 
 
 def chromium_path() -> Path:
@@ -36,8 +40,10 @@ def chromium_path() -> Path:
 
 
 @contextmanager
-def launch_chromium() -> Iterator[Browser]:
-    """A headless chromium (see chromium_path) under Playwright, closed on exit."""
+def launch_chromium(*, watch_csp: bool = True) -> Iterator[Browser]:
+    """A headless chromium (see chromium_path) under Playwright, closed on exit. With
+    `watch_csp`, every page it opens listens for what the Content-Security-Policy refused,
+    and the run fails at the end if anything was (a page that needs an inline script)."""
     path = chromium_path()
     if not (path.is_file() and os.access(path, os.X_OK)):
         pytest.fail(
@@ -49,10 +55,42 @@ def launch_chromium() -> Iterator[Browser]:
         browser = playwright.chromium.launch(
             executable_path=str(path), headless=True, args=list(CHROMIUM_ARGS)
         )
+        refusals: list[str] = []
+        if watch_csp:
+            report_csp_refusals(browser, refusals)
         try:
             yield browser
         finally:
             browser.close()
+        if refusals:
+            pytest.fail("the Content-Security-Policy refused:\n" + "\n".join(refusals))
+
+
+def report_csp_refusals(browser: Browser, refusals: list[str]) -> None:
+    """Make every context and page `browser` opens add the CSP's refusals to `refusals`
+    (one listener per context: cheap, and no test has to remember it)."""
+
+    def note(message: ConsoleMessage) -> None:
+        if CSP_REFUSAL.search(message.text):
+            refusals.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    def watched(context: BrowserContext) -> BrowserContext:
+        context.on("console", note)
+        return context
+
+    new_context, new_page = browser.new_context, browser.new_page
+
+    def watched_page(**options: Any) -> Page:
+        page = new_page(**options)
+        watched(page.context)
+        return page
+
+    # Wrapped on this instance only: the tests keep calling browser.new_context() as usual.
+    def watched_context(**options: Any) -> BrowserContext:
+        return watched(new_context(**options))
+
+    browser.new_context = watched_context  # type: ignore[method-assign]
+    browser.new_page = watched_page  # type: ignore[method-assign]
 
 
 def artifact_dir() -> Path:

@@ -231,8 +231,9 @@ def running_system(
 __all__ = ["System", "free_port", "poll", "procfile", "running_system"]
 
 
-def create_staff(system: System, email: str, password: str) -> None:
-    """A staff account, made the way operators make one: the gateway's create-user command."""
+def create_staff(system: System, email: str, password: str, name: str = "") -> None:
+    """A staff account, made the way operators make one: the gateway's create-user command
+    (`name`: the display name staff read in order histories)."""
     subprocess.run(
         [
             sys.executable,
@@ -245,6 +246,7 @@ def create_staff(system: System, email: str, password: str) -> None:
             "staff",
             "--password",
             password,
+            *(["--name", name] if name else []),
         ],
         env=system.env,
         cwd=ROOT,
@@ -253,9 +255,10 @@ def create_staff(system: System, email: str, password: str) -> None:
     )
 
 
-def staff_session(system: System, email: str, password: str) -> requests.Session:
-    """A staff member created with create-user and signed in to the gateway, as a browser."""
-    create_staff(system, email, password)
+def staff_session(system: System, email: str, password: str, name: str = "") -> requests.Session:
+    """A staff member created with create-user (named `name`, if given) and signed in to the
+    gateway, as a browser."""
+    create_staff(system, email, password, name)
     staff, _ = _browser(system, "signin", email, password, 200)
     return staff
 

@@ -12,9 +12,9 @@ from marshmallow import Schema, fields, validate
 from services.gateway.adapters.upstream import forward, forward_raw
 from services.gateway.console import Subscription, line
 from services.gateway.entrypoints.sessions import (
-    COOKIE,
     account_json,
     caller_identity,
+    clear_session_cookie,
     gateway,
     set_session_cookie,
     sign_in,
@@ -60,7 +60,7 @@ def signout() -> ResponseReturnValue:
     """Sign out: the session is revoked, so a copied cookie stops working too."""
     sign_out()
     response = jsonify({"signed_out": True})
-    response.delete_cookie(COOKIE, path="/")
+    clear_session_cookie(response)
     return response
 
 

@@ -11,6 +11,7 @@ from services.gateway.entrypoints.api import api
 from services.gateway.entrypoints.openapi import openapi_doc
 from services.gateway.entrypoints.pages import STATIC, TEMPLATES, register_pages
 from services.gateway.entrypoints.pages.error_pages import serve_errors_as_pages
+from services.gateway.entrypoints.security_headers import install_security_headers
 from shared.observability.web import instrument
 from shared.web.errors import error_response, register_error_handlers
 from shared.web.json_input import read_json_strictly
@@ -26,6 +27,7 @@ def create_app(gateway: Gateway) -> Flask:
         static_url_path="/static",
     )
     instrument(app, "gateway")
+    install_security_headers(app, gateway.settings.production)
     app.extensions["cnnect.gateway"] = gateway
     app.config["MAX_CONTENT_LENGTH"] = 110 * 1024 * 1024
     register_gateway_errors(app)

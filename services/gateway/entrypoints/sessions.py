@@ -123,8 +123,9 @@ def clear_session_cookie(response: Answer) -> Answer:
 def sign_up(email: str, password: str) -> tuple[str, Session]:
     """Register a customer (R26) and open their first session."""
     wired = gateway()
-    account = wired.accounts.create(normalised_email(email), check_password(password), "customer")
-    return wired.accounts.open_session(account, wired.clock.now(), **_client())
+    email = normalised_email(email)
+    account = wired.accounts.create(email, check_password(password, email), "customer")
+    return wired.accounts.open_session(account, wired.clock.now())
 
 
 def sign_in(email: str, password: str) -> tuple[str, Session]:
@@ -141,15 +142,7 @@ def sign_in(email: str, password: str) -> tuple[str, Session]:
     account = wired.accounts.authenticate(email, password)
     if account is None:
         raise UnauthorizedError("wrong e-mail or password")
-    return wired.accounts.open_session(account, now, **_client())
-
-
-def _client() -> dict[str, str]:
-    """Where a new session comes from, for the account page's list of sessions."""
-    return {
-        "user_agent": request.headers.get("User-Agent", ""),
-        "client_address": request.remote_addr or "",
-    }
+    return wired.accounts.open_session(account, now)
 
 
 def sign_out() -> None:

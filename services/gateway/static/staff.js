@@ -103,4 +103,10 @@
   if (typeFilter) {
     typeFilter.addEventListener("change", refilter);
   }
+  var filters = document.getElementById("live-filters");
+  if (filters) {
+    // The filters apply as typed: Enter in the order box must not reload the page (a
+    // listener, not an onsubmit attribute: the Content-Security-Policy runs no inline code).
+    filters.addEventListener("submit", function (event) { event.preventDefault(); });
+  }
 }());

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from services.orders.entrypoints import schemas
+from services.orders.entrypoints.history import history
 from services.orders.entrypoints.reads import QUEUES, TABS, reads
 from services.orders.entrypoints.writes import MAX_PHOTOS, writes
 from shared.runtime import Context
@@ -39,6 +40,9 @@ OPENAPI: dict[str, Any] = document(
             "get": openapi_operation("Who orders are for, or a staff search (R27)", "staff")
         },
         "/orders/{order_id}": {"get": openapi_operation("Order details (R1-R5)")},
+        "/orders/{order_id}/history": {
+            "get": openapi_operation("The order's events: when, what and who (R27)", "staff")
+        },
         "/orders/{order_id}/cancel": {"post": _write("Cancel (R15, R25)")},
         "/orders/{order_id}/item-changes": {
             "post": _write("Change items before payment (R17)", body=schemas.ChangeItemsRequest)
@@ -114,4 +118,5 @@ def create_app(context: Context) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.register_blueprint(reads)
     app.register_blueprint(writes)
+    app.register_blueprint(history)
     return app

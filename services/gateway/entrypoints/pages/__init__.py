@@ -8,8 +8,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.gateway.entrypoints.pages.account import account_page
-from services.gateway.entrypoints.pages.account_addresses import address_pages
 from services.gateway.entrypoints.pages.accounts import account_pages
 from services.gateway.entrypoints.pages.common import current_csrf_token, new_form_key
 from services.gateway.entrypoints.pages.formats import register_formats
@@ -19,6 +17,7 @@ from services.gateway.entrypoints.pages.payments import payment_pages
 from services.gateway.entrypoints.pages.public import public_pages
 from services.gateway.entrypoints.pages.staff import staff_pages
 from services.gateway.entrypoints.pages.staff_actions import staff_actions
+from services.gateway.entrypoints.sessions import cookie_name
 
 GATEWAY_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = GATEWAY_ROOT / "templates"
@@ -28,7 +27,9 @@ STATIC = GATEWAY_ROOT / "static"
 def register_pages(app: Flask, secret: str) -> None:
     """Add every page to `app`; flash messages ride in a cookie signed with a key of its own."""
     app.secret_key = hmac.new(secret.encode(), b"cnnect-gateway-flash", hashlib.sha256).hexdigest()
-    app.config["SESSION_COOKIE_NAME"] = "cnnect_flash"
+    production = bool(app.extensions["cnnect.gateway"].settings.production)
+    app.config["SESSION_COOKIE_NAME"] = cookie_name("cnnect_flash", production)
+    app.config["SESSION_COOKIE_SECURE"] = production  # a `__Host-` cookie must be Secure
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.jinja_env.globals["new_form_key"] = new_form_key
@@ -37,8 +38,6 @@ def register_pages(app: Flask, secret: str) -> None:
     for blueprint in (
         public_pages,
         account_pages,
-        account_page,
-        address_pages,
         order_pages,
         inspection_pages,
         payment_pages,

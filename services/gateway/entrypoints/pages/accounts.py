@@ -13,8 +13,10 @@ from services.gateway.adapters.accounts_store import EmailTakenError, TooManyAtt
 from services.gateway.entrypoints.pages.common import html_errors, page
 from services.gateway.entrypoints.pages.form_errors import form_errors
 from services.gateway.entrypoints.sessions import (
-    COOKIE,
     STAFF_ROLES,
+    clear_session_cookie,
+    cookie_name,
+    gateway,
     set_session_cookie,
     sign_in,
     sign_out,
@@ -31,6 +33,11 @@ html_errors(account_pages)
 FORM_COOKIE = "cnnect_form"
 
 
+def _form_cookie() -> str:
+    """The double-submit cookie's name (`__Host-` in production, as the session's)."""
+    return cookie_name(FORM_COOKIE, gateway().settings.production)
+
+
 def _next() -> str:
     """Where to go after signing in: a path on this site only (no open redirect)."""
     target = request.values.get("next", "")
@@ -40,7 +47,7 @@ def _next() -> str:
 
 
 def _form(template: str, status: int = 200, error: str = "") -> Response:
-    token = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(24)
+    token = request.cookies.get(_form_cookie()) or secrets.token_urlsafe(24)
     response = make_response(
         page(
             template,
@@ -52,7 +59,14 @@ def _form(template: str, status: int = 200, error: str = "") -> Response:
         ),
         status,
     )
-    response.set_cookie(FORM_COOKIE, token, httponly=True, samesite="Strict", path="/")
+    response.set_cookie(
+        _form_cookie(),
+        token,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        secure=gateway().settings.production,
+    )
     return response
 
 
@@ -61,7 +75,7 @@ def _email() -> str:
 
 
 def _check_form_token() -> None:
-    cookie = request.cookies.get(FORM_COOKIE, "")
+    cookie = request.cookies.get(_form_cookie(), "")
     sent = request.form.get("form_token", "")
     if not cookie or not hmac.compare_digest(cookie, sent):
         raise ForbiddenError("the form expired; reload the page and try again")
@@ -114,5 +128,5 @@ def signout_form() -> ResponseReturnValue:
     """Sign out; the session is revoked on the server."""
     sign_out()
     response = redirect("/", code=303)
-    response.delete_cookie(COOKIE, path="/")
+    clear_session_cookie(response)
     return response

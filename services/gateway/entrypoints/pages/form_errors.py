@@ -78,6 +78,7 @@ SENTENCE_FIELDS: tuple[tuple[str, str], ...] = (
     ("give a valid e-mail", "email"),
     ("an account with this e-mail", "email"),
     ("a password", "password"),
+    ("this password", "password"),  # too common, or holding the e-mail (R26)
 )
 
 

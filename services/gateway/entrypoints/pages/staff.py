@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from services.gateway.entrypoints.pages.common import fetch, html_errors, page
 from services.gateway.entrypoints.pages.order_form import SHIPPING_METHODS
+from services.gateway.entrypoints.pages.order_history import order_history
 from services.gateway.entrypoints.pages.staff_queues import (
     HEADINGS,
     MOMENTS,
@@ -112,6 +113,7 @@ def staff_order(order_id: str) -> ResponseReturnValue:
         billings=fetch("billing", f"/orders/{order_id}/billings"),
         shipment=fetch("shipping", f"/shipments/{order_id}"),
         messages=fetch("messaging", f"/orders/{order_id}/messages"),
+        history=order_history(order_id, owner),
         item_actions=item_actions,
         open_balance=open_balance,
         cancellable=CANCELLABLE,
