@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.gateway.adapters.account_names import NAMES_SCHEMA
 from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
+from services.gateway.adapters.saved_addresses import SCHEMA as SAVED_ADDRESSES_SCHEMA
 from services.gateway.adapters.session_cache import SessionCache
 from shared.config import Settings, load_settings
 from shared.events.clock import Clock, SystemClock
@@ -68,7 +69,9 @@ def bootstrap(
     process keeps live sessions in memory (`cache_sessions`, see adapters/session_cache.py)."""
     settings = settings or load_settings("gateway")
     url = prepare_service_database(
-        settings.postgres_url, settings.database or "cnnect_gateway", SCHEMA + NAMES_SCHEMA
+        settings.postgres_url,
+        settings.database or "cnnect_gateway",
+        SCHEMA + SAVED_ADDRESSES_SCHEMA + NAMES_SCHEMA,
     )
     store = EventStore(open_pool(url, max_size=10, name="gateway"))
     cache = SessionCache(url) if cache_sessions else None

@@ -39,6 +39,8 @@ OPTIONAL = {
     "CNNECT_ACCESS_LOG": "gunicorn's access log file: off unless asked for",
     "CNNECT_BILLING_PAYPAL_ALLOW_INSECURE_LOCAL_CERTS": "for tests only; production ignores it",
     "CNNECT_BILLING_PAYPAL_CERT_HOSTS": "empty means PayPal's own hosts; only tests change it",
+    # The gateway's form-action lets the card form reach it outside production only.
+    "CNNECT_BILLING_PAYPAL_BASE_URL": "the gateway reads billing's, for the development stand-in",
     "CNNECT_METRICS_PORT": "each process's metrics port follows deploy/ports.json by default",
     "CNNECT_METRICS_INTERVAL_S": "how often workers sample lag and queue depth: 5 s is right",
     "CNNECT_SERVICE": "the service label of the metrics: each process knows its own service",

@@ -97,6 +97,7 @@ def test_the_customer_pages_have_no_serious_accessibility_violation(
             f"/billings/{first['billing_id']}/card-confirmation",
             "/deposit",
             "/orders?tab=cancelled",
+            "/account",
         ],
     )
     page.goto(system.url("gateway", "/orders/new"))

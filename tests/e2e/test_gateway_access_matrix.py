@@ -33,7 +33,14 @@ REFUSED_FORM: Expected = {**FORM, "A": {400}, "staff": {400}}
 STAFF_PAGE: Expected = {"anon": {302}, "A": {403}, "B": {403}, "staff": {200}}
 STAFF_FORM: Expected = {"anon": {401}, "A": {403}, "B": {403}, "staff": {303}}
 ALL = ("anon", "A", "B", "staff")
-SIGN_OUTS = {("POST", "/signout"), ("POST", "/auth/signout")}
+SIGN_OUTS = {
+    ("POST", "/signout"),
+    ("POST", "/auth/signout"),
+    ("POST", "/account/signout-everywhere"),
+}
+# The account page's forms sent empty: refused as themselves (400), whoever sends them.
+ACCOUNT_FORMS = ("/account/password", "/account/addresses")
+OWN_ACCOUNT_FORM: Expected = {"anon": {401}, "A": {303}, "B": {404}, "staff": {404}}
 
 GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/"): {"anon": {200}, "A": {302}, "B": {302}, "staff": {302}},
@@ -51,6 +58,19 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     **{("POST", path): {k: {403} for k in ALL} for path in ("/signup", "/signin")},
     ("POST", "/signout"): {"anon": {401}, "A": {303}, "B": {303}, "staff": {303}},
     ("POST", "/auth/signup"): {k: {400} for k in ALL},
+    # The account page (R26): the caller's own password, addresses and sessions; another
+    # customer's address or session is not found (404), and staff reach only their own too.
+    ("GET", "/account"): SIGNED,
+    **{("POST", path): {**REFUSED_FORM, "B": {400}} for path in ACCOUNT_FORMS},
+    ("GET", "/account/addresses/<address_id>"): {**OWNED, "staff": {404}},
+    ("POST", "/account/addresses/<address_id>"): {**OWN_ACCOUNT_FORM, "A": {400}},
+    # Delete after the others: A's address is gone afterwards.
+    **{
+        ("POST", f"/account/addresses/<address_id>/{action}"): OWN_ACCOUNT_FORM
+        for action in ("default", "delete")
+    },
+    ("POST", "/account/sessions/<session_id>/signout"): OWN_ACCOUNT_FORM,  # A's spare session
+    ("POST", "/account/signout-everywhere"): {**FORM, "B": {303}},
     ("POST", "/auth/signin"): {k: {400} for k in ALL},
     ("POST", "/auth/signout"): {"anon": {401}, "A": {200}, "B": {200}, "staff": {200}},
     ("GET", "/auth/me"): {"anon": {401}, "A": {200}, "B": {200}, "staff": {200}},
@@ -174,6 +194,29 @@ def callers(system: System) -> dict[str, str]:
     return emails
 
 
+def _account_objects(system: System, email: str) -> dict[str, str]:
+    """A's saved address and a spare session of A's (the one the matrix signs out by id)."""
+    spare = _session(system, email)
+    added = spare.post(
+        system.url("gateway", "/account/addresses"),
+        data={
+            "address-name": "A",
+            "address-line1": "1 rue Neuve",
+            "address-city": "Lyon",
+            "address-postal_code": "69003",
+            "address-country": "FR",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert added.status_code == 303, added.text
+    page = spare.get(system.url("gateway", "/account"), timeout=10).text
+    address = re.search(r'id="address-(adr-[0-9a-f]+)"', page)
+    own = re.search(r'this-device">.*?/account/sessions/([0-9a-f-]+)/signout', page, re.DOTALL)
+    assert address is not None and own is not None
+    return {"address_id": address.group(1), "session_id": own.group(1)}
+
+
 @pytest.fixture(scope="module")
 def owned(system: System, callers: dict[str, str]) -> dict[str, str]:
     """Customer A's order (paid, inspected, with photos), billing, message file and inquiry."""
@@ -185,6 +228,7 @@ def owned(system: System, callers: dict[str, str]) -> dict[str, str]:
         "provider": "bank",
         "filename": "cnnect.css",
         "number": "1",  # the first inspection photo of the item (R18)
+        **_account_objects(system, callers["A"]),
     }
 
 

@@ -147,6 +147,7 @@ def test_every_customer_page_fits_a_phone_and_a_laptop(system: System, orders: O
         ("card-confirmation", f"/billings/{first['billing_id']}/card-confirmation"),
         ("card-cancelled", f"/billings/{first['billing_id']}/card-cancelled"),
         ("deposit", "/deposit"),
+        ("account", "/account"),
         ("estimator-signed-in", ESTIMATE),
         ("error-404-order", "/orders/ord-000000000000"),
         ("error-403-staff-page", "/staff"),

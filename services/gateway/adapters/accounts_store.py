@@ -43,9 +43,18 @@ CREATE TABLE IF NOT EXISTS signin_attempts (
     at  timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS signin_attempts_key ON signin_attempts (key, at);
+-- The account page lists a person's sessions (R26): a public id to name one by (never the
+-- token's hash), and the browser and address it was opened from.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS session_id uuid NOT NULL DEFAULT gen_random_uuid();
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS user_agent text NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS client_address text NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_session_id ON sessions (session_id);
+CREATE INDEX IF NOT EXISTS sessions_account ON sessions (account_id) WHERE revoked_at IS NULL;
 """
 
 SESSION_LIFETIME = timedelta(days=14)
+MAX_USER_AGENT = 400  # a browser's User-Agent, cut: only its gist is shown
+MAX_CLIENT_ADDRESS = 64
 _HASHER = PasswordHasher()
 
 
@@ -65,6 +74,11 @@ class Session:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_digest(token: str) -> str:
+    """How a session's cookie token is stored and named in revocation notices."""
+    return _digest(token)
 
 
 class AccountStore:
@@ -126,14 +140,25 @@ class AccountStore:
         )
         return [row["account_id"] for row in rows]
 
-    def open_session(self, account: Account, now: datetime) -> tuple[str, Session]:
-        """A new session: the cookie token (shown once) and the session."""
+    def open_session(
+        self, account: Account, now: datetime, *, user_agent: str = "", client_address: str = ""
+    ) -> tuple[str, Session]:
+        """A new session: the cookie token (shown once) and the session; the browser and
+        address it came from are kept for the account page's list of sessions."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         self.store.transact(
             lambda tx: tx.conn.execute(
-                "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                (_digest(token), account.account_id, csrf, now, now + SESSION_LIFETIME),
+                "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at, "
+                "user_agent, client_address) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (
+                    _digest(token),
+                    account.account_id,
+                    csrf,
+                    now,
+                    now + SESSION_LIFETIME,
+                    user_agent[:MAX_USER_AGENT],
+                    client_address[:MAX_CLIENT_ADDRESS],
+                ),
             )
         )
         return token, Session(account, csrf)
@@ -175,6 +200,52 @@ class AccountStore:
         self.store.transact(work)
         if self.cache is not None:
             self.cache.forget(digest)
+
+    def revoke_all(self, account_id: str, now: datetime, except_digest: str | None = None) -> int:
+        """Sign the account out everywhere (but the session `except_digest`, when given), in
+        every gateway process; how many sessions ended."""
+
+        def work(tx: Transaction) -> list[str]:
+            rows = tx.conn.execute(
+                "UPDATE sessions SET revoked_at = %s WHERE account_id = %s "
+                "AND revoked_at IS NULL AND token_hash IS DISTINCT FROM %s RETURNING token_hash",
+                (now, account_id, except_digest),
+            ).fetchall()
+            digests = [str(row["token_hash"]) for row in rows]
+            for digest in digests:
+                tx.conn.execute("SELECT pg_notify(%s, %s)", (REVOKED_CHANNEL, digest))
+            return digests
+
+        digests = self.store.transact(work)
+        if self.cache is not None:
+            for digest in digests:
+                self.cache.forget(digest)
+        return len(digests)
+
+    def password_matches(self, account_id: str, password: str) -> bool:
+        """Whether `password` is the account's (a hash's time either way)."""
+        row = self.store.transact(
+            lambda tx: tx.conn.execute(
+                "SELECT password_hash FROM accounts WHERE account_id = %s", (account_id,)
+            ).fetchone()
+        )
+        if row is None:
+            _HASHER.hash(password)
+            return False
+        try:
+            return _HASHER.verify(row["password_hash"], password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def set_password(self, account_id: str, password: str) -> None:
+        """Keep a new password (already checked with `check_password`) for the account."""
+        password_hash = _HASHER.hash(password)
+        self.store.transact(
+            lambda tx: tx.conn.execute(
+                "UPDATE accounts SET password_hash = %s WHERE account_id = %s",
+                (password_hash, account_id),
+            )
+        )
 
     def note_attempt(self, limits: list[tuple[str, int]], now: datetime, window: timedelta) -> None:
         """Count a sign-in attempt under each key; refuse (429) once a key passes its limit

@@ -125,7 +125,7 @@ def sign_up(email: str, password: str) -> tuple[str, Session]:
     wired = gateway()
     email = normalised_email(email)
     account = wired.accounts.create(email, check_password(password, email), "customer")
-    return wired.accounts.open_session(account, wired.clock.now())
+    return wired.accounts.open_session(account, wired.clock.now(), **_client())
 
 
 def sign_in(email: str, password: str) -> tuple[str, Session]:
@@ -142,7 +142,15 @@ def sign_in(email: str, password: str) -> tuple[str, Session]:
     account = wired.accounts.authenticate(email, password)
     if account is None:
         raise UnauthorizedError("wrong e-mail or password")
-    return wired.accounts.open_session(account, now)
+    return wired.accounts.open_session(account, now, **_client())
+
+
+def _client() -> dict[str, str]:
+    """Where a new session comes from, for the account page's list of sessions."""
+    return {
+        "user_agent": request.headers.get("User-Agent", ""),
+        "client_address": request.remote_addr or "",
+    }
 
 
 def sign_out() -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from services.gateway.entrypoints.pages.account import account_page
+from services.gateway.entrypoints.pages.account_addresses import address_pages
 from services.gateway.entrypoints.pages.accounts import account_pages
 from services.gateway.entrypoints.pages.common import current_csrf_token, new_form_key
 from services.gateway.entrypoints.pages.formats import register_formats
@@ -38,6 +40,8 @@ def register_pages(app: Flask, secret: str) -> None:
     for blueprint in (
         public_pages,
         account_pages,
+        account_page,
+        address_pages,
         order_pages,
         inspection_pages,
         payment_pages,

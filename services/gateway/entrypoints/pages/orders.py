@@ -12,6 +12,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from services.gateway.adapters.upstream import ServiceAnswer
+from services.gateway.entrypoints.pages.account_addresses import (
+    address_choice,
+    first_address_fields,
+    remember_order_address,
+)
 from services.gateway.entrypoints.pages.common import (
     Part,
     done,
@@ -72,9 +77,18 @@ def order_list() -> ResponseReturnValue:
 
 @order_pages.get("/orders/new")
 def new_order() -> ResponseReturnValue:
-    """The order application form."""
-    signed_in()
-    return page("order_new.html", form={}, rows=3, methods=SHIPPING_METHODS, errors=FormErrors())
+    """The order application form; a customer's saved address fills it (the default, or
+    the one picked: `?address=<id>`)."""
+    account_id = signed_in().account.account_id
+    form = first_address_fields(account_id, request.args.get("address"))
+    return page(
+        "order_new.html",
+        form=form,
+        rows=3,
+        methods=SHIPPING_METHODS,
+        errors=FormErrors(),
+        **address_choice(account_id, form),
+    )
 
 
 @order_pages.post("/orders/new")
@@ -87,8 +101,14 @@ def apply_for_order() -> ResponseReturnValue:
         errors = refusal(answer, ORDER_FORM)
         form = request.form.to_dict()
         return page(
-            "order_new.html", form=form, rows=rows, methods=SHIPPING_METHODS, errors=errors
+            "order_new.html",
+            form=form,
+            rows=rows,
+            methods=SHIPPING_METHODS,
+            errors=errors,
+            **address_choice(signed_in().account.account_id, form),
         ), 400
+    remember_order_address(signed_in().account.account_id, request.form, body["address"])
     order_id = answer.body["order_id"]
     # The order page waits for the order to be readable: `send` kept the write's position.
     return done(
