@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.gateway.adapters.account_names import NAMES_SCHEMA
+from services.gateway.adapters.account_tokens import SCHEMA as ACCOUNT_TOKENS_SCHEMA
 from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
 from services.gateway.adapters.saved_addresses import SCHEMA as SAVED_ADDRESSES_SCHEMA
 from services.gateway.adapters.session_cache import SessionCache
@@ -71,7 +72,7 @@ def bootstrap(
     url = prepare_service_database(
         settings.postgres_url,
         settings.database or "cnnect_gateway",
-        SCHEMA + SAVED_ADDRESSES_SCHEMA + NAMES_SCHEMA,
+        SCHEMA + ACCOUNT_TOKENS_SCHEMA + SAVED_ADDRESSES_SCHEMA + NAMES_SCHEMA,
     )
     store = EventStore(open_pool(url, max_size=10, name="gateway"))
     cache = SessionCache(url) if cache_sessions else None

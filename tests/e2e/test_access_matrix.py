@@ -94,6 +94,8 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
     ("billing", "POST", "/webhooks/paypal"): {k: {401, 503} for k in WEBHOOK},
     ("messaging", "GET", "/attachments/<attachment_id>"): OWNED,
     ("messaging", "PUT", "/customers/<customer_id>/email"): STAFF_WRITE,
+    # Only the gateway asks for e-mails about an account, with its own staff identity (R26).
+    ("messaging", "POST", "/account-mails"): STAFF_WRITE,
     ("messaging", "GET", "/inquiries"): MINE,
     ("messaging", "POST", "/inquiries"): {"anon": {400}, "A": TRIED, "B": TRIED, "staff": TRIED},
     ("messaging", "POST", "/inquiries/<inquiry_id>/answers"): STAFF_WRITE,

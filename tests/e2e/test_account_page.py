@@ -13,6 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.e2e.test_accessibility import _blocking as axe_blocking
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.infra import Infra
 from tests.support.pages import sign_in, sign_up
@@ -106,6 +107,7 @@ def test_R26_the_account_page_changes_the_password_keeps_addresses_and_ends_sess
     expect(laptop.locator("#error-current_password")).to_have_text(
         "This is not your current password."
     )
+    problems = axe_blocking(laptop)  # axe-core: the refused form, then the filled page
     assert not _is_signed_out(phone, system)
     # Known current password: changed, and the phone is signed out; this browser is not.
     _change_password(laptop, PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
@@ -122,6 +124,7 @@ def test_R26_the_account_page_changes_the_password_keeps_addresses_and_ends_sess
     expect(listed).to_have_count(2)
     expect(listed.first).to_contain_text("Default")
     save_screenshot(laptop, "account-1280")
+    problems += axe_blocking(laptop)
     laptop.set_viewport_size({"width": 375, "height": 900})  # a phone: nothing scrolls sideways
     assert laptop.evaluate("document.documentElement.scrollWidth <= innerWidth")
     save_screenshot(laptop, "account-375")
@@ -135,6 +138,12 @@ def test_R26_the_account_page_changes_the_password_keeps_addresses_and_ends_sess
     expect(laptop.locator("#field-address-city")).to_have_value(WORK["city"])
     expect(laptop.locator("#field-address-phone")).to_have_value(WORK["phone"])
     save_screenshot(laptop, "order-form-saved-address-1280")
+    problems += axe_blocking(laptop)
+    assert not problems, "\n".join(problems)
+    laptop.set_viewport_size({"width": 375, "height": 900})
+    assert laptop.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    save_screenshot(laptop, "order-form-saved-address-375")
+    laptop.set_viewport_size({"width": 1280, "height": 900})
     for field, value in ITEM.items():
         laptop.fill(f"input[name='items-0-{field}']", value)
     laptop.click("#order-form button[type=submit]")
@@ -234,3 +243,21 @@ def test_R26_a_refused_address_comes_back_as_typed_and_an_account_keeps_at_most_
     assert "You can keep at most 10 addresses" in eleventh.text
     assert 'value="11 Storgatan"' in eleventh.text
     assert len(_address_ids(customer, system)) == 10
+
+
+@pytest.mark.rule("R26")
+def test_R26_an_orders_address_is_kept_when_the_customer_ticks_save_and_only_once(
+    system: System,
+) -> None:
+    customer, _ = sign_up_over_http(system, f"ticks-{uuid.uuid4().hex[:6]}@example.com")
+    _csrf(customer, system)
+    order = {f"items-0-{name}": value for name, value in ITEM.items()}
+    order |= _form(WORK) | {"shipping_method": "EMS", "save_address": "yes"}
+    for _ in range(2):  # the same address twice: kept once
+        applied = customer.post(
+            system.url("gateway", "/orders/new"), data=order, allow_redirects=False, timeout=30
+        )
+        assert applied.status_code == 303, applied.text
+    assert len(_address_ids(customer, system)) == 1
+    form = customer.get(system.url("gateway", "/orders/new"), timeout=10).text
+    assert f'value="{WORK["line1"]}"' in form  # the only address, so the default one

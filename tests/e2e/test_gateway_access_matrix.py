@@ -58,6 +58,28 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     **{("POST", path): {k: {403} for k in ALL} for path in ("/signup", "/signin")},
     ("POST", "/signout"): {"anon": {401}, "A": {303}, "B": {303}, "staff": {303}},
     ("POST", "/auth/signup"): {k: {400} for k in ALL},
+    # Account e-mails (R26): a link's page is anyone's (the token is the key), and posting it
+    # without a token is refused; the forms without a session need their double-submit token.
+    **{
+        ("GET", path): PUBLIC
+        for path in (
+            "/account/verify",
+            "/account/email/confirm",
+            "/account/forgot-password",
+            "/account/reset-password",
+        )
+    },
+    **{
+        ("POST", path): {k: {400} for k in ALL}
+        for path in ("/account/verify", "/account/email/confirm")
+    },
+    **{
+        ("POST", path): {k: {403} for k in ALL}
+        for path in ("/account/forgot-password", "/account/reset-password")
+    },
+    ("POST", "/account/verify/resend"): {"anon": {401}, "A": {303}, "B": {303}, "staff": {303}},
+    ("GET", "/account/email"): SIGNED,
+    ("POST", "/account/email"): {"anon": {401}, "A": {400}, "B": {400}, "staff": {400}},
     # The account page (R26): the caller's own password, addresses and sessions; another
     # customer's address or session is not found (404), and staff reach only their own too.
     ("GET", "/account"): SIGNED,

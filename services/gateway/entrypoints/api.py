@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from services.gateway.adapters.upstream import forward, forward_raw
 from services.gateway.console import Subscription, line
+from services.gateway.entrypoints.account_links import welcome
 from services.gateway.entrypoints.sessions import (
     account_json,
     caller_identity,
@@ -42,7 +43,9 @@ def signup() -> ResponseReturnValue:
     """Free registration (R26): an e-mail and a password; signed in at once."""
     body = CredentialsRequest().load(request.get_json(silent=True) or {})
     token, session = sign_up(body["email"], body["password"])
-    response = jsonify(account_json(session))
+    # The account exists either way; `verification_mail` says whether its link went out.
+    sent = welcome(session.account)
+    response = jsonify({**account_json(session), "verification_mail": sent})
     response.status_code = 201
     return set_session_cookie(response, token)
 

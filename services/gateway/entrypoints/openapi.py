@@ -41,7 +41,10 @@ OPENAPI: dict[str, Any] = document(
     {
         "/auth/signup": {
             "post": openapi_operation(
-                "Free registration (R26), signed in at once", "anyone", body=CredentialsRequest
+                "Free registration (R26), signed in at once; a link confirming the address is "
+                "mailed (`verification_mail` says whether it could be sent now)",
+                "anyone",
+                body=CredentialsRequest,
             )
         },
         "/auth/signin": {

@@ -17,6 +17,7 @@ from services.messaging.adapters.attachments import (
     load_attachment,
 )
 from services.messaging.adapters.mailer import remember_address
+from services.messaging.entrypoints.account_mails import ACCOUNT_MAIL_PATHS, account_mail_api
 from services.messaging.entrypoints.schemas import (
     AnswerRequest,
     EmailRequest,
@@ -100,6 +101,7 @@ OPENAPI: dict[str, Any] = document(
         "/customers/{customer_id}/email": {
             "put": openapi_operation("Where notifications go", "staff", body=EmailRequest)
         },
+        **ACCOUNT_MAIL_PATHS,
     },
 )
 
@@ -298,4 +300,5 @@ def create_app(context: Context) -> Flask:
     # Three 10 MB files and the form; a bigger request is cut off while it streams in (413).
     app.config["MAX_CONTENT_LENGTH"] = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024
     app.register_blueprint(bp)
+    app.register_blueprint(account_mail_api)
     return app

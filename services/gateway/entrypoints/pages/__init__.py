@@ -10,11 +10,13 @@ from flask import Flask
 
 from services.gateway.entrypoints.pages.account import account_page
 from services.gateway.entrypoints.pages.account_addresses import address_pages
+from services.gateway.entrypoints.pages.account_email import account_email_pages
 from services.gateway.entrypoints.pages.accounts import account_pages
 from services.gateway.entrypoints.pages.common import current_csrf_token, new_form_key
 from services.gateway.entrypoints.pages.formats import register_formats
 from services.gateway.entrypoints.pages.inspection import inspection_pages
 from services.gateway.entrypoints.pages.orders import order_pages
+from services.gateway.entrypoints.pages.password_reset import password_reset_pages
 from services.gateway.entrypoints.pages.payments import payment_pages
 from services.gateway.entrypoints.pages.public import public_pages
 from services.gateway.entrypoints.pages.staff import staff_pages
@@ -40,6 +42,8 @@ def register_pages(app: Flask, secret: str) -> None:
     for blueprint in (
         public_pages,
         account_pages,
+        account_email_pages,
+        password_reset_pages,
         account_page,
         address_pages,
         order_pages,

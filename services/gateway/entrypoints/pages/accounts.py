@@ -10,6 +10,8 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from services.gateway.adapters.accounts_store import EmailTakenError, TooManyAttemptsError
+from services.gateway.entrypoints.account_links import welcome
+from services.gateway.entrypoints.pages.account_words import SENDING_FAILED
 from services.gateway.entrypoints.pages.common import html_errors, page
 from services.gateway.entrypoints.pages.form_errors import form_errors
 from services.gateway.entrypoints.sessions import (
@@ -101,6 +103,10 @@ def signup_form() -> ResponseReturnValue:
     except (ValidationError, EmailTakenError) as exc:
         return _form("signup.html", 400 if isinstance(exc, ValidationError) else 409, str(exc))
     flash("Welcome to CNNECT. Your account is ready.", "success")
+    if welcome(session.account):
+        flash(f"We sent a link to {session.account.email} to confirm your address.", "info")
+    else:
+        flash(SENDING_FAILED, "error")
     return _signed_in_to(token, session.account.role)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
+from services.gateway.entrypoints.account_links import tokens
 from services.gateway.entrypoints.pages.common import fetch, html_errors, page
 from services.gateway.entrypoints.pages.order_form import SHIPPING_METHODS
 from services.gateway.entrypoints.pages.order_history import order_history
@@ -110,6 +111,7 @@ def staff_order(order_id: str) -> ResponseReturnValue:
         order_id=order_id,
         order=order,
         customer_email=gateway().accounts.emails([owner]).get(owner, "") if owner else "",
+        customer_email_unconfirmed=bool(owner) and not tokens().is_verified(owner),
         billings=fetch("billing", f"/orders/{order_id}/billings"),
         shipment=fetch("shipping", f"/shipments/{order_id}"),
         messages=fetch("messaging", f"/orders/{order_id}/messages"),

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.gateway.entrypoints.account_links import tokens
 from services.gateway.entrypoints.pages.common import Part, fetch
 from services.gateway.entrypoints.sessions import gateway
 
@@ -280,9 +281,11 @@ def name_customers(services: list[ServiceView], found: list[Row]) -> None:
         for row in rows
     }
     emails = gateway().accounts.emails([c for c in customers if c])
+    unconfirmed = tokens().unverified([c for c in customers if c])  # R26: staff see it
     for row in rows:
         owner = owners.get(row.get("order") or "", {})
         customer = row.get("customer_id") or owner.get("customer_id")
         row["customer_name"] = owner.get("name") or ""
         row["customer_email"] = emails.get(customer or "", "")
+        row["customer_email_unconfirmed"] = customer in unconfirmed
         row["customer_id"] = customer
