@@ -102,11 +102,12 @@ def test_R26_the_account_page_changes_the_password_keeps_addresses_and_ends_sess
     expect(laptop.locator("#session-list li.this-device")).to_have_count(1)
     expect(laptop.locator("#session-list")).to_contain_text("Chrome on Android")
 
-    # A wrong current password is refused beside its field; nothing changes.
-    _change_password(laptop, "not my password 1", NEW_PASSWORD, NEW_PASSWORD)
+    # A wrong current password and a weak new one: each refused beside its field; no change.
+    _change_password(laptop, "not my password 1", f"{email}!", f"{email}!")
     expect(laptop.locator("#error-current_password")).to_have_text(
         "This is not your current password."
     )
+    expect(laptop.locator("#error-new_password")).to_contain_text("contains your e-mail")
     problems = axe_blocking(laptop)  # axe-core: the refused form, then the filled page
     assert not _is_signed_out(phone, system)
     # Known current password: changed, and the phone is signed out; this browser is not.

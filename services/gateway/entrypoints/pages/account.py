@@ -116,7 +116,7 @@ def change_password() -> ResponseReturnValue:
         if not wired.accounts.password_matches(account.account_id, current):
             errors["current_password"] = "This is not your current password."
     try:
-        check_password(new)
+        check_password(new, account.email)
     except ValidationError as exc:
         errors["new_password"] = sentence(str(exc))
     if "new_password" not in errors and new != again:
