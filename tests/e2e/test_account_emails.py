@@ -207,6 +207,9 @@ def test_R26_a_new_email_address_is_used_only_once_its_own_link_is_opened(
     sign_up_by_api(system, "taken-address@example.com", PASSWORD)
     url = system.url("gateway", "/account/email")
     assert session.get(url, timeout=10).status_code == 200
+    # The account page shows the same section (it includes _account_email.html).
+    account_page = session.get(system.url("gateway", "/account"), timeout=10)
+    assert 'id="account-email"' in account_page.text and "(not confirmed yet)" in account_page.text
     csrf = _csrf_form(session, system)
     wrong = session.post(
         url, data={**csrf, "new_email": new, "current_password": "not it at all"}, timeout=10
