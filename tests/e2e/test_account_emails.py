@@ -247,3 +247,21 @@ def test_R26_a_new_email_address_is_used_only_once_its_own_link_is_opened(
         system.url("gateway", "/account/email/confirm"), data={"token": token.group(1)}, timeout=10
     )
     assert again.status_code == 400 and "used already" in again.text
+
+
+@pytest.mark.rule("R26")
+def test_R26_signing_up_while_messaging_is_down_makes_the_account_and_offers_to_send_again(
+    system: System, smtp: SmtpTestServer, browser: Browser
+) -> None:
+    email = "while-down@example.com"
+    page = browser.new_context().new_page()
+    system.kill("messaging-api")
+    try:
+        sign_up(page, system, email, PASSWORD)  # lands on the orders page: no error page
+        expect(page.get_by_text("We could not send the e-mail just now.")).to_be_visible()
+    finally:
+        system.start("messaging-api")
+        system.wait_healthy("messaging")
+    page.locator("#email-reminder").get_by_role("button", name="Send the link again").click()
+    expect(page.get_by_text(f"We sent a new link to {email}.")).to_be_visible()
+    assert "/account/verify?token=" in _link(_mails(smtp, email, CONFIRM_SUBJECT)[0])
