@@ -53,11 +53,19 @@ bench: install
 
 # A few hundred orders in every state (applied to cancelled), made through the gateway as
 # customers and staff make them, to try the staff console on (the system running: `make
-# run`); DEMO_ORDERS sets how many. Staff sign in as demo-staff@cnnect.example.
+# run`); DEMO_ORDERS sets how many. Staff sign in as demo-staff@cnnect.example and set up
+# their authenticator app (the second factor) at the first sign-in; the orders are moved by
+# demo-robot@cnnect.example, whose second factor the script is given.
 demo-data: install
 	@$(PY) -m services.gateway create-user --email demo-staff@cnnect.example --role staff \
 	  --password "demo staff password 1" >/dev/null 2>&1 || true
-	$(PY) -m deploy.demo_data --orders $${DEMO_ORDERS:-350}
+	@$(PY) -m services.gateway create-user --email demo-robot@cnnect.example --role staff \
+	  --password "demo robot password 1" >/dev/null 2>&1 || true
+	@secret=$$($(PY) -m services.gateway enrol-second-factor --email demo-robot@cnnect.example \
+	  | sed -n 's/^second factor secret: //p') && \
+	$(PY) -m deploy.demo_data --orders $${DEMO_ORDERS:-350} \
+	  --staff-email demo-robot@cnnect.example --staff-password "demo robot password 1" \
+	  --staff-totp-secret "$$secret" --person-email demo-staff@cnnect.example
 
 # The whole system under a rising load of order lifecycles (a few minutes); BENCH_ARGS adds
 # options, e.g. make bench-system BENCH_ARGS="--workers 3 --max-rate 40".

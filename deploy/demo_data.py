@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import pyotp
 import requests
 from PIL import Image
 
@@ -78,12 +79,12 @@ class Caller:
     csrf: str
 
     @classmethod
-    def signed(cls, gateway: str, action: str, email: str, password: str) -> Caller:
-        """Sign up or sign in (`action`) at the gateway."""
+    def signed(cls, gateway: str, action: str, email: str, password: str, code: str = "") -> Caller:
+        """Sign up or sign in (`action`) at the gateway; staff also give the `code` of their
+        second factor (R26)."""
         session = requests.Session()
-        answer = session.post(
-            f"{gateway}/auth/{action}", json={"email": email, "password": password}, timeout=30
-        )
+        body = {"email": email, "password": password, **({"code": code} if code else {})}
+        answer = session.post(f"{gateway}/auth/{action}", json=body, timeout=30)
         if answer.status_code not in (200, 201):
             raise DemoError(f"{action} {email}: {answer.status_code} {answer.text[:200]}")
         return cls(gateway, session, answer.json()["csrf_token"])
@@ -283,15 +284,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gateway", default="http://127.0.0.1:8100")
     parser.add_argument("--staff-email", default="demo-staff@cnnect.example")
     parser.add_argument("--staff-password", default="demo staff password 1")
+    parser.add_argument(
+        "--staff-totp-secret",
+        default="",
+        help="the staff account's second factor secret (create-user --enrol-second-factor)",
+    )
+    parser.add_argument("--person-email", default="", help="the staff account a person uses")
     args = parser.parse_args(argv)
-    staff = Caller.signed(args.gateway, "signin", args.staff_email, args.staff_password)
+    code = pyotp.TOTP(args.staff_totp_secret).now() if args.staff_totp_secret else ""
+    staff = Caller.signed(args.gateway, "signin", args.staff_email, args.staff_password, code)
     started = time.monotonic()
     orders = seed(args.gateway.rstrip("/"), staff, spread(args.orders))
     counts = Counter(o.target for o in orders)
     print(f"{len(orders)} orders in {time.monotonic() - started:.0f} s:")
     for state in STATES:
         print(f"  {state:<24} {counts[state]}")
-    print(f"Staff console: {args.gateway}/staff (signed in as {args.staff_email})")
+    person = args.person_email or args.staff_email
+    print(f"Staff console: {args.gateway}/staff (sign in as {person})")
+    print(
+        "Staff sign in with a second factor: the first sign-in shows a QR code to scan with an "
+        "authenticator app, then asks for its code."
+    )
     return 0
 
 

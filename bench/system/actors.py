@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bench.system.client import Http, StepFailed
+from tests.support.second_factor import with_code
 from tests.support.system import System
 from tests.support.system import create_staff as make_staff
 
@@ -41,9 +42,13 @@ async def sign_up(http: Http, email: str) -> Person:
 
 
 async def sign_in(http: Http, email: str) -> Person:
-    """A session for an existing account (POST /auth/signin)."""
+    """A session for an existing account (POST /auth/signin; staff made here also send their
+    second factor's code)."""
     answer = await http.request(
-        "POST", "/auth/signin", json_body={"email": email, "password": PASSWORD}, expect=(200,)
+        "POST",
+        "/auth/signin",
+        json_body=with_code(email, {"email": email, "password": PASSWORD}),
+        expect=(200,),
     )
     return _person(answer.body, answer.cookies)
 

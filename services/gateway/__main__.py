@@ -1,5 +1,5 @@
 """`python -m services.gateway serve [--port N] | create-user --email E --role staff|admin
-[--name N]`."""
+[--name N] [--enrol-second-factor] | enrol-second-factor --email E`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import sys
 from services.gateway.adapters.account_names import set_display_name
 from services.gateway.bootstrap import DEFAULT_PORT, bootstrap
 from services.gateway.domain.accounts import check_password, check_role, normalised_email
+from services.gateway.domain.second_factor import SECOND_FACTOR_ROLES
+from services.gateway.entrypoints.second_factor_gate import enrol_again, enrol_now
 from shared.observability.logs import configure_logging
 
 
@@ -25,9 +27,30 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--role", default="staff")
     create.add_argument("--password", default=None, help="default: asked, or $CNNECT_PASSWORD")
     create.add_argument("--name", default="", help="shown to staff in order histories")
+    create.add_argument(
+        "--enrol-second-factor",
+        action="store_true",
+        help="set up the second factor now: prints the otpauth:// URI to scan into an "
+        "authenticator app, its secret and ten recovery codes (else: at the first sign-in)",
+    )
+    enrol = sub.add_parser(
+        "enrol-second-factor",
+        help="give a staff or admin account a new second factor (its sessions end) and print "
+        "its otpauth:// URI, secret and recovery codes",
+    )
+    enrol.add_argument("--email", required=True)
     args = parser.parse_args(argv)
     configure_logging("gateway", "api" if args.command == "serve" else args.command)
+    if args.command == "enrol-second-factor":
+        gateway = bootstrap()
+        try:
+            print("\n".join(enrol_again(gateway, normalised_email(args.email))))
+        finally:
+            gateway.close()
+        return 0
     if args.command == "create-user":
+        if args.enrol_second_factor and args.role not in SECOND_FACTOR_ROLES:
+            parser.error("--enrol-second-factor is for staff and admin accounts")
         password = args.password or os.environ.get("CNNECT_PASSWORD") or getpass.getpass()
         gateway = bootstrap()
         try:
@@ -37,9 +60,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             if args.name.strip():
                 set_display_name(gateway.accounts, account.account_id, args.name)
+            second_factor = enrol_now(gateway, account) if args.enrol_second_factor else []
         finally:
             gateway.close()
         print(f"created {account.role} {account.email} ({account.account_id})")
+        print("\n".join(second_factor), end="\n" if second_factor else "")
         return 0
     return _serve(args.port or int(os.environ.get("CNNECT_GATEWAY_PORT", DEFAULT_PORT)))
 

@@ -11,6 +11,7 @@ from services.gateway.adapters.account_names import NAMES_SCHEMA
 from services.gateway.adapters.account_tokens import SCHEMA as ACCOUNT_TOKENS_SCHEMA
 from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
 from services.gateway.adapters.saved_addresses import SCHEMA as SAVED_ADDRESSES_SCHEMA
+from services.gateway.adapters.second_factor_store import SCHEMA as SECOND_FACTOR_SCHEMA
 from services.gateway.adapters.session_cache import SessionCache
 from shared.config import Settings, load_settings
 from shared.events.clock import Clock, SystemClock
@@ -72,7 +73,11 @@ def bootstrap(
     url = prepare_service_database(
         settings.postgres_url,
         settings.database or "cnnect_gateway",
-        SCHEMA + ACCOUNT_TOKENS_SCHEMA + SAVED_ADDRESSES_SCHEMA + NAMES_SCHEMA,
+        SCHEMA
+        + ACCOUNT_TOKENS_SCHEMA
+        + SAVED_ADDRESSES_SCHEMA
+        + NAMES_SCHEMA
+        + SECOND_FACTOR_SCHEMA,
     )
     store = EventStore(open_pool(url, max_size=10, name="gateway"))
     cache = SessionCache(url) if cache_sessions else None

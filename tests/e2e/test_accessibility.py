@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.support.browser import launch_chromium
 from tests.support.infra import Infra
 from tests.support.journey import Journey
-from tests.support.pages import fill_order_form, reload_until, sign_in
+from tests.support.pages import fill_order_form, reload_until, sign_in, walk_first_staff_signin
 from tests.support.system import System, create_staff, running_system
 
 PASSWORD = "correct horse battery"
@@ -141,6 +141,20 @@ def test_R27_the_staff_console_has_no_serious_accessibility_violation(
     problems = _blocking(page)
     problems += _checked(
         page, system, [f"/staff/orders/{journey.order_id}", "/staff/live", "/orders/new"]
+    )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.rule("R26")
+def test_R26_the_second_factor_pages_and_staff_accounts_have_no_serious_violation(
+    system: System, browser: Browser
+) -> None:
+    email, password = "axe-admin@cnnect.example", "admin axe password"
+    create_staff(system, email, password, role="admin", enrol=False)
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    walk_first_staff_signin(
+        page, system, email, password, lambda p, _: problems.extend(_blocking(p))
     )
     assert not problems, "\n".join(problems)
 

@@ -24,6 +24,7 @@ from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.journey import ORDER
+from tests.support.second_factor import remember, with_code
 from tests.support.system import (
     BANK_SECRET,
     ROOT,
@@ -140,6 +141,7 @@ def test_staff_accounts_are_created_by_a_command(system: System) -> None:
             "staff",
             "--password",
             "staff password 1",
+            "--enrol-second-factor",
         ],
         env=system.env,
         cwd=ROOT,
@@ -148,10 +150,14 @@ def test_staff_accounts_are_created_by_a_command(system: System) -> None:
         check=True,
     )
     assert "created staff wei@cnnect.example" in created.stdout
+    assert "second factor: otpauth://totp/CNNECT:wei%40cnnect.example?secret=" in created.stdout
+    remember("wei@cnnect.example", created.stdout)  # as the operator's authenticator app
     staff = requests.Session()
     signed = staff.post(
         system.url("gateway", "/auth/signin"),
-        json={"email": "wei@cnnect.example", "password": "staff password 1"},
+        json=with_code(
+            "wei@cnnect.example", {"email": "wei@cnnect.example", "password": "staff password 1"}
+        ),
         timeout=10,
     )
     assert signed.status_code == 200 and signed.json()["role"] == "staff"

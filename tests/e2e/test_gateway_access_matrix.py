@@ -17,6 +17,7 @@ from shared.config import Settings
 from tests.e2e.test_access_matrix import EXPECTED as SERVICE_EXPECTED
 from tests.support.infra import Infra
 from tests.support.owned import owned_objects
+from tests.support.second_factor import with_code
 from tests.support.system import SECRET, System, create_staff, running_system, sign_up
 
 Expected = dict[str, set[int]]
@@ -141,6 +142,20 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/staff/events"): {"anon": {401}, "A": {403}, "B": {403}, "staff": {200}},
     **{("GET", path): STAFF_PAGE for path in ("/staff", "/staff/live", "/staff/orders/<order_id>")},
     ("POST", "/staff/inquiries/<inquiry_id>/answers"): STAFF_FORM,
+    # The second factor's pages (R26): without a pending sign-in (a right staff or admin
+    # password less than five minutes ago) they send back to the sign-in page, never a session.
+    **{
+        (method, path): {k: {303} for k in ALL}
+        for method, path in (
+            ("GET", "/signin/second-factor"),
+            ("POST", "/signin/second-factor"),
+            ("POST", "/signin/second-factor/done"),
+        )
+    },
+    # Staff accounts and resetting their second factor: admins only, staff get 403 too
+    # (test_staff_second_factor.py proves what an admin gets).
+    ("GET", "/staff/accounts"): {**STAFF_PAGE, "staff": {403}},
+    ("POST", "/staff/accounts/<account_id>/second-factor/reset"): {**STAFF_FORM, "staff": {403}},
     **{
         ("POST", f"/staff/orders/<order_id>/{action}"): STAFF_FORM
         for action in (
@@ -198,7 +213,7 @@ def _session(system: System, email: str) -> requests.Session:
     session = requests.Session()
     answer = session.post(
         system.url("gateway", "/auth/signin"),
-        json={"email": email, "password": "matrix password 1"},
+        json=with_code(email, {"email": email, "password": "matrix password 1"}),
         timeout=10,
     )
     assert answer.status_code == 200, answer.text
@@ -251,6 +266,7 @@ def owned(system: System, callers: dict[str, str]) -> dict[str, str]:
         "filename": "cnnect.css",
         "number": "1",  # the first inspection photo of the item (R18)
         **_account_objects(system, callers["A"]),
+        "account_id": me.json()["account_id"],  # whose second factor staff may not reset
     }
 
 

@@ -18,7 +18,15 @@ from playwright.sync_api import BrowserContext, Page
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.infra import Infra
 from tests.support.journey import Journey
-from tests.support.system import System, poll, running_system, sign_up, staff_session
+from tests.support.pages import walk_first_staff_signin
+from tests.support.system import (
+    System,
+    create_staff,
+    poll,
+    running_system,
+    sign_up,
+    staff_session,
+)
 
 WIDTHS = (1280, 375)
 # The elements that stick out past the window's right edge (clipped or scrolled out of view),
@@ -211,6 +219,25 @@ def test_every_staff_page_fits_a_phone_and_a_laptop(system: System, orders: Orde
         page = context.new_page()
         for name, path in pages:
             _check(page, system, name, path, misfits)
+    assert not misfits, "\n".join(misfits)
+
+
+@pytest.mark.rule("R26")
+def test_the_second_factor_pages_and_staff_accounts_fit_a_phone_and_a_laptop(
+    system: System,
+) -> None:
+    email, password = "phones-admin@cnnect.example", "admin small screens password"
+    create_staff(system, email, password, role="admin", enrol=False)
+    misfits: list[str] = []
+
+    def measured(page: Page, name: str) -> None:  # as shown (a form's answer: no reload)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            _measure(page, f"{name} at {width}", misfits)
+            save_screenshot(page, f"{name}-{width}")
+
+    with launch_chromium() as chromium:
+        walk_first_staff_signin(chromium.new_page(), system, email, password, measured)
     assert not misfits, "\n".join(misfits)
 
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Page
 from deploy.demo_data import Caller, DemoOrder, pay, seed
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.infra import Infra
+from tests.support.second_factor import next_code
 from tests.support.system import System, create_staff, running_system
 
 STAFF_EMAIL, STAFF_PASSWORD = "queues@cnnect.example", "staff work lists password"
@@ -49,7 +50,8 @@ def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 def staff(system: System) -> Caller:
     """A staff member signed in at the gateway."""
     create_staff(system, STAFF_EMAIL, STAFF_PASSWORD)
-    return Caller.signed(system.url("gateway", ""), "signin", STAFF_EMAIL, STAFF_PASSWORD)
+    gateway = system.url("gateway", "")
+    return Caller.signed(gateway, "signin", STAFF_EMAIL, STAFF_PASSWORD, next_code(STAFF_EMAIL))
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page
 
+from tests.support.second_factor import keep_secret, next_code, secret_of
 from tests.support.system import System
 
 
@@ -21,12 +22,63 @@ def sign_up(page: Page, system: System, email: str, password: str) -> None:
 
 
 def sign_in(page: Page, system: System, email: str, password: str, landing: str) -> None:
-    """Sign in through the sign-in page and wait for the landing page."""
+    """Sign in through the sign-in page and wait for the landing page; a staff account made
+    with create_staff then types its authenticator's code (R26)."""
     page.goto(system.url("gateway", "/signin"))
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("form[action='/signin'] button[type=submit]")
+    if secret_of(email):
+        type_second_factor_code(page, next_code(email))
     page.wait_for_url(f"**{landing}")
+
+
+def set_up_second_factor(page: Page, email: str) -> list[str]:
+    """On the setup page of a first staff sign-in: add the key to "the app" (kept for later
+    codes), confirm with its code; the recovery codes shown once, still on their page."""
+    page.wait_for_url("**/signin/second-factor")
+    keep_secret(email, page.inner_text("#totp-secret"))
+    page.fill("input[name=code]", next_code(email))
+    page.click("form[action='/signin/second-factor'] button[type=submit]")
+    page.wait_for_selector("#recovery-codes")
+    return [code.strip() for code in page.locator("#recovery-codes code").all_inner_texts()]
+
+
+def walk_first_staff_signin(
+    page: Page, system: System, email: str, password: str, visit: Callable[[Page, str], None]
+) -> None:
+    """A staff or admin account's first sign-in and a later one, through every page of the
+    second factor (R26), calling `visit(page, name)` on each as it shows: the setup page, it
+    refused, the recovery codes, the staff accounts page (for an admin), the code page."""
+    sign_in(page, system, email, password, "/signin/second-factor")
+    visit(page, "second-factor-setup")
+    page.fill("input[name=code]", "000000")
+    page.click("form[action='/signin/second-factor'] button[type=submit]")
+    page.wait_for_selector("#error-code")
+    visit(page, "second-factor-setup-refused")
+    set_up_second_factor(page, email)
+    visit(page, "second-factor-recovery-codes")
+    page.click("form[action='/signin/second-factor/done'] button[type=submit]")
+    page.wait_for_url("**/staff")
+    page.goto(system.url("gateway", "/staff/accounts"))
+    visit(page, "staff-accounts")
+    page.click("form[action='/signout'] button[type=submit]")
+    page.wait_for_url(system.url("gateway", "/"))
+    page.goto(system.url("gateway", "/signin"))
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("form[action='/signin'] button[type=submit]")
+    page.wait_for_url("**/signin/second-factor")
+    visit(page, "second-factor-code")
+    type_second_factor_code(page, next_code(email))
+    page.wait_for_url("**/staff")
+
+
+def type_second_factor_code(page: Page, code: str) -> None:
+    """On the second factor's page (after a staff password), type `code` and send it."""
+    page.wait_for_url("**/signin/second-factor")
+    page.fill("input[name=code]", code)
+    page.click("form[action='/signin/second-factor'] button[type=submit]")
 
 
 def fill_order_form(page: Page, items: list[dict[str, str]], address: dict[str, str]) -> None:

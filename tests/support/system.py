@@ -25,6 +25,7 @@ from shared.procfile import read_procfile, with_workers
 from shared.web.identity import Identity, issue_token
 from tests.support.infra import Infra
 from tests.support.ports import free_port
+from tests.support.second_factor import remember, with_code
 from tests.support.waiting import poll
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,10 +232,19 @@ def running_system(
 __all__ = ["System", "free_port", "poll", "procfile", "running_system"]
 
 
-def create_staff(system: System, email: str, password: str, name: str = "") -> None:
+def create_staff(
+    system: System,
+    email: str,
+    password: str,
+    name: str = "",
+    role: str = "staff",
+    enrol: bool = True,
+) -> str:
     """A staff account, made the way operators make one: the gateway's create-user command
-    (`name`: the display name staff read in order histories)."""
-    subprocess.run(
+    (`name`: the display name staff read in order histories), its second factor set up at
+    once (R26) unless not `enrol` (then at its first sign-in); returns its secret, also kept
+    for sign-ins (tests/support/second_factor.py), or ''."""
+    created = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -243,16 +253,19 @@ def create_staff(system: System, email: str, password: str, name: str = "") -> N
             "--email",
             email,
             "--role",
-            "staff",
+            role,
             "--password",
             password,
             *(["--name", name] if name else []),
+            *(["--enrol-second-factor"] if enrol else []),
         ],
         env=system.env,
         cwd=ROOT,
         capture_output=True,
+        text=True,
         check=True,
     )
+    return remember(email, created.stdout) if enrol else ""
 
 
 def staff_session(system: System, email: str, password: str, name: str = "") -> requests.Session:
@@ -279,9 +292,10 @@ def _browser(
 ) -> tuple[requests.Session, dict[str, Any]]:
     """A browser-like session that posted its credentials to /auth/<action>, and the answer."""
     browser = requests.Session()
+    credentials = {"email": email, "password": password}
     answer = browser.post(
         system.url("gateway", f"/auth/{action}"),
-        json={"email": email, "password": password},
+        json=with_code(email, credentials) if action == "signin" else credentials,
         timeout=10,
     )
     assert answer.status_code == expected, answer.text

@@ -38,6 +38,11 @@ class CredentialsRequest(Schema):
     password = fields.String(required=True, validate=validate.Length(max=200))
 
 
+class SigninRequest(CredentialsRequest):
+    # Staff and admin accounts: the authenticator app's 6-digit code, or a recovery code.
+    code = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
 @api.post("/auth/signup")
 def signup() -> ResponseReturnValue:
     """Free registration (R26): an e-mail and a password; signed in at once."""
@@ -52,9 +57,10 @@ def signup() -> ResponseReturnValue:
 
 @api.post("/auth/signin")
 def signin() -> ResponseReturnValue:
-    """Sign in; attempts are limited per e-mail and per client address."""
-    body = CredentialsRequest().load(request.get_json(silent=True) or {})
-    token, session = sign_in(body["email"], body["password"])
+    """Sign in; attempts are limited per e-mail and per client address. A staff or admin
+    account also sends `code` (R26): without it, or with a wrong one, no session (401)."""
+    body = SigninRequest().load(request.get_json(silent=True) or {})
+    token, session = sign_in(body["email"], body["password"], body["code"])
     return set_session_cookie(jsonify(account_json(session)), token)
 
 

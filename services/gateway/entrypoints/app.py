@@ -12,6 +12,7 @@ from services.gateway.entrypoints.client_address import trust_proxies, trusted_p
 from services.gateway.entrypoints.openapi import openapi_doc
 from services.gateway.entrypoints.pages import STATIC, TEMPLATES, register_pages
 from services.gateway.entrypoints.pages.error_pages import serve_errors_as_pages
+from services.gateway.entrypoints.second_factor_gate import SECOND_FACTOR_REFUSALS
 from services.gateway.entrypoints.security_headers import install_security_headers
 from shared.observability.web import instrument
 from shared.web.errors import error_response, register_error_handlers
@@ -49,6 +50,9 @@ def register_gateway_errors(app: Flask) -> None:
     app.register_error_handler(
         TooManyAttemptsError, lambda exc: error_response(429, "too_many_attempts", str(exc))
     )
+    # A staff sign-in without its code (or a wrong one) says which, for scripts to tell.
+    for refusal in SECOND_FACTOR_REFUSALS:
+        app.register_error_handler(refusal, lambda exc: error_response(401, exc.code, str(exc)))
     app.register_error_handler(
         ServiceUnavailableError,
         lambda exc: error_response(503, "service_unavailable", "that part is unavailable now"),

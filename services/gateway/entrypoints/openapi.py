@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from services.gateway.entrypoints.api import CredentialsRequest
+from services.gateway.entrypoints.api import CredentialsRequest, SigninRequest
 from services.gateway.entrypoints.sessions import COOKIE, CSRF_HEADER
 from shared.web.app import openapi_operation
 from shared.web.openapi import document
@@ -49,9 +49,11 @@ OPENAPI: dict[str, Any] = document(
         },
         "/auth/signin": {
             "post": openapi_operation(
-                "Sign in; attempts are limited per e-mail and per client address",
+                "Sign in; attempts are limited per e-mail and per client address. Staff and "
+                "admin accounts also send `code`, their authenticator's current code or a "
+                "recovery code (R26): without it, 401 second_factor_required",
                 "anyone",
-                body=CredentialsRequest,
+                body=SigninRequest,
             )
         },
         "/auth/signout": {

@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 
 from services.gateway.adapters.accounts_store import Session
 from services.gateway.bootstrap import Gateway
-from services.gateway.domain.accounts import check_password, normalised_email
+from services.gateway.domain.accounts import Account, check_password, normalised_email
+from services.gateway.entrypoints.second_factor_gate import needs_second_factor, pass_second_factor
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError
 
 COOKIE = "cnnect_session"  # the development name; session_cookie() is the one in use
@@ -128,21 +129,39 @@ def sign_up(email: str, password: str) -> tuple[str, Session]:
     return wired.accounts.open_session(account, wired.clock.now(), **_client())
 
 
-def sign_in(email: str, password: str) -> tuple[str, Session]:
-    """Open a session; attempts are limited per e-mail and per client address."""
+def signin_limits(email: str) -> list[tuple[str, int]]:
+    """The sign-in attempt limits: per e-mail (guessing one password or code) and, looser,
+    per client address (many accounts)."""
+    limit = gateway().signin_limit
+    return [(f"email:{email}", limit), (f"addr:{request.remote_addr}", limit * 20)]
+
+
+def check_credentials(email: str, password: str) -> Account:
+    """The account whose password this is (401 otherwise); attempts are limited per e-mail
+    and per client address. No session yet: staff and admins give a code next (R26)."""
     wired = gateway()
     email = email.strip().lower()
-    now = wired.clock.now()
-    # Per e-mail (guessing one password) and, looser, per client address (many accounts).
-    limits = [
-        (f"email:{email}", wired.signin_limit),
-        (f"addr:{request.remote_addr}", wired.signin_limit * 20),
-    ]
-    wired.accounts.note_attempt(limits, now, SIGNIN_WINDOW)
+    wired.accounts.note_attempt(signin_limits(email), wired.clock.now(), SIGNIN_WINDOW)
     account = wired.accounts.authenticate(email, password)
     if account is None:
         raise UnauthorizedError("wrong e-mail or password")
-    return wired.accounts.open_session(account, now, **_client())
+    return account
+
+
+def sign_in(email: str, password: str, code: str | None = None) -> tuple[str, Session]:
+    """Open a session; a staff or admin account also gives the code of its second factor
+    (R26), or gets no session."""
+    account = check_credentials(email, password)
+    if needs_second_factor(account):
+        limits = signin_limits(account.email)
+        pass_second_factor(gateway(), account, code, limits, SIGNIN_WINDOW)
+    return open_session_for(account)
+
+
+def open_session_for(account: Account) -> tuple[str, Session]:
+    """A new session of `account` (whose sign-in is complete), noting where it comes from."""
+    wired = gateway()
+    return wired.accounts.open_session(account, wired.clock.now(), **_client())
 
 
 def _client() -> dict[str, str]:

@@ -19,7 +19,9 @@ from services.gateway.entrypoints.pages.orders import order_pages
 from services.gateway.entrypoints.pages.password_reset import password_reset_pages
 from services.gateway.entrypoints.pages.payments import payment_pages
 from services.gateway.entrypoints.pages.public import public_pages
+from services.gateway.entrypoints.pages.second_factor import second_factor_pages
 from services.gateway.entrypoints.pages.staff import staff_pages
+from services.gateway.entrypoints.pages.staff_accounts import staff_accounts_pages
 from services.gateway.entrypoints.pages.staff_actions import staff_actions
 from services.gateway.entrypoints.sessions import cookie_name
 
@@ -42,6 +44,7 @@ def register_pages(app: Flask, secret: str) -> None:
     for blueprint in (
         public_pages,
         account_pages,
+        second_factor_pages,
         account_email_pages,
         password_reset_pages,
         account_page,
@@ -51,5 +54,6 @@ def register_pages(app: Flask, secret: str) -> None:
         payment_pages,
         staff_pages,
         staff_actions,
+        staff_accounts_pages,
     ):
         app.register_blueprint(blueprint)

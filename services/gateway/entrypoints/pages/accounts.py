@@ -14,13 +14,16 @@ from services.gateway.entrypoints.account_links import welcome
 from services.gateway.entrypoints.pages.account_words import SENDING_FAILED
 from services.gateway.entrypoints.pages.common import html_errors, page
 from services.gateway.entrypoints.pages.form_errors import form_errors
+from services.gateway.entrypoints.pages.second_factor import to_second_factor
+from services.gateway.entrypoints.second_factor_gate import needs_second_factor
 from services.gateway.entrypoints.sessions import (
     STAFF_ROLES,
+    check_credentials,
     clear_session_cookie,
     cookie_name,
     gateway,
+    open_session_for,
     set_session_cookie,
-    sign_in,
     sign_out,
     sign_up,
 )
@@ -121,11 +124,14 @@ def signin_form() -> ResponseReturnValue:
     """Sign in (attempts limited per e-mail and per address)."""
     _check_form_token()
     try:
-        token, session = sign_in(_email(), request.form.get("password", "")[:200])
+        account = check_credentials(_email(), request.form.get("password", "")[:200])
     except UnauthorizedError as exc:
         return _form("signin.html", 401, str(exc))
     except TooManyAttemptsError as exc:
         return _form("signin.html", 429, str(exc))
+    if needs_second_factor(account):  # staff and admins: no session before the code (R26)
+        return to_second_factor(account, _next())
+    token, session = open_session_for(account)
     return _signed_in_to(token, session.account.role)
 
 
