@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from services.gateway.bootstrap import Gateway
 from services.gateway.entrypoints.app import create_app
-from services.gateway.entrypoints.security_headers import security_headers
+from services.gateway.entrypoints.security_headers import HSTS, security_headers
 from tests.support.infra import Infra
 from tests.support.standalone_gateway import standalone_gateway
 
@@ -84,3 +86,27 @@ def test_error_answers_carry_them_too(app: Flask) -> None:
         ("DELETE", "/signin"),  # 405
     ]
     assert [line for method, path in refused for line in _missing(client, method, path)] == []
+
+
+def _cookie(answer: TestResponse, name: str) -> str:
+    found = [c for c in answer.headers.getlist("Set-Cookie") if c.startswith(f"{name}=")]
+    assert len(found) == 1, answer.headers.getlist("Set-Cookie")
+    return found[0]
+
+
+def test_in_production_https_is_pinned_and_every_cookie_is_a_host_cookie(
+    gateway: Gateway,
+) -> None:
+    production = replace(gateway, settings=replace(gateway.settings, production=True))
+    client = create_app(production).test_client()
+    form = client.get("/signin")
+    assert form.headers["Strict-Transport-Security"] == HSTS
+    gateway.accounts.create("prod@example.com", "a long enough password 1", "customer")
+    signed = client.post(
+        "/auth/signin", json={"email": "prod@example.com", "password": "a long enough password 1"}
+    )
+    for answer, name in ((form, "__Host-cnnect_form"), (signed, "__Host-cnnect_session")):
+        attributes = [part.strip().lower() for part in _cookie(answer, name).split(";")]
+        assert {"secure", "httponly", "path=/"} <= set(attributes)
+        assert not any(part.startswith("domain=") for part in attributes)
+    assert client.get("/orders").status_code == 200  # the browser's __Host- cookie is read

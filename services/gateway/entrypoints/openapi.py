@@ -20,7 +20,8 @@ _SESSION = {
     "in": "cookie",
     "required": False,
     "schema": {"type": "string"},
-    "description": "The session cookie sign-up and sign-in set (HttpOnly).",
+    "description": "The session cookie sign-up and sign-in set (HttpOnly; in production "
+    "`__Host-cnnect_session`, Secure).",
 }
 _CSRF = {
     "name": CSRF_HEADER,
