@@ -40,8 +40,10 @@ SIGN_OUTS = {
     ("POST", "/account/signout-everywhere"),
 }
 # The account page's forms sent empty: refused as themselves (400), whoever sends them.
-ACCOUNT_FORMS = ("/account/password", "/account/addresses")
+EMPTY_ACCOUNT_FORM: Expected = {"anon": {401}, "A": {400}, "B": {400}, "staff": {400}}
 OWN_ACCOUNT_FORM: Expected = {"anon": {401}, "A": {303}, "B": {404}, "staff": {404}}
+# Delivery addresses are the customers' (staff place no orders): 403 for staff.
+OWN_ADDRESS_FORM: Expected = {**OWN_ACCOUNT_FORM, "staff": {403}}
 
 GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/"): {"anon": {200}, "A": {302}, "B": {302}, "staff": {302}},
@@ -84,12 +86,13 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     # The account page (R26): the caller's own password, addresses and sessions; another
     # customer's address or session is not found (404), and staff reach only their own too.
     ("GET", "/account"): SIGNED,
-    **{("POST", path): {**REFUSED_FORM, "B": {400}} for path in ACCOUNT_FORMS},
-    ("GET", "/account/addresses/<address_id>"): {**OWNED, "staff": {404}},
-    ("POST", "/account/addresses/<address_id>"): {**OWN_ACCOUNT_FORM, "A": {400}},
+    ("POST", "/account/password"): EMPTY_ACCOUNT_FORM,
+    ("POST", "/account/addresses"): {**EMPTY_ACCOUNT_FORM, "staff": {403}},
+    ("GET", "/account/addresses/<address_id>"): {**OWNED, "staff": {403}},
+    ("POST", "/account/addresses/<address_id>"): {**OWN_ADDRESS_FORM, "A": {400}},
     # Delete after the others: A's address is gone afterwards.
     **{
-        ("POST", f"/account/addresses/<address_id>/{action}"): OWN_ACCOUNT_FORM
+        ("POST", f"/account/addresses/<address_id>/{action}"): OWN_ADDRESS_FORM
         for action in ("default", "delete")
     },
     ("POST", "/account/sessions/<session_id>/signout"): OWN_ACCOUNT_FORM,  # A's spare session

@@ -62,7 +62,8 @@ def account_view(
     """The account page; a refused form on it comes back as typed, each reason beside its
     field (`address_form`: the address fields as typed; `editing`: the address they change)."""
     account = session.account
-    addresses = saved_addresses().of(account.account_id)
+    customer = account.role == "customer"  # staff keep no addresses (they place no orders)
+    addresses = saved_addresses().of(account.account_id) if customer else []
     # A full book shows no empty form to add one more; a refused one is shown as typed.
     full = len(addresses) >= MAX_SAVED_ADDRESSES and editing is None and address_form is None
     if address_form is None:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, request
 from flask.typing import ResponseReturnValue
 
+from services.gateway.adapters.accounts_store import Session
 from services.gateway.domain.addresses import (
     ADDRESS_FIELDS,
     SavedAddress,
@@ -20,10 +21,20 @@ from services.gateway.entrypoints.pages.account import account_view, saved_addre
 from services.gateway.entrypoints.pages.address_form import checked_address
 from services.gateway.entrypoints.pages.common import html_errors
 from services.gateway.entrypoints.pages.form_errors import FormErrors, sentence
-from services.gateway.entrypoints.sessions import gateway, signed_in
+from services.gateway.entrypoints.sessions import current_session, gateway, signed_in
+from shared.web.identity import ForbiddenError
 
 address_pages = Blueprint("address_pages", __name__)
 html_errors(address_pages)
+
+
+def customer_signed_in() -> Session:
+    """The caller's session, a customer's: addresses are for orders, which staff do not
+    place (403 for staff)."""
+    session = signed_in()
+    if session.account.role != "customer":
+        raise ForbiddenError("delivery addresses are kept by customers")
+    return session
 
 
 def _owned(account_id: str, address_id: str) -> SavedAddress:
@@ -36,7 +47,7 @@ def _owned(account_id: str, address_id: str) -> SavedAddress:
 @address_pages.post("/account/addresses")
 def add_address() -> ResponseReturnValue:
     """Keep a new delivery address; a refused one comes back as typed."""
-    session = signed_in()
+    session = customer_signed_in()
     typed, errors = checked_address(request.form)
     if errors:
         return account_view(session, 400, address_form=_as_typed(), address_errors=errors)
@@ -52,14 +63,14 @@ def add_address() -> ResponseReturnValue:
 @address_pages.get("/account/addresses/<address_id>")
 def edit_address_page(address_id: str) -> ResponseReturnValue:
     """The account page with one of the account's addresses in the form, to change it."""
-    session = signed_in()
+    session = customer_signed_in()
     return account_view(session, editing=_owned(session.account.account_id, address_id))
 
 
 @address_pages.post("/account/addresses/<address_id>")
 def edit_address(address_id: str) -> ResponseReturnValue:
     """Change one of the account's addresses; a refused change comes back as typed."""
-    session = signed_in()
+    session = customer_signed_in()
     editing = _owned(session.account.account_id, address_id)
     typed, errors = checked_address(request.form)
     if errors:
@@ -74,7 +85,7 @@ def edit_address(address_id: str) -> ResponseReturnValue:
 @address_pages.post("/account/addresses/<address_id>/default")
 def make_default_address(address_id: str) -> ResponseReturnValue:
     """Make one of the account's addresses the one a new order form starts with."""
-    session = signed_in()
+    session = customer_signed_in()
     if not saved_addresses().make_default(session.account.account_id, address_id):
         abort(404)
     flash("New order forms now start with this address.", "success")
@@ -84,7 +95,7 @@ def make_default_address(address_id: str) -> ResponseReturnValue:
 @address_pages.post("/account/addresses/<address_id>/delete")
 def delete_address(address_id: str) -> ResponseReturnValue:
     """Forget one of the account's addresses (orders already applied keep theirs)."""
-    session = signed_in()
+    session = customer_signed_in()
     if not saved_addresses().delete(session.account.account_id, address_id):
         abort(404)
     flash("The address is deleted; orders already applied keep their address.", "success")
@@ -133,8 +144,11 @@ def remember_order_address(
 ) -> None:
     """Keep an applied order's address when the customer ticked "save this address" (the
     orders API accepted it, so it meets the rules); says so when the book is full."""
-    if form.get("save_address") != "yes":
+    session = current_session()
+    if form.get("save_address") != "yes" or session is None:
         return
+    if session.account.role != "customer":
+        return  # staff keep no addresses
     book = saved_addresses()
     if book.find(account_id, address) is not None:
         return  # kept already: no twin
