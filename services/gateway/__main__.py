@@ -13,6 +13,7 @@ from services.gateway.bootstrap import DEFAULT_PORT, bootstrap
 from services.gateway.domain.accounts import check_password, check_role, normalised_email
 from services.gateway.domain.second_factor import SECOND_FACTOR_ROLES
 from services.gateway.entrypoints.second_factor_gate import enrol_again, enrol_now
+from shared.events.errors import NotFoundError
 from shared.observability.logs import configure_logging
 
 
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         gateway = bootstrap()
         try:
             print("\n".join(enrol_again(gateway, normalised_email(args.email))))
+        except NotFoundError as exc:
+            parser.exit(1, f"{exc}\n")
         finally:
             gateway.close()
         return 0
