@@ -167,6 +167,32 @@ def test_staff_accounts_are_created_by_a_command(system: System) -> None:
     )
 
 
+@pytest.mark.rule("R26")
+def test_staff_cannot_point_a_customers_emails_elsewhere_through_the_gateway(
+    system: System,
+) -> None:
+    staff = staff_session(system, "redirect@cnnect.example", "staff password 5")
+    csrf = staff.get(system.url("gateway", "/auth/me"), timeout=10).json()["csrf_token"]
+    headers = {"X-CSRF-Token": csrf}
+    moved = staff.put(
+        system.url("gateway", "/api/messaging/customers/cus-someone/email"),
+        json={"email": "thief@example.org"},
+        headers=headers,
+        timeout=10,
+    )
+    mailed = staff.post(
+        system.url("gateway", "/api/messaging/account-mails"),
+        json={"kind": "password_reset"},
+        headers=headers,
+        timeout=10,
+    )
+    # Only the gateway itself says where a customer's mail goes: to staff these do not exist.
+    assert (moved.status_code, mailed.status_code) == (404, 404)
+    # while the staff's other messaging routes still pass through
+    answer = staff.get(system.url("gateway", "/api/messaging/queues/awaiting-reply"), timeout=10)
+    assert answer.status_code == 200
+
+
 def test_webhooks_reach_billing_untouched(system: System) -> None:
     body = json.dumps(
         {

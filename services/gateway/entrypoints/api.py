@@ -3,6 +3,7 @@ payment providers' webhooks, the staff's live event feed, probes and metrics."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
@@ -31,6 +32,9 @@ from shared.observability.web import metrics_response
 api = Blueprint("gateway_api", __name__)
 # Service routes for the internal network only: never passed on from outside.
 INTERNAL_PATHS = frozenset({"metrics"})
+# Routes only the gateway itself calls: where a customer's e-mails go is the accounts' word
+# (a verified address), so no staff member may point them elsewhere through the proxy.
+GATEWAY_ONLY = (re.compile(r"^messaging/(account-mails|customers/[^/]+/email)/?$"),)
 
 
 class CredentialsRequest(Schema):
@@ -83,7 +87,11 @@ def me() -> ResponseReturnValue:
 def forwarded(service: str, rest: str) -> ResponseReturnValue:
     """A service's API, called as the signed-in account (anonymous on public routes)."""
     wired = gateway()
-    if service not in wired.services or rest.strip("/") in INTERNAL_PATHS:
+    if (
+        service not in wired.services
+        or rest.strip("/") in INTERNAL_PATHS
+        or any(route.match(f"{service}/{rest}") for route in GATEWAY_ONLY)
+    ):
         raise NotFoundError(f"no service route {service}/{rest}")
     return forward(
         wired.services[service],
