@@ -66,6 +66,8 @@ def error_page(status: int, message: str, part: str = "") -> ResponseReturnValue
         session = None
     html = render_template(
         "error.html",
+        # An error page shows no reminder: it would echo the refused path back.
+        error_page=True,
         status=status,
         message=message,
         part=part,
