@@ -13,10 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from services.gateway.adapters.second_factor_store import SecondFactorStore
-from services.gateway.bootstrap import Gateway
+from services.gateway.bootstrap import Gateway, bootstrap
 from services.gateway.domain.accounts import Account
 from services.gateway.domain.second_factor import code_at, new_secret, step_of
 from services.gateway.entrypoints.app import create_app
+from services.gateway.entrypoints.second_factor_gate import PENDING_COOKIE
 from services.gateway.entrypoints.sessions import COOKIE
 from shared.events.clock import ManualClock
 from tests.support.infra import Infra
@@ -181,10 +182,11 @@ def test_the_signin_form_sets_up_the_second_factor_then_asks_for_its_code(
     assert key in wrong.get_data(as_text=True).replace(" ", "")  # the same key, still shown
     shown = client.post("/signin/second-factor", data={"code": _code(gateway, key)})
     codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", shown.get_data(True))
-    assert len(codes) == 10 and client.get_cookie(COOKIE) is None
-    done = client.post("/signin/second-factor/done")
-    assert done.status_code == 303 and done.headers["Location"] == "/staff"
-    assert client.get_cookie(COOKIE) is not None
+    assert len(codes) == 10 and client.get_cookie(COOKIE) is not None  # signed in with them
+    assert 'id="recovery-codes-saved" href="/staff"' in shown.get_data(as_text=True)
+    assert client.get("/staff").status_code == 200
+    # The pending sign-in is used up: it opens no second session.
+    assert client.get_cookie(PENDING_COOKIE, path="/signin") is None
     # A later sign-in asks for the code (a recovery code works too), nothing else.
     later = app.test_client()
     _password_step(later, account.email)
@@ -242,3 +244,16 @@ def test_an_admin_resets_a_staff_members_second_factor_and_staff_cannot(
     again = app.test_client()
     _password_step(again, member.email)
     assert "totp-secret" in again.get("/signin/second-factor").get_data(as_text=True)
+
+
+@pytest.mark.rule("R26")
+def test_a_staff_session_opened_by_a_password_alone_before_second_factors_ends_at_the_next_start(
+    gateway: Gateway, factors: SecondFactorStore, clock: ManualClock
+) -> None:
+    legacy = _staff(gateway, "legacy")
+    token, _ = gateway.accounts.open_session(legacy, clock.now())  # as the old release did
+    enrolled, _ = _enrolled(gateway, factors, "kept")
+    kept, _ = gateway.accounts.open_session(enrolled, clock.now())
+    bootstrap(gateway.settings).close()  # the next release starts: its schema runs
+    assert gateway.accounts.session(token, clock.now()) is None
+    assert gateway.accounts.session(kept, clock.now()) is not None

@@ -58,7 +58,7 @@ def walk_first_staff_signin(
     visit(page, "second-factor-setup-refused")
     set_up_second_factor(page, email)
     visit(page, "second-factor-recovery-codes")
-    page.click("form[action='/signin/second-factor/done'] button[type=submit]")
+    page.click("#recovery-codes-saved")
     page.wait_for_url("**/staff")
     page.goto(system.url("gateway", "/staff/accounts"))
     visit(page, "staff-accounts")

@@ -36,6 +36,12 @@ CREATE TABLE IF NOT EXISTS recovery_codes (
     used_at    timestamptz,
     PRIMARY KEY (account_id, code_hash)
 );
+-- Every live staff or admin session passed a second factor: one opened by a password alone
+-- (before second factors existed) ends here, at the next start.
+UPDATE sessions SET revoked_at = now()
+WHERE revoked_at IS NULL AND account_id IN (
+    SELECT account_id FROM accounts WHERE role IN ('staff', 'admin') AND totp_secret IS NULL
+);
 """
 
 

@@ -9,7 +9,7 @@ the code."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 
 from cryptography.fernet import InvalidToken
@@ -128,7 +128,6 @@ class Pending:
     next: str
     issued_at: int  # Unix seconds of the password step: the five minutes count from it
     candidate: str = ""
-    confirmed: bool = False  # set up, and its recovery codes shown: the session may open
 
     @property
     def account(self) -> Account:
@@ -151,7 +150,9 @@ def read_pending(wired: Gateway, value: str) -> Pending | None:
         payload = box.decrypt_at_time(value.encode(), PENDING_S, now)
     except InvalidToken:
         return None
-    return Pending(**json.loads(payload))
+    known = {f.name for f in fields(Pending)}
+    # A cookie sealed by an older release may carry other keys: only ours are read.
+    return Pending(**{k: v for k, v in json.loads(payload).items() if k in known})
 
 
 def with_pending(wired: Gateway, response: Response, pending: Pending) -> Response:

@@ -159,19 +159,10 @@ def _confirm_setup(pending: Pending) -> Response:
     codes = factors.enrol(pending.account_id, pending.candidate, step)
     if codes is None:  # set up meanwhile (another tab): its code is asked for instead
         return redirect(PATH, code=303)
-    confirmed = replace(pending, candidate="", confirmed=True)
-    body = page("recovery_codes.html", codes=codes)
+    # The session opens with the codes' page: no "continue" step that a copied pending
+    # cookie could replay within its five minutes to open further sessions.
+    token, _ = open_session_for(pending.account)
+    body = page("recovery_codes.html", codes=codes, next_page=pending.next or "/staff")
     response = make_response(body, 200)
     response.headers["Cache-Control"] = "no-store"  # shown once: never from the cache
-    return with_pending(wired, response, confirmed)
-
-
-@second_factor_pages.post(f"{PATH}/done")
-def recovery_codes_saved() -> ResponseReturnValue:
-    """The recovery codes are saved: the first session opens."""
-    pending = _pending()
-    if pending is None:
-        return _expired()
-    if not pending.confirmed:
-        return redirect(PATH, code=303)
-    return _open_session(pending)
+    return without_pending(set_session_cookie(response, token))
