@@ -13,10 +13,10 @@ have random ids, and the generator can only make ids up, so it reaches none of t
   in flight between the services afterwards either: once what earlier tests started has
   settled, every service's event count must be exactly what it was.
 - The creation campaign sends CREATES: an order or an inquiry of the caller's own, and staff's
-  rate tables, deposit adjustments and notification addresses. These may be accepted. Every
-  event stored meanwhile, in any service, must belong to an object an accepted answer named
-  (an order and its billing, conversation and shipment, an inquiry, a deposit, a method); a
-  refused request names nothing, so anything it stored would show up outside them.
+  rate tables, deposit adjustments, notification addresses and account e-mails. These may be
+  accepted. Every event stored meanwhile, in any service, must belong to an object an accepted
+  answer named (an order and its billing, conversation and shipment, an inquiry, a deposit, a
+  method); a refused request names nothing, so anything it stored would show up outside them.
 The access matrix (tests/e2e/test_access_matrix.py, test_gateway_access_matrix.py) proves
 route by route who may call what; this adds what generated input does to the same routes."""
 
@@ -41,6 +41,7 @@ CREATES = {
     "PUT /methods/{method}/rates": "method",
     "POST /customers/{customer_id}/deposit/adjustments": "customer_id",
     "PUT /customers/{customer_id}/email": "customer_id",  # an address row, no event
+    "POST /account-mails": "notification_id",  # an outbox row, no event
 }
 GATEWAY_CREATES = {"POST /auth/signup"}  # an account (gateway database, no event)
 SIGN_OUT = "POST /auth/signout"
