@@ -4,7 +4,9 @@ the member's authenticator app would show it.
 
 The gateway accepts a code of the current 30-second step or one either side, each step once
 per account (replay protection). So one account signs in up to three times in a step; the
-next code is for the lowest step still unused, and a fourth sign-in waits for the next step."""
+next code is for the lowest step still unused. A fourth sign-in in the same step types one of
+the account's recovery codes instead, as a member without their phone would (each works once);
+only when those are used up too does it wait for the next step."""
 
 from __future__ import annotations
 
@@ -15,12 +17,14 @@ import time
 from services.gateway.domain.second_factor import STEP_S, code_at
 
 SECRET_LINE = re.compile(r"^second factor secret: (\w+)$", re.MULTILINE)
+RECOVERY_LINE = re.compile(r"^recovery code: (\S+)$", re.MULTILINE)
 # The step before the current one only while the code cannot age out on its way (the gateway
 # accepts it until the current step ends).
 EARLY_IN_STEP_S = 20
 
 _secrets: dict[str, str] = {}
 _last_steps: dict[str, int] = {}
+_recovery_codes: dict[str, list[str]] = {}
 _lock = threading.Lock()
 
 
@@ -29,6 +33,7 @@ def remember(email: str, create_user_output: str) -> str:
     found = SECRET_LINE.search(create_user_output)
     assert found, f"create-user printed no second factor secret: {create_user_output!r}"
     _secrets[email.strip().lower()] = found.group(1)
+    _recovery_codes[email.strip().lower()] = RECOVERY_LINE.findall(create_user_output)
     return found.group(1)
 
 
@@ -51,8 +56,8 @@ def note_used(email: str, step: int) -> None:
 
 
 def next_code(email: str, secret: str | None = None) -> str:
-    """The next code the gateway accepts for `email` (waiting for the next step when the
-    three of this one are used)."""
+    """The next code the gateway accepts for `email` (a recovery code when the three of this
+    step are used, and waiting for the next step only once those are gone too)."""
     key = email.strip().lower()
     secret = secret or _secrets[key]
     with _lock:
@@ -64,6 +69,8 @@ def next_code(email: str, secret: str | None = None) -> str:
             if step <= current + 1:
                 _last_steps[key] = step
                 return code_at(secret, step)
+            if _recovery_codes.get(key):
+                return _recovery_codes[key].pop()
             # Waiting for the clock to reach the next step: the condition is the time itself.
             time.sleep((current + 1) * STEP_S - now + 0.05)
 

@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from importlib import import_module
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,7 +20,7 @@ import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from shared.config import DEFAULT_PARTITIONS, with_database
-from shared.events.database import drop_database
+from shared.events.database import drop_database, prepare_service_database
 from shared.events.topology import SUBSCRIPTIONS, Topology
 from shared.observability.ports import MAX_LOCAL_WORKERS, METRICS_OFFSETS, WORKER_INDEX_STEP
 from shared.procfile import read_procfile, with_workers
@@ -123,16 +125,21 @@ class System:
         return with_database(self.infra.postgres_url, self.databases[service])
 
     def prepare(self) -> None:
-        """What `make run` does before starting: databases and topology."""
-        for service in SERVICES:
-            subprocess.run(
-                [sys.executable, "-m", f"services.{service}", "migrate"],
-                check=True,
-                env=self.env,
-                cwd=ROOT,
-                capture_output=True,
-            )
-        self.topology().declare_all(self.infra.amqp_url)
+        """What `make run` does before starting: databases and topology. The migrations are
+        `migrate`'s own step (each service's schemas on its database), run here in threads
+        rather than four new interpreters: a system starts about 3 s sooner on two cores,
+        and the suite starts some forty of them."""
+
+        def migrate(service: str) -> None:
+            definition = import_module(f"services.{service}.bootstrap").DEFINITION
+            url = self.infra.postgres_url
+            prepare_service_database(url, self.databases[service], *definition.all_schemas())
+
+        with ThreadPoolExecutor(len(SERVICES)) as pool:
+            migrations = [pool.submit(migrate, service) for service in SERVICES]
+            self.topology().declare_all(self.infra.amqp_url)
+            for migration in migrations:
+                migration.result()
 
     def start(self, name: str) -> None:
         """Start one Procfile process (its own process group, logs to a file)."""
@@ -175,11 +182,11 @@ class System:
         if sig in (signal.SIGKILL, signal.SIGTERM):
             process.wait(timeout=20)
 
-    def stop_all(self) -> None:
-        """SIGTERM every process, then SIGKILL what is left."""
+    def stop_all(self, graceful: bool = True) -> None:
+        """SIGTERM every process, then SIGKILL what is left (or SIGKILL at once)."""
         for name in list(self.processes):
             with suppress(ProcessLookupError):
-                os.killpg(self.processes[name].pid, signal.SIGTERM)
+                os.killpg(self.processes[name].pid, signal.SIGTERM if graceful else signal.SIGKILL)
         deadline = time.monotonic() + 10
         for name, process in self.processes.items():
             try:
@@ -225,7 +232,9 @@ def running_system(
         system.start_all()
         yield system
     finally:
-        system.stop_all()
+        # Teardown kills at once: a graceful stop costs ~2 s (gunicorn's arbiter winds down)
+        # for each of the suite's forty systems, and nothing is checked after it.
+        system.stop_all(graceful=False)
         system.clean_up()
 
 
