@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, request
 from flask.typing import ResponseReturnValue
@@ -51,19 +52,11 @@ def _next() -> str:
     return ""
 
 
-def _form(template: str, status: int = 200, error: str = "") -> Response:
+def with_form_token(template: str, status: int = 200, **context: Any) -> Response:
+    """A page whose form carries the double-submit token (no session holds one yet), and the
+    cookie holding the same token."""
     token = request.cookies.get(_form_cookie()) or secrets.token_urlsafe(24)
-    response = make_response(
-        page(
-            template,
-            form_token=token,
-            next=_next(),
-            error=error,
-            errors=form_errors(error, {}),  # beside the e-mail or the password field
-            email=_email(),
-        ),
-        status,
-    )
+    response = make_response(page(template, form_token=token, **context), status)
     response.set_cookie(
         _form_cookie(),
         token,
@@ -75,11 +68,23 @@ def _form(template: str, status: int = 200, error: str = "") -> Response:
     return response
 
 
+def _form(template: str, status: int = 200, error: str = "") -> Response:
+    return with_form_token(
+        template,
+        status,
+        next=_next(),
+        error=error,
+        errors=form_errors(error, {}),  # beside the e-mail or the password field
+        email=_email(),
+    )
+
+
 def _email() -> str:
     return request.form.get("email", "")[:320]
 
 
-def _check_form_token() -> None:
+def check_form_token() -> None:
+    """Refuse (403) a form whose token is not the one in its double-submit cookie."""
     cookie = request.cookies.get(_form_cookie(), "")
     sent = request.form.get("form_token", "")
     if not cookie or not hmac.compare_digest(cookie, sent):
@@ -100,7 +105,7 @@ def signup_page() -> ResponseReturnValue:
 @account_pages.post("/signup")
 def signup_form() -> ResponseReturnValue:
     """Register and sign in at once."""
-    _check_form_token()
+    check_form_token()
     try:
         token, session = sign_up(_email(), request.form.get("password", "")[:200])
     except (ValidationError, EmailTakenError) as exc:
@@ -122,7 +127,7 @@ def signin_page() -> ResponseReturnValue:
 @account_pages.post("/signin")
 def signin_form() -> ResponseReturnValue:
     """Sign in (attempts limited per e-mail and per address)."""
-    _check_form_token()
+    check_form_token()
     try:
         account = check_credentials(_email(), request.form.get("password", "")[:200])
     except UnauthorizedError as exc:

@@ -7,13 +7,11 @@ customer in with a fresh session (staff sign in again, with their second factor)
 
 from __future__ import annotations
 
-import hmac
 import logging
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from flask import Blueprint, flash, make_response, redirect, request
+from flask import Blueprint, flash, redirect, request
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
@@ -23,18 +21,16 @@ from services.gateway.bootstrap import Gateway
 from services.gateway.domain.accounts import check_password, normalised_email
 from services.gateway.entrypoints.account_links import mailer, tokens
 from services.gateway.entrypoints.pages.account_words import TOO_MANY, link_problem
-from services.gateway.entrypoints.pages.accounts import FORM_COOKIE
-from services.gateway.entrypoints.pages.common import html_errors, page
+from services.gateway.entrypoints.pages.accounts import check_form_token, with_form_token
+from services.gateway.entrypoints.pages.common import html_errors
 from services.gateway.entrypoints.pages.form_errors import FormErrors
 from services.gateway.entrypoints.sessions import (
     SIGNIN_WINDOW,
     STAFF_ROLES,
-    cookie_name,
     gateway,
     set_session_cookie,
 )
 from shared.events.errors import ValidationError
-from shared.web.identity import ForbiddenError
 
 log = logging.getLogger(__name__)
 
@@ -48,30 +44,11 @@ MAX_TOKEN = 200
 _BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="reset-mail")
 
 
-def _form_cookie() -> str:
-    return cookie_name(FORM_COOKIE, gateway().settings.production)
-
-
 def _with_form_token(template: str, status: int = 200, **context: Any) -> Response:
-    """A page whose form carries the double-submit token (no session holds one yet)."""
-    token = request.cookies.get(_form_cookie()) or secrets.token_urlsafe(24)
-    response = make_response(page(template, form_token=token, **context), status)
-    response.set_cookie(
-        _form_cookie(),
-        token,
-        httponly=True,
-        samesite="Strict",
-        path="/",
-        secure=gateway().settings.production,
-    )
+    """A sign-in-less form page (as /signin's) that keeps its token off other sites."""
+    response = with_form_token(template, status, **context)
     response.headers["Referrer-Policy"] = "no-referrer"  # a reset token stays off other sites
     return response
-
-
-def _check_form_token() -> None:
-    cookie = request.cookies.get(_form_cookie(), "")
-    if not cookie or not hmac.compare_digest(cookie, request.form.get("form_token", "")):
-        raise ForbiddenError("the form expired; reload the page and try again")
 
 
 @password_reset_pages.get("/account/forgot-password")
@@ -83,7 +60,7 @@ def forgot_page() -> ResponseReturnValue:
 @password_reset_pages.post("/account/forgot-password")
 def forgot_form() -> ResponseReturnValue:
     """The same answer for every address; a link goes out if an account has it."""
-    _check_form_token()
+    check_form_token()
     typed = request.form.get("email", "")[:320]
     try:
         email = normalised_email(typed)
@@ -144,7 +121,7 @@ def reset_page() -> ResponseReturnValue:
 @password_reset_pages.post("/account/reset-password")
 def reset_form() -> ResponseReturnValue:
     """Keep the new password, sign out every session of the account, and sign in anew."""
-    _check_form_token()
+    check_form_token()
     password = request.form.get("password", "")[:200]
     again = request.form.get("password_again", "")[:200]
     wired = gateway()
