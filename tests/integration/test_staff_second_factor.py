@@ -184,6 +184,7 @@ def test_the_signin_form_sets_up_the_second_factor_then_asks_for_its_code(
     codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", shown.get_data(True))
     assert len(codes) == 10 and client.get_cookie(COOKIE) is not None  # signed in with them
     assert 'id="recovery-codes-saved" href="/staff"' in shown.get_data(as_text=True)
+    assert 'action="/signout"' in shown.get_data(as_text=True)  # the page shows them signed in
     assert client.get("/staff").status_code == 200
     # The pending sign-in is used up: it opens no second session.
     assert client.get_cookie(PENDING_COOKIE, path="/signin") is None

@@ -32,8 +32,9 @@ def remember(email: str, create_user_output: str) -> str:
     """Keep the secret `create-user --enrol-second-factor` printed for `email`; return it."""
     found = SECRET_LINE.search(create_user_output)
     assert found, f"create-user printed no second factor secret: {create_user_output!r}"
-    _secrets[email.strip().lower()] = found.group(1)
-    _recovery_codes[email.strip().lower()] = RECOVERY_LINE.findall(create_user_output)
+    key = email.strip().lower()
+    _secrets[key] = found.group(1)
+    _recovery_codes[key] = RECOVERY_LINE.findall(create_user_output)
     return found.group(1)
 
 

@@ -161,7 +161,11 @@ def sign_in(email: str, password: str, code: str | None = None) -> tuple[str, Se
 def open_session_for(account: Account) -> tuple[str, Session]:
     """A new session of `account` (whose sign-in is complete), noting where it comes from."""
     wired = gateway()
-    return wired.accounts.open_session(account, wired.clock.now(), **_client())
+    token, session = wired.accounts.open_session(account, wired.clock.now(), **_client())
+    # From here on this request is the new session's: a page it renders shows the person
+    # signed in (its cookie reaches the browser only with this answer).
+    g.session = session
+    return token, session
 
 
 def _client() -> dict[str, str]:
