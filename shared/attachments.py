@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.uploads import judge_image, sniff_image
 
 ALLOWED = frozenset({"JPEG", "PNG", "GIF", "WEBP", "PDF"})

@@ -13,7 +13,7 @@ from services.gateway.bootstrap import DEFAULT_PORT, bootstrap
 from services.gateway.domain.accounts import check_password, check_role, normalised_email
 from services.gateway.domain.second_factor import SECOND_FACTOR_ROLES
 from services.gateway.entrypoints.second_factor_gate import enrol_again, enrol_now
-from shared.events.errors import NotFoundError
+from shared.domain_errors import NotFoundError
 from shared.observability.logs import configure_logging
 
 

@@ -13,10 +13,11 @@ from services.shipping.domain.shipment import (
     Shipment,
     ShipmentOpened,
 )
+from shared.domain_errors import NotFoundError
 from shared.events.codec import EventCodec
 from shared.events.consumer import Handler, IncomingEvent
 from shared.events.contracts import CONTRACTS
-from shared.events.errors import NotFoundError, NotYetApplicableError
+from shared.events.errors import NotYetApplicableError
 from shared.events.repository import Repository
 from shared.events.store import Transaction
 from shared.observability.context import correlation_id

@@ -10,9 +10,9 @@ from services.shipping.domain.defaults import DEFAULT_TABLES
 from services.shipping.domain.ratebook import RateBook, RateTableSet, VersionedTable
 from services.shipping.domain.rates import Charge, Dimensions, NotCarriedError, RateTable, charge
 from services.shipping.domain.zones import zone_of
+from shared.domain_errors import ValidationError
 from shared.events.codec import EventCodec
 from shared.events.contracts import CONTRACTS
-from shared.events.errors import ValidationError
 from shared.events.repository import Repository
 from shared.events.store import Transaction
 from shared.observability.context import correlation_id

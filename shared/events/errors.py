@@ -73,35 +73,7 @@ class InvalidEventError(ContractError):
     """The payload or envelope fails validation."""
 
 
-# --- domain ------------------------------------------------------------------------------
-class DomainError(CnnectError):
-    """A business rule refused the command."""
-
-    code = "domain_error"
-
-
-class NotFoundError(DomainError):
-    """The object does not exist (or is not the caller's: we never say which)."""
-
-    code = "not_found"
-
-
-class InvalidTransitionError(DomainError):
-    """The command is impossible in the object's current state."""
-
-    code = "invalid_transition"
-
-
-class ValidationError(DomainError):
-    """The input is malformed."""
-
-    code = "validation_error"
-
-    def __init__(self, message: str, fields: dict[str, object] | None = None) -> None:
-        super().__init__(message)
-        self.fields = fields or {}
-
-
+# --- ordering ----------------------------------------------------------------------------
 class NotYetApplicableError(CnnectError):
     """An event arrived before one it depends on: hold it and apply it later."""
 

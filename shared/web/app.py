@@ -11,8 +11,8 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema
 
+from shared.domain_errors import ValidationError
 from shared.events.bus import blocking_connection
-from shared.events.errors import ValidationError
 from shared.events.store import EventStore
 from shared.observability.web import instrument, metrics_response
 from shared.web import read_your_writes

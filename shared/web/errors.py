@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from shared import domain_errors
 from shared.events import errors
 from shared.web.identity import ForbiddenError, UnauthorizedError
 from shared.web.request_errors import (
@@ -31,14 +32,14 @@ ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (UnsupportedCharsetError, 415, "unsupported_charset"),
     (JsonTooLargeError, 413, "json_too_large"),
     (marshmallow.ValidationError, 400, "validation_error"),
-    (errors.ValidationError, 400, "validation_error"),
+    (domain_errors.ValidationError, 400, "validation_error"),
     (WebhookSignatureError, 401, "invalid_signature"),
     (UnauthorizedError, 401, "unauthorized"),
     (ForbiddenError, 403, "forbidden"),
-    (errors.NotFoundError, 404, "not_found"),
+    (domain_errors.NotFoundError, 404, "not_found"),
     (errors.ConcurrencyError, 409, "conflict"),
-    (errors.InvalidTransitionError, 409, "invalid_transition"),
-    (errors.DomainError, 409, "domain_error"),
+    (domain_errors.InvalidTransitionError, 409, "invalid_transition"),
+    (domain_errors.DomainError, 409, "domain_error"),
     (errors.OperationalError, 503, "unavailable"),
     (errors.BrokerUnavailableError, 503, "unavailable"),
 )

@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 
 from flask import Response, current_app, jsonify, request
 
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.events.store import EventStore, requested_effect
 from shared.web.app import current_identity
 from shared.web.request_errors import (

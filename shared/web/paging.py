@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import request
 
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.web.app import query_rows
 
 # Without `limit`, as many rows as a queue answered before it paged (API callers rely on it).

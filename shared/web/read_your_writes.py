@@ -9,6 +9,7 @@ import time
 
 from flask import Flask, Response, g, request
 
+from shared.domain_errors import ValidationError
 from shared.events.consistency import (
     HEADER,
     WAIT_S,
@@ -17,7 +18,6 @@ from shared.events.consistency import (
     head,
     wait_until_passed,
 )
-from shared.events.errors import ValidationError
 from shared.events.projections import checkpoint_name
 from shared.events.store import Position, reached_positions
 

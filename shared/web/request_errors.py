@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.events.errors import DomainError, ValidationError
+from shared.domain_errors import DomainError, ValidationError
 
 
 class IdempotencyKeyReusedError(DomainError):

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 
 NUL = "\x00"
 _FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")

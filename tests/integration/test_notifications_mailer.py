@@ -24,10 +24,10 @@ from services.messaging.domain.notifications import (
     notification_for,
     staff_reply,
 )
+from shared.domain_errors import ValidationError
 from shared.events.clock import ManualClock
 from shared.events.contracts import CONTRACTS
 from shared.events.database import migrate
-from shared.events.errors import ValidationError
 from shared.events.store import EventStore, Row, Transaction
 from tests.support.smtp_server import SmtpTestServer
 

@@ -17,8 +17,8 @@ from services.orders.bootstrap import DEFINITION
 from services.orders.domain.order import Order
 from services.orders.domain.status import OrderStatus
 from services.orders.handlers import ORDERS, commands
+from shared.domain_errors import DomainError, InvalidTransitionError
 from shared.events.consumer import EventConsumer
-from shared.events.errors import DomainError, InvalidTransitionError
 from shared.events.projections import ProjectionRunner
 from shared.money import Money
 from shared.runtime import Context

@@ -16,8 +16,8 @@ from services.shipping.bootstrap import DEFINITION
 from services.shipping.domain.defaults import DEFAULT_TABLES
 from services.shipping.domain.rates import ZoneRate
 from services.shipping.domain.shipment import Parcel
+from shared.domain_errors import DomainError
 from shared.events.consumer import EventConsumer, Outcome
-from shared.events.errors import DomainError
 from shared.events.projections import ProjectionRunner
 from shared.runtime import Context
 from tests.support.infra import Infra

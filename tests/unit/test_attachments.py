@@ -19,7 +19,7 @@ from shared.attachments import (
     read_limited,
     safe_display_name,
 )
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from tests.support.images import pdf
 
 

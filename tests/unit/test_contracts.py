@@ -15,11 +15,7 @@ from shared.events.contracts import (
     decode_envelope,
     encode_envelope,
 )
-from shared.events.errors import (
-    FutureSchemaVersionError,
-    InvalidEventError,
-    UnknownEventTypeError,
-)
+from shared.events.errors import FutureSchemaVersionError, InvalidEventError, UnknownEventTypeError
 
 REQUIRED = {
     "OrderPlaced",

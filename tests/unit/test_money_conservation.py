@@ -32,7 +32,7 @@ from services.billing.domain.deposit import Deposit
 from services.billing.domain.held import HeldPayment
 from services.billing.domain.pricing import PricedItem, PricingRule, first_billing_lines, total
 from services.billing.domain.transfer import billing_of_reference, transfer_reference
-from shared.events.errors import InvalidTransitionError
+from shared.domain_errors import InvalidTransitionError
 from shared.money import Money
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ import pytest
 
 from services.gateway.domain.accounts import check_password, common_passwords
 from services.gateway.entrypoints.pages.form_errors import form_errors
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 
 MOST_USED = "this password is one of the most used ones; pick another"
 HOLDS_EMAIL = "this password contains your e-mail address; pick another"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from shared.attachments import judge_attachments
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.uploads import judge_image
 from tests.support.images import (
     MARKUP,

@@ -21,8 +21,8 @@ from services.billing.domain.billing_events import (
     deposit_credits,
 )
 from services.billing.domain.pricing import BillingLine
+from shared.domain_errors import InvalidTransitionError, NotFoundError, ValidationError
 from shared.events.aggregate import EventSourced
-from shared.events.errors import InvalidTransitionError, NotFoundError, ValidationError
 from shared.money import Money
 
 __all__ = [

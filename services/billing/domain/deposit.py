@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.domain_errors import DomainError, ValidationError
 from shared.events.aggregate import EventSourced
-from shared.events.errors import DomainError, ValidationError
 from shared.money import Money
 
 CREDIT_REASONS = ("refund", "overpayment", "adjustment")

@@ -27,7 +27,7 @@ from services.billing.handlers.payments import (
     pay_with_deposit,
     record_payment,
 )
-from shared.events.errors import NotFoundError
+from shared.domain_errors import NotFoundError
 from shared.money import MINOR_UNITS, Money
 from shared.runtime import Context
 from shared.web.app import (

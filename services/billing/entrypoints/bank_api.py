@@ -29,7 +29,7 @@ from services.billing.handlers.bank import (
 )
 from services.billing.handlers.common import owned_billing
 from shared.config import ConfigurationError, Settings
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.money import MINOR_UNITS, Money
 from shared.runtime import Context
 from shared.web.app import (

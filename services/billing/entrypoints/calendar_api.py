@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from services.billing.domain.calendar import BusinessCalendar
 from services.billing.handlers.bank import calendar
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.web.app import service_context
 
 calendar_api = Blueprint("calendar", __name__)

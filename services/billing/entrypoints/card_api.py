@@ -28,7 +28,7 @@ from services.billing.handlers.card import (
     receive_capture,
     start_card_payment,
 )
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.runtime import Context
 from shared.web.app import (
     as_texts,

@@ -20,7 +20,8 @@ from services.billing.handlers.common import (
 )
 from services.billing.handlers.held import hold_payment_in
 from services.billing.handlers.payments import deposit_first, record_payment_in
-from shared.events.errors import DuplicateMessageError, InvalidTransitionError, NotFoundError
+from shared.domain_errors import InvalidTransitionError, NotFoundError
+from shared.events.errors import DuplicateMessageError
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context

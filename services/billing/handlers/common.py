@@ -12,9 +12,9 @@ from services.billing.domain import billing, charges, deposit, held
 from services.billing.domain.billing import Billing, BillingIssued, deposit_credits
 from services.billing.domain.deposit import Deposit
 from services.billing.domain.pricing import PricingRule
+from shared.domain_errors import NotFoundError
 from shared.events.codec import EventCodec
 from shared.events.contracts import CONTRACTS
-from shared.events.errors import NotFoundError
 from shared.events.repository import Repository
 from shared.events.store import Transaction
 from shared.money import Money

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.billing.domain.deposit import Deposit, InsufficientDepositError
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.money import Money
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

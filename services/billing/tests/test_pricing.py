@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from services.billing.domain.billing import Billing, BillingIssued, PaymentReceived
 from services.billing.domain.pricing import PricedItem, PricingRule, first_billing_lines, total
-from shared.events.errors import InvalidTransitionError, ValidationError
+from shared.domain_errors import InvalidTransitionError, ValidationError
 from shared.money import Money
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

@@ -18,7 +18,7 @@ from services.billing.domain.transfer import (
 )
 from services.billing.entrypoints.bank_api import receiving_account
 from shared.config import ConfigurationError, Settings
-from shared.events.errors import InvalidTransitionError
+from shared.domain_errors import InvalidTransitionError
 from shared.money import Money
 
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)

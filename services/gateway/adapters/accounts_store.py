@@ -19,7 +19,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from services.gateway.adapters.session_cache import REVOKED_CHANNEL, SessionCache
 from services.gateway.domain.accounts import Account
-from shared.events.errors import DomainError, IntegrityError, ValidationError
+from shared.domain_errors import DomainError, ValidationError
+from shared.events.errors import IntegrityError
 from shared.events.store import EventStore, Transaction
 
 SCHEMA = """

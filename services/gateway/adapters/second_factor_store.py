@@ -24,7 +24,7 @@ from services.gateway.domain.second_factor import (
     new_recovery_codes,
     recovery_hash,
 )
-from shared.events.errors import DomainError
+from shared.domain_errors import DomainError
 from shared.events.store import Transaction
 
 SCHEMA = """

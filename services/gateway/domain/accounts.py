@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 
 ROLES = ("customer", "staff", "admin")
 MIN_PASSWORD = 10

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone")
 MAX_SAVED_ADDRESSES = 10  # enough for home, work and family; a list to pick from stays short

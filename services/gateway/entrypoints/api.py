@@ -25,7 +25,7 @@ from services.gateway.entrypoints.sessions import (
     signed_in,
     staff_signed_in,
 )
-from shared.events.errors import NotFoundError
+from shared.domain_errors import NotFoundError
 from shared.events.topology import Topology
 from shared.observability.web import metrics_response
 

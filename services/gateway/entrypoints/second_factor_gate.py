@@ -20,7 +20,7 @@ from services.gateway.adapters.second_factor_store import SecondFactorStore, sea
 from services.gateway.bootstrap import Gateway
 from services.gateway.domain.accounts import Account
 from services.gateway.domain.second_factor import SECOND_FACTOR_ROLES, new_secret, provisioning_uri
-from shared.events.errors import NotFoundError, ValidationError
+from shared.domain_errors import NotFoundError, ValidationError
 from shared.web.identity import UnauthorizedError
 
 PENDING_COOKIE = "cnnect_second_factor"

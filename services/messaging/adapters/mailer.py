@@ -30,8 +30,8 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from services.messaging.domain.notifications import Notification
+from shared.domain_errors import ValidationError
 from shared.events.clock import Clock, SystemClock
-from shared.events.errors import ValidationError
 from shared.events.store import EventStore, Row, Transaction
 
 log = logging.getLogger(__name__)

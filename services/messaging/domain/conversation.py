@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared.domain_errors import InvalidTransitionError, NotFoundError, ValidationError
 from shared.events.aggregate import EventSourced
-from shared.events.errors import InvalidTransitionError, NotFoundError, ValidationError
 
 MESSAGE_WINDOW = timedelta(days=30)  # R12
 MAX_TEXT = 10_000

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.messaging.domain.conversation import MAX_TEXT, MessagePosted
+from shared.domain_errors import NotFoundError, ValidationError
 from shared.events.aggregate import EventSourced
-from shared.events.errors import NotFoundError, ValidationError
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[A-Za-z]{2,}$")
 

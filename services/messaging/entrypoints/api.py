@@ -37,7 +37,7 @@ from shared.attachments import (
     judge_attachments,
     read_limited,
 )
-from shared.events.errors import NotFoundError, ValidationError
+from shared.domain_errors import NotFoundError, ValidationError
 from shared.runtime import Context
 from shared.web.app import (
     create_service_app,

@@ -16,7 +16,7 @@ from services.messaging.handlers.common import (
 )
 from services.messaging.handlers.notifications import on_staff_reply
 from shared.attachments import JudgedAttachment
-from shared.events.errors import NotFoundError
+from shared.domain_errors import NotFoundError
 from shared.events.store import Transaction
 from shared.runtime import Context
 from shared.web.identity import Identity

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from services.messaging.domain.conversation import Conversation, ConversationOpened
+from shared.domain_errors import InvalidTransitionError, ValidationError
 from shared.events.codec import from_json
-from shared.events.errors import InvalidTransitionError, ValidationError
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from services.orders.domain.events import OrderedItem
 from services.orders.domain.status import ITEM_TRANSITIONS, ItemStatus
-from shared.events.errors import InvalidTransitionError
+from shared.domain_errors import InvalidTransitionError
 
 
 @dataclass

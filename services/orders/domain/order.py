@@ -17,12 +17,8 @@ from services.orders.domain.status import (
     ItemStatus,
     OrderStatus,
 )
+from shared.domain_errors import InvalidTransitionError, NotFoundError, ValidationError
 from shared.events.aggregate import EventSourced
-from shared.events.errors import (
-    InvalidTransitionError,
-    NotFoundError,
-    ValidationError,
-)
 from shared.money import Money
 
 AUTO_COMPLETE_AFTER = timedelta(days=30)  # R24

@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from services.orders.handlers.common import ORDERS
-from shared.events.errors import NotFoundError
+from shared.domain_errors import NotFoundError
 from shared.events.store import RecordedEvent
 from shared.web.app import require_staff, service_context
 

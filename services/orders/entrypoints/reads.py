@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from services.orders.adapters.photos import load_photo
-from shared.events.errors import NotFoundError, ValidationError
+from shared.domain_errors import NotFoundError, ValidationError
 from shared.web.app import (
     current_identity,
     jsonable,

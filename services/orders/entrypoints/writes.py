@@ -12,7 +12,7 @@ from services.orders.domain import events as ev
 from services.orders.domain.order import Order
 from services.orders.entrypoints import schemas
 from services.orders.handlers import commands
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.money import Money
 from shared.uploads import judge_image
 from shared.web.app import current_identity, json_body, require_staff, service_context

@@ -9,7 +9,7 @@ from services.orders.adapters.photos import Photo, save_photos
 from services.orders.domain import events as ev
 from services.orders.domain.order import Order
 from services.orders.handlers.common import ORDERS, decide, meta
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
@@ -114,9 +114,7 @@ def leave_feedback(
     )
 
 
-def confirm_inspection_photos(
-    ctx: Context, order_id: str, customer_id: str, actor: str
-) -> Order:
+def confirm_inspection_photos(ctx: Context, order_id: str, customer_id: str, actor: str) -> Order:
     """The customer checked the inspection photos (R18); the next action moves on (R2)."""
     return decide(
         ctx,

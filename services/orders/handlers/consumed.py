@@ -10,8 +10,9 @@ from services.orders.domain.order import AUTO_CANCEL_AFTER, AUTO_COMPLETE_AFTER,
 from services.orders.domain.status import OrderStatus
 from services.orders.handlers.common import ORDERS
 from services.orders.handlers.deadlines import AUTO_CANCEL, AUTO_COMPLETE
+from shared.domain_errors import DomainError
 from shared.events.consumer import Handler, IncomingEvent
-from shared.events.errors import DomainError, NotYetApplicableError
+from shared.events.errors import NotYetApplicableError
 from shared.events.scheduler import Deadline, cancel, schedule
 from shared.events.store import Transaction
 from shared.money import Money

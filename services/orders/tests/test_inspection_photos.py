@@ -8,7 +8,7 @@ from services.orders.adapters.projections import next_action
 from services.orders.domain import events as ev
 from services.orders.domain.status import ItemStatus, OrderStatus
 from services.orders.tests.builders import NOW, order_in, order_with_item
-from shared.events.errors import InvalidTransitionError
+from shared.domain_errors import InvalidTransitionError
 
 
 @pytest.mark.rule("R18")

@@ -7,7 +7,7 @@ import pytest
 from services.orders.domain import events as ev
 from services.orders.domain.status import ItemStatus, OrderStatus
 from services.orders.tests.builders import NOW, order_in, order_with_item
-from shared.events.errors import InvalidTransitionError, ValidationError
+from shared.domain_errors import InvalidTransitionError, ValidationError
 
 
 @pytest.mark.rule("R13")

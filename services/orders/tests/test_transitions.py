@@ -16,7 +16,7 @@ from services.orders.domain.status import (
     OrderStatus,
 )
 from services.orders.tests.builders import NOW, order_in, order_with_item
-from shared.events.errors import InvalidTransitionError
+from shared.domain_errors import InvalidTransitionError
 from shared.money import Money
 
 Act = Callable[[Order], list[object]]

@@ -8,8 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from services.shipping.domain.rates import RateTable
+from shared.domain_errors import NotFoundError, ValidationError
 from shared.events.aggregate import EventSourced
-from shared.events.errors import NotFoundError, ValidationError
 
 MEASURES = ("girth", "sum")
 # Upper bounds of a rate table, far beyond any carrier's: within them, the dearest parcel a

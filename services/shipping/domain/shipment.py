@@ -8,8 +8,8 @@ from datetime import datetime
 from services.shipping.domain.ratebook import VersionedTable
 from services.shipping.domain.rates import Dimensions, NotCarriedError, charge
 from services.shipping.domain.zones import zone_of
+from shared.domain_errors import InvalidTransitionError, NotFoundError, ValidationError
 from shared.events.aggregate import EventSourced
-from shared.events.errors import InvalidTransitionError, NotFoundError, ValidationError
 from shared.money import Money
 
 

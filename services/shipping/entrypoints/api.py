@@ -12,7 +12,7 @@ from services.shipping.domain.shipment import Parcel
 from services.shipping.entrypoints import rates_api
 from services.shipping.entrypoints.openapi import OPENAPI
 from services.shipping.entrypoints.schemas import MethodRequest, PackRequest, ShipRequest
-from shared.events.errors import NotFoundError
+from shared.domain_errors import NotFoundError
 from shared.runtime import Context
 from shared.web.app import (
     create_service_app,

@@ -12,8 +12,8 @@ from services.shipping import rating
 from services.shipping.domain.ratebook import VersionedTable
 from services.shipping.domain.rates import Dimensions, RateTable, ZoneRate
 from services.shipping.entrypoints.schemas import METHOD, EstimateRequest, RateTableRequest
+from shared.domain_errors import NotFoundError
 from shared.events.codec import to_json
-from shared.events.errors import NotFoundError
 from shared.web.app import json_body, require_staff, service_context
 from shared.web.idempotency import idempotent
 

@@ -22,7 +22,7 @@ from services.shipping.domain.ratebook import (
     validate_table,
 )
 from services.shipping.domain.rates import Dimensions, RateTable, charge
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 
 EMS = DEFAULT_TABLES["EMS"]
 

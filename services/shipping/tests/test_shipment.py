@@ -19,7 +19,7 @@ from services.shipping.domain.shipment import (
     ShipmentOpened,
     ShippingQuoted,
 )
-from shared.events.errors import InvalidTransitionError, NotFoundError, ValidationError
+from shared.domain_errors import InvalidTransitionError, NotFoundError, ValidationError
 from shared.money import Money
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

@@ -11,11 +11,7 @@ from typing import Any
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 
-from shared.events.errors import (
-    FutureSchemaVersionError,
-    InvalidEventError,
-    UnknownEventTypeError,
-)
+from shared.events.errors import FutureSchemaVersionError, InvalidEventError, UnknownEventTypeError
 
 Payload = Mapping[str, Any]
 UpcastStep = Callable[[dict[str, Any]], dict[str, Any]]

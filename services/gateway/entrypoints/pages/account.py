@@ -28,7 +28,7 @@ from services.gateway.entrypoints.sessions import (
     session_cookie,
     signed_in,
 )
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 
 account_page = Blueprint("account_page", __name__)
 html_errors(account_page)

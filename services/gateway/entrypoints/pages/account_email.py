@@ -30,7 +30,7 @@ from services.gateway.entrypoints.sessions import (
     gateway,
     signed_in,
 )
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 
 account_email_pages = Blueprint("account_email_pages", __name__)
 html_errors(account_email_pages)

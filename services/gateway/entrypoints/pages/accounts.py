@@ -28,7 +28,7 @@ from services.gateway.entrypoints.sessions import (
     sign_out,
     sign_up,
 )
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 from shared.web.identity import ForbiddenError, UnauthorizedError
 
 account_pages = Blueprint("account_pages", __name__)

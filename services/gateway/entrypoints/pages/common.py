@@ -33,7 +33,7 @@ from services.gateway.entrypoints.sessions import (
     identity_of,
     signed_in,
 )
-from shared.events.errors import NotFoundError, ValidationError
+from shared.domain_errors import NotFoundError, ValidationError
 from shared.web.identity import ForbiddenError, UnauthorizedError
 
 FORM_KEY = "form_key"

@@ -30,7 +30,7 @@ from services.gateway.entrypoints.sessions import (
     gateway,
     set_session_cookie,
 )
-from shared.events.errors import ValidationError
+from shared.domain_errors import ValidationError
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ from services.gateway.entrypoints.sessions import (
     set_session_cookie,
     signin_limits,
 )
-from shared.events.errors import DomainError
+from shared.domain_errors import DomainError
 from shared.web.identity import UnauthorizedError
 
 second_factor_pages = Blueprint("second_factor_pages", __name__)

@@ -23,8 +23,8 @@ from services.gateway.entrypoints.pages.staff_queues import (
 )
 from services.gateway.entrypoints.sessions import gateway, staff_signed_in
 from services.gateway.event_words import title
+from shared.domain_errors import NotFoundError
 from shared.events.contracts import CONTRACTS
-from shared.events.errors import NotFoundError
 from shared.money import MINOR_UNITS
 
 staff_pages = Blueprint("staff_pages", __name__)

@@ -11,7 +11,7 @@ from services.gateway.adapters.accounts_store import Session
 from services.gateway.entrypoints.pages.common import html_errors, page
 from services.gateway.entrypoints.second_factor_gate import second_factors
 from services.gateway.entrypoints.sessions import gateway, staff_signed_in
-from shared.events.errors import NotFoundError
+from shared.domain_errors import NotFoundError
 from shared.web.identity import ForbiddenError
 
 staff_accounts_pages = Blueprint("staff_accounts_pages", __name__)

@@ -20,7 +20,7 @@ from services.gateway.entrypoints.pages.common import (
     uploads,
 )
 from services.gateway.entrypoints.sessions import staff_signed_in
-from shared.events.errors import NotFoundError
+from shared.domain_errors import NotFoundError
 
 staff_actions = Blueprint("staff_actions", __name__)
 html_errors(staff_actions)
