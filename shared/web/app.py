@@ -19,7 +19,6 @@ from shared.web import read_your_writes
 from shared.web.errors import register_error_handlers
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError, verify_token
 from shared.web.json_input import read_json_strictly
-from shared.web.openapi import operation
 from shared.web.text_guard import refuse_nul_characters
 
 if TYPE_CHECKING:
@@ -136,10 +135,6 @@ def query_rows(sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     """Rows of a read model (one statement, outside any transaction)."""
     rows: list[dict[str, Any]] = service_context().store.query(sql, params)
     return rows
-
-
-# The operation objects of the services' OpenAPI documents (shared.web.openapi.operation).
-openapi_operation = operation
 
 
 def as_texts(row: Mapping[str, Any]) -> dict[str, str | None]:

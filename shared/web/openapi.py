@@ -81,7 +81,7 @@ def operation(
     """An OpenAPI operation object: what it does, who may call it, how it answers, and the
     marshmallow schemas it loads its JSON `body`, `query`, multipart `form` and `files` with
     (rendered when `document` builds the document); `idempotent` writes take
-    `Idempotency-Key`. Services import it from shared.web.app as `openapi_operation`."""
+    `Idempotency-Key`."""
     result: dict[str, Any] = {
         "summary": summary,
         "description": f"Caller: {caller}.",

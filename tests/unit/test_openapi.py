@@ -16,8 +16,7 @@ from services.gateway.entrypoints.openapi import OPENAPI as GATEWAY
 from services.messaging.entrypoints.api import OPENAPI as MESSAGING
 from services.orders.entrypoints.api import OPENAPI as ORDERS
 from services.shipping.entrypoints.api import OPENAPI as SHIPPING
-from shared.web.app import openapi_operation
-from shared.web.openapi import Files, document
+from shared.web.openapi import Files, document, operation
 
 DOCUMENTS = {
     "orders": ORDERS,
@@ -84,8 +83,8 @@ def test_a_schema_renders_with_its_constraints() -> None:
         "t",
         {
             "/orders/{order_id}": {
-                "post": openapi_operation("s", "c", body=_Order, idempotent=True),
-                "put": openapi_operation("s", "c", form=_Form, files=Files("photos", 3, 1)),
+                "post": operation("s", "c", body=_Order, idempotent=True),
+                "put": operation("s", "c", form=_Form, files=Files("photos", 3, 1)),
             }
         },
     )

@@ -35,13 +35,12 @@ from shared.web.app import (
     current_identity,
     json_body,
     jsonable,
-    openapi_operation,
     query_rows,
     require_staff,
     service_context,
 )
 from shared.web.idempotency import idempotent
-from shared.web.openapi import document
+from shared.web.openapi import document, operation
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 bp = Blueprint("billing", __name__)
@@ -55,12 +54,12 @@ PAYPAL_HEADERS = (
 
 
 def _write(summary: str, caller: str = "customer or staff", **parts: Any) -> dict[str, Any]:
-    return openapi_operation(summary, caller, idempotent=True, **parts)
+    return operation(summary, caller, idempotent=True, **parts)
 
 
 def _webhook(summary: str, caller: str, body: Any, headers: tuple[str, ...]) -> dict[str, Any]:
     return {
-        **openapi_operation(summary, caller, body=body),
+        **operation(summary, caller, body=body),
         "parameters": [
             {"name": h, "in": "header", "required": True, "schema": {"type": "string"}}
             for h in headers
@@ -73,10 +72,8 @@ def _openapi() -> dict[str, Any]:
     return document(
         "CNNECT billing",
         {
-            "/orders/{order_id}/billings": {
-                "get": openapi_operation("The billings of an order (R4)")
-            },
-            "/billings/{billing_id}": {"get": openapi_operation("One billing with its payments")},
+            "/orders/{order_id}/billings": {"get": operation("The billings of an order (R4)")},
+            "/billings/{billing_id}": {"get": operation("One billing with its payments")},
             "/billings/{billing_id}/payments": {
                 "post": _write("Confirm a payment received", "staff", body=PaymentRequest)
             },
@@ -85,7 +82,7 @@ def _openapi() -> dict[str, Any]:
             },
             "/deposit": {
                 "get": {
-                    **openapi_operation("The caller's deposit and its history (R8)"),
+                    **operation("The caller's deposit and its history (R8)"),
                     "parameters": [
                         {
                             "name": "customer_id",
@@ -97,7 +94,7 @@ def _openapi() -> dict[str, Any]:
                 }
             },
             "/billings/{billing_id}/payment-page": {
-                "get": openapi_operation("Deposit first, then bank or card with its fee (R8-R10)")
+                "get": operation("Deposit first, then bank or card with its fee (R8-R10)")
             },
             "/billings/{billing_id}/payment-reports": {
                 "post": _write("Report a bank transfer (R9)", body=PaymentReportRequest)
@@ -113,19 +110,19 @@ def _openapi() -> dict[str, Any]:
             "/billings/{billing_id}/payment-reports/{report_id}/withdrawal": {
                 "post": _write("Withdraw a mistaken transfer report: the card is offered again")
             },
-            "/queues/payment-reports": {"get": openapi_operation("Transfers to confirm", "staff")},
+            "/queues/payment-reports": {"get": operation("Transfers to confirm", "staff")},
             "/queues/unreported-transfers": {
-                "get": openapi_operation("Bank transfers received without a report", "staff")
+                "get": operation("Bank transfers received without a report", "staff")
             },
             "/calendar": {
-                "get": openapi_operation(
+                "get": operation(
                     "Business days and bank holidays; ?from=YYYY-MM-DD&days=1..62 (R9)",
                     "anyone",
                     query=CalendarQuery,
                 )
             },
             "/fees": {
-                "get": openapi_operation(
+                "get": operation(
                     "The service fee rule and the card fee from configuration (R4, R10)", "anyone"
                 )
             },
@@ -143,11 +140,9 @@ def _openapi() -> dict[str, Any]:
                     PAYPAL_HEADERS,
                 )
             },
-            "/queues/captures-in-review": {
-                "get": openapi_operation("Card captures to review", "staff")
-            },
+            "/queues/captures-in-review": {"get": operation("Card captures to review", "staff")},
             "/queues/unapplied-payments": {
-                "get": openapi_operation("Money received that paid no billing", "staff")
+                "get": operation("Money received that paid no billing", "staff")
             },
             "/held-payments/{hold_id}/credits": {
                 "post": _write(

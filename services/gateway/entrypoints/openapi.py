@@ -10,8 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from services.gateway.entrypoints.api import CredentialsRequest, SigninRequest
 from services.gateway.entrypoints.sessions import COOKIE, CSRF_HEADER
-from shared.web.app import openapi_operation
-from shared.web.openapi import document
+from shared.web.openapi import document, operation
 
 openapi_doc = Blueprint("gateway_openapi", __name__)
 
@@ -41,7 +40,7 @@ OPENAPI: dict[str, Any] = document(
     "CNNECT gateway",
     {
         "/auth/signup": {
-            "post": openapi_operation(
+            "post": operation(
                 "Free registration (R26), signed in at once; a link confirming the address is "
                 "mailed (`verification_mail` says whether it could be sent now)",
                 "anyone",
@@ -49,7 +48,7 @@ OPENAPI: dict[str, Any] = document(
             )
         },
         "/auth/signin": {
-            "post": openapi_operation(
+            "post": operation(
                 "Sign in; attempts are limited per e-mail and per client address. Staff and "
                 "admin accounts also send `code`, their authenticator's current code or a "
                 "recovery code (R26): without it, 401 second_factor_required",
@@ -59,17 +58,15 @@ OPENAPI: dict[str, Any] = document(
         },
         "/auth/signout": {
             "post": _with(
-                openapi_operation("Sign out: the session is revoked", "signed in"), _SESSION, _CSRF
+                operation("Sign out: the session is revoked", "signed in"), _SESSION, _CSRF
             )
         },
         "/auth/me": {
-            "get": _with(
-                openapi_operation("Who is signed in, and the CSRF token", "signed in"), _SESSION
-            )
+            "get": _with(operation("Who is signed in, and the CSRF token", "signed in"), _SESSION)
         },
         "/webhooks/{provider}": {
             "post": _with(
-                openapi_operation(
+                operation(
                     "A bank or PayPal notice, passed to billing untouched (it checks the "
                     "signature before anything is stored, R11)",
                     "the bank or PayPal",
@@ -83,18 +80,18 @@ OPENAPI: dict[str, Any] = document(
                 },
             )
         },
-        "/healthz": {"get": openapi_operation("The gateway is alive", "anyone")},
+        "/healthz": {"get": operation("The gateway is alive", "anyone")},
         "/readyz": {
-            "get": openapi_operation(
+            "get": operation(
                 "The gateway can serve: its database answers, every service has a URL (503 "
                 "with the failing checks otherwise)",
                 "anyone",
             )
         },
         "/metrics": {
-            "get": _with(openapi_operation("The gateway's Prometheus metrics", "staff"), _SESSION)
+            "get": _with(operation("The gateway's Prometheus metrics", "staff"), _SESSION)
         },
-        "/openapi.json": {"get": openapi_operation("This document", "anyone")},
+        "/openapi.json": {"get": operation("This document", "anyone")},
     },
 )
 

@@ -18,7 +18,8 @@ from services.messaging.domain.account_mails import (
     account_mail,
 )
 from services.messaging.handlers.notifications import pay_url_base
-from shared.web.app import json_body, openapi_operation, require_staff, service_context
+from shared.web.app import json_body, require_staff, service_context
+from shared.web.openapi import operation
 
 account_mail_api = Blueprint("messaging_account_mails", __name__)
 
@@ -42,7 +43,7 @@ class AccountMailBody(Schema):
 
 ACCOUNT_MAIL_PATHS: dict[str, Any] = {
     "/account-mails": {
-        "post": openapi_operation(
+        "post": operation(
             "Queue an e-mail about an account: a confirmation or password link, or the "
             "notice of a change of address (R26); once per notification id",
             "the gateway (a staff identity)",

@@ -44,31 +44,28 @@ from shared.web.app import (
     current_identity,
     json_body,
     jsonable,
-    openapi_operation,
     query_rows,
     require_staff,
     service_context,
 )
 from shared.web.idempotency import idempotent
 from shared.web.identity import Identity
-from shared.web.openapi import Files, document
+from shared.web.openapi import Files, document, operation
 from shared.web.paging import Search, page_answer, paged_rows, queue_page
 
 bp = Blueprint("messaging", __name__)
 
 
 def _write(summary: str, caller: str = "customer or staff", **parts: Any) -> dict[str, Any]:
-    return openapi_operation(summary, caller, idempotent=True, **parts)
+    return operation(summary, caller, idempotent=True, **parts)
 
 
 OPENAPI: dict[str, Any] = document(
     "CNNECT messaging",
     {
-        "/orders/{order_id}/conversation": {
-            "get": openapi_operation("An order's conversation window")
-        },
+        "/orders/{order_id}/conversation": {"get": operation("An order's conversation window")},
         "/orders/{order_id}/messages": {
-            "get": openapi_operation("The order's messages, oldest first (R7)"),
+            "get": operation("The order's messages, oldest first (R7)"),
             "post": _write(
                 "Post a message, multipart with up to 3 attachments, or JSON (R7, R12-R14)",
                 body=MessageForm,
@@ -78,7 +75,7 @@ OPENAPI: dict[str, Any] = document(
         },
         "/orders/{order_id}/messages/read": {"post": _write("Mark the messages read")},
         "/attachments/{attachment_id}": {
-            "get": openapi_operation(
+            "get": operation(
                 "Download an attachment (R14); a problem report's picture (`orders-photo:`) "
                 "answers 303 to the orders photo route that serves it (R23)"
             )
@@ -87,19 +84,15 @@ OPENAPI: dict[str, Any] = document(
             "post": _write(
                 "A general inquiry", "anyone (visitors give an e-mail)", body=InquiryRequest
             ),
-            "get": openapi_operation("The caller's inquiries"),
+            "get": operation("The caller's inquiries"),
         },
         "/inquiries/{inquiry_id}/answers": {
             "post": _write("Answer an inquiry", "staff", body=AnswerRequest)
         },
-        "/queues/awaiting-reply": {
-            "get": openapi_operation("Conversations waiting for staff", "staff")
-        },
-        "/queues/requests": {
-            "get": openapi_operation("Exchange and return requests (R19)", "staff")
-        },
+        "/queues/awaiting-reply": {"get": operation("Conversations waiting for staff", "staff")},
+        "/queues/requests": {"get": operation("Exchange and return requests (R19)", "staff")},
         "/customers/{customer_id}/email": {
-            "put": openapi_operation("Where notifications go", "staff", body=EmailRequest)
+            "put": operation("Where notifications go", "staff", body=EmailRequest)
         },
         **ACCOUNT_MAIL_PATHS,
     },

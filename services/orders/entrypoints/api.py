@@ -11,8 +11,8 @@ from services.orders.entrypoints.history import history
 from services.orders.entrypoints.reads import QUEUES, TABS, reads
 from services.orders.entrypoints.writes import MAX_PHOTOS, writes
 from shared.runtime import Context
-from shared.web.app import create_service_app, openapi_operation
-from shared.web.openapi import Files, document
+from shared.web.app import create_service_app
+from shared.web.openapi import Files, document, operation
 
 MAX_REQUEST_BYTES = 10 * 10 * 1024 * 1024 + 1024 * 1024  # ten 10 MB photos and the form
 
@@ -21,7 +21,7 @@ _PHOTOS = "photos"
 
 
 def _write(summary: str, caller: str = "customer or staff", **parts: Any) -> dict[str, Any]:
-    return openapi_operation(summary, caller, idempotent=True, **parts)
+    return operation(summary, caller, idempotent=True, **parts)
 
 
 OPENAPI: dict[str, Any] = document(
@@ -30,18 +30,18 @@ OPENAPI: dict[str, Any] = document(
         "/orders": {
             "post": _write("Apply for an order", "customer", body=schemas.PlaceOrderRequest),
             "get": {
-                **openapi_operation("Orders in a tab: ongoing, completed, cancelled"),
+                **operation("Orders in a tab: ongoing, completed, cancelled"),
                 "parameters": [
                     {"name": "tab", "in": "query", "schema": {"type": "string", "enum": list(TABS)}}
                 ],
             },
         },
         "/orders/owners": {
-            "get": openapi_operation("Who orders are for, or a staff search (R27)", "staff")
+            "get": operation("Who orders are for, or a staff search (R27)", "staff")
         },
-        "/orders/{order_id}": {"get": openapi_operation("Order details (R1-R5)")},
+        "/orders/{order_id}": {"get": operation("Order details (R1-R5)")},
         "/orders/{order_id}/history": {
-            "get": openapi_operation("The order's events: when, what and who (R27)", "staff")
+            "get": operation("The order's events: when, what and who (R27)", "staff")
         },
         "/orders/{order_id}/cancel": {"post": _write("Cancel (R15, R25)")},
         "/orders/{order_id}/item-changes": {
@@ -91,12 +91,10 @@ OPENAPI: dict[str, Any] = document(
         "/orders/{order_id}/inspection-photos-checked": {
             "post": _write("Confirm the inspection photos (R18, R2)", "customer")
         },
-        "/orders/{order_id}/photos/{photo_id}": {
-            "get": openapi_operation("An inspection photo (R18)")
-        },
+        "/orders/{order_id}/photos/{photo_id}": {"get": operation("An inspection photo (R18)")},
         "/queues/{name}": {
             "get": {
-                **openapi_operation("A staff work queue", "staff"),
+                **operation("A staff work queue", "staff"),
                 "parameters": [
                     {
                         "name": "name",
@@ -107,7 +105,7 @@ OPENAPI: dict[str, Any] = document(
                 ],
             }
         },
-        "/feedback": {"get": openapi_operation("Recent public feedback (R28)", "anyone")},
+        "/feedback": {"get": operation("Recent public feedback (R28)", "anyone")},
     },
 )
 

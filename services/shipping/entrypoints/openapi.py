@@ -11,25 +11,22 @@ from services.shipping.entrypoints.schemas import (
     RateTableRequest,
     ShipRequest,
 )
-from shared.web.app import openapi_operation
-from shared.web.openapi import document
+from shared.web.openapi import document, operation
 
 QUEUE_NAMES = ["to-pack", "awaiting-payment", "to-ship"]
 
 
 def _write(summary: str, body: Any) -> dict[str, Any]:
-    return openapi_operation(summary, "staff", body=body, idempotent=True)
+    return operation(summary, "staff", body=body, idempotent=True)
 
 
 OPENAPI: dict[str, Any] = document(
     "CNNECT shipping",
     {
         "/shipments/search": {
-            "get": openapi_operation("Orders by tracking number (staff search, R27)", "staff")
+            "get": operation("Orders by tracking number (staff search, R27)", "staff")
         },
-        "/shipments/{order_id}": {
-            "get": openapi_operation("Shipping information of an order (R6)")
-        },
+        "/shipments/{order_id}": {"get": operation("Shipping information of an order (R6)")},
         "/shipments/{order_id}/parcels": {
             "post": _write("Pack and quote the fee (staff, R21)", PackRequest)
         },
@@ -41,7 +38,7 @@ OPENAPI: dict[str, Any] = document(
         },
         "/queues/{queue}": {
             "get": {
-                **openapi_operation("Staff queue: to-pack, awaiting-payment or to-ship", "staff"),
+                **operation("Staff queue: to-pack, awaiting-payment or to-ship", "staff"),
                 "parameters": [
                     {
                         "name": "queue",
@@ -53,16 +50,14 @@ OPENAPI: dict[str, Any] = document(
             }
         },
         "/methods": {
-            "get": openapi_operation(
-                "Shipping methods and their rate tables in force (public)", "anyone"
-            )
+            "get": operation("Shipping methods and their rate tables in force (public)", "anyone")
         },
         "/methods/{method}/rates": {
             "put": _write("Set a new version of a method's rate table (staff)", RateTableRequest)
         },
         "/methods/{method}/rates/{version}": {
             "get": {
-                **openapi_operation("One version of a rate table", "anyone"),
+                **operation("One version of a rate table", "anyone"),
                 "parameters": [
                     {
                         "name": "method",
@@ -80,12 +75,12 @@ OPENAPI: dict[str, Any] = document(
             }
         },
         "/estimate": {
-            "get": openapi_operation(
+            "get": operation(
                 "Approximate fee of every method that can carry a parcel (public, R22)",
                 "anyone",
                 query=EstimateRequest,
             ),
-            "post": openapi_operation(
+            "post": operation(
                 "The same estimate with a JSON body (public, R22)", "anyone", body=EstimateRequest
             ),
         },
