@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo-data run test lint bench bench-system chaos fuzz rebuild install chromium servers unit integration e2e faults clean
+.PHONY: demo-data run test lint bench bench-system chaos fuzz rebuild install chromium unit clean
 
 # Create the virtualenv and install the pinned dependencies when pyproject.toml changed.
 $(STAMP): pyproject.toml
