@@ -130,21 +130,18 @@ class AccountTokens:
     def verify_email(self, token: str, now: datetime) -> UsedToken | None:
         """Use a confirmation link: the account's address is verified (None: no such live
         link)."""
-
-        def work(tx: Transaction) -> UsedToken | None:
-            used = _use(tx, token, VERIFY_EMAIL, now)
-            if used is not None:
-                _mark_verified(tx, used.account_id, now)
-            return used
-
-        return self.store.transact(work)
+        return self._use_verifying(token, VERIFY_EMAIL, now)
 
     def take_reset(self, token: str, now: datetime) -> UsedToken | None:
         """Use a password link (the caller then keeps the new password); it also proves the
         address is the person's, so the address counts as verified."""
+        return self._use_verifying(token, RESET_PASSWORD, now)
+
+    def _use_verifying(self, token: str, purpose: str, now: datetime) -> UsedToken | None:
+        """Use a live link of `purpose` and count the account's address as verified."""
 
         def work(tx: Transaction) -> UsedToken | None:
-            used = _use(tx, token, RESET_PASSWORD, now)
+            used = _use(tx, token, purpose, now)
             if used is not None:
                 _mark_verified(tx, used.account_id, now)
             return used
