@@ -305,14 +305,10 @@ class Transaction:
 
     def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
         """The events of one stream, oldest first."""
-        with translated():
-            rows = self.conn.execute(
-                f"SELECT {_COLUMNS} FROM events WHERE stream_id = %s AND version > %s "
-                "ORDER BY version",
-                (stream_id, after_version),
-                prepare=True,
-            ).fetchall()
-        return [self.to_event(row) for row in rows]
+        return self._events(
+            f"SELECT {_COLUMNS} FROM events WHERE stream_id = %s AND version > %s ORDER BY version",
+            (stream_id, after_version),
+        )
 
     def stream_version(self, stream_id: str) -> int:
         """The stream's current version (0 for a stream that does not exist)."""
@@ -326,12 +322,14 @@ class Transaction:
 
     def read_all(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
         """Events after `after` in commit order, never one that could still be overtaken."""
+        return self._events(
+            READ_ALL_SQL, {"tx_id": str(after.tx_id), "position": after.position, "limit": limit}
+        )
+
+    def _events(self, sql: str, params: tuple[Any, ...] | dict[str, Any]) -> list[RecordedEvent]:
+        """The events a prepared query of stored rows selects, upcast, in its order."""
         with translated():
-            rows = self.conn.execute(
-                READ_ALL_SQL,
-                {"tx_id": str(after.tx_id), "position": after.position, "limit": limit},
-                prepare=True,
-            ).fetchall()
+            rows = self.conn.execute(sql, params, prepare=True).fetchall()
         return [self.to_event(row) for row in rows]
 
     def count_after(self, after: Position) -> int:
