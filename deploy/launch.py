@@ -18,10 +18,10 @@ from psycopg import OperationalError
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from deploy.procfile import read_procfile, render, with_workers  # noqa: E402
 from shared.config import ConfigurationError, load_settings  # noqa: E402
 from shared.events.errors import BrokerError  # noqa: E402
 from shared.events.topology import Topology  # noqa: E402
-from shared.procfile import read_procfile, render, with_workers  # noqa: E402
 
 SERVICES = ("orders", "billing", "messaging", "shipping")
 PORTS = {"orders": 8101, "billing": 8102, "messaging": 8103, "shipping": 8104}

@@ -40,6 +40,18 @@ def test_the_image_holds_every_file_the_deploy_commands_run() -> None:
         assert f"!{path}" in IGNORE.read_text(), f"{path} is kept out of the build context"
 
 
+def test_the_image_holds_the_deploy_modules_its_deploy_scripts_import() -> None:
+    """deploy/launch.py runs from the image's deploy/ and imports deploy.procfile from there."""
+    copied = " ".join(rest for keyword, rest in instructions() if keyword == "COPY")
+    scripts = re.findall(r"deploy/\w+\.py", copied)
+    imports = " ".join((ROOT / script).read_text() for script in scripts)
+    modules = {f"deploy/{m}.py" for m in re.findall(r"^from deploy\.(\w+) import", imports, re.M)}
+    assert "deploy/procfile.py" in modules, "no import found: the pattern is wrong"
+    for path in sorted(modules | {"deploy/__init__.py"}):
+        assert path in copied, f"{path} is imported but not copied into the image"
+        assert f"!{path}" in IGNORE.read_text(), f"{path} is kept out of the build context"
+
+
 def test_the_build_context_keeps_what_the_wheel_needs() -> None:
     lines = IGNORE.read_text().splitlines()
     kept = {line[1:].rstrip("/") for line in lines if line.startswith("!")}

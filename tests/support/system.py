@@ -19,11 +19,11 @@ from typing import IO, Any
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+from deploy.procfile import read_procfile, with_workers
 from shared.config import DEFAULT_PARTITIONS, with_database
 from shared.events.database import drop_database, prepare_service_database
 from shared.events.topology import SUBSCRIPTIONS, Topology
 from shared.observability.ports import MAX_LOCAL_WORKERS, METRICS_OFFSETS, WORKER_INDEX_STEP
-from shared.procfile import read_procfile, with_workers
 from shared.web.identity import Identity, issue_token
 from tests.support.infra import Infra
 from tests.support.ports import free_port

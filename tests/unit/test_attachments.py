@@ -8,7 +8,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from shared.attachments import (
+from services.messaging.domain.attachments import (
     ALLOWED,
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,

@@ -11,10 +11,10 @@ from typing import cast
 import pytest
 
 from deploy.paypal_standin.launching import STANDIN_NAME, STANDIN_PORT, standin_setup
+from deploy.procfile import read_procfile
 from services.billing.bootstrap import DEFINITION
 from services.billing.entrypoints.paypal_settings import paypal_settings
 from shared.config import ConfigurationError, load_settings
-from shared.procfile import read_procfile
 from shared.runtime import Context
 from tests.deploy.code_facts import NullStore
 from tests.deploy.procfile import PROCFILE

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.procfile import read_procfile, render, with_workers
+from deploy.procfile import read_procfile, render, with_workers
 from tests.support.system import ROOT, SERVICES
 
 PROCFILE = ROOT / "deploy" / "Procfile"

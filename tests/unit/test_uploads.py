@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.attachments import judge_attachments
+from services.messaging.domain.attachments import judge_attachments
 from shared.domain_errors import ValidationError
 from shared.uploads import judge_image
 from tests.support.images import (

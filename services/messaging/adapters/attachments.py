@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from shared.attachments import JudgedAttachment
+from services.messaging.domain.attachments import JudgedAttachment
 from shared.events.store import EventStore, Transaction
 
 SCHEMA = """

@@ -17,6 +17,12 @@ from services.messaging.adapters.attachments import (
     load_attachment,
 )
 from services.messaging.adapters.mailer import remember_address
+from services.messaging.domain.attachments import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    judge_attachments,
+    read_limited,
+)
 from services.messaging.entrypoints.account_mails import ACCOUNT_MAIL_PATHS, account_mail_api
 from services.messaging.entrypoints.schemas import (
     AnswerRequest,
@@ -30,12 +36,6 @@ from services.messaging.handlers.commands import (
     mark_read,
     open_inquiry,
     post_message,
-)
-from shared.attachments import (
-    MAX_ATTACHMENT_BYTES,
-    MAX_ATTACHMENTS,
-    judge_attachments,
-    read_limited,
 )
 from shared.domain_errors import NotFoundError, ValidationError
 from shared.runtime import Context

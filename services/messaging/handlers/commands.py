@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.messaging.adapters.attachments import new_ids, save_attachments
+from services.messaging.domain.attachments import JudgedAttachment
 from services.messaging.domain.conversation import Conversation
 from services.messaging.domain.inquiry import Inquiry
 from services.messaging.handlers.common import (
@@ -15,7 +16,6 @@ from services.messaging.handlers.common import (
     new_id,
 )
 from services.messaging.handlers.notifications import on_staff_reply
-from shared.attachments import JudgedAttachment
 from shared.domain_errors import NotFoundError
 from shared.events.store import Transaction
 from shared.runtime import Context
