@@ -25,7 +25,6 @@ from pika.adapters.blocking_connection import BlockingChannel
 
 from shared.config import DEFAULT_PARTITIONS
 from shared.events.bus import blocking_connection
-from shared.events.legacy_queue import retire_legacy_queue
 from shared.events.partitions import partition_of
 
 DELIVERY_LIMIT = 5
@@ -103,10 +102,6 @@ class Topology:
         """Every partition queue of a consuming service, partition 0 first."""
         return [self.queue(consumer, k) for k in range(self.partitions)]
 
-    def legacy_queue(self, consumer: str) -> str:
-        """The one queue a service had before partitions (see shared/events/legacy_queue.py)."""
-        return f"{self.namespace}.{consumer}"
-
     def dead_letter_queue(self, consumer: str) -> str:
         """The dead-letter queue of a consuming service."""
         return f"{self.namespace}.{consumer}.dead-letter"
@@ -168,15 +163,13 @@ class Topology:
             self.declare_exchanges(channel)
             for consumer, keys in subscriptions.items():
                 self.declare_consumer(channel, consumer, keys)
-            for consumer, keys in subscriptions.items():
-                retire_legacy_queue(connection, self, consumer, keys)
 
     def delete_all(self, amqp_url: str, consumers: Iterable[str]) -> None:
         """Remove this namespace's exchanges and queues (test clean-up)."""
         with blocking_connection(amqp_url) as connection:
             channel = connection.channel()
             for consumer in consumers:
-                for queue in (*self.queues(consumer), self.legacy_queue(consumer)):
+                for queue in self.queues(consumer):
                     channel.queue_delete(queue)
                 channel.queue_delete(self.dead_letter_queue(consumer))
             channel.queue_delete(self.unrouted_queue)
