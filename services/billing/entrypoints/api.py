@@ -18,6 +18,11 @@ from services.billing.entrypoints.calendar_api import CalendarQuery, calendar_ap
 from services.billing.entrypoints.card_api import CheckoutRequest, card, register_paypal_errors
 from services.billing.entrypoints.fees_api import fees_api
 from services.billing.entrypoints.figures import with_figures
+from services.billing.entrypoints.request_fields import (
+    amount_field,
+    currency_field,
+    positive_amount_field,
+)
 from services.billing.entrypoints.transfer_view import transfer_fields
 from services.billing.entrypoints.unapplied_api import HeldCreditRequest, unapplied
 from services.billing.handlers.bank import calendar
@@ -28,7 +33,7 @@ from services.billing.handlers.payments import (
     record_payment,
 )
 from shared.domain_errors import NotFoundError
-from shared.money import MINOR_UNITS, Money
+from shared.money import Money
 from shared.runtime import Context
 from shared.web.app import (
     create_service_app,
@@ -156,18 +161,14 @@ def _openapi() -> dict[str, Any]:
     )
 
 
-def _amount(**kwargs: Any) -> fields.Decimal:
-    return fields.Decimal(required=True, as_string=True, allow_nan=False, places=2, **kwargs)
-
-
 class PaymentRequest(Schema):
-    amount = _amount(validate=validate.Range(min=0, min_inclusive=False, max=1_000_000))
-    currency = fields.String(required=True, validate=validate.OneOf(sorted(MINOR_UNITS)))
+    amount = positive_amount_field(1_000_000)
+    currency = currency_field()
 
 
 class AdjustmentRequest(Schema):
-    amount = _amount(validate=validate.Range(min=-1_000_000, max=1_000_000))
-    currency = fields.String(required=True, validate=validate.OneOf(sorted(MINOR_UNITS)))
+    amount = amount_field(-1_000_000, 1_000_000)
+    currency = currency_field()
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
 
 

@@ -18,6 +18,7 @@ from services.billing.domain.transfer import (
     parse_account,
     transfer_reference,
 )
+from services.billing.entrypoints.request_fields import currency_field, positive_amount_field
 from services.billing.entrypoints.transfer_view import report_sentence
 from services.billing.handlers import DEPOSITS
 from services.billing.handlers.bank import (
@@ -30,7 +31,7 @@ from services.billing.handlers.bank import (
 from services.billing.handlers.common import owned_billing
 from shared.config import ConfigurationError, Settings
 from shared.domain_errors import ValidationError
-from shared.money import MINOR_UNITS, Money
+from shared.money import Money
 from shared.runtime import Context
 from shared.web.app import (
     as_texts,
@@ -50,27 +51,15 @@ DEV_BANK_SECRET = "dev-bank-webhook-secret"
 class PaymentReportRequest(Schema):
     payer_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     paid_on = fields.Date(required=True)
-    amount = fields.Decimal(
-        required=True,
-        as_string=True,
-        places=2,
-        allow_nan=False,
-        validate=validate.Range(min=0, min_inclusive=False, max=1_000_000),
-    )
-    currency = fields.String(required=True, validate=validate.OneOf(sorted(MINOR_UNITS)))
+    amount = positive_amount_field(1_000_000)
+    currency = currency_field()
 
 
 class BankNoticeSchema(Schema):
     transaction_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    amount = fields.Decimal(
-        required=True,
-        as_string=True,
-        places=2,
-        allow_nan=False,
-        validate=validate.Range(min=0, min_inclusive=False, max=10_000_000),
-    )
-    currency = fields.String(required=True, validate=validate.OneOf(sorted(MINOR_UNITS)))
+    amount = positive_amount_field(10_000_000)
+    currency = currency_field()
     payer_name = fields.String(load_default="", validate=validate.Length(max=200))
 
 
