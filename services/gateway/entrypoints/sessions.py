@@ -98,17 +98,25 @@ def account_json(session: Session) -> dict[str, Any]:
     }
 
 
-def set_session_cookie(response: Answer, token: str) -> Answer:
-    """Give the browser the session cookie (HttpOnly, SameSite=Lax)."""
+def set_site_cookie(
+    response: Response, name: str, value: str, samesite: str, max_age: int | None = None
+) -> None:
+    """Give the browser one of our site-wide cookies: HttpOnly, path `/`, and Secure in
+    production (as a `__Host-` name requires)."""
     response.set_cookie(
-        session_cookie(),
-        token,
+        name,
+        value,
         httponly=True,
-        samesite="Lax",
+        samesite=samesite,
         path="/",
         secure=gateway().settings.production,
-        max_age=SESSION_DAYS * 24 * 3600,
+        max_age=max_age,
     )
+
+
+def set_session_cookie(response: Answer, token: str) -> Answer:
+    """Give the browser the session cookie (HttpOnly, SameSite=Lax)."""
+    set_site_cookie(response, session_cookie(), token, "Lax", SESSION_DAYS * 24 * 3600)
     return response
 
 

@@ -25,6 +25,7 @@ from services.gateway.entrypoints.sessions import (
     gateway,
     open_session_for,
     set_session_cookie,
+    set_site_cookie,
     sign_out,
     sign_up,
 )
@@ -57,14 +58,7 @@ def with_form_token(template: str, status: int = 200, **context: Any) -> Respons
     cookie holding the same token."""
     token = request.cookies.get(_form_cookie()) or secrets.token_urlsafe(24)
     response = make_response(page(template, form_token=token, **context), status)
-    response.set_cookie(
-        _form_cookie(),
-        token,
-        httponly=True,
-        samesite="Strict",
-        path="/",
-        secure=gateway().settings.production,
-    )
+    set_site_cookie(response, _form_cookie(), token, "Strict")
     return response
 
 
