@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 
 from services.shipping import rating
@@ -18,18 +17,12 @@ from shared.events.codec import EventCodec
 from shared.events.consumer import Handler, IncomingEvent
 from shared.events.contracts import CONTRACTS
 from shared.events.errors import NotYetApplicableError
-from shared.events.repository import Repository
+from shared.events.repository import Repository, meta
 from shared.events.store import Transaction
-from shared.observability.context import correlation_id
 from shared.runtime import Context
 
 CODEC = EventCodec(EVENT_TYPES, CONTRACTS)
 SHIPMENTS: Repository[Shipment] = Repository("shipment", CODEC, Shipment.replay)
-CONFLICT_RETRIES = 10
-
-
-def _meta(actor: str, order_id: str) -> dict[str, str]:
-    return {"actor": actor, "ordering_key": order_id, "correlation_id": correlation_id()}
 
 
 def on_items_inspected(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
@@ -77,22 +70,6 @@ def _second_billing_settled(tx: Transaction, event: IncomingEvent, at: datetime,
     )
 
 
-def _decide(
-    ctx: Context,
-    order_id: str,
-    actor: str,
-    decision: Callable[[Transaction, Shipment], list[object]],
-) -> Shipment:
-    """Load the shipment, let `decision` decide, append; decided again on a concurrent change."""
-
-    def work(tx: Transaction) -> Shipment:
-        shipment = SHIPMENTS.get(tx, order_id)
-        SHIPMENTS.save(tx, order_id, shipment, decision(tx, shipment), _meta(actor, order_id))
-        return shipment
-
-    return ctx.store.transact(work, decide_again=CONFLICT_RETRIES)
-
-
 def pack_and_quote(
     ctx: Context, order_id: str, parcels: list[tuple[Parcel, list[str]]], actor: str
 ) -> Shipment:
@@ -105,7 +82,7 @@ def pack_and_quote(
         rates = rating.current_rates(ctx, tx, shipment.method)
         return shipment.quote_parcels(quote_id, parcels, rates, ctx.clock.now())
 
-    return _decide(ctx, order_id, actor, decision)
+    return SHIPMENTS.decide(ctx.store, order_id, decision, meta(actor, order_id))
 
 
 def change_method(ctx: Context, order_id: str, method: str, actor: str) -> Shipment:
@@ -115,12 +92,14 @@ def change_method(ctx: Context, order_id: str, method: str, actor: str) -> Shipm
         rating.current_rates(ctx, tx, method)  # the method must exist
         return shipment.change_method(method, actor, ctx.clock.now())
 
-    return _decide(ctx, order_id, actor, decision)
+    return SHIPMENTS.decide(ctx.store, order_id, decision, meta(actor, order_id))
 
 
 def ship(ctx: Context, order_id: str, tracking: dict[str, tuple[str, str]], actor: str) -> None:
     """Staff ship the parcels (refused while the 2nd billing is unpaid)."""
-    _decide(ctx, order_id, actor, lambda tx, s: s.ship(tracking, ctx.clock.now()))
+    SHIPMENTS.decide(
+        ctx.store, order_id, lambda tx, s: s.ship(tracking, ctx.clock.now()), meta(actor, order_id)
+    )
 
 
 def event_handlers(ctx: Context) -> dict[str, Handler]:

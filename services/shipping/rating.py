@@ -13,9 +13,8 @@ from services.shipping.domain.zones import zone_of
 from shared.domain_errors import ValidationError
 from shared.events.codec import EventCodec
 from shared.events.contracts import CONTRACTS
-from shared.events.repository import Repository
+from shared.events.repository import Repository, decide_again, meta
 from shared.events.store import Transaction
-from shared.observability.context import correlation_id
 from shared.runtime import Context
 
 RATES: Repository[RateBook] = Repository(
@@ -28,11 +27,6 @@ CREATE TABLE IF NOT EXISTS shipping_methods (
 );
 """
 SEEDED_BY = "system:defaults"
-RETRIES = 5
-
-
-def _meta(actor: str) -> dict[str, str]:
-    return {"actor": actor, "correlation_id": correlation_id()}
 
 
 def _ensure(tx: Transaction, now: datetime, method: str) -> RateBook:
@@ -40,7 +34,7 @@ def _ensure(tx: Transaction, now: datetime, method: str) -> RateBook:
     book = RATES.get(tx, method)
     if not book.tables and method in DEFAULT_TABLES:
         new = book.set_table(DEFAULT_TABLES[method], SEEDED_BY, now)
-        RATES.save(tx, method, book, new, _meta(SEEDED_BY))
+        RATES.save(tx, method, book, new, meta(SEEDED_BY))
         tx.conn.execute(
             "INSERT INTO shipping_methods (method) VALUES (%s) ON CONFLICT DO NOTHING", (method,)
         )
@@ -49,10 +43,7 @@ def _ensure(tx: Transaction, now: datetime, method: str) -> RateBook:
 
 def seed_defaults(ctx: Context) -> None:
     """Store the default rate table of every method that has none yet (idempotent)."""
-    ctx.store.transact(
-        lambda tx: [_ensure(tx, ctx.clock.now(), m) for m in DEFAULT_TABLES],
-        decide_again=RETRIES,
-    )
+    decide_again(ctx.store, lambda tx: [_ensure(tx, ctx.clock.now(), m) for m in DEFAULT_TABLES])
 
 
 def books(ctx: Context) -> list[RateBook]:
@@ -67,8 +58,7 @@ def books(ctx: Context) -> list[RateBook]:
                 found[row["method"]] = RATES.get(tx, row["method"])
         return [found[m] for m in sorted(found) if found[m].tables]
 
-    result: list[RateBook] = ctx.store.transact(load, decide_again=RETRIES)
-    return result
+    return decide_again(ctx.store, load)
 
 
 def current_rates(ctx: Context, tx: Transaction, method: str) -> VersionedTable:
@@ -87,7 +77,7 @@ def set_rates(ctx: Context, table: RateTable, actor: str) -> int:
     def work(tx: Transaction) -> int:
         book = _ensure(tx, ctx.clock.now(), table.method)
         RATES.save(
-            tx, table.method, book, book.set_table(table, actor, ctx.clock.now()), _meta(actor)
+            tx, table.method, book, book.set_table(table, actor, ctx.clock.now()), meta(actor)
         )
         tx.conn.execute(
             "INSERT INTO shipping_methods (method) VALUES (%s) ON CONFLICT DO NOTHING",
@@ -95,8 +85,7 @@ def set_rates(ctx: Context, table: RateTable, actor: str) -> int:
         )
         return book.current.version
 
-    version: int = ctx.store.transact(work, decide_again=RETRIES)
-    return version
+    return decide_again(ctx.store, work)
 
 
 @dataclass(frozen=True)

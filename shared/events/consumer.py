@@ -38,14 +38,13 @@ from shared.events.errors import (
     OperationalError,
 )
 from shared.events.partitions import Placement
+from shared.events.repository import decide_again
 from shared.events.store import EventStore, Transaction
 from shared.events.subscriptions import PartitionSubscriptions
 from shared.events.topology import DEFAULT_PREFETCH, Topology, persistent_properties
 from shared.observability import events as observed
 
 log = logging.getLogger(__name__)
-
-CONFLICT_RETRIES = 10
 
 # Errors after which the consumer reconnects (the broker or the database went away).
 RECONNECT_ERRORS: tuple[type[Exception], ...] = (
@@ -268,7 +267,7 @@ class EventConsumer:
         try:
             # A command changing the same stream meanwhile: decide again on fresh state now,
             # rather than spend one of the message's limited deliveries.
-            self.store.transact(work, decide_again=CONFLICT_RETRIES)
+            decide_again(self.store, work)
         except DuplicateMessageError:
             self.stats.duplicate += 1
             log.info(

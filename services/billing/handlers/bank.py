@@ -18,13 +18,12 @@ from services.billing.domain.transfer import billing_of_reference
 from services.billing.handlers.common import (
     BILLINGS,
     entry_id,
-    meta,
     owned_billing,
-    with_conflict_retry,
 )
 from services.billing.handlers.held import hold_payment_in
 from services.billing.handlers.payments import PaymentOutcome, deposit_first, record_payment_in
 from shared.events.errors import DuplicateMessageError
+from shared.events.repository import decide_again, meta
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
@@ -75,7 +74,7 @@ def report_payment(
         BILLINGS.save(tx, bid, found, new, meta(actor, found.issued.order_id))
         return found
 
-    return with_conflict_retry(ctx, work)
+    return decide_again(ctx.store, work)
 
 
 def withdraw_report(
@@ -90,7 +89,7 @@ def withdraw_report(
         BILLINGS.save(tx, bid, found, new, meta(actor, found.issued.order_id))
         return found
 
-    return with_conflict_retry(ctx, work)
+    return decide_again(ctx.store, work)
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,7 @@ def receive_bank_notice(ctx: Context, notice: BankNotice) -> PaymentOutcome | He
         )
 
     try:
-        return with_conflict_retry(ctx, work)
+        return decide_again(ctx.store, work)
     except DuplicateMessageError:
         return None
 

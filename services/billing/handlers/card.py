@@ -14,14 +14,13 @@ from services.billing.domain.billing import CardPaymentStarted
 from services.billing.handlers.common import (
     BILLINGS,
     DEPOSITS,
-    meta,
     owned_billing,
-    with_conflict_retry,
 )
 from services.billing.handlers.held import hold_payment_in
 from services.billing.handlers.payments import deposit_first, record_payment_in
 from shared.domain_errors import InvalidTransitionError, NotFoundError
 from shared.events.errors import DuplicateMessageError
+from shared.events.repository import decide_again, meta
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
@@ -81,7 +80,7 @@ def start_card_payment(
         BILLINGS.save(tx, bid, found, [started], meta(actor, found.issued.order_id))
         return CardCheckout(started)
 
-    return with_conflict_retry(ctx, record)
+    return decide_again(ctx.store, record)
 
 
 def capture_card_payment(
@@ -176,7 +175,7 @@ def receive_capture(ctx: Context, notice: CaptureNotice) -> bool:
         BILLINGS.save(tx, bid, found, new, meta(actor, found.issued.order_id))
 
     try:
-        with_conflict_retry(ctx, work)
+        decide_again(ctx.store, work)
     except DuplicateMessageError:
         return False
     return True

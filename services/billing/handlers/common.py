@@ -1,12 +1,11 @@
-"""What every billing handler shares: codec, repositories, configuration, conflict retries."""
+"""What every billing handler shares: codec, repositories, configuration."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from services.billing.domain import billing, charges, deposit, held
 from services.billing.domain.billing import Billing, BillingIssued, deposit_credits
@@ -18,10 +17,8 @@ from shared.events.contracts import CONTRACTS
 from shared.events.repository import Repository
 from shared.events.store import Transaction
 from shared.money import Money
-from shared.observability.context import correlation_id
 from shared.runtime import Context
 
-T = TypeVar("T")
 CODEC = EventCodec(
     billing.EVENT_TYPES + deposit.EVENT_TYPES + charges.EVENT_TYPES + held.EVENT_TYPES, CONTRACTS
 )
@@ -31,7 +28,6 @@ CHARGES: Repository[charges.OrderCharges] = Repository(
 BILLINGS: Repository[Billing] = Repository("billing", CODEC, Billing.replay)
 DEPOSITS: Repository[Deposit] = Repository("deposit", CODEC, Deposit.replay)
 HELD: Repository[held.HeldPayment] = Repository("held", CODEC, held.HeldPayment.replay)
-CONFLICT_RETRIES = 30
 
 
 def pricing_rule(ctx: Context) -> PricingRule:
@@ -77,11 +73,6 @@ def money(data: dict[str, Any]) -> Money:
     return Money(data["amount"], data["currency"])
 
 
-def meta(actor: str, ordering_key: str) -> dict[str, Any]:
-    """Metadata of events a command caused."""
-    return {"actor": actor, "ordering_key": ordering_key, "correlation_id": correlation_id()}
-
-
 def entry_id() -> str:
     """A new deposit entry or payment id."""
     return uuid.uuid4().hex[:16]
@@ -95,11 +86,6 @@ def owned_billing(tx: Transaction, bid: str, customer_id: str | None) -> Billing
     ):
         raise NotFoundError(f"billing {bid} not found")
     return found
-
-
-def with_conflict_retry(ctx: Context, work: Callable[[Transaction], T]) -> T:
-    """Run `work` in a transaction, deciding again on fresh state after a concurrent change."""
-    return ctx.store.transact(work, decide_again=CONFLICT_RETRIES)
 
 
 def save_with_credits(

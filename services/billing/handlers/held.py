@@ -4,7 +4,8 @@ the deposit of the customer it belongs to."""
 from __future__ import annotations
 
 from services.billing.domain.held import HeldPayment
-from services.billing.handlers.common import DEPOSITS, HELD, meta, with_conflict_retry
+from services.billing.handlers.common import DEPOSITS, HELD
+from shared.events.repository import decide_again, meta
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
@@ -48,4 +49,4 @@ def credit_held_payment(ctx: Context, hold_id: str, customer_id: str, actor: str
         DEPOSITS.save(tx, customer_id, deposit, credit, meta(actor, customer_id))
         return found
 
-    return with_conflict_retry(ctx, work)
+    return decide_again(ctx.store, work)

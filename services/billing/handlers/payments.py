@@ -12,11 +12,10 @@ from services.billing.handlers.common import (
     BILLINGS,
     DEPOSITS,
     entry_id,
-    meta,
     owned_billing,
     save_with_credits,
-    with_conflict_retry,
 )
+from shared.events.repository import decide_again, meta
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
@@ -35,8 +34,8 @@ def record_payment(
     ctx: Context, bid: str, amount: Money, method: str, actor: str
 ) -> PaymentOutcome:
     """Record money received for a billing; what exceeds the open amount goes to the deposit."""
-    return with_conflict_retry(
-        ctx, lambda tx: record_payment_in(tx, ctx, bid, amount, method, actor)
+    return decide_again(
+        ctx.store, lambda tx: record_payment_in(tx, ctx, bid, amount, method, actor)
     )
 
 
@@ -79,7 +78,7 @@ def pay_with_deposit(ctx: Context, bid: str, customer_id: str | None, actor: str
         BILLINGS.save(tx, bid, found, paid, meta(actor, found.issued.order_id))
         return PaymentOutcome(found, usable, Money.zero(usable.currency))
 
-    return with_conflict_retry(ctx, work)
+    return decide_again(ctx.store, work)
 
 
 def adjust_deposit(
@@ -99,7 +98,7 @@ def adjust_deposit(
         DEPOSITS.save(tx, customer_id, deposit, new, meta(actor, customer_id))
         return deposit
 
-    return with_conflict_retry(ctx, work)
+    return decide_again(ctx.store, work)
 
 
 def deposit_first(ctx: Context, bid: str, customer_id: str | None, actor: str) -> None:

@@ -9,14 +9,13 @@ from services.messaging.domain.attachments import JudgedAttachment
 from services.messaging.domain.conversation import Conversation
 from services.messaging.domain.inquiry import Inquiry
 from services.messaging.handlers.common import (
-    CONFLICT_RETRIES,
     CONVERSATIONS,
     INQUIRIES,
-    meta,
     new_id,
 )
 from services.messaging.handlers.notifications import on_staff_reply
 from shared.domain_errors import NotFoundError
+from shared.events.repository import decide_again, meta
 from shared.events.store import Transaction
 from shared.runtime import Context
 from shared.web.identity import Identity
@@ -52,7 +51,7 @@ def post_message(ctx: Context, cmd: PostMessage, identity: Identity) -> str:
             on_staff_reply(tx, message_id, cmd.order_id, found.customer_id, cmd.text)
         CONVERSATIONS.save(tx, cmd.order_id, found, new, meta(identity.subject, cmd.order_id))
 
-    ctx.store.transact(work, decide_again=CONFLICT_RETRIES)
+    decide_again(ctx.store, work)
     return message_id
 
 
@@ -66,7 +65,7 @@ def mark_read(ctx: Context, order_id: str, identity: Identity) -> None:
             tx, order_id, found, found.read(role, ctx.clock.now()), meta(identity.subject, order_id)
         )
 
-    ctx.store.transact(work, decide_again=CONFLICT_RETRIES)
+    decide_again(ctx.store, work)
 
 
 def open_inquiry(
@@ -100,5 +99,5 @@ def answer_inquiry(ctx: Context, inquiry_id: str, text: str, staff: Identity) ->
         customer = found.customer_id or f"visitor:{inquiry_id}"
         on_staff_reply(tx, message_id, None, customer, text, found.email)
 
-    ctx.store.transact(work, decide_again=CONFLICT_RETRIES)
+    decide_again(ctx.store, work)
     return message_id

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from services.messaging.domain import conversation, inquiry
 from services.messaging.domain.conversation import Conversation
@@ -11,17 +10,10 @@ from services.messaging.domain.inquiry import Inquiry
 from shared.events.codec import EventCodec
 from shared.events.contracts import CONTRACTS
 from shared.events.repository import Repository
-from shared.observability.context import correlation_id
 
 CODEC = EventCodec(conversation.EVENT_TYPES + inquiry.EVENT_TYPES, CONTRACTS)
 CONVERSATIONS: Repository[Conversation] = Repository("conversation", CODEC, Conversation.replay)
 INQUIRIES: Repository[Inquiry] = Repository("inquiry", CODEC, Inquiry.replay)
-CONFLICT_RETRIES = 30
-
-
-def meta(actor: str, ordering_key: str) -> dict[str, Any]:
-    """Metadata of events a command caused."""
-    return {"actor": actor, "ordering_key": ordering_key, "correlation_id": correlation_id()}
 
 
 def new_id(prefix: str) -> str:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from services.orders.adapters.photos import Photo, save_photos
 from services.orders.domain import events as ev
 from services.orders.domain.order import Order
-from services.orders.handlers.common import ORDERS, decide, meta
+from services.orders.handlers.common import ORDERS, decide
 from shared.domain_errors import ValidationError
+from shared.events.repository import meta
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.orders.handlers.common import ORDERS, meta
+from services.orders.handlers.common import ORDERS
+from shared.events.repository import meta
 from shared.events.scheduler import Deadline, DeadlineHandler
 from shared.events.store import Transaction
 from shared.runtime import Context
