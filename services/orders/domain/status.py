@@ -91,7 +91,6 @@ ITEM_TRANSITIONS: dict[str, tuple[frozenset[ItemStatus], ItemStatus | None]] = {
 
 # Statuses in which an item still counts as part of the order.
 REMAINING = frozenset(set(ItemStatus) - {Is.CANCELLED})
-ONGOING = frozenset(set(OrderStatus) - {Os.COMPLETED, Os.CANCELLED})
 
 
 def markdown_table() -> str:

@@ -9,8 +9,6 @@ import psycopg
 
 from shared.events.store import RecordedEvent, Row
 
-STATUSES = ("to_pack", "awaiting_payment", "to_ship", "shipped")
-
 
 class ShipmentSummaries:
     """`shipment_summaries`: shipping information of an order (R6) and staff queues."""
