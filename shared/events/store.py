@@ -173,12 +173,6 @@ def dumps(value: Mapping[str, Any]) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-# The (scope, key) of the Idempotency-Key whose request is running in this context, if any.
-# A transaction that appends events marks that key's reservation as carried out in the same
-# commit: if the process dies before the answer is stored, a repeat of the request then knows
-# the effect happened and must not run again (see shared/web/idempotency.py).
-requested_effect: ContextVar[tuple[str, str] | None] = ContextVar("requested_effect", default=None)
-
 # Where the appends this context committed reached, when something collects it: a write
 # request answers with the furthest (read your writes, shared/events/consistency.py). None
 # (consumers, the scheduler): nobody collects.
@@ -278,17 +272,7 @@ class Transaction:
         self._pending_inbox = (consumer, message_id)
 
     def flush(self) -> None:
-        """Before commit: the inbox row no append has carried yet, and the mark of a
-        request's effect (see `requested_effect`)."""
-        effect = requested_effect.get()
-        if effect is not None and self.appended:
-            with translated():
-                self.conn.execute(
-                    "UPDATE idempotent_requests SET effect_committed = true "
-                    "WHERE scope = %s AND key = %s",
-                    effect,
-                    prepare=True,
-                )
+        """Before commit: the inbox row no append has carried yet."""
         if self._pending_inbox is None:
             return
         consumer, message_id = self._pending_inbox
@@ -365,9 +349,19 @@ def row_to_event(row: Row, upcaster: Upcaster) -> RecordedEvent:
 class EventStore:
     """The event store of one service database, over a psycopg connection pool."""
 
+    # What every transaction does last, in its own commit, for a layer above the store (the
+    # web layer marks a request's Idempotency-Key as carried out: shared/web/idempotency.py).
+    commit_hooks: tuple[Callable[[Transaction], None], ...] = ()
+
     def __init__(self, pool: ConnectionPool, upcaster: Upcaster | None = None) -> None:
         self.pool = pool
         self.upcaster: Upcaster = upcaster or NoUpcasting()
+
+    def add_commit_hook(self, hook: Callable[[Transaction], None]) -> None:
+        """Run `hook` in each transaction of this store, just before it commits (once however
+        often it is added: every app over this store adds its hooks)."""
+        if hook not in self.commit_hooks:
+            self.commit_hooks = (*self.commit_hooks, hook)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -377,6 +371,8 @@ class EventStore:
             tx = Transaction(cast(psycopg.Connection[Row], conn), self.upcaster)
             yield tx
             tx.flush()
+            for hook in self.commit_hooks:
+                hook(tx)
         observed.appended(tx.appended)
         collected = reached_positions.get()
         if collected is not None and tx.appended:

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, g, has_request_context, jsonify, request
 
 from shared.domain_errors import ValidationError
-from shared.events.store import EventStore, requested_effect
+from shared.events.database import translated
+from shared.events.store import EventStore, Transaction
 from shared.web.app import current_identity
 from shared.web.request_errors import (
     AnswerLostError,
@@ -57,14 +58,15 @@ def idempotent(view: F) -> F:
         store: EventStore = current_app.extensions["cnnect.store"]
         if not _reserve(store, scope, key, fingerprint):
             return _replay(store, scope, key, fingerprint)
-        marked = requested_effect.set((scope, key))
+        store.add_commit_hook(mark_effect)
+        g.requested_effect = (scope, key)
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except BaseException:
             _forget(store, scope, key)  # it failed with no effect: a repeat may run again
             raise
         finally:
-            requested_effect.reset(marked)
+            g.pop("requested_effect", None)
         if response.status_code < 500 and response.is_json:
             _remember(store, scope, key, response)
         else:
@@ -72,6 +74,20 @@ def idempotent(view: F) -> F:
         return response
 
     return cast(F, wrapper)
+
+
+def mark_effect(tx: Transaction) -> None:
+    """Mark a keyed request's reservation as carried out in the commit of its events: if the
+    process dies before the answer is stored, a repeat then knows not to run again."""
+    effect = g.get("requested_effect") if has_request_context() else None
+    if effect is not None and tx.appended:
+        with translated():
+            tx.conn.execute(
+                "UPDATE idempotent_requests SET effect_committed = true "
+                "WHERE scope = %s AND key = %s",
+                effect,
+                prepare=True,
+            )
 
 
 def _reserve(store: EventStore, scope: str, key: str, fingerprint: str) -> bool:
