@@ -5,38 +5,17 @@ one database stand for two gateway processes, each with its session cache."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from services.gateway.adapters.account_sessions import ActiveSessions
-from services.gateway.adapters.accounts_store import SCHEMA, AccountStore, session_digest
-from services.gateway.adapters.session_cache import SessionCache
+from services.gateway.adapters.accounts_store import AccountStore, session_digest
 from services.gateway.domain.accounts import Account
-from shared.events.database import drop_database, open_pool, prepare_service_database
-from shared.events.store import EventStore
-from tests.support.infra import Infra
 from tests.support.waiting import wait_until
 
 SOON = 3.0
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
-
-
-@pytest.fixture
-def two_gateways(infra: Infra) -> Iterator[tuple[AccountStore, AccountStore]]:
-    name = infra.name("gw")
-    url = prepare_service_database(infra.postgres_url, name, SCHEMA)
-    caches = [SessionCache(url) for _ in range(2)]
-    stores = [AccountStore(EventStore(open_pool(url, max_size=2)), c) for c in caches]
-    for cache in caches:
-        cache.start()
-    wait_until(lambda: all(c.trusted for c in caches), "the caches listen")
-    yield stores[0], stores[1]
-    for cache, store in zip(caches, stores, strict=True):
-        cache.close()
-        store.store.pool.close()
-    drop_database(infra.postgres_url, name)
 
 
 def _now() -> datetime:

@@ -3,40 +3,17 @@ in every one of them: two account stores over one database stand for two gateway
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import psycopg
-import pytest
 
-from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
+from services.gateway.adapters.accounts_store import AccountStore
 from services.gateway.adapters.session_cache import REVOKED_CHANNEL, SessionCache
-from shared.events.database import drop_database, open_pool, prepare_service_database
+from shared.events.database import open_pool
 from shared.events.store import EventStore
-from tests.support.infra import Infra
 from tests.support.waiting import wait_until
 
 SOON = 3.0
-
-
-@pytest.fixture
-def gateway_url(infra: Infra) -> Iterator[str]:
-    name = infra.name("gw")
-    yield prepare_service_database(infra.postgres_url, name, SCHEMA)
-    drop_database(infra.postgres_url, name)
-
-
-@pytest.fixture
-def two_gateways(gateway_url: str) -> Iterator[tuple[AccountStore, AccountStore]]:
-    caches = [SessionCache(gateway_url) for _ in range(2)]
-    stores = [AccountStore(EventStore(open_pool(gateway_url, max_size=2)), c) for c in caches]
-    for cache in caches:
-        cache.start()
-    wait_until(lambda: all(c.trusted for c in caches), "the caches listen")
-    yield stores[0], stores[1]
-    for cache, store in zip(caches, stores, strict=True):
-        cache.close()
-        store.store.pool.close()
 
 
 def _now() -> datetime:
