@@ -210,19 +210,10 @@ def test_order_details_rebuilt_from_zero_equal_the_live_ones_after_a_random_hist
                 for x, y in zip(b[table], a[table], strict=True):
                     assert x == y, _diff(x, y)
         assert after == before
-        _assert_read_model_agrees_with_the_aggregates(context, before[0]["order_details"])
-
-
-def _assert_read_model_agrees_with_the_aggregates(
-    context: Context, rows: list[tuple[Any, ...]]
-) -> None:
-    statuses = {OrderStatus(s) for s in (row[2] for row in rows)}
-    assert len(statuses) >= 4, statuses  # the random lives reached many statuses
-    for row in rows:
-        order_id, doc = row[0], row[5]
-        order = _order(context, order_id)
-        assert order.status is not None and doc["status"] == order.status.value
-        assert [i["status"] for i in doc["items"]] == [i.status.value for i in order.items.values()]
+        # (That the documents show the aggregates' statuses is services/orders/tests/
+        # test_order_details.py's: the projection folds each event with Order.apply.)
+        statuses = {row[2] for row in before[0]["order_details"]}
+        assert len(statuses) >= 4, statuses  # the random lives reached many statuses
 
 
 def _diff(x: tuple[Any, ...], y: tuple[Any, ...]) -> str:

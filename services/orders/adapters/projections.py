@@ -10,8 +10,17 @@ from typing import Any
 
 import psycopg
 
-from services.orders.domain.order import AUTO_CANCEL_AFTER, AUTO_COMPLETE_AFTER
+from services.orders.domain import events as ev
+from services.orders.domain.events import OrderedItem
+from services.orders.domain.item import Item
+from services.orders.domain.order import AUTO_CANCEL_AFTER, AUTO_COMPLETE_AFTER, Order
+from services.orders.domain.status import ItemStatus, OrderStatus
+from shared.events.codec import EventCodec, from_json, to_json
+from shared.events.contracts import CONTRACTS
 from shared.events.store import RecordedEvent, Row
+from shared.money import Money
+
+_CODEC = EventCodec(ev.EVENT_TYPES, CONTRACTS)
 
 DETAILS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS order_details (
@@ -35,14 +44,6 @@ CREATE TABLE IF NOT EXISTS order_items (
 CREATE INDEX IF NOT EXISTS order_items_status ON order_items (status, updated_at);
 """
 
-ITEM_STATUS_OF = {
-    "ItemPurchased": "purchased",
-    "ItemUnavailable": "cancelled",
-    "ItemArrived": "arrived",
-    "ItemInspected": "inspected",
-    "ExchangeOpened": "exchange_or_return",
-}
-
 
 def next_action(doc: dict[str, Any]) -> str | None:
     """The one thing the customer must do now, if any (R2)."""
@@ -60,134 +61,127 @@ def next_action(doc: dict[str, Any]) -> str | None:
     return None
 
 
-def _after(moment: str, delay: timedelta) -> str:
-    """`moment` (ISO 8601, as events store it) plus `delay`, in ISO 8601 with its offset."""
-    return (datetime.fromisoformat(moment) + delay).isoformat()
+def _after(moment: datetime, delay: timedelta) -> str:
+    """`moment` plus `delay`, in ISO 8601 with its offset (as events store moments)."""
+    return (moment + delay).isoformat()
 
 
-def _fold(doc: dict[str, Any], event: RecordedEvent) -> None:
-    data = event.data
-    items = {i["item_id"]: i for i in doc.get("items", [])}
-    t = event.type
-    if t == "OrderPlaced":
-        doc.update(
-            order_id=data["order_id"],
-            customer_id=data["customer_id"],
-            status="applied",
-            destination_country=data["destination_country"],
-            shipping_method=data["shipping_method"],
-            placed_at=data["placed_at"],
-            tracking_numbers=[],
-            feedback=None,
-            photos_checked_at=None,  # when the customer confirmed the inspection photos (R18)
-            # The deadlines the scheduler holds for the order (R16, R24), while they apply.
-            auto_cancel_at=None,
-            auto_complete_at=None,
+def shown_order(order_id: str, doc: dict[str, Any]) -> Order:
+    """The order as its document shows it: what the aggregate's fold reads and changes (its
+    status and items), so that the next event is folded by `Order.apply` itself."""
+    if not doc:
+        return Order(order_id)
+    items = {
+        i["item_id"]: Item(
+            from_json(OrderedItem, i),
+            ItemStatus(i["status"]),
+            i["condition"],
+            i["seller_answer"],
+            i.get("checked_quantity"),
+            i["photo_ids"],
+            i.get("weight_grams"),
+            i.get("exchange_kind"),
         )
-        doc["items"] = [
-            dict(i, status="pre_payment", photo_ids=[], condition=None, seller_answer=None)
-            for i in data["items"]
-        ]
-        return
-    if t == "DeliveryDetailsGiven":
-        doc.update(address=data["address"], note=data["note"])
-    elif t == "OrderItemsChanged":
-        kept = {i["item_id"]: i for i in data["items"]}
-        for item_id, item in items.items():
-            if item_id in kept:
-                item["quantity"] = kept[item_id]["quantity"]
-            else:
-                item["status"] = "cancelled"
-    elif t == "PurchaseConditionSet":
-        items[data["item_id"]]["condition"] = data["text"]
-    elif t == "SellerConfirmationRecorded":
-        items[data["item_id"]]["seller_answer"] = data["answer"]
-    elif t in ITEM_STATUS_OF:
-        items[data["item_id"]]["status"] = ITEM_STATUS_OF[t]
-        if t == "ExchangeOpened":
-            items[data["item_id"]]["exchange_kind"] = data["kind"]
-        if t == "ItemInspected":
-            items[data["item_id"]].update(
-                photo_ids=data["photo_ids"],
-                checked_quantity=data["checked_quantity"],
-                weight_grams=data["weight_grams"],
+        for i in doc["items"]
+    }
+    return Order(order_id, doc["customer_id"], OrderStatus(doc["status"]), items)
+
+
+def _item_doc(item: Item) -> dict[str, Any]:
+    """An item as the document shows it: what was ordered, then what staff recorded."""
+    shown = {
+        **to_json(item.ordered),
+        "status": item.status.value,
+        "photo_ids": item.photo_ids,
+        "condition": item.condition,
+        "seller_answer": item.seller_answer,
+    }
+    if item.checked_quantity is not None:  # inspected (R18)
+        shown.update(checked_quantity=item.checked_quantity, weight_grams=item.weight_grams)
+    if item.exchange_kind is not None:  # an exchange or return was opened (R19)
+        shown["exchange_kind"] = item.exchange_kind
+    return shown
+
+
+def _show(doc: dict[str, Any], event: object) -> None:
+    """Fold what only the page shows (dates, deadlines, bills, address, feedback) into `doc`;
+    the order's and items' statuses are the aggregate's (see `OrderDetails.apply`)."""
+    match event:
+        case ev.OrderPlaced():
+            doc.update(
+                order_id=event.order_id,
+                customer_id=event.customer_id,
+                destination_country=event.destination_country,
+                shipping_method=event.shipping_method,
+                placed_at=event.placed_at.isoformat(),
+                tracking_numbers=[],
+                feedback=None,
+                photos_checked_at=None,  # when the customer confirmed the inspection photos (R18)
+                # The deadlines the scheduler holds for the order (R16, R24), while they apply.
+                auto_cancel_at=None,
+                auto_complete_at=None,
             )
+        case ev.DeliveryDetailsGiven():
+            doc.update(address=to_json(event.address), note=event.note)
+        case ev.ItemInspected():
             doc["photos_checked_at"] = None  # new photos are to be checked again (R18)
-        _progress(doc)
-    elif t == "ExchangeAnswered":
-        item = items[data["item_id"]]
-        if not data["accepted"]:
-            item["status"] = "inspected"
-        elif item.get("exchange_kind") == "exchange":
-            item["status"] = "purchased"
-            doc["status"] = "awaiting_arrival"
-    elif t == "FirstBillingIssued":
-        if "first_billing" not in doc:
-            # The estimate starts the 7 days; a recalculation (R17) does not move them.
-            doc["auto_cancel_at"] = _after(data["issued_at"], AUTO_CANCEL_AFTER)
-        doc["first_billing"] = {
-            "billing_id": data["billing_id"],
-            "amount": data["amount"],
-            "paid": False,
-        }
-    elif t == "FirstBillingPaid":
-        doc["status"] = "purchasing"
-        doc["auto_cancel_at"] = None
-        doc["first_billing"] = dict(doc.get("first_billing") or {}, paid=True)
-        for item in items.values():
-            if item["status"] == "pre_payment":
-                item["status"] = "purchasing"
-    elif t == "ItemsInspected":
-        doc["status"] = "inspected"
-    elif t == "SecondBillingIssued":
-        doc["status"] = "awaiting_second_payment"
-        doc["second_billing"] = {
-            "billing_id": data["billing_id"],
-            "amount": data["amount"],
-            "paid": False,
-        }
-    elif t == "SecondBillingPaid":
-        doc["second_billing"] = dict(doc.get("second_billing") or {}, paid=True)
-    elif t == "OrderShipped":
-        doc.update(
-            status="shipped",
-            tracking_numbers=data["tracking_numbers"],
-            shipped_at=data["shipped_at"],
-            auto_complete_at=_after(data["shipped_at"], AUTO_COMPLETE_AFTER),
-        )
-        for item in items.values():
-            if item["status"] == "inspected":
-                item["status"] = "shipped"
-    elif t == "ReceptionReported":
-        doc["reception_problem"] = None if data["all_well"] else data["comment"]
-    elif t == "OrderCompleted":
-        doc.update(
-            status="completed",
-            completed_at=data["completed_at"],
-            auto_cancel_at=None,
-            auto_complete_at=None,
-        )
-    elif t == "OrderCancelled":
-        doc.update(
-            status="cancelled",
-            cancelled_at=data["cancelled_at"],
-            cancel_reason=data["reason"],
-            auto_cancel_at=None,
-            auto_complete_at=None,
-        )
-    elif t == "InspectionPhotosChecked":
-        doc["photos_checked_at"] = data["at"]
-    elif t == "FeedbackLeft":
-        doc["feedback"] = {"rating": data["rating"], "text": data["text"], "at": data["at"]}
+        case ev.FirstBillingIssued():
+            if "first_billing" not in doc:
+                # The estimate starts the 7 days; a recalculation (R17) does not move them.
+                doc["auto_cancel_at"] = _after(event.issued_at, AUTO_CANCEL_AFTER)
+            doc["first_billing"] = _bill(event.billing_id, event.amount)
+        case ev.FirstBillingPaid():
+            doc["auto_cancel_at"] = None
+            doc["first_billing"] = dict(doc.get("first_billing") or {}, paid=True)
+        case ev.SecondBillingIssued():
+            doc["second_billing"] = _bill(event.billing_id, event.amount)
+        case ev.SecondBillingPaid():
+            doc["second_billing"] = dict(doc.get("second_billing") or {}, paid=True)
+        case ev.OrderShipped():
+            doc.update(
+                tracking_numbers=event.tracking_numbers,
+                shipped_at=event.shipped_at.isoformat(),
+                auto_complete_at=_after(event.shipped_at, AUTO_COMPLETE_AFTER),
+            )
+        case ev.ReceptionReported():
+            doc["reception_problem"] = None if event.all_well else event.comment
+        case ev.OrderCompleted():
+            doc.update(
+                completed_at=event.completed_at.isoformat(),
+                auto_cancel_at=None,
+                auto_complete_at=None,
+            )
+        case ev.OrderCancelled():
+            doc.update(
+                cancelled_at=event.cancelled_at.isoformat(),
+                cancel_reason=event.reason,
+                auto_cancel_at=None,
+                auto_complete_at=None,
+            )
+        case ev.InspectionPhotosChecked():
+            doc["photos_checked_at"] = event.at.isoformat()
+        case ev.FeedbackLeft():
+            doc["feedback"] = {
+                "rating": event.rating,
+                "text": event.text,
+                "at": event.at.isoformat(),
+            }
 
 
-def _progress(doc: dict[str, Any]) -> None:
-    # Between payment and inspection the order's status follows its items.
-    if doc["status"] not in ("purchasing", "awaiting_arrival"):
-        return
-    remaining = [i for i in doc["items"] if i["status"] != "cancelled"]
-    progressed = all(i["status"] in ("purchased", "arrived", "inspected") for i in remaining)
-    doc["status"] = "awaiting_arrival" if remaining and progressed else "purchasing"
+def fold(order_id: str, doc: dict[str, Any], event: object) -> None:
+    """Fold one order event into the order's document: the order's and items' statuses by the
+    aggregate's own fold (`Order.apply`, the one state machine), then what only pages show."""
+    order = shown_order(order_id, doc)
+    order.apply(event)
+    if order.status is None:
+        return  # no order placed: nothing to show
+    _show(doc, event)
+    doc.update(status=order.status.value, items=[_item_doc(i) for i in order.items.values()])
+    doc["next_action"] = next_action(doc)
+
+
+def _bill(billing_id: str, amount: Money) -> dict[str, Any]:
+    return {"billing_id": billing_id, "amount": to_json(amount), "paid": False}
 
 
 class OrderDetails:
@@ -206,10 +200,9 @@ class OrderDetails:
             "SELECT doc FROM order_details WHERE order_id = %s", (order_id,), prepare=True
         ).fetchone()
         doc: dict[str, Any] = row["doc"] if row else {}
-        _fold(doc, event)
+        fold(order_id, doc, _CODEC.decode(event))
         if not doc:
             return
-        doc["next_action"] = next_action(doc)
         # The stream version the page shows: a page that just changed the order waits for it.
         doc["version"] = event.version
         conn.execute(
