@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 
 from shared.events import errors
 from shared.events.database import translate, translated, with_retry
+from shared.events.deadlines import Deadlines, SqlDeadlines
 from shared.observability import events as observed
 
 T = TypeVar("T")
@@ -180,13 +181,15 @@ reached_positions: ContextVar[list[Position] | None] = ContextVar("reached_posit
 
 
 class Transaction:
-    """One database transaction of the event store: appends, reads, the inbox row."""
+    """One database transaction of the event store: appends, reads, the inbox row, the
+    deadlines."""
 
     def __init__(self, conn: psycopg.Connection[Row], upcaster: Upcaster) -> None:
         self.conn = conn
         self._upcaster = upcaster
         self._pending_inbox: tuple[str, UUID] | None = None
         self.appended: list[RecordedEvent] = []  # reported once the transaction committed
+        self.deadlines: Deadlines = SqlDeadlines(conn)
 
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
@@ -373,6 +376,11 @@ class EventStore:
             tx.flush()
             for hook in self.commit_hooks:
                 hook(tx)
+        self.committed(tx)
+
+    def committed(self, tx: Transaction) -> None:
+        """Report a committed transaction's appends: to the metrics, and to the request that
+        reads its writes (see `reached_positions`)."""
         observed.appended(tx.appended)
         collected = reached_positions.get()
         if collected is not None and tx.appended:

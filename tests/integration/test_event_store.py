@@ -1,13 +1,12 @@
-"""The event store against the real PostgreSQL: concurrency, commit order, the inbox."""
+"""The event store against the real PostgreSQL: its contract (tests/support/store_contract.py),
+and what only PostgreSQL shows: late commits, the horizon, stored rows, the pool."""
 
 from __future__ import annotations
 
 import random
-import threading
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -19,94 +18,16 @@ from shared.events.contracts import CONTRACTS
 from shared.events.database import drop_database, open_pool, prepare_service_database
 from shared.events.store import START, EventStore, NewEvent, Position, Transaction
 from tests.support.infra import Infra
+from tests.support.store_contract import EventStoreContract, noted
 
 
-def _event(n: int = 0) -> NewEvent:
-    return NewEvent("Noted", {"n": n})
+class TestPostgresEventStore(EventStoreContract):
+    """The contract on PostgreSQL (the `store` fixture of tests/support/fixtures.py)."""
 
 
-def test_appended_events_are_read_back_in_stream_order(store: EventStore) -> None:
-    store.append("order-1", [_event(1), _event(2)], expected_version=0)
-    store.append("order-1", [_event(3)], expected_version=2)
-    events = store.read_stream("order-1")
-    assert [e.version for e in events] == [1, 2, 3]
-    assert [e.data["n"] for e in events] == [1, 2, 3]
-
-
-def test_append_at_a_stale_version_is_refused_naming_stream_and_versions(store: EventStore) -> None:
-    store.append("order-2", [_event()], expected_version=0)
-    with pytest.raises(errors.ConcurrencyError) as info:
-        store.append("order-2", [_event()], expected_version=0)
-    assert info.value.stream_id == "order-2"
-    assert (info.value.expected_version, info.value.actual_version) == (0, 1)
-    assert "order-2" in str(info.value) and "expected version 0" in str(info.value)
-
-
-def test_append_ahead_of_the_stream_is_refused(store: EventStore) -> None:
-    with pytest.raises(errors.ConcurrencyError):
-        store.append("order-3", [_event()], expected_version=4)
-    assert store.read_stream("order-3") == []
-
-
-def test_fifty_concurrent_appends_at_one_version_exactly_one_wins(store: EventStore) -> None:
-    store.append("order-hot", [_event()], expected_version=0)
-    barrier = threading.Barrier(50)
-
-    def attempt(n: int) -> str:
-        barrier.wait()
-        try:
-            store.append("order-hot", [_event(n)], expected_version=1)
-            return "won"
-        except errors.ConcurrencyError as exc:
-            assert exc.stream_id == "order-hot"
-            assert exc.expected_version == 1 and exc.actual_version == 2
-            return "conflict"
-
-    with ThreadPoolExecutor(50) as executor:
-        outcomes = list(executor.map(attempt, range(50)))
-    assert outcomes.count("won") == 1
-    assert outcomes.count("conflict") == 49
-    assert [e.version for e in store.read_stream("order-hot")] == [1, 2]
-
-
-def test_inbox_row_commits_with_the_events_and_refuses_a_second_delivery(
-    store: EventStore,
-) -> None:
-    message = uuid.uuid4()
-
-    def handle(tx: object) -> None:
-        tx.record_inbox("billing", message)  # type: ignore[attr-defined]
-        tx.append("billing-1", [_event()], 0)  # type: ignore[attr-defined]
-
-    store.transact(handle)
-    with pytest.raises(errors.DuplicateMessageError):
-        store.transact(handle)
-    assert len(store.read_stream("billing-1")) == 1
-
-
-def test_a_failed_handler_leaves_neither_events_nor_inbox_row(store: EventStore) -> None:
-    message = uuid.uuid4()
-
-    def handle(tx: object) -> None:
-        tx.record_inbox("billing", message)  # type: ignore[attr-defined]
-        tx.append("billing-2", [_event()], 0)  # type: ignore[attr-defined]
-        raise RuntimeError("handler bug")
-
-    with pytest.raises(RuntimeError):
-        store.transact(handle)
-    assert store.read_stream("billing-2") == []
-    store.transact(lambda tx: tx.record_inbox("billing", message))  # still free
-
-
-def test_old_schema_versions_are_upcast_on_read_never_rewritten(
-    store: EventStore, database_url: str
-) -> None:
+def test_old_schema_versions_are_never_rewritten(store: EventStore, database_url: str) -> None:
     v1 = CONTRACTS.contract("OrderPlaced").old_examples[1]
     store.append("order-old", [NewEvent("OrderPlaced", v1, schema_version=1)], 0)
-    [event] = store.read_stream("order-old")
-    assert event.schema_version == 2
-    assert event.data["customer_id"] == v1["customer"]
-    assert event.data["shipping_method"] == "EMS"
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
         row = conn.execute("SELECT schema_version, data FROM events").fetchone()
     assert row is not None and row["schema_version"] == 1 and "customer" in row["data"]
@@ -217,7 +138,7 @@ def test_a_write_transaction_in_another_database_does_not_hold_readers_back(
     try:
         with psycopg.connect(with_database(infra.postgres_url, other)) as elsewhere:
             _raw_append(elsewhere, "elsewhere")  # an open write transaction in another database
-            store.append("here", [_event()], 0)
+            store.append("here", [noted()], 0)
             assert [e.stream_id for e in store.read_all()] == ["here"]
             elsewhere.rollback()
     finally:
@@ -229,7 +150,7 @@ def test_an_open_write_transaction_in_the_same_database_holds_readers_back(
 ) -> None:
     with psycopg.connect(database_url) as early:
         _raw_append(early, "early")  # takes its transaction id first, commits last
-        store.append("late", [_event()], 0)
+        store.append("late", [noted()], 0)
         assert store.read_all() == []
         early.commit()
     assert [e.stream_id for e in store.read_all()] == ["early", "late"]
@@ -242,12 +163,12 @@ def test_a_read_outside_a_transaction_leaves_the_pooled_connection_transactional
     pool = open_pool(database_url, max_size=1)
     try:
         store = EventStore(pool, CONTRACTS)
-        store.append("read-1", [_event(1)], 0)
+        store.append("read-1", [noted(1)], 0)
         rows = store.query("SELECT stream_id FROM events WHERE stream_id = %s", ("read-1",))
         assert [row["stream_id"] for row in rows] == ["read-1"]
 
         def append_then_fail(tx: Transaction) -> None:
-            tx.append("read-2", [_event(2)], 0)
+            tx.append("read-2", [noted(2)], 0)
             raise RuntimeError("the request failed")
 
         with pytest.raises(RuntimeError):
