@@ -56,8 +56,7 @@ def add_address() -> ResponseReturnValue:
     except TooManyAddressesError as exc:
         refused = FormErrors(general=[sentence(str(exc))])
         return account_view(session, 400, address_form=_as_typed(), address_errors=refused)
-    flash("The address is saved; pick it on the order form.", "success")
-    return redirect("/account#addresses", code=303)
+    return _to_addresses("The address is saved; pick it on the order form.")
 
 
 @address_pages.get("/account/addresses/<address_id>")
@@ -78,8 +77,7 @@ def edit_address(address_id: str) -> ResponseReturnValue:
             session, 400, address_form=_as_typed(), address_errors=errors, editing=editing
         )
     saved_addresses().update(session.account.account_id, address_id, typed)
-    flash("The address is changed.", "success")
-    return redirect("/account#addresses", code=303)
+    return _to_addresses("The address is changed.")
 
 
 @address_pages.post("/account/addresses/<address_id>/default")
@@ -88,8 +86,7 @@ def make_default_address(address_id: str) -> ResponseReturnValue:
     session = customer_signed_in()
     if not saved_addresses().make_default(session.account.account_id, address_id):
         abort(404)
-    flash("New order forms now start with this address.", "success")
-    return redirect("/account#addresses", code=303)
+    return _to_addresses("New order forms now start with this address.")
 
 
 @address_pages.post("/account/addresses/<address_id>/delete")
@@ -98,7 +95,12 @@ def delete_address(address_id: str) -> ResponseReturnValue:
     session = customer_signed_in()
     if not saved_addresses().delete(session.account.account_id, address_id):
         abort(404)
-    flash("The address is deleted; orders already applied keep their address.", "success")
+    return _to_addresses("The address is deleted; orders already applied keep their address.")
+
+
+def _to_addresses(done: str) -> ResponseReturnValue:
+    """Back to the account page's addresses, saying what was `done`."""
+    flash(done, "success")
     return redirect("/account#addresses", code=303)
 
 
