@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from services.gateway.entrypoints.pages.common import (
+    Part,
     client,
     done,
     fetch,
@@ -46,9 +47,7 @@ def _payment_page(billing_id: str, errors: FormErrors | None = None) -> str:
     """The payment page; `errors`: the refused bank transfer report, shown again as typed
     with each reason beside its field."""
     signed_in()
-    billing = fetch("billing", f"/billings/{billing_id}")
-    if billing.missing:
-        abort(404)
+    billing = _billing(billing_id)
     return page(
         "payment.html",
         billing_id=billing_id,
@@ -58,6 +57,14 @@ def _payment_page(billing_id: str, errors: FormErrors | None = None) -> str:
         errors=errors or FormErrors(),
         typed=request.form if errors else {},
     )
+
+
+def _billing(billing_id: str) -> Part:
+    """The billing as the caller may see it (404 when it is none of theirs)."""
+    billing = fetch("billing", f"/billings/{billing_id}")
+    if billing.missing:
+        abort(404)
+    return billing
 
 
 def _back(billing_id: str) -> str:
@@ -146,8 +153,7 @@ def pay_by_card(billing_id: str) -> ResponseReturnValue:
 def card_cancelled(billing_id: str) -> ResponseReturnValue:
     """The customer cancelled at PayPal: back on the payment page, with the other ways."""
     signed_in()
-    if fetch("billing", f"/billings/{billing_id}").missing:
-        abort(404)
+    _billing(billing_id)  # 404 when it is none of the caller's
     flash(
         "You cancelled the payment at PayPal; nothing was charged. You can pay by card again, "
         "by bank transfer or from your deposit.",
@@ -163,8 +169,7 @@ def card_returned(billing_id: str) -> ResponseReturnValue:
     session = signed_in()
     order_id = request.args.get("token", "")
     if not order_id:  # not from PayPal: nothing to capture
-        if fetch("billing", f"/billings/{billing_id}").missing:
-            abort(404)
+        _billing(billing_id)  # 404 when it is none of the caller's
         return redirect(f"/billings/{billing_id}/pay", code=303)
     # PayPal sends the customer here with a GET; the capture is keyed by the PayPal order,
     # so a reload (or a second tab) captures once.
@@ -205,9 +210,7 @@ def card_confirmation(billing_id: str) -> ResponseReturnValue:
     times) and comes back here once the billing shows paid; then this goes to the order
     page, saying what was paid."""
     signed_in()
-    billing = fetch("billing", f"/billings/{billing_id}")
-    if billing.missing:
-        abort(404)
+    billing = _billing(billing_id)
     figures = {k: request.args.get(k, "") for k in ("amount", "fee", "total", "currency")}
     paid = (
         f"Paid {figures['amount']} {figures['currency']} by card through PayPal, with a card "
