@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -15,6 +15,7 @@ from shared.money import Money
 from shared.runtime import Context
 from tests.support.infra import Infra
 from tests.support.orders_context import consumer, deliver, message, service_context
+from tests.support.race import race
 
 CUSTOMER = "cus-0001"  # the contract examples' customer
 PAYMENTS = 50
@@ -41,22 +42,16 @@ def _billings(context: Context, prefix: str) -> list[str]:
 
 def _pay_all_at_once(context: Context, billings: list[str]) -> list[str]:
     """Every billing paid from the deposit at the same moment; "paid" or "refused" each."""
-    barrier = threading.Barrier(len(billings))
     outcomes: list[str] = []
 
     def pay(bid: str) -> None:
-        barrier.wait()
         try:
             pay_with_deposit(context, bid, CUSTOMER, CUSTOMER)
             outcomes.append("paid")
         except InsufficientDepositError:
             outcomes.append("refused")
 
-    threads = [threading.Thread(target=pay, args=(bid,)) for bid in billings]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race(*[partial(pay, bid) for bid in billings])
     return outcomes
 
 

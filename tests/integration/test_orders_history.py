@@ -25,6 +25,7 @@ from shared.runtime import Context
 from tests.support.images import png
 from tests.support.infra import Infra
 from tests.support.orders_context import consumer, deliver, message, orders_context, place_order
+from tests.support.race import race
 
 CUSTOMER = "cus-0001"  # the contract examples' customer
 
@@ -54,25 +55,18 @@ def _paid_message(order_id: str, kind: str = "first") -> bytes:
 
 def _race(context: Context, orders: EventConsumer, order_id: str) -> list[Exception]:
     """The customer cancels while the 1st payment arrives; returns the cancel's refusal."""
-    barrier = threading.Barrier(2)
     refusal: list[Exception] = []
 
     def cancel() -> None:
-        barrier.wait()
         try:
             commands.cancel_order(context, order_id, CUSTOMER, CUSTOMER)
         except InvalidTransitionError as exc:
             refusal.append(exc)
 
     def pay() -> None:
-        barrier.wait()
         deliver(orders, _paid_message(order_id))
 
-    threads = [threading.Thread(target=cancel), threading.Thread(target=pay)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race(cancel, pay)
     return refusal
 
 
