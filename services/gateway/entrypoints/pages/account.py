@@ -19,6 +19,7 @@ from services.gateway.adapters.accounts_store import (
 from services.gateway.adapters.saved_addresses import SavedAddresses
 from services.gateway.domain.accounts import check_password
 from services.gateway.domain.addresses import MAX_SAVED_ADDRESSES, SavedAddress
+from services.gateway.entrypoints.pages.accounts import typed_password
 from services.gateway.entrypoints.pages.common import html_errors, page
 from services.gateway.entrypoints.pages.form_errors import FormErrors, sentence
 from services.gateway.entrypoints.sessions import (
@@ -95,9 +96,9 @@ def change_password() -> ResponseReturnValue:
     account = session.account
     wired = gateway()
     now = wired.clock.now()
-    current = request.form.get("current_password", "")[:200]
-    new = request.form.get("new_password", "")[:200]
-    again = request.form.get("new_password_again", "")[:200]
+    current = typed_password("current_password")
+    new = typed_password("new_password")
+    again = typed_password("new_password_again")
     errors: dict[str, str] = {}
     if not current:
         errors["current_password"] = "Type your current password."

@@ -21,6 +21,7 @@ from services.gateway.adapters.accounts_store import (
 from services.gateway.domain.accounts import normalised_email
 from services.gateway.entrypoints.account_links import mail_verification, mailer, tokens
 from services.gateway.entrypoints.pages.account_words import SENDING_FAILED, TOO_MANY, link_problem
+from services.gateway.entrypoints.pages.accounts import typed_email, typed_password
 from services.gateway.entrypoints.pages.common import html_errors, page
 from services.gateway.entrypoints.pages.form_errors import FormErrors
 from services.gateway.entrypoints.sessions import (
@@ -165,8 +166,8 @@ def email_form() -> ResponseReturnValue:
     """Ask to use a new address: a link goes to it, a notice to the current one."""
     session = signed_in()
     back = _back("/account")
-    typed = request.form.get("new_email", "")[:320]
-    refused = _refusal(session, typed, request.form.get("current_password", "")[:200])
+    typed = typed_email("new_email")
+    refused = _refusal(session, typed, typed_password("current_password"))
     if refused:
         context = email_section_context(session, refused, typed, back)
         return page("account_email_page.html", **context), 429 if _too_many(refused) else 400

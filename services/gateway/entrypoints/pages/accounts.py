@@ -69,12 +69,18 @@ def _form(template: str, status: int = 200, error: str = "") -> Response:
         next=_next(),
         error=error,
         errors=form_errors(error, {}),  # beside the e-mail or the password field
-        email=_email(),
+        email=typed_email(),
     )
 
 
-def _email() -> str:
-    return request.form.get("email", "")[:320]
+def typed_email(name: str = "email") -> str:
+    """The form's e-mail field `name` as typed, cut at the longest address there is (320)."""
+    return request.form.get(name, "")[:320]
+
+
+def typed_password(name: str = "password") -> str:
+    """The form's password field `name`, cut at 200 characters (a longer one is never hashed)."""
+    return request.form.get(name, "")[:200]
 
 
 def check_form_token() -> None:
@@ -101,7 +107,7 @@ def signup_form() -> ResponseReturnValue:
     """Register and sign in at once."""
     check_form_token()
     try:
-        token, session = sign_up(_email(), request.form.get("password", "")[:200])
+        token, session = sign_up(typed_email(), typed_password())
     except (ValidationError, EmailTakenError) as exc:
         return _form("signup.html", 400 if isinstance(exc, ValidationError) else 409, str(exc))
     flash("Welcome to CNNECT. Your account is ready.", "success")
@@ -123,7 +129,7 @@ def signin_form() -> ResponseReturnValue:
     """Sign in (attempts limited per e-mail and per address)."""
     check_form_token()
     try:
-        account = check_credentials(_email(), request.form.get("password", "")[:200])
+        account = check_credentials(typed_email(), typed_password())
     except UnauthorizedError as exc:
         return _form("signin.html", 401, str(exc))
     except TooManyAttemptsError as exc:

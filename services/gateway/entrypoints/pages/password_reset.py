@@ -21,7 +21,12 @@ from services.gateway.bootstrap import Gateway
 from services.gateway.domain.accounts import check_password, normalised_email
 from services.gateway.entrypoints.account_links import mailer, tokens
 from services.gateway.entrypoints.pages.account_words import TOO_MANY, link_problem
-from services.gateway.entrypoints.pages.accounts import check_form_token, with_form_token
+from services.gateway.entrypoints.pages.accounts import (
+    check_form_token,
+    typed_email,
+    typed_password,
+    with_form_token,
+)
 from services.gateway.entrypoints.pages.common import html_errors
 from services.gateway.entrypoints.pages.form_errors import FormErrors
 from services.gateway.entrypoints.sessions import (
@@ -61,7 +66,7 @@ def forgot_page() -> ResponseReturnValue:
 def forgot_form() -> ResponseReturnValue:
     """The same answer for every address; a link goes out if an account has it."""
     check_form_token()
-    typed = request.form.get("email", "")[:320]
+    typed = typed_email()
     try:
         email = normalised_email(typed)
     except ValidationError:
@@ -122,8 +127,8 @@ def reset_page() -> ResponseReturnValue:
 def reset_form() -> ResponseReturnValue:
     """Keep the new password, sign out every session of the account, and sign in anew."""
     check_form_token()
-    password = request.form.get("password", "")[:200]
-    again = request.form.get("password_again", "")[:200]
+    password = typed_password()
+    again = typed_password("password_again")
     wired = gateway()
     links = tokens(wired)
     now = wired.clock.now()
