@@ -38,6 +38,11 @@ class Identity:
         """Staff and admins operate every order."""
         return self.role in ("staff", "admin")
 
+    @property
+    def acting_customer(self) -> str | None:
+        """The customer acting on their own data, or None when staff act (on anyone's)."""
+        return None if self.is_staff else self.subject
+
     def may_see(self, customer_id: str) -> bool:
         """True when the caller may see data owned by `customer_id`."""
         return self.is_staff or self.subject == customer_id

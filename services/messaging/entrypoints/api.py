@@ -209,7 +209,7 @@ def inquiry() -> ResponseReturnValue:
     """A general inquiry: signed-in customers, or visitors leaving an e-mail address."""
     identity = current_identity() if request.headers.get("Authorization") else None
     body = json_body(InquiryRequest())
-    customer = identity.subject if identity and not identity.is_staff else None
+    customer = identity.acting_customer if identity else None
     inquiry_id = open_inquiry(
         service_context(), customer, body["email"], body["subject"], body["text"]
     )

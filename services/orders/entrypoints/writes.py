@@ -35,8 +35,7 @@ def _answer(order: Order, status: int = 200) -> ResponseReturnValue:
 
 def _customer() -> str | None:
     """The customer acting on their own order, or None when staff act."""
-    identity = current_identity()
-    return None if identity.is_staff else identity.subject
+    return current_identity().acting_customer
 
 
 @writes.post("/orders")
