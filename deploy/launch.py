@@ -19,12 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from deploy.procfile import read_procfile, render, with_workers  # noqa: E402
+from services.registry import DEFINITIONS, SUBSCRIPTIONS  # noqa: E402
 from shared.config import ConfigurationError, load_settings  # noqa: E402
 from shared.events.errors import BrokerError  # noqa: E402
 from shared.events.topology import Topology  # noqa: E402
+from shared.observability.ports import API_PORTS  # noqa: E402
 
-SERVICES = ("orders", "billing", "messaging", "shipping")
-PORTS = {"orders": 8101, "billing": 8102, "messaging": 8103, "shipping": 8104}
+SERVICES = tuple(definition.name for definition in DEFINITIONS)
 HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
     "(or, with Docker: docker compose -f deploy/compose.yaml up -d postgres)",
@@ -46,7 +47,8 @@ def check_servers() -> list[str]:
             f"  Start it: {HOW_TO_START['PostgreSQL']}"
         )
     try:
-        Topology(settings.namespace, partitions=settings.partitions).declare_all(settings.amqp_url)
+        topology = Topology(settings.namespace, partitions=settings.partitions)
+        topology.declare_all(settings.amqp_url, SUBSCRIPTIONS)
     except BrokerError as exc:
         problems.append(
             f"RabbitMQ at {settings.amqp_url} is unreachable ({exc}).\n"
@@ -106,13 +108,13 @@ def main() -> int:
     if "--prepare-only" in sys.argv:
         return 0
     print("\nCNNECT is starting. Open:")
-    gateway_port = os.environ.get("CNNECT_GATEWAY_PORT", 8100)
+    gateway_port = os.environ.get("CNNECT_GATEWAY_PORT", API_PORTS["gateway"])
     standin = development_paypal(int(gateway_port))
     print(f"  {'website':<10} http://127.0.0.1:{gateway_port}/   (customers: sign up, order, pay)")
     print(f"  {'console':<10} http://127.0.0.1:{gateway_port}/staff   (staff; accounts from")
     print("             .venv/bin/python -m services.gateway create-user --email E --role staff)")
     for service in SERVICES:
-        port = os.environ.get(f"CNNECT_{service.upper()}_PORT", PORTS[service])
+        port = os.environ.get(f"CNNECT_{service.upper()}_PORT", API_PORTS[service])
         print(f"  {service:<10} http://127.0.0.1:{port}/healthz   (API, OpenAPI at /openapi.json)")
     if standin:
         print(f"  {'paypal':<10} {os.environ['CNNECT_BILLING_PAYPAL_BASE_URL']}   (development")

@@ -13,13 +13,14 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from flask import Flask
 
 from shared.config import Settings, load_settings
 from shared.events.appends import AppendListener
 from shared.events.clock import Clock, OffsetClock, SystemClock
-from shared.events.consumer import EventConsumer, Handler
+from shared.events.consumer import EventConsumer, Handler, IncomingEvent
 from shared.events.contracts import CONTRACTS
 from shared.events.database import open_pool, prepare_service_database
 from shared.events.leadership import Leadership
@@ -27,10 +28,11 @@ from shared.events.partitions import Placement, placement_from_env
 from shared.events.projections import Projection, ProjectionGroup, ProjectionRunner
 from shared.events.relay import OutboxRelay, run_relay
 from shared.events.scheduler import DeadlineHandler, Scheduler
-from shared.events.store import EventStore
-from shared.events.topology import SUBSCRIPTIONS, Topology
+from shared.events.store import EventStore, Transaction
+from shared.events.topology import Topology, subscriptions
 from shared.observability import telemetry
 from shared.observability.logs import configure_logging
+from shared.observability.ports import API_PORTS
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,17 @@ class Context:
     clock: Clock
     topology: Topology
     projections: Sequence[Projection] = ()
+    # The service's own settings, parsed at start by its definition's `config`.
+    config: object = None
 
     def close(self) -> None:
         """Close the connection pool."""
         self.store.pool.close()
+
+
+# A consumed integration event's handler: the service's context, the transaction the consumer
+# runs it in (with the event's inbox row), the event.
+EventHandler = Callable[[Context, Transaction, IncomingEvent], None]
 
 
 @dataclass(frozen=True)
@@ -55,16 +64,22 @@ class ServiceDefinition:
     """What makes a service: its tables, projections, handlers, deadlines and HTTP API."""
 
     name: str
-    default_port: int
     schema: str
     projections: Callable[[], Sequence[Projection]]
-    handlers: Callable[[Context], Mapping[str, Handler]]
+    # Event type -> handler: also what the service's queues are bound to (shared/events/topology).
+    handlers: Mapping[str, EventHandler]
     create_app: Callable[[Context], Flask]
     deadlines: Callable[[Context], Mapping[str, DeadlineHandler]] = field(default=lambda ctx: {})
     # Further background loops of the worker (e.g. the e-mail sender), each run until `stop`.
     loops: Callable[[Context], Sequence[Callable[[threading.Event], None]]] = field(
         default=lambda ctx: ()
     )
+    # The service's own settings (`CNNECT_<SERVICE>_*`) parsed: the context's `config`.
+    config: Callable[[Settings], object] = field(default=lambda settings: None)
+
+    def consumer_handlers(self, context: Context) -> dict[str, Handler]:
+        """The event handlers as the consumer calls them: with the service's context."""
+        return {kind: partial(handler, context) for kind, handler in self.handlers.items()}
 
     def all_schemas(self) -> list[str]:
         """DDL of the service's own tables and of its projections."""
@@ -86,18 +101,24 @@ def bootstrap(
 ) -> Context:
     """Create (if needed) and migrate the service database, and wire the dependencies."""
     settings = settings or load_settings(definition.name)
-    url = prepare_service_database(
-        settings.postgres_url,
-        settings.database or f"cnnect_{definition.name}",
-        *definition.all_schemas(),
-    )
-    pool = open_pool(url, max_size=pool_size, name=definition.name)
+    config = definition.config(settings)  # a bad setting stops the start, naming its variable
+    pool = open_pool(migrate(definition, settings), max_size=pool_size, name=definition.name)
     return Context(
         settings=settings,
         store=EventStore(pool, CONTRACTS),
         clock=clock or clock_from_env(),
         topology=Topology(namespace=settings.namespace, partitions=settings.partitions),
         projections=definition.projections(),
+        config=config,
+    )
+
+
+def migrate(definition: ServiceDefinition, settings: Settings) -> str:
+    """Create (if needed) and migrate the service database; its URL."""
+    return prepare_service_database(
+        settings.postgres_url,
+        settings.database or f"cnnect_{definition.name}",
+        *definition.all_schemas(),
     )
 
 
@@ -124,8 +145,8 @@ class Worker:
             amqp_url=context.settings.amqp_url,
             topology=context.topology,
             contracts=CONTRACTS,
-            handlers=definition.handlers(context),
-            routing_keys=SUBSCRIPTIONS.get(definition.name, ()),
+            handlers=definition.consumer_handlers(context),
+            routing_keys=subscriptions(definition.handlers, CONTRACTS),
             placement=self.placement,
         )
         projections = definition.projections()
@@ -183,6 +204,10 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
     settings = load_settings(definition.name)
     if args.command == "api":
         return _serve(definition, settings, args.port, args.threads)
+    if args.command == "migrate":  # also where the service's own settings are not: the one-shot
+        migrate(definition, settings)
+        print(f"{definition.name}: database ready at {settings.database_url}")
+        return 0
     context = bootstrap(definition, settings, pool_size=4 if args.command == "relay" else 10)
     try:
         return _run(definition, context, args)
@@ -191,9 +216,7 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
 
 
 def _run(definition: ServiceDefinition, context: Context, args: argparse.Namespace) -> int:
-    if args.command == "migrate":
-        print(f"{definition.name}: database ready at {context.settings.database_url}")
-    elif args.command == "worker":
+    if args.command == "worker":
         stop = _wait_for_signal()
         worker = Worker(definition, context)
         threads = worker.start(stop)
@@ -235,8 +258,8 @@ def _run(definition: ServiceDefinition, context: Context, args: argparse.Namespa
 
 
 def api_port(definition: ServiceDefinition, settings: Settings) -> int:
-    """The port of the service's API (`CNNECT_<SERVICE>_PORT`, else its default)."""
-    return int(settings.extra.get("port", definition.default_port))
+    """The port of the service's API (`CNNECT_<SERVICE>_PORT`, else its own in API_PORTS)."""
+    return int(settings.extra.get("port", API_PORTS[definition.name]))
 
 
 def _serve(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from services.billing import handlers
 from services.billing.adapters.projections import projections
+from services.billing.config import load_config
 from services.billing.entrypoints.api import create_app
 from shared.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
     name="billing",
-    default_port=8102,
     schema="",
     projections=projections,
-    handlers=handlers.event_handlers,
+    handlers=handlers.EVENT_HANDLERS,
     create_app=create_app,
+    config=load_config,
 )

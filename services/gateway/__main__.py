@@ -9,12 +9,13 @@ import os
 import sys
 
 from services.gateway.adapters.account_names import set_display_name
-from services.gateway.bootstrap import DEFAULT_PORT, bootstrap
+from services.gateway.bootstrap import bootstrap
 from services.gateway.domain.accounts import check_password, check_role, normalised_email
 from services.gateway.domain.second_factor import SECOND_FACTOR_ROLES
 from services.gateway.entrypoints.second_factor_gate import enrol_again, enrol_now
 from shared.domain_errors import NotFoundError
 from shared.observability.logs import configure_logging
+from shared.observability.ports import API_PORTS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"created {account.role} {account.email} ({account.account_id})")
         print("\n".join(second_factor), end="\n" if second_factor else "")
         return 0
-    return _serve(args.port or int(os.environ.get("CNNECT_GATEWAY_PORT", DEFAULT_PORT)))
+    return _serve(args.port or int(os.environ.get("CNNECT_GATEWAY_PORT", API_PORTS["gateway"])))
 
 
 def _serve(port: int) -> int:

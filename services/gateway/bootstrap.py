@@ -17,9 +17,10 @@ from shared.config import Settings, load_settings
 from shared.events.clock import Clock, SystemClock
 from shared.events.database import open_pool, prepare_service_database
 from shared.events.store import EventStore
+from shared.observability.ports import API_PORTS
 
-SERVICES = {"orders": 8101, "billing": 8102, "messaging": 8103, "shipping": 8104}
-DEFAULT_PORT = 8100
+# The services behind the gateway (their ports: shared/observability/ports.py).
+SERVICES = ("orders", "billing", "messaging", "shipping")
 # The business calendar's zone (R9): where staff work unless told otherwise.
 STAFF_TIMEZONE = "Asia/Shanghai"
 
@@ -58,9 +59,9 @@ def service_urls(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """Each service's base URL (`CNNECT_<SERVICE>_URL`, else its port on this machine)."""
     env = os.environ if environ is None else environ
     urls = {}
-    for name, port in SERVICES.items():
-        explicit = env.get(f"CNNECT_{name.upper()}_URL")
-        urls[name] = explicit or f"http://127.0.0.1:{env.get(f'CNNECT_{name.upper()}_PORT', port)}"
+    for name in SERVICES:
+        port = env.get(f"CNNECT_{name.upper()}_PORT", API_PORTS[name])
+        urls[name] = env.get(f"CNNECT_{name.upper()}_URL") or f"http://127.0.0.1:{port}"
     return urls
 
 

@@ -12,10 +12,9 @@ from shared.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
     name="messaging",
-    default_port=8103,
     schema=ATTACHMENTS_SCHEMA + OUTBOX_SCHEMA,
     projections=projections,
-    handlers=handlers.event_handlers,
+    handlers=handlers.EVENT_HANDLERS,
     create_app=create_app,
     loops=mail_loops,
 )

@@ -10,10 +10,9 @@ from shared.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
     name="orders",
-    default_port=8101,
     schema=PHOTOS_SCHEMA,
     projections=projections,
-    handlers=handlers.event_handlers,
+    handlers=handlers.EVENT_HANDLERS,
     deadlines=handlers.deadline_handlers,
     create_app=create_app,
 )

@@ -10,9 +10,8 @@ from shared.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
     name="shipping",
-    default_port=8104,
     schema=SCHEMA,
     projections=projections,
-    handlers=handlers.event_handlers,
+    handlers=handlers.EVENT_HANDLERS,
     create_app=create_app,
 )

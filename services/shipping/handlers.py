@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from services.shipping import rating
@@ -14,12 +15,12 @@ from services.shipping.domain.shipment import (
 )
 from shared.domain_errors import NotFoundError
 from shared.events.codec import EventCodec
-from shared.events.consumer import Handler, IncomingEvent
+from shared.events.consumer import IncomingEvent
 from shared.events.contracts import CONTRACTS
 from shared.events.errors import NotYetApplicableError
 from shared.events.repository import Repository, meta
 from shared.events.store import Transaction
-from shared.runtime import Context
+from shared.runtime import Context, EventHandler
 
 CODEC = EventCodec(EVENT_TYPES, CONTRACTS)
 SHIPMENTS: Repository[Shipment] = Repository("shipment", CODEC, Shipment.replay)
@@ -102,10 +103,9 @@ def ship(ctx: Context, order_id: str, tracking: dict[str, tuple[str, str]], acto
     )
 
 
-def event_handlers(ctx: Context) -> dict[str, Handler]:
-    """Routing of consumed integration events to their handlers."""
-    return {
-        "ItemsInspected": lambda tx, e: on_items_inspected(ctx, tx, e),
-        "PaymentReceived": lambda tx, e: on_payment_received(ctx, tx, e),
-        "BillingIssued": lambda tx, e: on_billing_issued(ctx, tx, e),
-    }
+# Each consumed integration event and its handler (its queue bindings follow from this).
+EVENT_HANDLERS: Mapping[str, EventHandler] = {
+    "ItemsInspected": on_items_inspected,
+    "PaymentReceived": on_payment_received,
+    "BillingIssued": on_billing_issued,
+}

@@ -25,41 +25,20 @@ from pika.adapters.blocking_connection import BlockingChannel
 
 from shared.config import DEFAULT_PARTITIONS
 from shared.events.bus import blocking_connection
+from shared.events.contracts import ContractRegistry
 from shared.events.partitions import partition_of
 
 DELIVERY_LIMIT = 5
 DEFAULT_PREFETCH = 50
 
-# Which integration events each service consumes, as `<producer>.<EventName>`: each is bound
-# once per partition, with the partition appended.
-SUBSCRIPTIONS: Mapping[str, tuple[str, ...]] = {
-    "orders": (
-        "billing.BillingIssued",
-        "billing.PaymentReceived",
-        "shipping.Shipped",
-        "messaging.PurchaseConditionRequested",
-    ),
-    "billing": (
-        "orders.OrderPlaced",
-        "orders.OrderItemsChanged",
-        "orders.ItemUnavailable",
-        "orders.OrderCancelled",
-        "orders.ReturnShippingCharged",
-        "shipping.ShippingQuoted",
-    ),
-    "shipping": ("orders.ItemsInspected", "billing.PaymentReceived", "billing.BillingIssued"),
-    "messaging": (
-        "orders.OrderPlaced",
-        "orders.OrderItemsChanged",
-        "orders.OrderCompleted",
-        "orders.OrderCancelled",
-        "orders.ReceptionReported",
-        "orders.ItemsInspected",
-        "billing.BillingIssued",
-        "billing.PaymentReceived",
-        "shipping.Shipped",
-    ),
-}
+
+def subscriptions(handled: Iterable[str], contracts: ContractRegistry) -> tuple[str, ...]:
+    """The keys `<producer>.<EventName>` a consuming service's queues are bound to (each once
+    per partition, with the partition appended): every event type it has a handler for, from
+    the producer its contract names."""
+    return tuple(
+        f"{contracts.contract(event_type).producer}.{event_type}" for event_type in handled
+    )
 
 
 @dataclass(frozen=True)
@@ -154,9 +133,7 @@ class Topology:
             for key in keys:
                 channel.queue_bind(queue, self.exchange, routing_key=f"{key}.{partition}")
 
-    def declare_all(
-        self, amqp_url: str, subscriptions: Mapping[str, Iterable[str]] = SUBSCRIPTIONS
-    ) -> None:
+    def declare_all(self, amqp_url: str, subscriptions: Mapping[str, Iterable[str]]) -> None:
         """Declare the whole topology (idempotent): what `make run` does at start."""
         with blocking_connection(amqp_url) as connection:
             channel = connection.channel()

@@ -16,8 +16,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-# The default API ports (each service's definition and the gateway say the same; a test
-# checks it).
+# The API port of each service when `CNNECT_<SERVICE>_PORT` is not set: the only table of
+# them (the runtime, the gateway and `make run` read it; the Procfile repeats it, tested).
 API_PORTS: Mapping[str, int] = {
     "gateway": 8100,
     "orders": 8101,

@@ -9,8 +9,9 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from services.registry import SUBSCRIPTIONS
 from shared.events.bus import blocking_connection
-from shared.events.topology import SUBSCRIPTIONS, Topology
+from shared.events.topology import Topology
 from tests.support.rebuild import assert_rebuild_equals_live
 from tests.support.system import SERVICES, System
 

@@ -1,6 +1,6 @@
-"""What the code says about deploying it: the ports its processes listen on and the routes
-its HTTP apps serve (the apps are built by their own `create_app`, over a store that does
-nothing: building them touches no database)."""
+"""What the code says about deploying it: the routes its HTTP apps serve (the apps are built
+by their own `create_app`, over a store that does nothing: building them touches no
+database)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from shared.config import load_settings
-from tests.deploy.procfile import ROOT
 
 
 class NullStore:
@@ -19,35 +18,6 @@ class NullStore:
 
     def transact(self, *args: Any, **kwargs: Any) -> None:
         """Nothing happens."""
-
-
-def default_ports(services: list[str]) -> dict[str, int]:
-    """Each service's port when nothing overrides it: the gateway's and each definition's."""
-    from services.gateway.bootstrap import DEFAULT_PORT
-
-    ports = {"gateway": DEFAULT_PORT}
-    for service in services:
-        if service != "gateway":
-            bootstrap = importlib.import_module(f"services.{service}.bootstrap")
-            ports[service] = bootstrap.DEFINITION.default_port
-    return ports
-
-
-def gateway_view_of_ports() -> dict[str, int]:
-    """The ports the gateway falls back to for each service (no CNNECT_<SERVICE>_URL)."""
-    from services.gateway.bootstrap import SERVICES
-
-    return dict(SERVICES)
-
-
-def launcher_ports() -> dict[str, int]:
-    """The ports `make run` prints (deploy/launch.py)."""
-    spec = importlib.util.spec_from_file_location("cnnect_launch", ROOT / "deploy" / "launch.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    ports: dict[str, int] = module.PORTS
-    return ports
 
 
 def routes(service: str) -> set[str]:

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.deploy.code_facts import default_ports, gateway_view_of_ports, launcher_ports, routes
+from shared.observability.ports import API_PORTS
+from tests.deploy.code_facts import routes
 from tests.deploy.conftest import rendered
 from tests.deploy.dockerfile import user_id
 from tests.deploy.env_reads import EnvRead, scan_tree, service_of
@@ -245,15 +246,11 @@ def test_http_processes_listen_on_every_interface_of_their_container(platform: s
 # Ports ------------------------------------------------------------------------------------
 
 
-def test_the_code_agrees_with_itself_on_every_port() -> None:
-    ports = default_ports(SERVICES)
-    backends = {s: p for s, p in ports.items() if s != "gateway"}
-    assert gateway_view_of_ports() == backends
-    assert launcher_ports() == backends
+def test_the_procfile_defaults_to_the_ports_of_the_code() -> None:
     for process in PROCESSES:
         if process.serves_http and process.service is not None:
             variable = f"CNNECT_{process.service.upper()}_PORT"
-            assert process.port_variable == (variable, ports[process.service]), process.name
+            assert process.port_variable == (variable, API_PORTS[process.service]), process.name
 
 
 def listening_port(container: Container, process: Process) -> int:
@@ -261,7 +258,7 @@ def listening_port(container: Container, process: Process) -> int:
     assert process.port_variable is not None and process.service is not None
     variable, default = process.port_variable
     setting = container.env.get(variable)
-    assert default == default_ports(SERVICES)[process.service]
+    assert default == API_PORTS[process.service]
     return int(setting.value) if setting and setting.value else default
 
 

@@ -19,7 +19,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from shared.events.topology import SUBSCRIPTIONS, Topology
+from services.registry import SUBSCRIPTIONS
+from shared.events.topology import Topology
 from tests.deploy.conftest import rendered
 from tests.deploy.kustomize import (
     Doc,

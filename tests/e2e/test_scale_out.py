@@ -22,9 +22,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from services.registry import SUBSCRIPTIONS
 from shared.events.leadership import LOCK_SPACE, lock_key
 from shared.events.partitions import Placement, partition_of
-from shared.events.topology import SUBSCRIPTIONS
 from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
 from tests.support.rebuild import lags

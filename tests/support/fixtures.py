@@ -8,11 +8,12 @@ from collections.abc import Iterator
 import pytest
 from psycopg_pool import ConnectionPool
 
+from services.registry import SUBSCRIPTIONS
 from shared.config import with_database
 from shared.events.contracts import CONTRACTS
 from shared.events.database import drop_database, open_pool, prepare_service_database
 from shared.events.store import EventStore
-from shared.events.topology import SUBSCRIPTIONS, Topology
+from shared.events.topology import Topology
 from tests.support.infra import Infra, test_infra
 
 

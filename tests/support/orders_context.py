@@ -78,7 +78,7 @@ def consumer(context: Context, definition: ServiceDefinition = ORDERS) -> EventC
         amqp_url=context.settings.amqp_url,
         topology=Topology(context.settings.namespace),
         contracts=CONTRACTS,
-        handlers=definition.handlers(context),
+        handlers=definition.consumer_handlers(context),
         routing_keys=(),
     )
 

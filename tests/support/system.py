@@ -20,9 +20,10 @@ import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from deploy.procfile import read_procfile, with_workers
+from services.registry import SUBSCRIPTIONS
 from shared.config import DEFAULT_PARTITIONS, with_database
 from shared.events.database import drop_database, prepare_service_database
-from shared.events.topology import SUBSCRIPTIONS, Topology
+from shared.events.topology import Topology
 from shared.observability.ports import MAX_LOCAL_WORKERS, METRICS_OFFSETS, WORKER_INDEX_STEP
 from shared.web.identity import Identity, issue_token
 from tests.support.infra import Infra
@@ -137,7 +138,7 @@ class System:
 
         with ThreadPoolExecutor(len(SERVICES)) as pool:
             migrations = [pool.submit(migrate, service) for service in SERVICES]
-            self.topology().declare_all(self.infra.amqp_url)
+            self.topology().declare_all(self.infra.amqp_url, SUBSCRIPTIONS)
             for migration in migrations:
                 migration.result()
 

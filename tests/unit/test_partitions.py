@@ -10,9 +10,10 @@ from collections import Counter
 
 import pytest
 
+from services.registry import SUBSCRIPTIONS
 from shared.config import ConfigurationError, load_settings
 from shared.events.partitions import Placement, partition_of, placement_from_env
-from shared.events.topology import SUBSCRIPTIONS, Topology
+from shared.events.topology import Topology
 
 
 def test_the_partition_of_a_key_never_changes() -> None:

@@ -1,14 +1,12 @@
 """The port and probe convention: one table in code, the same in deploy/ports.json, matching
-every Procfile process and every service's default port."""
+every Procfile process."""
 
 from __future__ import annotations
 
 import json
 
-from services.gateway.bootstrap import DEFAULT_PORT as GATEWAY_PORT
-from shared.observability.ports import API_PORTS, metrics_port, table
-from tests.support.rebuild import definition
-from tests.support.system import ROOT, SERVICES, procfile
+from shared.observability.ports import metrics_port, table
+from tests.support.system import ROOT, procfile
 
 
 def test_deploy_ports_json_is_the_table_the_code_uses() -> None:
@@ -18,12 +16,6 @@ def test_deploy_ports_json_is_the_table_the_code_uses() -> None:
 
 def test_every_procfile_process_has_its_ports_and_probes() -> None:
     assert set(table()) == set(procfile())
-
-
-def test_the_default_api_ports_are_the_services_own() -> None:
-    assert API_PORTS["gateway"] == GATEWAY_PORT
-    for service in SERVICES:
-        assert API_PORTS[service] == definition(service).default_port
 
 
 def test_a_metrics_port_comes_from_the_environment_or_the_offset_convention() -> None:

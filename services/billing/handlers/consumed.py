@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from services.billing.config import config
 from services.billing.domain.billing import BillingIssued
 from services.billing.domain.pricing import (
     BillingLine,
@@ -19,14 +21,13 @@ from services.billing.handlers.common import (
     billed_rule,
     billing_id,
     money,
-    pricing_rule,
     save_with_credits,
 )
-from shared.events.consumer import Handler, IncomingEvent
+from shared.events.consumer import IncomingEvent
 from shared.events.errors import NotYetApplicableError
 from shared.events.store import Transaction
 from shared.money import Money
-from shared.runtime import Context
+from shared.runtime import Context, EventHandler
 
 
 def _priced(items: list[dict[str, Any]]) -> list[PricedItem]:
@@ -39,7 +40,7 @@ def _priced(items: list[dict[str, Any]]) -> list[PricedItem]:
 def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """Issue the 1st billing (goods) of a new order."""
     data = event.data
-    rule = pricing_rule(ctx)
+    rule = config(ctx).pricing
     lines = first_billing_lines(_priced(data["items"]), rule)
     bid = billing_id(data["order_id"], "first")
     found = BILLINGS.get(tx, bid)
@@ -76,7 +77,7 @@ def on_order_items_changed(ctx: Context, tx: Transaction, event: IncomingEvent) 
         return  # every item cancelled: OrderCancelled voids the billing and refunds
     # Repriced at the billing's own rate and fee rule, which the revision keeps recording
     # (at the configured ones, the lines could disagree with the rate the billing shows).
-    rule = billed_rule(pricing_rule(ctx), found.issued)
+    rule = billed_rule(config(ctx).pricing, found.issued)
     lines = first_billing_lines(_priced(data["items"]), rule)
     now = ctx.clock.now()
     amount = total(lines, rule.currency)
@@ -193,13 +194,12 @@ def on_return_shipping_charged(ctx: Context, tx: Transaction, event: IncomingEve
     save_with_credits(tx, second, new, event.metadata(), now)
 
 
-def event_handlers(ctx: Context) -> dict[str, Handler]:
-    """Routing of consumed integration events to their handlers."""
-    return {
-        "OrderPlaced": lambda tx, e: on_order_placed(ctx, tx, e),
-        "OrderItemsChanged": lambda tx, e: on_order_items_changed(ctx, tx, e),
-        "ItemUnavailable": lambda tx, e: on_item_unavailable(ctx, tx, e),
-        "OrderCancelled": lambda tx, e: on_order_cancelled(ctx, tx, e),
-        "ShippingQuoted": lambda tx, e: on_shipping_quoted(ctx, tx, e),
-        "ReturnShippingCharged": lambda tx, e: on_return_shipping_charged(ctx, tx, e),
-    }
+# Each consumed integration event and its handler (its queue bindings follow from this).
+EVENT_HANDLERS: Mapping[str, EventHandler] = {
+    "OrderPlaced": on_order_placed,
+    "OrderItemsChanged": on_order_items_changed,
+    "ItemUnavailable": on_item_unavailable,
+    "OrderCancelled": on_order_cancelled,
+    "ReturnShippingCharged": on_return_shipping_charged,
+    "ShippingQuoted": on_shipping_quoted,
+}

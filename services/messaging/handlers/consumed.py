@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 
 from services.messaging.adapters.attachments import orders_photo
 from services.messaging.domain.conversation import Conversation
 from services.messaging.handlers.common import CONVERSATIONS
 from services.messaging.handlers.notifications import MAILED_EVENTS, on_mailed_event
-from shared.events.consumer import Handler, IncomingEvent
+from shared.events.consumer import IncomingEvent
 from shared.events.errors import NotYetApplicableError
 from shared.events.store import Transaction
-from shared.runtime import Context
+from shared.runtime import Context, EventHandler
 
 
 def on_order_placed(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
@@ -84,29 +84,20 @@ def on_reception_reported(ctx: Context, tx: Transaction, event: IncomingEvent) -
     CONVERSATIONS.save(tx, data["order_id"], found, new, event.metadata())
 
 
-def event_handlers(ctx: Context) -> dict[str, Handler]:
-    """Routing of consumed integration events to their handlers."""
-    return {
-        "OrderPlaced": lambda tx, e: on_order_placed(ctx, tx, e),
-        "OrderCompleted": lambda tx, e: on_order_ended(ctx, tx, e),
-        "ReceptionReported": lambda tx, e: on_reception_reported(ctx, tx, e),
-        "OrderItemsChanged": lambda tx, e: on_order_items_changed(ctx, tx, e),
-        "PaymentReceived": lambda tx, e: on_payment_received(ctx, tx, e),
-        "OrderCancelled": lambda tx, e: _both(on_order_ended, on_mailed_event, ctx, tx, e),
-        **{
-            name: lambda tx, e: on_mailed_event(ctx, tx, e)
-            for name in MAILED_EVENTS
-            if name not in ("OrderCancelled", "PaymentReceived")
-        },
-    }
+def on_order_cancelled(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """A cancelled order ends (R12) and its customer is told by e-mail."""
+    on_order_ended(ctx, tx, event)
+    on_mailed_event(ctx, tx, event)
 
 
-def _both(
-    first: Callable[[Context, Transaction, IncomingEvent], None],
-    second: Callable[[Context, Transaction, IncomingEvent], None],
-    ctx: Context,
-    tx: Transaction,
-    event: IncomingEvent,
-) -> None:
-    first(ctx, tx, event)
-    second(ctx, tx, event)
+# Each consumed integration event and its handler (its queue bindings follow from this): the
+# events that send the customer an e-mail, some of which also change the conversation.
+EVENT_HANDLERS: Mapping[str, EventHandler] = {
+    **dict.fromkeys(MAILED_EVENTS, on_mailed_event),
+    "OrderPlaced": on_order_placed,
+    "OrderItemsChanged": on_order_items_changed,
+    "OrderCompleted": on_order_ended,
+    "OrderCancelled": on_order_cancelled,
+    "ReceptionReported": on_reception_reported,
+    "PaymentReceived": on_payment_received,
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,12 +12,12 @@ from services.orders.domain.status import OrderStatus
 from services.orders.handlers.common import ORDERS
 from services.orders.handlers.deadlines import AUTO_CANCEL, AUTO_COMPLETE
 from shared.domain_errors import DomainError
-from shared.events.consumer import Handler, IncomingEvent
+from shared.events.consumer import IncomingEvent
 from shared.events.errors import NotYetApplicableError
 from shared.events.scheduler import Deadline, cancel, schedule
 from shared.events.store import Transaction
 from shared.money import Money
-from shared.runtime import Context
+from shared.runtime import Context, EventHandler
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def _money(data: dict[str, Any]) -> Money:
     return Money(data["amount"], data["currency"])
 
 
-def on_billing_issued(tx: Transaction, event: IncomingEvent) -> None:
+def on_billing_issued(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """Record a billing; the estimate starts the 7-day payment deadline (R16); a revision
     that is already covered by what was paid moves the order to purchasing."""
     data = event.data
@@ -63,7 +64,7 @@ def on_billing_issued(tx: Transaction, event: IncomingEvent) -> None:
     ORDERS.save(tx, order.order_id, order, new, event.metadata())
 
 
-def on_payment_received(tx: Transaction, event: IncomingEvent) -> None:
+def on_payment_received(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """A settled billing moves the order on."""
     data = event.data
     if not data["billing_settled"]:
@@ -84,7 +85,7 @@ def on_payment_received(tx: Transaction, event: IncomingEvent) -> None:
     ORDERS.save(tx, order.order_id, order, new, event.metadata())
 
 
-def on_shipped(tx: Transaction, event: IncomingEvent) -> None:
+def on_shipped(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """The parcels left: the order is shipped, and completes by itself in 30 days (R24)."""
     data = event.data
     order = _existing(tx, event)
@@ -102,7 +103,7 @@ def on_shipped(tx: Transaction, event: IncomingEvent) -> None:
         schedule(tx, Deadline(AUTO_COMPLETE, order.order_id, due, {}))
 
 
-def on_purchase_condition_requested(tx: Transaction, event: IncomingEvent) -> None:
+def on_purchase_condition_requested(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """A message asked to confirm an item with the seller before buying it (R13)."""
     data = event.data
     order = _existing(tx, event)
@@ -115,11 +116,10 @@ def on_purchase_condition_requested(tx: Transaction, event: IncomingEvent) -> No
     ORDERS.save(tx, order.order_id, order, new, event.metadata())
 
 
-def event_handlers(ctx: Context) -> dict[str, Handler]:
-    """Routing of consumed integration events to their handlers."""
-    return {
-        "BillingIssued": on_billing_issued,
-        "PaymentReceived": on_payment_received,
-        "Shipped": on_shipped,
-        "PurchaseConditionRequested": on_purchase_condition_requested,
-    }
+# Each consumed integration event and its handler (its queue bindings follow from this).
+EVENT_HANDLERS: Mapping[str, EventHandler] = {
+    "BillingIssued": on_billing_issued,
+    "PaymentReceived": on_payment_received,
+    "Shipped": on_shipped,
+    "PurchaseConditionRequested": on_purchase_condition_requested,
+}
