@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 
 from services.billing.adapters.unapplied import UnappliedPayments
-from services.billing.domain.billing import REPORT_MATCHING_METHODS
+from services.billing.domain.billing import REPORT_MATCHING_METHODS, ends_pending_report
 from shared.events.store import RecordedEvent, Row
 
 
@@ -264,8 +264,8 @@ class UnreportedTransfers:
             conn.execute(
                 "DELETE FROM awaited_transfers WHERE billing_id = %s", (data["billing_id"],)
             )
-        elif event.type == "PaymentReceived" and (
-            data["method"] in REPORT_MATCHING_METHODS or data["billing_settled"]
+        elif event.type == "PaymentReceived" and ends_pending_report(
+            data["method"], data["billing_settled"]
         ):
             awaited = conn.execute(
                 "DELETE FROM awaited_transfers WHERE billing_id = %s RETURNING billing_id",

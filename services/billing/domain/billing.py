@@ -45,6 +45,12 @@ __all__ = [
 REPORT_MATCHING_METHODS = frozenset({"bank_transfer", "staff_confirmation"})
 
 
+def ends_pending_report(method: str, settles: bool) -> bool:
+    """A payment ends the billing's pending report (R9) when it is the reported transfer
+    arriving, or when it settles the billing (the aggregate and the read models follow this)."""
+    return method in REPORT_MATCHING_METHODS or settles
+
+
 @dataclass
 class Billing(EventSourced):
     """What a billing's history adds up to."""
@@ -73,7 +79,7 @@ class Billing(EventSourced):
         elif isinstance(event, PaymentReceived) and self.paid is not None:
             self.paid = self.paid + event.amount
             self.received = (self.received or Money.zero(event.amount.currency)) + event.amount
-            if event.method in REPORT_MATCHING_METHODS or event.billing_settled:
+            if ends_pending_report(event.method, event.billing_settled):
                 self.pending_report = None
         elif isinstance(event, PaymentReported):
             self.pending_report = event
