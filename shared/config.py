@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 DEV_TOKEN_SECRET = "dev-only-identity-secret"
 DEFAULT_BIND_HOST = "127.0.0.1"
 # Partition queues per consuming service (see shared/events/partitions.py).
 DEFAULT_PARTITIONS = 8
+T = TypeVar("T")
 
 
 class ConfigurationError(RuntimeError):
@@ -45,6 +47,17 @@ class Settings:
     def with_service(self, service: str) -> Settings:
         """The same environment seen by another service (its own database)."""
         return replace(self, service=service, database="")
+
+    def setting(self, key: str, default: str, parse: Callable[[str], T]) -> T:
+        """The service's own setting `key` (`CNNECT_<SERVICE>_<KEY>`, else `default`) parsed:
+        a value `parse` refuses stops the start with the variable's name."""
+        raw = self.extra.get(key, default)
+        try:
+            return parse(raw)
+        except (ValueError, ArithmeticError) as exc:  # Decimal's refusals are arithmetic
+            reason = str(exc) if isinstance(exc, ValueError) else "not a number"
+            variable = f"CNNECT_{self.service}_{key}".upper()
+            raise ConfigurationError(f"{variable} cannot be {raw!r}: {reason}") from exc
 
 
 def with_database(url: str, database: str) -> str:

@@ -34,7 +34,7 @@ def standin_setup(
         "CNNECT_BILLING_PAYPAL_CLIENT_SECRET": CLIENT_SECRET,
         "CNNECT_BILLING_PAYPAL_WEBHOOK_ID": DEFAULT_WEBHOOK_ID,
         # Its certificate is served by itself, over http on the loopback: accepted only
-        # outside production (services/billing/entrypoints/paypal_settings.py).
+        # outside production (services/billing/config.py).
         "CNNECT_BILLING_PAYPAL_CERT_HOSTS": "127.0.0.1",
         "CNNECT_BILLING_PAYPAL_ALLOW_INSECURE_LOCAL_CERTS": "1",
     }

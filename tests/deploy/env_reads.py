@@ -8,8 +8,9 @@ A read is one of:
   for a string assigned in the same function (`prefix = f"CNNECT_{service.upper()}_"`), or,
   when it is anything else (a parameter), for every service;
 - a service's extra setting, `<...>.extra.get("key")` or `<...>.extra["key"]` (also through a
-  local `extra = <...>.extra`): `load_settings` fills `extra` from `CNNECT_<SERVICE>_<KEY>`,
-  so the key names the variable of the module's service (of every service, in shared code).
+  local `extra = <...>.extra`) or `<settings>.setting("key", ...)`: `load_settings` fills
+  `extra` from `CNNECT_<SERVICE>_<KEY>`, so the key names the variable of the module's service
+  (of every service, in shared code).
 Writes (`os.environ[NAME] = ...`), messages and docstrings that merely mention a name are
 not reads. Tests and the benchmark are not scanned: they are not deployed."""
 
@@ -191,6 +192,8 @@ class _Scanner(ast.NodeVisitor):
         func = node.func
         if node.args and isinstance(func, ast.Attribute) and func.attr in _MAPPING_READS:
             self._read(func.value, node.args[0], node)
+        elif node.args and isinstance(func, ast.Attribute) and func.attr == "setting":
+            self._read_extra(node.args[0], node)
         elif node.args and _is_getenv(func):
             self._read(None, node.args[0], node)
         self.generic_visit(node)
@@ -207,14 +210,17 @@ class _Scanner(ast.NodeVisitor):
 
     def _read(self, mapping: ast.expr | None, key: ast.expr, node: ast.expr) -> None:
         if mapping is not None and self._is_extra(mapping):
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                for owner in self.owners:
-                    name = f"{PREFIX}{owner}_{key.value}".upper()
-                    self.reads.append(EnvRead(name, self.path, node.lineno, "extra"))
+            self._read_extra(key, node)
             return
         for name in self._render(key):
             if _VARIABLE.fullmatch(name):
                 self.reads.append(EnvRead(name, self.path, node.lineno, "environ"))
+
+    def _read_extra(self, key: ast.expr, node: ast.expr) -> None:
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            for owner in self.owners:
+                name = f"{PREFIX}{owner}_{key.value}".upper()
+                self.reads.append(EnvRead(name, self.path, node.lineno, "extra"))
 
     def _is_extra(self, mapping: ast.expr) -> bool:
         if isinstance(mapping, ast.Attribute):

@@ -80,14 +80,13 @@ def test_extras_name_the_variables_of_the_modules_service() -> None:
     source = """
         def rule(ctx):
             extra = ctx.settings.extra
-            return extra.get("currency", "EUR"), ctx.settings.extra["fee_percent"]
+            rate = ctx.settings.setting("cny_rate", "0.128", Decimal)
+            return extra.get("currency", "EUR"), ctx.settings.extra["fee_percent"], rate
         """
-    assert scan(source, "services/billing/handlers/common.py") == {
-        "CNNECT_BILLING_CURRENCY",
-        "CNNECT_BILLING_FEE_PERCENT",
-    }
+    keys = ("CURRENCY", "FEE_PERCENT", "CNY_RATE")
+    assert scan(source, "services/billing/config.py") == {f"CNNECT_BILLING_{k}" for k in keys}
     assert scan(source, "shared/runtime.py") == {
-        f"CNNECT_{s.upper()}_{k}" for s in SERVICES for k in ("CURRENCY", "FEE_PERCENT")
+        f"CNNECT_{s.upper()}_{k}" for s in SERVICES for k in keys
     }
 
 

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from services.billing.domain.calendar import configured_calendar
+from services.billing.config import bank_calendar
+from shared.config import Settings
 from tests.support.infra import Infra
 from tests.support.system import System, running_system
 
@@ -57,7 +58,7 @@ def test_R9_the_calendar_shows_weekends_and_bank_holidays_as_no_business_days(
 def test_R9_by_default_the_calendar_starts_today_and_says_when_a_report_now_is_confirmed(
     system: System,
 ) -> None:
-    calendar = configured_calendar({"bank_holidays": HOLIDAYS})
+    calendar = bank_calendar(Settings(service="billing", extra={"bank_holidays": HOLIDAYS}))
     before = datetime.now(UTC)
     body = _calendar(system).json()
     after = datetime.now(UTC)

@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 
 from services.billing.adapters.paypal_webhooks import CaptureNotice
 from services.billing.bootstrap import DEFINITION as BILLING
+from services.billing.config import DEV_BANK_SECRET
 from services.billing.domain.billing import Billing, CardPaymentStarted
 from services.billing.domain.deposit import Deposit
-from services.billing.entrypoints.bank_api import DEV_BANK_SECRET
 from services.billing.handlers.card import receive_capture
 from services.billing.handlers.common import BILLINGS, DEPOSITS, HELD
 from services.billing.handlers.payments import adjust_deposit, pay_with_deposit, record_payment

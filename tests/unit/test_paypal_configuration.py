@@ -5,18 +5,14 @@ development starts the stand-in and points billing at it, unless given a PayPal 
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
-from typing import cast
 
 import pytest
 
 from deploy.paypal_standin.launching import STANDIN_NAME, STANDIN_PORT, standin_setup
 from deploy.procfile import read_procfile
 from services.billing.bootstrap import DEFINITION
-from services.billing.entrypoints.paypal_settings import paypal_settings
+from services.billing.config import paypal_settings
 from shared.config import ConfigurationError, load_settings
-from shared.runtime import Context
-from tests.deploy.code_facts import NullStore
 from tests.deploy.procfile import PROCFILE
 
 PRODUCTION = {
@@ -63,13 +59,13 @@ def test_production_never_accepts_a_local_certificate_even_when_asked() -> None:
 @pytest.mark.rule("R10")
 def test_production_billing_with_the_live_api_starts() -> None:
     env = {**PRODUCTION, "CNNECT_BILLING_PAYPAL_BASE_URL": "https://api-m.paypal.com"}
-    assert DEFINITION.create_app(_context(env)) is not None
+    assert DEFINITION.config(load_settings("billing", env)) is not None
 
 
 @pytest.mark.rule("R10")
-def test_the_billing_api_does_not_start_in_production_pointed_at_the_stand_in() -> None:
+def test_billing_does_not_start_in_production_pointed_at_the_stand_in() -> None:
     with pytest.raises(ConfigurationError, match="must be PayPal's API in production"):
-        DEFINITION.create_app(_context({**PRODUCTION, **STANDIN}))
+        DEFINITION.config(load_settings("billing", {**PRODUCTION, **STANDIN}))
 
 
 def test_in_development_billing_takes_the_stand_in_and_its_certificate_host() -> None:
@@ -77,7 +73,7 @@ def test_in_development_billing_takes_the_stand_in_and_its_certificate_host() ->
     assert found.base_url == f"http://127.0.0.1:{STANDIN_PORT}"
     assert found.cert_hosts == frozenset({"127.0.0.1"})
     assert found.allow_insecure_local_certs
-    assert DEFINITION.create_app(_context(STANDIN)) is not None
+    assert DEFINITION.config(load_settings("billing", STANDIN)) is not None
 
 
 def test_make_run_in_development_adds_the_stand_in_sending_webhooks_to_the_gateway() -> None:
@@ -102,15 +98,3 @@ def test_make_run_starts_no_stand_in_in_production_or_with_a_paypal_of_its_own(
     environ: dict[str, str],
 ) -> None:
     assert standin_setup(environ, 8100) == ({}, {})
-
-
-def _context(env: dict[str, str]) -> Context:
-    """A context whose store does nothing: building the app touches no database."""
-    context = SimpleNamespace(
-        settings=load_settings("billing", env),
-        store=NullStore(),
-        clock=None,
-        topology=None,
-        projections=(),
-    )
-    return cast(Context, context)

@@ -39,17 +39,10 @@ class BusinessCalendar:
     country: str | None = None  # ISO 3166 code whose public and bank holidays close the bank
 
     def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {self.timezone!r}") from exc
+        checked_timezone(self.timezone)
         if self.cutoff.tzinfo is not None:
             raise ValueError("the cutoff is a local time: it must not carry a timezone")
-        if self.country is not None and self.country not in _supported_countries():
-            raise ValueError(
-                f"unknown bank country {self.country!r}: expected an ISO 3166 code the "
-                "holidays library knows, e.g. DE, FR, CN"
-            )
+        checked_country(self.country)
 
     def holiday_name(self, d: date) -> str | None:
         """The name of the holiday or closing day `d` is, None for an ordinary day."""
@@ -109,15 +102,24 @@ def _country_holidays(country: str, year: int) -> Mapping[date, str]:
     return dict(holiday_rules.country_holidays(country, years=year, categories=categories))
 
 
-def configured_calendar(extra: Mapping[str, str]) -> BusinessCalendar:
-    """The calendar from `CNNECT_BILLING_BANK_COUNTRY` (default DE; empty: none),
-    `_BANK_HOLIDAYS` (extra closing days) and `_BANK_TIMEZONE`."""
-    country = extra.get("bank_country", DEFAULT_BANK_COUNTRY).strip().upper()
-    return BusinessCalendar(
-        parse_holidays(extra.get("bank_holidays", "")),
-        timezone=extra.get("bank_timezone", "").strip() or DEFAULT_TIMEZONE,
-        country=country or None,
-    )
+def checked_timezone(name: str) -> str:
+    """`name`, a time zone the system knows (ValueError otherwise)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {name!r}") from exc
+    return name
+
+
+def checked_country(code: str | None) -> str | None:
+    """`code`, None or a country whose holidays the `holidays` library knows (ValueError
+    otherwise)."""
+    if code is not None and code not in _supported_countries():
+        raise ValueError(
+            f"unknown bank country {code!r}: expected an ISO 3166 code the holidays library "
+            "knows, e.g. DE, FR, CN"
+        )
+    return code
 
 
 def parse_holidays(text: str) -> frozenset[date]:

@@ -8,11 +8,11 @@ from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
+from services.billing.config import config
 from services.billing.entrypoints.bank_api import (
     BankNoticeSchema,
     PaymentReportRequest,
     bank,
-    receiving_account,
 )
 from services.billing.entrypoints.calendar_api import CalendarQuery, calendar_api
 from services.billing.entrypoints.card_api import CheckoutRequest, card, register_paypal_errors
@@ -25,7 +25,6 @@ from services.billing.entrypoints.request_fields import (
 )
 from services.billing.entrypoints.transfer_view import transfer_fields
 from services.billing.entrypoints.unapplied_api import HeldCreditRequest, unapplied
-from services.billing.handlers.bank import calendar
 from services.billing.handlers.payments import (
     PaymentOutcome,
     adjust_deposit,
@@ -177,7 +176,7 @@ def _billings(where: str, value: str) -> list[dict[str, Any]]:
     rows = query_rows(f"SELECT * FROM billing_summaries WHERE {where} = %s ORDER BY kind", (value,))
     rows = [r for r in rows if identity.may_see(r["customer_id"])]
     # The reference to transfer with, a reported transfer still awaited, the balance in words.
-    transfers = transfer_fields(rows, calendar(service_context()).timezone)
+    transfers = transfer_fields(rows, config(service_context()).calendar.timezone)
     return [{**_billing(r), **transfers[r["billing_id"]]} for r in rows]
 
 
@@ -292,8 +291,6 @@ OPENAPI: dict[str, Any] = _openapi()
 
 def create_app(context: Context) -> Flask:
     """The billing API over `context`."""
-    receiving_account(context.settings)  # production refuses to start without a receiving account
-    calendar(context)  # a bad bank country, closing day or time zone: no start (R9)
     app = create_service_app("billing", context, OPENAPI)
     app.register_blueprint(bp)
     app.register_blueprint(bank)

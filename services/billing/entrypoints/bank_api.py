@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,26 +9,20 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
+from services.billing.config import config
 from services.billing.domain.billing import PaymentReported
 from services.billing.domain.held import HeldPayment
-from services.billing.domain.transfer import (
-    DEVELOPMENT_ACCOUNT,
-    ReceivingAccount,
-    parse_account,
-    transfer_reference,
-)
+from services.billing.domain.transfer import ReceivingAccount, transfer_reference
 from services.billing.entrypoints.request_fields import currency_field, positive_amount_field
 from services.billing.entrypoints.transfer_view import report_sentence
 from services.billing.handlers import DEPOSITS
 from services.billing.handlers.bank import (
     BankNotice,
-    calendar,
     receive_bank_notice,
     report_payment,
     withdraw_report,
 )
 from services.billing.handlers.common import owned_billing
-from shared.config import ConfigurationError, Settings
 from shared.domain_errors import ValidationError
 from shared.money import Money
 from shared.runtime import Context
@@ -45,7 +38,6 @@ from shared.web.paging import Search, page_answer, paged_rows, queue_page
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HmacWebhookVerifier
 
 bank = Blueprint("bank", __name__)
-DEV_BANK_SECRET = "dev-bank-webhook-secret"
 
 
 class PaymentReportRequest(Schema):
@@ -63,37 +55,12 @@ class BankNoticeSchema(Schema):
     payer_name = fields.String(load_default="", validate=validate.Length(max=200))
 
 
-def card_fee_percent(ctx: Context) -> Decimal:
-    """The card payment fee (`CNNECT_BILLING_CARD_FEE_PERCENT`, R10)."""
-    return Decimal(ctx.settings.extra.get("card_fee_percent", "3.9"))
-
-
 def webhook_verifier(ctx: Context) -> HmacWebhookVerifier:
     """The bank webhook's verifier: the current secret and, while rotating, the previous."""
-    configured = ctx.settings.extra.get("bank_webhook_secrets", "")
-    secrets = tuple(s.strip() for s in configured.split(",") if s.strip())
+    secrets = config(ctx).bank_webhook_secrets
     if not secrets:
-        if ctx.settings.production:
-            raise ValidationError("CNNECT_BILLING_BANK_WEBHOOK_SECRETS is not configured")
-        secrets = (DEV_BANK_SECRET,)
+        raise ValidationError("CNNECT_BILLING_BANK_WEBHOOK_SECRETS is not configured")
     return HmacWebhookVerifier(secrets)
-
-
-def receiving_account(settings: Settings) -> ReceivingAccount:
-    """The account customers transfer to (`CNNECT_BILLING_BANK_ACCOUNT`); in development a
-    marked development account, in production none: the service refuses to start (R9)."""
-    configured = settings.extra.get("bank_account", "").strip()
-    if not configured:
-        if settings.production:
-            raise ConfigurationError(
-                "CNNECT_BILLING_BANK_ACCOUNT must be set in production: "
-                "bank=...;branch=...;type=...;number=...;holder=..."
-            )
-        return DEVELOPMENT_ACCOUNT
-    try:
-        return parse_account(configured)
-    except ValueError as exc:
-        raise ConfigurationError(str(exc)) from None
 
 
 def account_json(account: ReceivingAccount) -> dict[str, Any]:
@@ -122,7 +89,7 @@ def payment_page(billing_id: str) -> ResponseReturnValue:
         deposit = DEPOSITS.get(tx, found.issued.customer_id)
         usable = deposit.usable_for(open_amount)
         rest = open_amount - usable
-        fee = Money(rest.amount * card_fee_percent(ctx) / 100, rest.currency).rounded()
+        fee = Money(rest.amount * config(ctx).card_fee_percent / 100, rest.currency).rounded()
         return {
             "billing_id": billing_id,
             "kind": found.issued.kind,
@@ -135,19 +102,19 @@ def payment_page(billing_id: str) -> ResponseReturnValue:
             },
             "rest": str(rest.amount),
             "bank_transfer": {
-                "account": account_json(receiving_account(ctx.settings)),
+                "account": account_json(config(ctx).bank_account),
                 "amount": str(rest.amount),
                 "reference": transfer_reference(billing_id),
-                "expected_confirmation_if_reported_now": calendar(ctx)
-                .expected_confirmation(ctx.clock.now())
+                "expected_confirmation_if_reported_now": config(ctx)
+                .calendar.expected_confirmation(ctx.clock.now())
                 .isoformat(),
-                "timezone": calendar(ctx).timezone,
-                "pending_report": report_json(found.pending_report, calendar(ctx).timezone),
+                "timezone": config(ctx).calendar.timezone,
+                "pending_report": report_json(found.pending_report, config(ctx).calendar.timezone),
             },
             # Withheld while a reported transfer is pending: no paying twice by accident (R9).
             "card_withheld": found.pending_report is not None,
             "card": {
-                "fee_percent": str(card_fee_percent(ctx)),
+                "fee_percent": str(config(ctx).card_fee_percent),
                 "fee": str(fee.amount),
                 "total": str((rest + fee).amount),
             },
@@ -193,7 +160,7 @@ def payment_report(billing_id: str) -> ResponseReturnValue:
         identity.subject,
     )
     assert found.pending_report is not None
-    report = report_json(found.pending_report, calendar(service_context()).timezone)
+    report = report_json(found.pending_report, config(service_context()).calendar.timezone)
     assert report is not None
     return jsonify(
         {

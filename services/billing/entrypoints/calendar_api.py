@@ -11,8 +11,8 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
+from services.billing.config import config
 from services.billing.domain.calendar import BusinessCalendar
-from services.billing.handlers.bank import calendar
 from shared.domain_errors import ValidationError
 from shared.web.app import service_context
 
@@ -34,7 +34,7 @@ def business_calendar() -> ResponseReturnValue:
     """Business days and bank holidays from `from` (today) for `days` days (public, R9)."""
     ctx = service_context()
     query = CalendarQuery().load(request.args.to_dict())
-    cal = calendar(ctx)
+    cal = config(ctx).calendar
     now = ctx.clock.now()
     start: date = query["start"] or now.astimezone(ZoneInfo(cal.timezone)).date()
     try:

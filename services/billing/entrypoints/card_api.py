@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, current_app, jsonify, request
-from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields
 
@@ -21,8 +20,7 @@ from services.billing.adapters.paypal_webhooks import (
     PayPalWebhookVerifier,
     parse_capture_event,
 )
-from services.billing.entrypoints.bank_api import card_fee_percent
-from services.billing.entrypoints.paypal_settings import PayPalSettings, paypal_settings
+from services.billing.config import config
 from services.billing.handlers.card import (
     capture_card_payment,
     receive_capture,
@@ -47,18 +45,6 @@ PAYPAL_TIMEOUT_S = 8.0
 OTHER_WAYS = "Nothing was charged. You can pay by bank transfer or from your deposit instead."
 
 
-@card.record_once
-def _refuse_a_non_paypal_setup_in_production(state: BlueprintSetupState) -> None:
-    # Checked when the app is built: billing in production does not start pointed at
-    # anything but PayPal (e.g. the development stand-in).
-    settings(state.app.extensions["cnnect.context"])
-
-
-def settings(ctx: Context) -> PayPalSettings:
-    """Billing's PayPal settings, checked (cached in the app)."""
-    return paypal_settings(ctx.settings)
-
-
 class CheckoutRequest(Schema):
     return_url = fields.Url(required=True, schemes={"https", "http"})
     cancel_url = fields.Url(required=True, schemes={"https", "http"})
@@ -68,7 +54,7 @@ def paypal_client(ctx: Context) -> PayPalClient:
     """The process's PayPal client (its token is cached between requests)."""
     client: PayPalClient | None = current_app.extensions.get("cnnect.paypal")
     if client is None:
-        found = settings(ctx)
+        found = config(ctx).paypal
         # A customer waits on each call: a PayPal that hangs is given up after 8 s and
         # tried again (the gateway's card pages wait for all the attempts).
         client = PayPalClient(
@@ -82,7 +68,7 @@ def paypal_verifier(ctx: Context) -> PayPalWebhookVerifier:
     """The process's webhook verifier (its certificates are cached between requests)."""
     verifier: PayPalWebhookVerifier | None = current_app.extensions.get("cnnect.paypal_verifier")
     if verifier is None:
-        found = settings(ctx)
+        found = config(ctx).paypal
         verifier = PayPalWebhookVerifier(
             found.webhook_id or "unconfigured-webhook-id",
             found.cert_hosts or PAYPAL_CERT_HOSTS,
@@ -105,7 +91,7 @@ def checkout(billing_id: str) -> ResponseReturnValue:
         paypal_client(ctx),
         billing_id,
         None if identity.is_staff else identity.subject,
-        card_fee_percent(ctx),
+        config(ctx).card_fee_percent,
         body["return_url"],
         body["cancel_url"],
         identity.subject,

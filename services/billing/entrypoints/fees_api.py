@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from services.billing.entrypoints.bank_api import card_fee_percent
-from services.billing.handlers.common import pricing_rule
+from services.billing.config import config
 from shared.web.app import service_context
 
 fees_api = Blueprint("fees", __name__)
@@ -17,7 +16,7 @@ fees_api = Blueprint("fees", __name__)
 def fees() -> ResponseReturnValue:
     """The service fee rule (in words and in figures) and the card fee percent (public)."""
     ctx = service_context()
-    rule = pricing_rule(ctx)
+    rule = config(ctx).pricing
     fee = rule.service_fee
     return jsonify(
         {
@@ -29,6 +28,6 @@ def fees() -> ResponseReturnValue:
                 "currency": fee.minimum.currency,
                 "formatted": fee.minimum.formatted(),
             },
-            "card_fee_percent": f"{card_fee_percent(ctx).normalize():f}",
+            "card_fee_percent": f"{config(ctx).card_fee_percent.normalize():f}",
         }
     )

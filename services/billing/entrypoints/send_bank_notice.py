@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 import requests
 
-from services.billing.entrypoints.bank_api import DEV_BANK_SECRET
+from services.billing.config import bank_webhook_secrets
 from shared.config import ConfigurationError, load_settings
 from shared.money import MINOR_UNITS
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -88,8 +88,7 @@ def main(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> int:
     if settings.production:
         print("send-bank-notice: refused in production; only the bank sends notices there.")
         return 2
-    configured = settings.extra.get("bank_webhook_secrets", "")
-    secret = next((s.strip() for s in configured.split(",") if s.strip()), DEV_BANK_SECRET)
+    secret = bank_webhook_secrets(settings)[0]  # outside production there is always one
     body, headers = signed_notice(
         args.reference,
         args.amount,

@@ -7,12 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from services.billing.config import config
 from services.billing.domain.billing import Billing
-from services.billing.domain.calendar import (
-    DEFAULT_BANK_COUNTRY,
-    BusinessCalendar,
-    configured_calendar,
-)
 from services.billing.domain.held import HeldPayment
 from services.billing.domain.transfer import billing_of_reference
 from services.billing.handlers.common import (
@@ -30,19 +26,6 @@ from shared.runtime import Context
 
 BANK_WEBHOOK = "bank-webhook"  # the inbox consumer name of bank notices
 _NOTICES = uuid.UUID("6f1c2f0e-8d0a-4c1b-9a55-0b5e1c7a0d11")
-
-
-def calendar(ctx: Context) -> BusinessCalendar:
-    """The business calendar from configuration (`CNNECT_BILLING_BANK_COUNTRY`, its holidays,
-    and the extra closing days of `CNNECT_BILLING_BANK_HOLIDAYS`)."""
-    extra = ctx.settings.extra
-    return configured_calendar(
-        {
-            "bank_country": extra.get("bank_country", DEFAULT_BANK_COUNTRY),
-            "bank_holidays": extra.get("bank_holidays", ""),
-            "bank_timezone": extra.get("bank_timezone", ""),
-        }
-    )
 
 
 def report_payment(
@@ -68,7 +51,7 @@ def report_payment(
             paid_on,
             amount,
             now,
-            calendar(ctx).expected_confirmation(now),
+            config(ctx).calendar.expected_confirmation(now),
         )
         assert found.issued is not None
         BILLINGS.save(tx, bid, found, new, meta(actor, found.issued.order_id))

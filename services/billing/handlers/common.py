@@ -1,10 +1,9 @@
-"""What every billing handler shares: codec, repositories, configuration."""
+"""What every billing handler shares: codec, repositories."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from services.billing.domain import billing, charges, deposit, held
@@ -17,7 +16,6 @@ from shared.events.contracts import CONTRACTS
 from shared.events.repository import Repository
 from shared.events.store import Transaction
 from shared.money import Money
-from shared.runtime import Context
 
 CODEC = EventCodec(
     billing.EVENT_TYPES + deposit.EVENT_TYPES + charges.EVENT_TYPES + held.EVENT_TYPES, CONTRACTS
@@ -28,25 +26,6 @@ CHARGES: Repository[charges.OrderCharges] = Repository(
 BILLINGS: Repository[Billing] = Repository("billing", CODEC, Billing.replay)
 DEPOSITS: Repository[Deposit] = Repository("deposit", CODEC, Deposit.replay)
 HELD: Repository[held.HeldPayment] = Repository("held", CODEC, held.HeldPayment.replay)
-
-
-def pricing_rule(ctx: Context) -> PricingRule:
-    """The pricing rule from configuration (`CNNECT_BILLING_*`)."""
-    extra = ctx.settings.extra
-    default = PricingRule()
-    return PricingRule(
-        currency=extra.get("currency", default.currency),
-        cny_rate=Decimal(extra.get("cny_rate", str(default.cny_rate))),
-        fee_percent=Decimal(extra.get("fee_percent", str(default.fee_percent))),
-        fee_minimum_cny=Decimal(extra.get("fee_minimum_cny", str(default.fee_minimum_cny))),
-        # `CNNECT_BILLING_CNY_RATE_DATE`: the day the configured rate was taken (R4); unset,
-        # each billing states the day it was issued at that rate.
-        rate_date=_rate_date(extra.get("cny_rate_date", "")),
-    )
-
-
-def _rate_date(text: str) -> date | None:
-    return date.fromisoformat(text.strip()) if text.strip() else None
 
 
 def billed_rule(current: PricingRule, issued: BillingIssued) -> PricingRule:

@@ -9,12 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.billing.config import bank_calendar
 from services.billing.domain.calendar import (
     EXTRA_CLOSING_DAY,
     BusinessCalendar,
-    configured_calendar,
     parse_holidays,
 )
+from shared.config import ConfigurationError, Settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 THURSDAY = date(2026, 11, 26)
@@ -138,7 +139,7 @@ def test_the_expected_confirmation_is_a_business_day_on_or_after_the_report(
 
 @pytest.mark.rule("R9")
 def test_R9_the_bank_countrys_holidays_close_christmas_and_easter_monday() -> None:
-    calendar = configured_calendar({})
+    calendar = configured()
     assert calendar.country == "DE"
     assert not calendar.is_business_day(date(2026, 12, 25))  # a Friday
     assert calendar.holiday_name(date(2026, 12, 25))
@@ -151,7 +152,7 @@ def test_R9_the_bank_countrys_holidays_close_christmas_and_easter_monday() -> No
 
 @pytest.mark.rule("R9")
 def test_R9_configured_extra_closing_days_add_to_the_countrys_holidays() -> None:
-    calendar = configured_calendar({"bank_holidays": "2026-12-24", "bank_country": "fr"})
+    calendar = configured(bank_holidays="2026-12-24", bank_country="fr")
     assert calendar.country == "FR"
     assert calendar.holiday_name(date(2026, 12, 24)) == EXTRA_CLOSING_DAY
     assert calendar.holiday_name(date(2026, 7, 14))  # Bastille Day
@@ -162,14 +163,21 @@ def test_R9_configured_extra_closing_days_add_to_the_countrys_holidays() -> None
 
 
 def test_no_bank_country_leaves_weekends_and_the_configured_days() -> None:
-    calendar = configured_calendar({"bank_country": "", "bank_holidays": "2026-10-01"})
+    calendar = configured(bank_country="", bank_holidays="2026-10-01")
     assert calendar.country is None
     assert calendar.is_business_day(date(2026, 12, 25))
     assert not calendar.is_business_day(date(2026, 10, 1))
 
 
-def test_an_unknown_bank_country_or_timezone_is_refused_at_start() -> None:
-    with pytest.raises(ValueError, match="unknown bank country 'XX'"):
-        configured_calendar({"bank_country": "XX"})
-    with pytest.raises(ValueError, match="unknown timezone"):
-        configured_calendar({"bank_timezone": "Mars/Olympus"})
+def test_an_unknown_bank_country_or_timezone_is_refused_at_start_by_its_variable() -> None:
+    with pytest.raises(ConfigurationError, match=r"CNNECT_BILLING_BANK_COUNTRY .* country 'XX'"):
+        configured(bank_country="XX")
+    with pytest.raises(ConfigurationError, match=r"CNNECT_BILLING_BANK_TIMEZONE .* timezone"):
+        configured(bank_timezone="Mars/Olympus")
+    with pytest.raises(ConfigurationError, match=r"CNNECT_BILLING_BANK_HOLIDAYS .* 2026-13-01"):
+        configured(bank_holidays="2026-12-24, 2026-13-01")
+
+
+def configured(**extra: str) -> BusinessCalendar:
+    """The calendar billing starts with, given its `CNNECT_BILLING_BANK_*` settings."""
+    return bank_calendar(Settings(service="billing", extra=extra))

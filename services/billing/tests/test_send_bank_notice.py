@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.billing.entrypoints.bank_api import DEV_BANK_SECRET
+from services.billing.config import DEV_BANK_SECRET
 from services.billing.entrypoints.send_bank_notice import main, parser, signed_notice
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HmacWebhookVerifier
 

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.billing.config import receiving_account
 from services.billing.domain.billing import Billing, BillingIssued, PaymentReportWithdrawn
 from services.billing.domain.transfer import (
     billing_of_reference,
     parse_account,
     transfer_reference,
 )
-from services.billing.entrypoints.bank_api import receiving_account
 from shared.config import ConfigurationError, Settings
 from shared.domain_errors import InvalidTransitionError
 from shared.money import Money
