@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Flask
 
+from services.orders import views
 from services.orders.entrypoints import schemas
-from services.orders.entrypoints.history import history
-from services.orders.entrypoints.reads import QUEUES, TABS, reads
+from services.orders.entrypoints.reads import reads
 from services.orders.entrypoints.writes import MAX_PHOTOS, writes
 from shared.runtime import Context
 from shared.web.app import create_service_app
@@ -32,7 +32,11 @@ OPENAPI: dict[str, Any] = document(
             "get": {
                 **operation("Orders in a tab: ongoing, completed, cancelled"),
                 "parameters": [
-                    {"name": "tab", "in": "query", "schema": {"type": "string", "enum": list(TABS)}}
+                    {
+                        "name": "tab",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": list(views.TABS)},
+                    }
                 ],
             },
         },
@@ -100,7 +104,7 @@ OPENAPI: dict[str, Any] = document(
                         "name": "name",
                         "in": "path",
                         "required": True,
-                        "schema": {"enum": ["estimates", *QUEUES]},
+                        "schema": {"enum": ["estimates", *views.QUEUES]},
                     }
                 ],
             }
@@ -116,5 +120,4 @@ def create_app(context: Context) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.register_blueprint(reads)
     app.register_blueprint(writes)
-    app.register_blueprint(history)
     return app

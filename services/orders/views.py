@@ -1,0 +1,127 @@
+"""The orders read side (cosmicpython's views.py): every query of the orders read models
+(`order_details`, `order_items`, `public_feedback`) and of the order stream staff read (R27),
+as plain functions of the store returning rows. The endpoints only check and answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.orders.handlers.common import ORDERS
+from shared.events.store import EventStore
+from shared.web.app import jsonable
+from shared.web.paging import QueuePage, Search, paged_rows
+
+TABS = {
+    "ongoing": (
+        "applied",
+        "purchasing",
+        "awaiting_arrival",
+        "inspected",
+        "awaiting_second_payment",
+        "shipped",
+    ),
+    "completed": ("completed",),
+    "cancelled": ("cancelled",),
+}
+QUEUES = {
+    "to_purchase": "status = 'purchasing' AND NOT awaits_seller",
+    "awaiting_seller": "awaits_seller AND status IN ('pre_payment', 'purchasing')",
+    "awaiting_arrival": "status = 'purchased'",
+    "to_inspect": "status = 'arrived'",
+    "problems": "(problem IS NOT NULL OR status = 'exchange_or_return')",
+}
+# What a staff search finds in an order: its id, the delivery name, its customer.
+_ORDER_SEARCH = Search(("d.order_id", "d.doc->'address'->>'name'"), "d.order_id", "d.customer_id")
+
+
+def order_document(store: EventStore, order_id: str) -> dict[str, Any] | None:
+    """The order details document (R1-R5), if the order exists."""
+    rows = store.query("SELECT doc FROM order_details WHERE order_id = %s", (order_id,))
+    return rows[0]["doc"] if rows else None
+
+
+def orders_in_tab(store: EventStore, tab: str, customer_id: str | None) -> list[dict[str, Any]]:
+    """The latest 200 documents of orders in `tab`: a customer's, or everyone's (None)."""
+    sql = "SELECT doc FROM order_details WHERE status = ANY(%s)"
+    params: tuple[Any, ...] = (list(TABS[tab]),)
+    if customer_id is not None:
+        sql += " AND customer_id = %s"
+        params += (customer_id,)
+    rows = store.query(sql + " ORDER BY placed_at DESC LIMIT 200", params)
+    return [r["doc"] for r in rows]
+
+
+def estimates(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
+    """One page of the orders awaiting their estimate's payment, oldest first, and the count."""
+    rows, total = paged_rows(
+        "SELECT d.order_id, d.customer_id, d.placed_at, d.status FROM order_details d",
+        "d.status = 'applied'",
+        "d.placed_at, d.order_id",
+        _ORDER_SEARCH,
+        page,
+        store=store,
+    )
+    return [jsonable(r) for r in rows], total
+
+
+def queued_items(
+    store: EventStore, queue: str, page: QueuePage
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the items in a staff work queue (`QUEUES`), oldest first, and the count."""
+    rows, total = paged_rows(
+        "SELECT i.order_id, i.item_id, i.status, i.problem, i.updated_at, d.customer_id "
+        "FROM order_items i JOIN order_details d USING (order_id)",
+        QUEUES[queue].replace("status", "i.status"),
+        "i.updated_at, i.order_id, i.item_id",
+        _ORDER_SEARCH,
+        page,
+        store=store,
+    )
+    return [jsonable(r) for r in rows], total
+
+
+def owners(store: EventStore, ids: list[str]) -> list[dict[str, Any]]:
+    """Who each of the orders `ids` is for, with its status and delivery name."""
+    return store.query(
+        "SELECT order_id, customer_id, status, doc->'address'->>'name' AS name "
+        "FROM order_details WHERE order_id = ANY(%s)",
+        (ids,),
+    )
+
+
+def searched_owners(store: EventStore, page: QueuePage) -> list[dict[str, Any]]:
+    """The same for the orders a staff search finds, newest first."""
+    found, _ = paged_rows(
+        "SELECT d.order_id, d.customer_id, d.status, d.doc->'address'->>'name' AS name "
+        "FROM order_details d",
+        "true",
+        "d.placed_at DESC",
+        _ORDER_SEARCH,
+        page,
+        store=store,
+    )
+    return found
+
+
+def recent_feedback(store: EventStore) -> list[dict[str, Any]]:
+    """The 20 latest feedbacks, without who left them (R28)."""
+    rows = store.query(
+        "SELECT rating, text, left_at FROM public_feedback ORDER BY left_at DESC LIMIT 20", ()
+    )
+    return [dict(r, left_at=r["left_at"].isoformat()) for r in rows]
+
+
+def order_history(store: EventStore, order_id: str) -> list[dict[str, Any]]:
+    """Every event of an order's stream, oldest first, with when it was recorded and who
+    caused it (the `actor` of its metadata: an account id, or a service's or the scheduler's
+    name; none for what another service's event caused), as staff read it (R27)."""
+    return [
+        {
+            "version": event.version,
+            "type": event.type,
+            "recorded_at": event.recorded_at.isoformat(),
+            "actor": str(actor) if (actor := event.metadata.get("actor")) else None,
+            "data": dict(event.data),
+        }
+        for event in store.read_stream(ORDERS.stream_id(order_id))
+    ]
