@@ -19,8 +19,9 @@ reads = Blueprint("order_reads", __name__)
 
 def order_document(order_id: str) -> dict[str, Any]:
     """The order details the caller may see (404 for anyone else's order)."""
+    identity = current_identity()
     doc = views.order_document(service_context().store, order_id)
-    if doc is None or not current_identity().may_see(doc["customer_id"]):
+    if doc is None or not identity.may_see(doc["customer_id"]):
         raise NotFoundError(f"order {order_id} not found")
     return doc
 
