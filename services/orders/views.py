@@ -6,22 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.orders.domain.status import OrderStatus
 from services.orders.handlers.common import ORDERS
 from shared.events.store import EventStore
 from shared.web.app import jsonable
 from shared.web.paging import QueuePage, Search, paged_rows
 
+_ENDED = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 TABS = {
-    "ongoing": (
-        "applied",
-        "purchasing",
-        "awaiting_arrival",
-        "inspected",
-        "awaiting_second_payment",
-        "shipped",
-    ),
-    "completed": ("completed",),
-    "cancelled": ("cancelled",),
+    "ongoing": tuple(s.value for s in OrderStatus if s not in _ENDED),
+    "completed": (OrderStatus.COMPLETED.value,),
+    "cancelled": (OrderStatus.CANCELLED.value,),
 }
 QUEUES = {
     "to_purchase": "status = 'purchasing' AND NOT awaits_seller",
