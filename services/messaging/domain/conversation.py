@@ -12,6 +12,13 @@ from shared.domain_errors import InvalidTransitionError, NotFoundError, Validati
 from shared.events.aggregate import EventSourced
 
 MESSAGE_WINDOW = timedelta(days=30)  # R12
+
+
+def window_open(closes_at: datetime | None, now: datetime) -> bool:
+    """Messages may be posted until the window closes, 30 days after the order ended (R12)."""
+    return closes_at is None or now < closes_at
+
+
 MAX_TEXT = 10_000
 REQUEST_KINDS = ("exchange_request", "return_request")  # R19
 CUSTOMER_KINDS = ("message", *REQUEST_KINDS, "purchase_condition")
@@ -148,7 +155,7 @@ class Conversation(EventSourced):
 
     def accepts_messages(self, now: datetime) -> bool:
         """True while messages may be posted on this order (R12)."""
-        return self.opened and (self.closes_at is None or now < self.closes_at)
+        return self.opened and window_open(self.closes_at, now)
 
     def post(
         self,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
+from services.messaging import views
 from services.messaging.adapters.attachments import (
     ORDERS_PHOTO,
     attachment_facts,
@@ -44,14 +44,13 @@ from shared.web.app import (
     current_identity,
     json_body,
     jsonable,
-    query_rows,
     require_staff,
     service_context,
 )
 from shared.web.idempotency import idempotent
 from shared.web.identity import Identity
 from shared.web.openapi import Files, document, operation
-from shared.web.paging import Search, page_answer, paged_rows, queue_page
+from shared.web.paging import page_answer, queue_page
 
 bp = Blueprint("messaging", __name__)
 
@@ -100,18 +99,17 @@ OPENAPI: dict[str, Any] = document(
 
 
 def _conversation(conversation_id: str, identity: Identity) -> dict[str, Any]:
-    rows = query_rows("SELECT * FROM conversations WHERE conversation_id = %s", (conversation_id,))
-    if not rows or not identity.may_see(rows[0]["customer_id"] or ""):
+    row = views.conversation(service_context().store, conversation_id)
+    if row is None or not identity.may_see(row["customer_id"] or ""):
         raise NotFoundError(f"no conversation {conversation_id}")
-    return rows[0]
+    return row
 
 
 @bp.get("/orders/<order_id>/conversation")
 def conversation(order_id: str) -> ResponseReturnValue:
     """Whether the order accepts messages, and until when (R12)."""
     row = _conversation(order_id, current_identity())
-    now = service_context().clock.now()
-    accepts = row["closes_at"] is None or now < row["closes_at"]
+    accepts = views.accepts_messages(row, service_context().clock.now())
     return jsonify({**jsonable(row), "accepts_messages": accepts})
 
 
@@ -121,9 +119,7 @@ def messages(order_id: str) -> ResponseReturnValue:
     `attachments` gives each attachment id with the href that opens it (R23)."""
     identity = current_identity()
     row = _conversation(order_id, identity)
-    found = query_rows(
-        "SELECT * FROM messages WHERE conversation_id = %s ORDER BY position", (order_id,)
-    )
+    found = views.messages(service_context().store, order_id)
     every_id = [a for message in found for a in message["attachment_ids"]]
     stored = attachment_facts(service_context().store, every_id)
     result = []
@@ -179,15 +175,10 @@ def attachment(attachment_id: str) -> ResponseReturnValue:
     if attachment_id.startswith(ORDERS_PHOTO):
         # A problem report's picture lives with orders (R23): send the caller there; orders
         # checks again who may see it. A stranger learns nothing here either.
-        holders = query_rows(
-            "SELECT m.conversation_id, c.customer_id FROM messages m "
-            "JOIN conversations c ON c.conversation_id = m.conversation_id "
-            "WHERE m.attachment_ids @> %s::jsonb LIMIT 1",
-            (json.dumps([attachment_id]),),
-        )
-        if not holders or not identity.may_see(holders[0]["customer_id"] or ""):
+        holder = views.attachment_holder(service_context().store, attachment_id)
+        if holder is None or not identity.may_see(holder["customer_id"] or ""):
             raise NotFoundError("attachment not found")
-        href = attachment_href(holders[0]["conversation_id"], attachment_id)
+        href = attachment_href(holder["conversation_id"], attachment_id)
         return redirect(href, code=303)
     row = load_attachment(service_context().store, attachment_id)
     if row is None or not identity.may_see(row["customer_id"] or ""):
@@ -220,13 +211,8 @@ def inquiry() -> ResponseReturnValue:
 def inquiries() -> ResponseReturnValue:
     """The caller's inquiries (staff: all), with their messages."""
     identity = current_identity()
-    sql = "SELECT * FROM conversations WHERE order_id IS NULL"
-    params: tuple[Any, ...] = ()
-    if not identity.is_staff:
-        sql += " AND customer_id = %s"
-        params = (identity.subject,)
-    found = query_rows(sql + " ORDER BY opened_at DESC LIMIT 200", params)
-    return jsonify({"inquiries": [jsonable(r) for r in found]})
+    customer = None if identity.is_staff else identity.subject
+    return jsonify({"inquiries": views.inquiries(service_context().store, customer)})
 
 
 @bp.post("/inquiries/<inquiry_id>/answers")
@@ -245,17 +231,7 @@ def awaiting_reply() -> ResponseReturnValue:
     """Conversations whose last message is the customer's, oldest first (staff inbox)."""
     require_staff()
     page = queue_page()
-    found, total = paged_rows(
-        "SELECT c.conversation_id, c.order_id, c.last_message_at, "
-        "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id "
-        " AND m.sender_role <> 'staff' AND m.position > c.staff_read_position) AS unread "
-        "FROM conversations c",
-        "c.last_sender_role IN ('customer', 'visitor')",
-        "c.last_message_at, c.conversation_id",
-        Search(("c.conversation_id",), "c.order_id"),
-        page,
-    )
-    conversations = [jsonable(r) for r in found]
+    conversations, total = views.awaiting_reply(service_context().store, page)
     return jsonify(
         {"queue": "awaiting_reply", "conversations": conversations, **page_answer(page, total)}
     )
@@ -266,15 +242,7 @@ def requests_queue() -> ResponseReturnValue:
     """Exchange and return requests and problem reports (R19, R23), oldest first."""
     require_staff()
     page = queue_page()
-    found, total = paged_rows(
-        "SELECT message_id, conversation_id AS order_id, kind, item_id, text, posted_at "
-        "FROM messages",
-        "kind IN ('exchange_request', 'return_request', 'problem')",
-        "position",
-        Search(("conversation_id", "text"), "conversation_id"),
-        page,
-    )
-    messages = [jsonable(r) for r in found]
+    messages, total = views.requests(service_context().store, page)
     return jsonify({"queue": "requests", "messages": messages, **page_answer(page, total)})
 
 

@@ -1,0 +1,85 @@
+"""The messaging read side (cosmicpython's views.py): every query of the `conversations` and
+`messages` read models, as plain functions of the store returning rows. The endpoints only
+check and answer."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from services.messaging.domain.conversation import window_open
+from shared.events.store import EventStore
+from shared.web.app import jsonable
+from shared.web.paging import QueuePage, Search, paged_rows
+
+
+def conversation(store: EventStore, conversation_id: str) -> dict[str, Any] | None:
+    """A conversation's row (an order's, or an inquiry's), if there is one."""
+    rows = store.query("SELECT * FROM conversations WHERE conversation_id = %s", (conversation_id,))
+    return rows[0] if rows else None
+
+
+def accepts_messages(conversation: dict[str, Any], now: datetime) -> bool:
+    """Whether the conversation's window is still open (R12), as the aggregate decides it."""
+    return window_open(conversation["closes_at"], now)
+
+
+def messages(store: EventStore, conversation_id: str) -> list[dict[str, Any]]:
+    """A conversation's messages, oldest first."""
+    return store.query(
+        "SELECT * FROM messages WHERE conversation_id = %s ORDER BY position", (conversation_id,)
+    )
+
+
+def attachment_holder(store: EventStore, attachment_id: str) -> dict[str, Any] | None:
+    """The conversation (and its customer) of a message carrying `attachment_id`, if any."""
+    rows = store.query(
+        "SELECT m.conversation_id, c.customer_id FROM messages m "
+        "JOIN conversations c ON c.conversation_id = m.conversation_id "
+        "WHERE m.attachment_ids @> %s::jsonb LIMIT 1",
+        (json.dumps([attachment_id]),),
+    )
+    return rows[0] if rows else None
+
+
+def inquiries(store: EventStore, customer_id: str | None) -> list[dict[str, Any]]:
+    """The latest 200 inquiries: a customer's, or everyone's (None), newest first."""
+    sql = "SELECT * FROM conversations WHERE order_id IS NULL"
+    params: tuple[Any, ...] = ()
+    if customer_id is not None:
+        sql += " AND customer_id = %s"
+        params = (customer_id,)
+    return [jsonable(r) for r in store.query(sql + " ORDER BY opened_at DESC LIMIT 200", params)]
+
+
+def awaiting_reply(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
+    """One page of the conversations whose last message is the customer's, oldest first,
+    with how many messages staff have not read, and how many conversations wait."""
+    found, total = paged_rows(
+        "SELECT c.conversation_id, c.order_id, c.last_message_at, "
+        "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id "
+        " AND m.sender_role <> 'staff' AND m.position > c.staff_read_position) AS unread "
+        "FROM conversations c",
+        "c.last_sender_role IN ('customer', 'visitor')",
+        "c.last_message_at, c.conversation_id",
+        Search(("c.conversation_id",), "c.order_id"),
+        page,
+        store=store,
+    )
+    return [jsonable(r) for r in found], total
+
+
+def requests(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
+    """One page of the exchange and return requests and problem reports (R19, R23), oldest
+    first, and how many there are."""
+    found, total = paged_rows(
+        "SELECT message_id, conversation_id AS order_id, kind, item_id, text, posted_at "
+        "FROM messages",
+        "kind IN ('exchange_request', 'return_request', 'problem')",
+        "position",
+        Search(("conversation_id", "text"), "conversation_id"),
+        page,
+        store=store,
+    )
+    return [jsonable(r) for r in found], total
