@@ -15,7 +15,7 @@ from services.messaging.handlers.common import (
 )
 from services.messaging.handlers.notifications import on_staff_reply
 from shared.domain_errors import NotFoundError
-from shared.events.repository import decide_again, meta
+from shared.events.repository import meta
 from shared.events.store import Transaction
 from shared.runtime import Context
 from shared.web.identity import Identity
@@ -43,15 +43,16 @@ def post_message(ctx: Context, cmd: PostMessage, identity: Identity) -> str:
     ids = new_ids(cmd.attachments)
     role = "staff" if identity.is_staff else "customer"
 
-    def work(tx: Transaction) -> None:
-        found = _mine(CONVERSATIONS.get(tx, cmd.order_id), identity)
-        new = found.post(message_id, role, cmd.kind, cmd.text, ids, ctx.clock.now(), cmd.item_id)
+    def decision(tx: Transaction, found: Conversation) -> list[object]:
+        new = _mine(found, identity).post(
+            message_id, role, cmd.kind, cmd.text, ids, ctx.clock.now(), cmd.item_id
+        )
         save_attachments(tx, cmd.order_id, message_id, found.customer_id, ids, cmd.attachments)
         if role == "staff":
             on_staff_reply(tx, message_id, cmd.order_id, found.customer_id, cmd.text)
-        CONVERSATIONS.save(tx, cmd.order_id, found, new, meta(identity.subject, cmd.order_id))
+        return new
 
-    decide_again(ctx.store, work)
+    CONVERSATIONS.decide(ctx.store, cmd.order_id, decision, meta(identity.subject, cmd.order_id))
     return message_id
 
 
@@ -59,13 +60,12 @@ def mark_read(ctx: Context, order_id: str, identity: Identity) -> None:
     """The caller has read every message of the order so far."""
     role = "staff" if identity.is_staff else "customer"
 
-    def work(tx: Transaction) -> None:
-        found = _mine(CONVERSATIONS.get(tx, order_id), identity)
-        CONVERSATIONS.save(
-            tx, order_id, found, found.read(role, ctx.clock.now()), meta(identity.subject, order_id)
-        )
-
-    decide_again(ctx.store, work)
+    CONVERSATIONS.decide(
+        ctx.store,
+        order_id,
+        lambda tx, found: _mine(found, identity).read(role, ctx.clock.now()),
+        meta(identity.subject, order_id),
+    )
 
 
 def open_inquiry(
@@ -87,17 +87,11 @@ def answer_inquiry(ctx: Context, inquiry_id: str, text: str, staff: Identity) ->
     """Staff answer an inquiry."""
     message_id = new_id("msg")
 
-    def work(tx: Transaction) -> None:
-        found = INQUIRIES.get(tx, inquiry_id)
-        INQUIRIES.save(
-            tx,
-            inquiry_id,
-            found,
-            found.answer(message_id, text, ctx.clock.now()),
-            meta(staff.subject, inquiry_id),
-        )
+    def decision(tx: Transaction, found: Inquiry) -> list[object]:
+        new = found.answer(message_id, text, ctx.clock.now())
         customer = found.customer_id or f"visitor:{inquiry_id}"
         on_staff_reply(tx, message_id, None, customer, text, found.email)
+        return new
 
-    decide_again(ctx.store, work)
+    INQUIRIES.decide(ctx.store, inquiry_id, decision, meta(staff.subject, inquiry_id))
     return message_id
