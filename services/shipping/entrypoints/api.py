@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Flask, jsonify
 from flask.typing import ResponseReturnValue
 
-from services.shipping import handlers, rating
+from services.shipping import handlers, rating, views
 from services.shipping.domain.shipment import Parcel
 from services.shipping.entrypoints import rates_api
 from services.shipping.entrypoints.openapi import OPENAPI
@@ -19,27 +17,14 @@ from shared.web.app import (
     current_identity,
     json_body,
     jsonable,
-    query_rows,
     require_staff,
     service_context,
 )
 from shared.web.idempotency import idempotent
-from shared.web.paging import Search, page_answer, paged_rows, queue_page
+from shared.web.paging import page_answer, queue_page
 
 bp = Blueprint("shipping", __name__)
-QUEUES = {"to-pack": "to_pack", "awaiting-payment": "awaiting_payment", "to-ship": "to_ship"}
-_QUEUE_COLUMNS = (
-    "order_id, customer_id, method, status, destination_country, opened_at, fee, quoted_at, "
-    "paid_at, parcels"
-)
-
 __all__ = ["OPENAPI", "create_app"]
-
-
-def _shipment_json(row: dict[str, Any]) -> dict[str, Any]:
-    body = jsonable(row)
-    body["tracking_numbers"] = [p["tracking_number"] for p in row["tracking"]]
-    return body
 
 
 @bp.get("/shipments/search")
@@ -49,44 +34,28 @@ def search_shipments() -> ResponseReturnValue:
     page = queue_page()
     if not page.text:
         return jsonify({"orders": [], **page_answer(page, 0)})
-    rows, total = paged_rows(
-        "SELECT order_id, status FROM shipment_summaries",
-        "true",
-        "opened_at DESC, order_id",
-        Search(("tracking",)),
-        page,
-    )
-    return jsonify({"orders": [jsonable(r) for r in rows], **page_answer(page, total)})
+    rows, total = views.by_tracking(service_context().store, page)
+    return jsonify({"orders": rows, **page_answer(page, total)})
 
 
 @bp.get("/shipments/<order_id>")
 def get_shipment(order_id: str) -> ResponseReturnValue:
     """Shipping information of an order: its owner or staff only (R6)."""
     identity = current_identity()
-    rows = query_rows("SELECT * FROM shipment_summaries WHERE order_id = %s", (order_id,))
-    row = rows[0] if rows else None
+    row = views.shipment(service_context().store, order_id)
     if row is None or not identity.may_see(row["customer_id"]):
         raise NotFoundError(f"no shipment for order {order_id}")
-    return jsonify(_shipment_json(row))
+    return jsonify(jsonable(row))
 
 
 @bp.get("/queues/<queue>")
 def staff_queue(queue: str) -> ResponseReturnValue:
     """A staff queue: orders to pack, awaiting the 2nd payment, or to ship (oldest first)."""
     require_staff()
-    status = QUEUES.get(queue)
-    if status is None:
+    if queue not in views.QUEUES:
         raise NotFoundError(f"no queue {queue}")
     page = queue_page()
-    rows, total = paged_rows(
-        f"SELECT {_QUEUE_COLUMNS}, tracking FROM shipment_summaries",
-        "status = %s",
-        "opened_at, order_id",
-        Search(("order_id", "tracking"), "order_id", "customer_id"),
-        page,
-        (status,),
-    )
-    shipments = [jsonable(r) for r in rows]
+    shipments, total = views.queue(service_context().store, queue, page)
     return jsonify({"queue": queue, "shipments": shipments, **page_answer(page, total)})
 
 
