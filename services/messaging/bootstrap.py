@@ -6,6 +6,7 @@ from services.messaging import handlers
 from services.messaging.adapters.attachments import SCHEMA as ATTACHMENTS_SCHEMA
 from services.messaging.adapters.mailer import OUTBOX_SCHEMA
 from services.messaging.adapters.projections import projections
+from services.messaging.config import load_config
 from services.messaging.entrypoints.api import create_app
 from services.messaging.handlers.notifications import mail_loops
 from shared.runtime import ServiceDefinition
@@ -17,4 +18,5 @@ DEFINITION = ServiceDefinition(
     handlers=handlers.EVENT_HANDLERS,
     create_app=create_app,
     loops=mail_loops,
+    config=load_config,
 )

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.messaging.adapters.mailer import enqueue
+from services.messaging.config import config
 from services.messaging.domain.account_mails import (
     ACCOUNT_MAIL_KINDS,
     EMAIL_CHANGE_ASKED,
@@ -17,7 +18,6 @@ from services.messaging.domain.account_mails import (
     AccountMailRequest,
     account_mail,
 )
-from services.messaging.handlers.notifications import pay_url_base
 from shared.web.app import json_body, require_staff, service_context
 from shared.web.openapi import operation
 
@@ -61,7 +61,7 @@ def account_mails() -> ResponseReturnValue:
     require_staff()
     body = json_body(AccountMailBody())
     ctx = service_context()
-    notification = account_mail(AccountMailRequest(**body), pay_url_base(ctx))
+    notification = account_mail(AccountMailRequest(**body), config(ctx).site_url)
     queued = ctx.store.transact(lambda tx: enqueue(tx, notification, body["to"]))
     answer = {"notification_id": notification.notification_id, "queued": queued}
     return jsonify(answer), 201 if queued else 200

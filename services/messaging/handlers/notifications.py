@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from services.messaging.adapters.mailer import MailSender, SmtpSettings, enqueue
+from services.messaging.adapters.mailer import MailSender, enqueue
+from services.messaging.config import config
 from services.messaging.domain.notifications import notification_for, staff_reply
 from shared.events.consumer import IncomingEvent
 from shared.events.contracts import CONTRACTS
@@ -16,17 +17,12 @@ from shared.runtime import Context
 MAILED_EVENTS = ("BillingIssued", "PaymentReceived", "ItemsInspected", "Shipped", "OrderCancelled")
 
 
-def pay_url_base(ctx: Context) -> str:
-    """Where the customer's pages are (`CNNECT_MESSAGING_SITE_URL`)."""
-    return ctx.settings.extra.get("site_url", "http://127.0.0.1:8100")
-
-
 def on_mailed_event(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
     """Queue the e-mail an integration event sends the customer, if any."""
     # The consumer validated and upcast the payload: only its wire form is wanted here.
     wire = CONTRACTS.dump(event.type, event.data) if event.type in CONTRACTS else {}
     notification = notification_for(
-        event.type, wire, str(event.envelope.event_id), pay_url_base(ctx)
+        event.type, wire, str(event.envelope.event_id), config(ctx).site_url
     )
     if notification is not None:
         enqueue(tx, notification)
@@ -45,12 +41,6 @@ def on_staff_reply(
 
 
 def mail_loops(ctx: Context) -> list[Callable[[threading.Event], None]]:
-    """The worker's e-mail sender (`CNNECT_MESSAGING_SMTP_HOST`, `_SMTP_PORT`, `_MAIL_SENDER`)."""
-    extra = ctx.settings.extra
-    settings = SmtpSettings(
-        extra.get("smtp_host", "127.0.0.1"),
-        int(extra.get("smtp_port", "1025")),
-        extra.get("mail_sender", "no-reply@cnnect.example"),
-    )
-    sender = MailSender(ctx.store, settings, ctx.clock)
+    """The worker's e-mail sender."""
+    sender = MailSender(ctx.store, config(ctx).smtp, ctx.clock)
     return [sender.run]
