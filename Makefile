@@ -45,8 +45,10 @@ lint: install
 test: install lint
 	$(VENV)/bin/pytest -q
 
+# The fast tier: every test that needs no PostgreSQL, broker or process (the kit's, each
+# service's own, and handlers run in-process on the memory event store).
 unit: install
-	$(VENV)/bin/pytest -q tests/unit
+	$(VENV)/bin/pytest -q tests/unit services
 
 bench: install
 	$(PY) -m bench
