@@ -236,8 +236,9 @@ def confirm_payment(billing_id: str) -> ResponseReturnValue:
 def deposit_payment(billing_id: str) -> ResponseReturnValue:
     """Pay as much of the billing as the deposit covers; the rest stays open (R8)."""
     identity = current_identity()
-    customer = None if identity.is_staff else identity.subject
-    return _outcome(pay_with_deposit(service_context(), billing_id, customer, identity.subject))
+    return _outcome(
+        pay_with_deposit(service_context(), billing_id, identity.acting_customer, identity.subject)
+    )
 
 
 @bp.get("/deposit")

@@ -78,9 +78,8 @@ def account_json(account: ReceivingAccount) -> dict[str, Any]:
 @bank.get("/billings/<billing_id>/payment-page")
 def payment_page(billing_id: str) -> ResponseReturnValue:
     """What the customer pays and how: deposit first, then bank or card (R8-R10)."""
-    identity = current_identity()
     ctx = service_context()
-    customer = None if identity.is_staff else identity.subject
+    customer = current_identity().acting_customer
 
     def read(tx: Any) -> dict[str, Any]:
         found = owned_billing(tx, billing_id, customer)
@@ -153,7 +152,7 @@ def payment_report(billing_id: str) -> ResponseReturnValue:
     found = report_payment(
         service_context(),
         billing_id,
-        None if identity.is_staff else identity.subject,
+        identity.acting_customer,
         body["payer_name"],
         body["paid_on"],
         Money(body["amount"], body["currency"]).rounded(),
@@ -182,7 +181,7 @@ def payment_report_withdrawal(billing_id: str, report_id: str) -> ResponseReturn
     withdraw_report(
         service_context(),
         billing_id,
-        None if identity.is_staff else identity.subject,
+        identity.acting_customer,
         report_id,
         identity.subject,
     )

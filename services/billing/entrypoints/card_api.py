@@ -90,7 +90,7 @@ def checkout(billing_id: str) -> ResponseReturnValue:
         ctx,
         paypal_client(ctx),
         billing_id,
-        None if identity.is_staff else identity.subject,
+        identity.acting_customer,
         config(ctx).card_fee_percent,
         body["return_url"],
         body["cancel_url"],
@@ -122,7 +122,7 @@ def capture(billing_id: str, order_id: str) -> ResponseReturnValue:
         ctx,
         paypal_client(ctx),
         billing_id,
-        None if identity.is_staff else identity.subject,
+        identity.acting_customer,
         order_id,
     )
     return jsonify({"billing_id": billing_id, "paypal_order_id": order_id, **outcome}), 200
