@@ -5,38 +5,27 @@ fee before PayPal, amount, paid and balance; one money format. Real processes th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import requests
 
-from deploy.paypal_standin import PayPalStandIn, capture_completed_event, running_standin
+from deploy.paypal_standin import PayPalStandIn, capture_completed_event
 from shared.money import Money
 from tests.e2e.test_browser_journey import ADDRESS, ITEMS
 from tests.support.bank_notices import bank_headers, bank_notice
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.figures import assert_page_shows_billing
-from tests.support.infra import Infra
 from tests.support.journey import Journey
-from tests.support.pages import fill_order_form, reload_until
+from tests.support.pages import apply_for_order, reload_until
 from tests.support.pages import sign_up as sign_up_in_browser
-from tests.support.system import System, poll, running_system, sign_up
+from tests.support.system import System, poll, sign_up
 
 
 @pytest.fixture(scope="module")
-def paypal() -> Iterator[PayPalStandIn]:
-    with running_standin() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def system(
-    infra: Infra, paypal: PayPalStandIn, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs"), paypal.billing_env()) as running:
-        yield running
+def system_env(paypal: PayPalStandIn) -> dict[str, str]:
+    return paypal.billing_env()
 
 
 def _customer(system: System, email: str) -> tuple[requests.Session, Journey]:
@@ -197,13 +186,9 @@ def test_R4_R9_in_chromium_the_figures_and_the_calendar_fit_a_laptop_and_a_phone
     with launch_chromium() as chromium:
         page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
         sign_up_in_browser(page, system, "figures-browser@example.com", "correct horse battery")
-        page.goto(system.url("gateway", "/orders/new"))
-        fill_order_form(page, ITEMS, ADDRESS)
-        page.click("#order-form button[type=submit]")
-        page.wait_for_url("**/orders/ord-*")
+        order_id = apply_for_order(page, system, ITEMS, ADDRESS)
         figures = page.locator("#billing-first table.figures")
         reload_until(page, lambda: figures.count() == 1)
-        order_id = page.url.rsplit("/", 1)[1]
         answer = page.request.get(system.url("gateway", f"/api/billing/orders/{order_id}/billings"))
         [billing] = answer.json()["billings"]
         assert_page_shows_billing(page.content(), billing)

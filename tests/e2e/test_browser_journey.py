@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import FilePayload, Locator, Page, expect
 
-from deploy.paypal_standin import PayPalStandIn, running_standin
+from deploy.paypal_standin import PayPalStandIn
 from tests.support.bank_command import send_bank_notice
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.images import png
-from tests.support.infra import Infra
-from tests.support.pages import fill_order_form, reload_until, sign_in, sign_up
-from tests.support.system import System, create_staff, running_system
+from tests.support.pages import apply_for_order, reload_until, sign_in, sign_up
+from tests.support.system import System, create_staff
 
 PASSWORD = "correct horse battery"
 STAFF_EMAIL, STAFF_PASSWORD = "mei@cnnect.example", "staff password 9"
@@ -50,21 +48,12 @@ ADDRESS = {
 TRACKING = ("EE123456789CN", "EE987654321CN")
 
 
-@pytest.fixture(scope="module")
-def paypal() -> Iterator[PayPalStandIn]:
-    with running_standin() as fake:
-        yield fake
+pytestmark = pytest.mark.usefixtures("paypal_notifies_the_gateway")
 
 
 @pytest.fixture(scope="module")
-def system(
-    infra: Infra, paypal: PayPalStandIn, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[System]:
-    env = paypal.billing_env()
-    with running_system(infra, tmp_path_factory.mktemp("logs"), env) as running:
-        # PayPal notifies the address configured in its dashboard: our gateway.
-        paypal.webhook_target = running.url("gateway", "/webhooks/paypal")
-        yield running
+def system_env(paypal: PayPalStandIn) -> dict[str, str]:
+    return paypal.billing_env()
 
 
 def _until_next_action(customer: Page, action: str) -> None:
@@ -106,11 +95,7 @@ def test_a_customer_and_staff_take_an_order_from_sign_up_to_reception_in_the_bro
 
         # Sign up and apply for an order with two items (the second row added by the form).
         sign_up(customer, system, f"alice-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
-        customer.goto(system.url("gateway", "/orders/new"))
-        fill_order_form(customer, ITEMS, ADDRESS)
-        customer.click("#order-form button[type=submit]")
-        customer.wait_for_url("**/orders/ord-*")
-        order_id = customer.locator("#order-id").inner_text()
+        order_id = apply_for_order(customer, system, ITEMS, ADDRESS)
         expect(customer.locator(".order-tabs .tab.active")).to_contain_text(order_id)  # R1
         _until_next_action(customer, "Pay the 1st billing")  # R2
 

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from deploy.paypal_standin import PayPalStandIn, running_standin
+from deploy.paypal_standin import PayPalStandIn
 from services.billing.adapters.paypal_client import RETRY_ATTEMPTS
-from tests.support.browser import launch_chromium, save_screenshot
+from tests.support.browser import save_screenshot
 from tests.support.figures import assert_page_shows_billing
-from tests.support.infra import Infra
-from tests.support.pages import fill_order_form, reload_until, sign_up
-from tests.support.system import System, running_system
+from tests.support.pages import apply_for_order, reload_until, sign_up
+from tests.support.system import System
 
 PASSWORD = "correct horse battery"
 ITEMS = [
@@ -44,26 +42,12 @@ _FIGURE = re.compile(r"\d+\.\d{2}")
 OTHER_WAYS = "You can pay by bank transfer or from your deposit"
 
 
-@pytest.fixture(scope="module")
-def paypal() -> Iterator[PayPalStandIn]:
-    with running_standin() as standin:
-        yield standin
+pytestmark = pytest.mark.usefixtures("paypal_notifies_the_gateway")
 
 
 @pytest.fixture(scope="module")
-def system(
-    infra: Infra, paypal: PayPalStandIn, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs"), paypal.billing_env()) as running:
-        # PayPal notifies the address configured in its dashboard: our gateway.
-        paypal.webhook_target = running.url("gateway", "/webhooks/paypal")
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
+def system_env(paypal: PayPalStandIn) -> dict[str, str]:
+    return paypal.billing_env()
 
 
 def _figure(text: str) -> str:
@@ -76,11 +60,7 @@ def _payment_page(browser: Browser, system: System) -> tuple[Page, str]:
     """A new customer with a new order, on the payment page of its 1st billing."""
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_up(page, system, f"bea-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
-    page.goto(system.url("gateway", "/orders/new"))
-    fill_order_form(page, ITEMS, ADDRESS)
-    page.click("#order-form button[type=submit]")
-    page.wait_for_url("**/orders/ord-*")
-    order_id = page.locator("#order-id").inner_text()
+    order_id = apply_for_order(page, system, ITEMS, ADDRESS)
     action = page.locator("#next-action")
     reload_until(page, lambda: action.count() == 1 and action.inner_text() == "Pay the 1st billing")
     action.click()

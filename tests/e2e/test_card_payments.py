@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -10,28 +9,17 @@ from typing import Any
 import pytest
 import requests
 
-from deploy.paypal_standin import PayPalStandIn, capture_completed_event, running_standin
+from deploy.paypal_standin import PayPalStandIn, capture_completed_event
 from shared.money import Money
-from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
-from tests.support.system import System, poll, running_system
+from tests.support.system import System, poll
 
 WEBHOOK_ID = "WH-E2E-0001"
 
 
 @pytest.fixture(scope="module")
-def paypal() -> Iterator[PayPalStandIn]:
-    with running_standin() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def system(
-    infra: Infra, paypal: PayPalStandIn, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[System]:
-    env = paypal.billing_env()
-    with running_system(infra, tmp_path_factory.mktemp("logs"), env) as running:
-        yield running
+def system_env(paypal: PayPalStandIn) -> dict[str, str]:
+    return paypal.billing_env()
 
 
 def _deliver(system: System, headers: dict[str, str], body: bytes) -> requests.Response:

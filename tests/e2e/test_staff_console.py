@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,17 +15,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.browser import launch_chromium
 from tests.support.images import png
-from tests.support.infra import Infra
 from tests.support.journey import ORDER, PARCELS, Journey, ok_json
-from tests.support.system import System, poll, running_system, sign_up, staff_session
+from tests.support.pages import staff_queue
+from tests.support.system import System, poll, sign_up, staff_session
 
 Fields = list[tuple[str, str]]
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
@@ -78,21 +71,10 @@ def _submit(
     return answer.text
 
 
-def _queue(html: str, slug: str) -> str:
-    """One queue's part of the console page."""
-    found = re.search(
-        rf'<div class="queue" id="queue-{slug}">(.*?)(?=<div class="queue"|</section>)',
-        html,
-        re.DOTALL,
-    )
-    assert found is not None, f"no queue {slug}"
-    return found.group(1)
-
-
 def _in_queue(system: System, staff: requests.Session, slug: str, order_id: str) -> str:
     """The queue's part of the console, once it lists the order."""
     section: str = poll(
-        lambda: _queue(_page(system, staff, "/staff"), slug),
+        lambda: staff_queue(_page(system, staff, "/staff"), slug),
         lambda found: f'href="/staff/orders/{order_id}"' in found,
     )
     return section

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page
 
 from deploy.demo_data import Caller, DemoOrder, pay, seed
 from tests.support.browser import launch_chromium, save_screenshot
-from tests.support.infra import Infra
+from tests.support.pages import staff_queue
 from tests.support.second_factor import next_code
-from tests.support.system import System, create_staff, running_system
+from tests.support.system import System, create_staff
 
 STAFF_EMAIL, STAFF_PASSWORD = "queues@cnnect.example", "staff work lists password"
 # More estimates than the console's old 200-row read held and many pages of 20; a few
@@ -41,12 +40,6 @@ QUEUE_OF = {
 
 
 @pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def staff(system: System) -> Caller:
     """A staff member signed in at the gateway."""
     create_staff(system, STAFF_EMAIL, STAFF_PASSWORD)
@@ -66,18 +59,8 @@ def _console(system: System, staff: Caller, query: str = "") -> str:
     return answer.text
 
 
-def _queue(html: str, slug: str) -> str:
-    found = re.search(
-        rf'<div class="queue" id="queue-{slug}">(.*?)(?=<div class="queue"|</section>)',
-        html,
-        re.DOTALL,
-    )
-    assert found is not None, f"no queue {slug}"
-    return found.group(1)
-
-
 def _count(html: str, slug: str) -> int:
-    found = re.search(r'data-count="(\d+)"', _queue(html, slug))
+    found = re.search(r'data-count="(\d+)"', staff_queue(html, slug))
     assert found is not None
     return int(found.group(1))
 
@@ -113,11 +96,11 @@ def test_R27_a_long_queue_pages_through_every_order_once(
     system: System, staff: Caller, orders: list[DemoOrder]
 ) -> None:
     applied = {o.order_id for o in orders if o.target == "applied"}
-    first = _queue(_console(system, staff), "estimates-to-review")
+    first = staff_queue(_console(system, staff), "estimates-to-review")
     assert "1 to 20 of 205" in first and "from-estimates-to-review=20" in first
     seen: list[str] = []
     for offset in range(0, 205, 20):
-        shown = _queue(
+        shown = staff_queue(
             _console(system, staff, f"?from-estimates-to-review={offset}"), "estimates-to-review"
         )
         assert f"{offset + 1} to {min(offset + 20, 205)} of 205" in shown
@@ -139,7 +122,7 @@ def test_R27_a_search_finds_orders_by_id_email_name_and_tracking_number(
 ) -> None:
     target = next(o for o in orders if o.target == "applied")
     by_id = _console(system, staff, f"?q={target.order_id}")
-    assert _orders_in(_queue(by_id, "estimates-to-review")) == {target.order_id}
+    assert _orders_in(staff_queue(by_id, "estimates-to-review")) == {target.order_id}
     assert _count(by_id, "to-purchase") == 0
 
     buyer = next(o for o in orders if o.target == "purchasing")
@@ -148,11 +131,11 @@ def test_R27_a_search_finds_orders_by_id_email_name_and_tracking_number(
     by_email = _console(system, staff, f"?q={email}")
     found = re.search(r'<section class="card found-orders".*?</section>', by_email, re.DOTALL)
     assert found is not None and _orders_in(found.group(0)) == theirs
-    assert buyer.order_id in _orders_in(_queue(by_email, "to-purchase"))
+    assert buyer.order_id in _orders_in(staff_queue(by_email, "to-purchase"))
 
     named = {o.order_id for o in orders if o.name == "佐藤 花子" and o.target == "inspected"}
     by_name = _console(system, staff, "?q=佐藤")
-    assert _orders_in(_queue(by_name, "to-pack")) == named
+    assert _orders_in(staff_queue(by_name, "to-pack")) == named
     assert named and "佐藤 花子" in by_name
 
     shipped = next(o for o in orders if o.target == "shipped")

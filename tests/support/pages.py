@@ -1,8 +1,10 @@
 """Driving the gateway's pages in a real browser: signing up and in, filling the order form,
-and waiting for a page to show what a background process has done since."""
+and waiting for a page to show what a background process has done since; and reading one
+queue of the staff console's page."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -92,6 +94,18 @@ def fill_order_form(page: Page, items: list[dict[str, str]], address: dict[str, 
         page.fill(f"input[name='address-{field}']", value)
 
 
+def apply_for_order(
+    page: Page, system: System, items: list[dict[str, str]], address: dict[str, str]
+) -> str:
+    """Apply for an order through the order form (filled by fill_order_form); its id, read on
+    the new order's page."""
+    page.goto(system.url("gateway", "/orders/new"))
+    fill_order_form(page, items, address)
+    page.click("#order-form button[type=submit]")
+    page.wait_for_url("**/orders/ord-*")
+    return page.locator("#order-id").inner_text()
+
+
 def reload_until(page: Page, shows: Callable[[], bool], timeout_s: float = 30) -> None:
     """Reload `page` until `shows()` is true (what a customer does waiting for news)."""
     deadline = time.monotonic() + timeout_s
@@ -100,3 +114,14 @@ def reload_until(page: Page, shows: Callable[[], bool], timeout_s: float = 30) -
             raise AssertionError(f"{page.url} did not show it within {timeout_s} s")
         time.sleep(0.3)
         page.reload()
+
+
+def staff_queue(html: str, slug: str) -> str:
+    """One queue's part of the staff console's page (`slug` as in its id, `queue-<slug>`)."""
+    found = re.search(
+        rf'<div class="queue" id="queue-{slug}">(.*?)(?=<div class="queue"|</section>)',
+        html,
+        re.DOTALL,
+    )
+    assert found is not None, f"no queue {slug}"
+    return found.group(1)
