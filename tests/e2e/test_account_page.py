@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.test_accessibility import _blocking as axe_blocking
-from tests.support.browser import launch_chromium, save_screenshot
-from tests.support.infra import Infra
+from tests.support.browser import save_screenshot
 from tests.support.pages import sign_in, sign_up
-from tests.support.system import System, running_system
+from tests.support.system import System
 from tests.support.system import sign_up as sign_up_over_http
 
 PASSWORD, NEW_PASSWORD = "first long password", "second long password"
@@ -42,18 +40,6 @@ ITEM = {
     "quantity": "1",
     "unit_price_cny": "58.00",
 }
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 def _phone(browser: Browser) -> BrowserContext:
@@ -162,9 +148,12 @@ def test_R26_the_account_page_changes_the_password_keeps_addresses_and_ends_sess
     assert _is_signed_out(laptop, system)
 
 
-def _csrf(session: requests.Session, system: System) -> None:
+def _customer(system: System, name: str) -> requests.Session:
+    """A new customer signed up over HTTP, whose session sends its CSRF token with each form."""
+    session, _ = sign_up_over_http(system, f"{name}-{uuid.uuid4().hex[:6]}@example.com")
     me = session.get(system.url("gateway", "/auth/me"), timeout=10)
     session.headers["X-CSRF-Token"] = me.json()["csrf_token"]
+    return session
 
 
 def _address_ids(session: requests.Session, system: System) -> list[str]:
@@ -186,10 +175,7 @@ def _form(address: dict[str, str]) -> dict[str, str]:
 def test_R26_another_customers_address_or_session_is_not_found_and_stays_as_it_was(
     system: System,
 ) -> None:
-    owner, _ = sign_up_over_http(system, f"owner-{uuid.uuid4().hex[:6]}@example.com")
-    stranger, _ = sign_up_over_http(system, f"stranger-{uuid.uuid4().hex[:6]}@example.com")
-    for who in (owner, stranger):
-        _csrf(who, system)
+    owner, stranger = _customer(system, "owner"), _customer(system, "stranger")
     added = owner.post(
         system.url("gateway", "/account/addresses"), data=_form(HOME), allow_redirects=False
     )
@@ -226,8 +212,7 @@ def test_R26_another_customers_address_or_session_is_not_found_and_stays_as_it_w
 def test_R26_a_refused_address_comes_back_as_typed_and_an_account_keeps_at_most_ten(
     system: System,
 ) -> None:
-    customer, _ = sign_up_over_http(system, f"book-{uuid.uuid4().hex[:6]}@example.com")
-    _csrf(customer, system)
+    customer = _customer(system, "book")
     url = system.url("gateway", "/account/addresses")
     refused = customer.post(url, data=_form(HOME | {"country": "Sweden", "city": ""}))
     assert refused.status_code == 400
@@ -250,8 +235,7 @@ def test_R26_a_refused_address_comes_back_as_typed_and_an_account_keeps_at_most_
 def test_R26_an_orders_address_is_kept_when_the_customer_ticks_save_and_only_once(
     system: System,
 ) -> None:
-    customer, _ = sign_up_over_http(system, f"ticks-{uuid.uuid4().hex[:6]}@example.com")
-    _csrf(customer, system)
+    customer = _customer(system, "ticks")
     order = {f"items-0-{name}": value for name, value in ITEM.items()}
     order |= _form(WORK) | {"shipping_method": "EMS", "save_address": "yes"}
     for _ in range(2):  # the same address twice: kept once

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 import requests
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
-from tests.support.browser import launch_chromium
-from tests.support.infra import Infra
 from tests.support.journey import Journey
 from tests.support.pages import reload_until, sign_in
-from tests.support.system import System, create_staff, running_system, sign_up
+from tests.support.system import System, create_staff, sign_up
 
 PASSWORD = "correct horse battery"
 STAFF_EMAIL, STAFF_PASSWORD = "lin@cnnect.example", "staff password 7"
@@ -39,19 +36,6 @@ FORM = {
 }
 
 
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        create_staff(running, STAFF_EMAIL, STAFF_PASSWORD)
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
-
-
 def _beside(html: str, field_id: str, name: str) -> str:
     """The sentence shown beside the field `field_id`, which must point at it (aria)."""
     field = re.search(rf'<(?:input|textarea|select) id="{field_id}"[^>]*>', html)
@@ -69,6 +53,12 @@ def _customer(system: System, browser: Browser) -> tuple[Page, Journey, requests
     page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
     sign_in(page, system, email, PASSWORD, "/orders")
     return page, journey, session
+
+
+@pytest.fixture(scope="module")
+def system(system: System) -> System:
+    create_staff(system, STAFF_EMAIL, STAFF_PASSWORD)
+    return system
 
 
 def test_a_refused_order_form_says_each_error_beside_its_field_and_keeps_what_was_typed(

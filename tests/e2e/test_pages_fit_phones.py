@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,14 +15,12 @@ import requests
 from playwright.sync_api import BrowserContext, Page
 
 from tests.support.browser import launch_chromium, save_screenshot
-from tests.support.infra import Infra
 from tests.support.journey import Journey
 from tests.support.pages import walk_first_staff_signin
 from tests.support.system import (
     System,
     create_staff,
     poll,
-    running_system,
     sign_up,
     staff_session,
 )
@@ -63,12 +60,6 @@ class Orders:
         journey = self.by_state[state]
         count = 1 if kind == "first" else 2
         return next(b for b in journey.billings(count) if b["kind"] == kind)
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
@@ -124,14 +115,18 @@ def _signed_in_as(context: BrowserContext, system: System, session: requests.Ses
     )
 
 
-def _check(page: Page, system: System, name: str, path: str, misfits: list[str]) -> None:
-    """Open `path` at each width: nothing scrolls sideways; screenshot it."""
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.goto(system.url("gateway", path))
-        page.wait_for_load_state("load")
-        _measure(page, f"{name} at {width}", misfits)
-        save_screenshot(page, f"{name}-{width}")
+def _misfits(page: Page, system: System, pages: list[tuple[str, str]]) -> list[str]:
+    """Open each of `pages` (name, path) at each width: what scrolls sideways or is cut off;
+    a screenshot of each."""
+    misfits: list[str] = []
+    for name, path in pages:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(system.url("gateway", path))
+            page.wait_for_load_state("load")
+            _measure(page, f"{name} at {width}", misfits)
+            save_screenshot(page, f"{name}-{width}")
+    return misfits
 
 
 def _measure(page: Page, name: str, misfits: list[str]) -> None:
@@ -162,13 +157,11 @@ def test_every_customer_page_fits_a_phone_and_a_laptop(system: System, orders: O
         ("error-403-staff-page", "/staff"),
         *[(f"order-{state}", f"/orders/{j.order_id}") for state, j in orders.by_state.items()],
     ]
-    misfits: list[str] = []
     with launch_chromium() as chromium:
         context = chromium.new_context()
         _signed_in_as(context, system, orders.browser)
         page = context.new_page()
-        for name, path in pages:
-            _check(page, system, name, path, misfits)
+        misfits = _misfits(page, system, pages)
         page.goto(system.url("gateway", "/orders/new"))
         page.fill("input[name='items-0-url']", "not a link " + "x" * 80)
         page.fill("input[name='address-country']", "France")
@@ -194,11 +187,8 @@ def test_every_public_page_fits_a_phone_and_a_laptop(system: System) -> None:
         ("feedback", "/feedback"),
         ("error-404", "/no-such-page"),
     ]
-    misfits: list[str] = []
     with launch_chromium() as chromium:
-        page = chromium.new_context().new_page()
-        for name, path in pages:
-            _check(page, system, name, path, misfits)
+        misfits = _misfits(chromium.new_context().new_page(), system, pages)
     assert not misfits, "\n".join(misfits)
 
 
@@ -212,13 +202,10 @@ def test_every_staff_page_fits_a_phone_and_a_laptop(system: System, orders: Orde
             for state in ("applied", "inspected", "packed", "shipped")
         ],
     ]
-    misfits: list[str] = []
     with launch_chromium() as chromium:
         context = chromium.new_context()
         _signed_in_as(context, system, orders.staff)
-        page = context.new_page()
-        for name, path in pages:
-            _check(page, system, name, path, misfits)
+        misfits = _misfits(context.new_page(), system, pages)
     assert not misfits, "\n".join(misfits)
 
 
