@@ -168,16 +168,17 @@ def _show(doc: dict[str, Any], event: object) -> None:
             }
 
 
-def fold(order_id: str, doc: dict[str, Any], event: object) -> None:
+def fold(order_id: str, doc: dict[str, Any], event: object) -> Order:
     """Fold one order event into the order's document: the order's and items' statuses by the
-    aggregate's own fold (`Order.apply`, the one state machine), then what only pages show."""
+    aggregate's own fold (`Order.apply`, the one state machine), then what only pages show.
+    The order as folded (its status None, and the document empty, before OrderPlaced)."""
     order = shown_order(order_id, doc)
     order.apply(event)
-    if order.status is None:
-        return  # no order placed: nothing to show
-    _show(doc, event)
-    doc.update(status=order.status.value, items=[_item_doc(i) for i in order.items.values()])
-    doc["next_action"] = next_action(doc)
+    if order.status is not None:
+        _show(doc, event)
+        doc.update(status=order.status.value, items=[_item_doc(i) for i in order.items.values()])
+        doc["next_action"] = next_action(doc)
+    return order
 
 
 def _bill(billing_id: str, amount: Money) -> dict[str, Any]:
@@ -200,8 +201,8 @@ class OrderDetails:
             "SELECT doc FROM order_details WHERE order_id = %s", (order_id,), prepare=True
         ).fetchone()
         doc: dict[str, Any] = row["doc"] if row else {}
-        fold(order_id, doc, _CODEC.decode(event))
-        if not doc:
+        order = fold(order_id, doc, _CODEC.decode(event))
+        if order.status is None:
             return
         # The stream version the page shows: a page that just changed the order waits for it.
         doc["version"] = event.version
@@ -229,13 +230,13 @@ class OrderDetails:
                 [
                     (
                         order_id,
-                        i["item_id"],
-                        i["status"],
-                        i["condition"] is not None and i["seller_answer"] is None,
+                        i.item_id,
+                        i.status.value,
+                        i.awaits_seller_confirmation,
                         problem,
                         event.recorded_at,
                     )
-                    for i in doc["items"]
+                    for i in order.items.values()
                 ],
             )
 
