@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from dataclasses import dataclass, field
 
 from services.gateway.adapters.account_names import NAMES_SCHEMA
 from services.gateway.adapters.account_tokens import SCHEMA as ACCOUNT_TOKENS_SCHEMA
@@ -13,6 +12,7 @@ from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
 from services.gateway.adapters.saved_addresses import SCHEMA as SAVED_ADDRESSES_SCHEMA
 from services.gateway.adapters.second_factor_store import SCHEMA as SECOND_FACTOR_SCHEMA
 from services.gateway.adapters.session_cache import SessionCache
+from services.gateway.config import GatewayConfig, load_config
 from shared.config import Settings, load_settings
 from shared.events.clock import Clock, SystemClock
 from shared.events.database import open_pool, prepare_service_database
@@ -21,20 +21,6 @@ from shared.observability.ports import API_PORTS
 
 # The services behind the gateway (their ports: shared/observability/ports.py).
 SERVICES = ("orders", "billing", "messaging", "shipping")
-# The business calendar's zone (R9): where staff work unless told otherwise.
-STAFF_TIMEZONE = "Asia/Shanghai"
-
-
-def staff_timezone(environ: Mapping[str, str] | None = None) -> str:
-    """The staff console's time zone: `CNNECT_GATEWAY_STAFF_TIMEZONE`, else Asia/Shanghai
-    (an unknown zone stops the start, rather than showing wrong times all day)."""
-    env = os.environ if environ is None else environ
-    zone = env.get("CNNECT_GATEWAY_STAFF_TIMEZONE") or STAFF_TIMEZONE
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"CNNECT_GATEWAY_STAFF_TIMEZONE: no time zone {zone!r}") from exc
-    return zone
 
 
 @dataclass
@@ -46,7 +32,7 @@ class Gateway:
     services: Mapping[str, str]  # name -> base URL
     clock: Clock
     signin_limit: int = 10  # attempts per e-mail and per address in the window
-    staff_timezone: str = STAFF_TIMEZONE  # the staff console's times (R27)
+    config: GatewayConfig = field(default_factory=GatewayConfig)  # its own settings, parsed
 
     def close(self) -> None:
         """Stop listening for revocations, and close the database pool."""
@@ -71,6 +57,7 @@ def bootstrap(
     """Create (if needed) and migrate the gateway database, and wire the gateway; a serving
     process keeps live sessions in memory (`cache_sessions`, see adapters/session_cache.py)."""
     settings = settings or load_settings("gateway")
+    config = load_config(settings)  # a bad setting stops the start, naming its variable
     url = prepare_service_database(
         settings.postgres_url,
         settings.database or "cnnect_gateway",
@@ -89,5 +76,5 @@ def bootstrap(
         AccountStore(store, cache),
         service_urls(),
         clock or SystemClock(),
-        staff_timezone=staff_timezone(),
+        config=config,
     )

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pika.adapters.blocking_connection import BlockingChannel
 
-from services.gateway.bootstrap import staff_timezone
+from services.gateway.config import load_config
 from services.gateway.event_words import sentence, title
 from shared.config import load_settings
 from shared.events.bus import blocking_connection, broker_errors
@@ -120,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     tail.add_argument("--type", dest="event_type", help="only events of this type")
     args = parser.parse_args(argv)
     settings = load_settings("gateway")
-    zone = staff_timezone()  # the times staff read in the console read the same here
+    zone = load_config(
+        settings
+    ).staff_timezone  # the times staff read in the console read the same here
     # `<producer>.<EventName>.<partition>`: the type is the second word; `#` also matches a
     # key without a partition.
     key = f"*.{args.event_type}.#" if args.event_type else "#"

@@ -39,8 +39,7 @@ def app(gateway: Gateway) -> Flask:
 @pytest.fixture(scope="module")
 def proxied_app(gateway: Gateway) -> Flask:
     """The gateway as deployed behind one proxy."""
-    behind = replace(gateway.settings, extra={**gateway.settings.extra, "proxies": "1"})
-    return create_app(replace(gateway, settings=behind))
+    return create_app(replace(gateway, config=replace(gateway.config, proxies=1)))
 
 
 def _sign_in(app: Flask, address: str, email: str, forwarded_for: str = "") -> int:

@@ -119,7 +119,7 @@ def staff_events() -> ResponseReturnValue:
     """Every integration event, live, as server-sent events (staff only, R27)."""
     staff_signed_in()
     settings = gateway().settings
-    zone = gateway().staff_timezone
+    zone = gateway().config.staff_timezone
     # Bound here, before the first byte: an event published as soon as the client reads
     # "connected" is already routed to this queue (and a broker that is down is a 503).
     subscription = Subscription.open(settings.amqp_url, Topology(settings.namespace))

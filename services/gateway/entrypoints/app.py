@@ -8,7 +8,7 @@ from services.gateway.adapters.accounts_store import TooManyAttemptsError
 from services.gateway.adapters.upstream import ServiceUnavailableError
 from services.gateway.bootstrap import Gateway
 from services.gateway.entrypoints.api import api
-from services.gateway.entrypoints.client_address import trust_proxies, trusted_proxies
+from services.gateway.entrypoints.client_address import trust_proxies
 from services.gateway.entrypoints.openapi import openapi_doc
 from services.gateway.entrypoints.pages import STATIC, TEMPLATES, register_pages
 from services.gateway.entrypoints.pages.error_pages import serve_errors_as_pages
@@ -30,7 +30,7 @@ def create_app(gateway: Gateway) -> Flask:
     )
     instrument(app, "gateway")
     install_security_headers(app, gateway.settings.production)
-    trust_proxies(app, trusted_proxies(gateway.settings))  # the client behind the ingress
+    trust_proxies(app, gateway.config.proxies)  # the client behind the ingress
     app.extensions["cnnect.gateway"] = gateway
     app.config["MAX_CONTENT_LENGTH"] = 110 * 1024 * 1024
     register_gateway_errors(app)

@@ -9,21 +9,6 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shared.config import ConfigurationError, Settings
-
-MAX_PROXIES = 5
-
-
-def trusted_proxies(settings: Settings) -> int:
-    """How many reverse proxies stand in front of the gateway (`CNNECT_GATEWAY_PROXIES`)."""
-    raw = settings.extra.get("proxies", "").strip() or "0"
-    if not raw.isdigit() or int(raw) > MAX_PROXIES:
-        raise ConfigurationError(
-            f"CNNECT_GATEWAY_PROXIES is how many proxies stand in front (0 to {MAX_PROXIES}), "
-            f"not {raw!r}"
-        )
-    return int(raw)
-
 
 def trust_proxies(app: Flask, proxies: int) -> None:
     """Take the client's address and scheme from the last `proxies` hops of the forwarding

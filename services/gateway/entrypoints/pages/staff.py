@@ -36,7 +36,7 @@ Row = dict[str, Any]
 @staff_pages.context_processor
 def staff_zone() -> dict[str, str]:
     """Every staff page shows times in the staff member's zone (R27)."""
-    return {"staff_zone": gateway().staff_timezone}
+    return {"staff_zone": gateway().config.staff_timezone}
 
 
 def _offsets() -> dict[str, int]:
