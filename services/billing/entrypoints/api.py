@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
+from services.billing import views
 from services.billing.config import config
 from services.billing.entrypoints.bank_api import (
     BankNoticeSchema,
@@ -39,7 +40,6 @@ from shared.web.app import (
     current_identity,
     json_body,
     jsonable,
-    query_rows,
     require_staff,
     service_context,
 )
@@ -171,18 +171,16 @@ class AdjustmentRequest(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
 
 
-def _billings(where: str, value: str) -> list[dict[str, Any]]:
+def _billings(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     identity = current_identity()
-    rows = query_rows(f"SELECT * FROM billing_summaries WHERE {where} = %s ORDER BY kind", (value,))
-    rows = [r for r in rows if identity.may_see(r["customer_id"])]
+    rows = [r for r in found if identity.may_see(r["customer_id"])]
     # The reference to transfer with, a reported transfer still awaited, the balance in words.
     transfers = transfer_fields(rows, config(service_context()).calendar.timezone)
     return [{**_billing(r), **transfers[r["billing_id"]]} for r in rows]
 
 
 def _billing(row: dict[str, Any]) -> dict[str, Any]:
-    balance = max(row["amount"] - row["paid"], 0) if row["status"] != "voided" else 0
-    return {**jsonable(row), "balance": str(balance)}
+    return {**jsonable(row), "balance": str(views.balance(row))}
 
 
 def _outcome(outcome: PaymentOutcome) -> ResponseReturnValue:
@@ -203,7 +201,7 @@ def _outcome(outcome: PaymentOutcome) -> ResponseReturnValue:
 @bp.get("/orders/<order_id>/billings")
 def order_billings(order_id: str) -> ResponseReturnValue:
     """The 1st and 2nd billing of an order, each with amount, paid, balance, status (R4)."""
-    rows = _billings("order_id", order_id)
+    rows = _billings(views.billings_of_order(service_context().store, order_id))
     if not rows:
         raise NotFoundError(f"no billing for order {order_id}")
     # R4: each with its rate and its date, its CNY lines, its fee rule, formatted amounts
@@ -213,7 +211,8 @@ def order_billings(order_id: str) -> ResponseReturnValue:
 @bp.get("/billings/<billing_id>")
 def get_billing(billing_id: str) -> ResponseReturnValue:
     """One billing."""
-    rows = _billings("billing_id", billing_id)
+    found = views.billing(service_context().store, billing_id)
+    rows = _billings([found] if found else [])
     if not rows:
         raise NotFoundError(f"billing {billing_id} not found")
     return jsonify(with_figures(rows[0]))
@@ -250,23 +249,7 @@ def deposit() -> ResponseReturnValue:
         if identity.is_staff
         else (identity.subject)
     )
-    balance = query_rows(
-        "SELECT balance, currency FROM deposits WHERE customer_id = %s", (customer,)
-    )
-    history = query_rows(
-        "SELECT entry_id, kind, amount, currency, reason, balance_after, at "
-        "FROM deposit_entries WHERE customer_id = %s ORDER BY position DESC "
-        "LIMIT 200",
-        (customer,),
-    )
-    return jsonify(
-        {
-            "customer_id": customer,
-            "balance": str(balance[0]["balance"]) if balance else "0.00",
-            "currency": balance[0]["currency"] if balance else None,
-            "history": [jsonable(h) for h in history],
-        }
-    )
+    return jsonify(views.deposit(service_context().store, customer))
 
 
 @bp.post("/customers/<customer_id>/deposit/adjustments")

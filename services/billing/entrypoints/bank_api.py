@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
+from services.billing import views
 from services.billing.config import config
 from services.billing.domain.billing import PaymentReported
 from services.billing.domain.held import HeldPayment
@@ -27,14 +28,13 @@ from shared.domain_errors import ValidationError
 from shared.money import Money
 from shared.runtime import Context
 from shared.web.app import (
-    as_texts,
     current_identity,
     json_body,
     require_staff,
     service_context,
 )
 from shared.web.idempotency import idempotent
-from shared.web.paging import Search, page_answer, paged_rows, queue_page
+from shared.web.paging import page_answer, queue_page
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HmacWebhookVerifier
 
 bank = Blueprint("bank", __name__)
@@ -231,18 +231,8 @@ def bank_webhook() -> ResponseReturnValue:
 def payment_reports_queue() -> ResponseReturnValue:
     """Reported transfers waiting for a confirmation (staff)."""
     require_staff()
-    # The order too, so the console links a row to its order without decoding billing ids.
     page = queue_page()
-    rows, total = paged_rows(
-        "SELECT r.report_id, r.billing_id, b.order_id, r.payer_name, r.paid_on, r.amount, "
-        "r.currency, r.expected_confirmation, r.reported_at FROM payment_reports r "
-        "LEFT JOIN billing_summaries b USING (billing_id)",
-        "r.status = 'open'",
-        "r.reported_at, r.report_id",
-        Search(("r.billing_id", "r.payer_name"), "b.order_id"),
-        page,
-    )
-    reports = [as_texts(r) for r in rows]
+    reports, total = views.payment_reports(service_context().store, page)
     return jsonify({"queue": "payment_reports", "reports": reports, **page_answer(page, total)})
 
 
@@ -251,14 +241,6 @@ def unreported_transfers_queue() -> ResponseReturnValue:
     """Bank transfers that paid a billing nobody had reported (staff)."""
     require_staff()
     page = queue_page()
-    rows, total = paged_rows(
-        "SELECT u.payment_id, u.billing_id, b.order_id, u.amount, u.currency, u.received_at "
-        "FROM unreported_transfers u LEFT JOIN billing_summaries b USING (billing_id)",
-        "true",
-        "u.received_at DESC, u.payment_id",
-        Search(("u.billing_id",), "b.order_id"),
-        page,
-    )
-    transfers = [as_texts(r) for r in rows]
+    transfers, total = views.unreported_transfers(service_context().store, page)
     answer = {"queue": "unreported_transfers", "transfers": transfers}
     return jsonify({**answer, **page_answer(page, total)})

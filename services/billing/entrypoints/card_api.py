@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields
 
+from services.billing import views
 from services.billing.adapters.paypal import (
     PayPalError,
     PayPalProtocolError,
@@ -29,7 +30,6 @@ from services.billing.handlers.card import (
 from shared.domain_errors import ValidationError
 from shared.runtime import Context
 from shared.web.app import (
-    as_texts,
     current_identity,
     json_body,
     require_staff,
@@ -37,7 +37,7 @@ from shared.web.app import (
 )
 from shared.web.errors import error_response
 from shared.web.idempotency import idempotent
-from shared.web.paging import Search, page_answer, paged_rows, queue_page
+from shared.web.paging import page_answer, queue_page
 
 card = Blueprint("card", __name__)
 log = logging.getLogger(__name__)
@@ -153,16 +153,7 @@ def captures_in_review() -> ResponseReturnValue:
     """Card captures staff must look at (amount mismatch, refunds at PayPal)."""
     require_staff()
     page = queue_page()
-    rows, total = paged_rows(
-        "SELECT c.capture_id, c.billing_id, b.order_id, c.status, c.reason, c.amount, "
-        "c.currency, c.noted_at FROM card_captures c "
-        "LEFT JOIN billing_summaries b USING (billing_id)",
-        "c.status = 'review'",
-        "c.noted_at, c.capture_id",
-        Search(("c.billing_id", "c.capture_id"), "b.order_id"),
-        page,
-    )
-    captures = [as_texts(r) for r in rows]
+    captures, total = views.captures_in_review(service_context().store, page)
     answer = {"queue": "captures_in_review", "captures": captures}
     return jsonify({**answer, **page_answer(page, total)})
 

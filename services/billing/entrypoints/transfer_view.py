@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.billing import views
 from services.billing.domain.transfer import transfer_reference
-from shared.web.app import jsonable, query_rows
+from shared.web.app import jsonable, service_context
 
 
 def long_day(day: date) -> str:
@@ -51,28 +52,11 @@ def balance_sentence(row: dict[str, Any], balance: Decimal, to_deposit: Decimal)
 def transfer_fields(rows: Sequence[dict[str, Any]], timezone: str) -> dict[str, dict[str, Any]]:
     """Per billing id: its transfer reference, pending report and balance in words."""
     ids = [r["billing_id"] for r in rows]
-    reports = {
-        r["billing_id"]: r
-        for r in query_rows(
-            "SELECT report_id, billing_id, amount, currency, paid_on, reported_at, "
-            "expected_confirmation FROM payment_reports "
-            "WHERE status = 'open' AND billing_id = ANY(%s)",
-            (ids,),
-        )
-    }
-    # Diverted payments (more than was open) are credited with the billing as reference.
-    excess = {
-        r["reference"]: r["amount"]
-        for r in query_rows(
-            "SELECT reference, sum(amount) AS amount FROM deposit_entries "
-            "WHERE kind = 'overpayment' AND reference = ANY(%s) GROUP BY reference",
-            (ids,),
-        )
-    }
+    store = service_context().store
+    reports, excess = views.open_reports(store, ids), views.overpaid(store, ids)
     fields: dict[str, dict[str, Any]] = {}
     for row in rows:
         bid = row["billing_id"]
-        balance = max(row["amount"] - row["paid"], 0) if row["status"] != "voided" else 0
         to_deposit = excess.get(bid, Decimal(0))
         report = reports.get(bid)
         pending = None
@@ -94,6 +78,6 @@ def transfer_fields(rows: Sequence[dict[str, Any]], timezone: str) -> dict[str, 
             "transfer_reference": transfer_reference(bid),
             "pending_report": pending,
             "to_deposit": f"{to_deposit:.2f}",
-            "balance_in_words": balance_sentence(row, Decimal(balance), to_deposit),
+            "balance_in_words": balance_sentence(row, views.balance(row), to_deposit),
         }
     return fields

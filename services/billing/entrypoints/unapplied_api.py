@@ -7,10 +7,11 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields, validate
 
+from services.billing import views
 from services.billing.handlers.held import credit_held_payment
-from shared.web.app import as_texts, json_body, require_staff, service_context
+from shared.web.app import json_body, require_staff, service_context
 from shared.web.idempotency import idempotent
-from shared.web.paging import Search, page_answer, paged_rows, queue_page
+from shared.web.paging import page_answer, queue_page
 
 unapplied = Blueprint("unapplied", __name__)
 
@@ -24,15 +25,7 @@ def unapplied_payments_queue() -> ResponseReturnValue:
     """Payments credited to a deposit instead of a billing, and held ones first (staff)."""
     require_staff()
     page = queue_page()
-    rows, total = paged_rows(
-        "SELECT payment_id, billing_id, order_id, customer_id, reference, method, amount, "
-        "currency, reason, status, at FROM unapplied_payments",
-        "true",
-        "status = 'held' DESC, at DESC, payment_id",
-        Search(("billing_id", "reference", "order_id"), "order_id", "customer_id"),
-        page,
-    )
-    payments = [as_texts(r) for r in rows]
+    payments, total = views.unapplied_payments(service_context().store, page)
     answer = {"queue": "unapplied_payments", "payments": payments}
     return jsonify({**answer, **page_answer(page, total)})
 

@@ -1,0 +1,135 @@
+"""The billing read side (cosmicpython's views.py): queries of the billing read models, as
+plain functions of the store returning rows. The endpoints only check and answer."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from shared.events.store import EventStore
+from shared.web.app import as_texts, jsonable
+from shared.web.paging import QueuePage, Search, paged_rows
+
+
+def open_reports(store: EventStore, billing_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Per billing id, its transfer report still awaited (R9), if any."""
+    rows = store.query(
+        "SELECT report_id, billing_id, amount, currency, paid_on, reported_at, "
+        "expected_confirmation FROM payment_reports "
+        "WHERE status = 'open' AND billing_id = ANY(%s)",
+        (billing_ids,),
+    )
+    return {r["billing_id"]: r for r in rows}
+
+
+def overpaid(store: EventStore, billing_ids: list[str]) -> dict[str, Decimal]:
+    """Per billing id, what was paid beyond it and went to the deposit."""
+    # Diverted payments (more than was open) are credited with the billing as reference.
+    rows = store.query(
+        "SELECT reference, sum(amount) AS amount FROM deposit_entries "
+        "WHERE kind = 'overpayment' AND reference = ANY(%s) GROUP BY reference",
+        (billing_ids,),
+    )
+    return {r["reference"]: r["amount"] for r in rows}
+
+
+def unapplied_payments(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
+    """One page of the payments credited to a deposit instead of a billing, held ones first,
+    then newest first, and how many there are (staff)."""
+    rows, total = paged_rows(
+        "SELECT payment_id, billing_id, order_id, customer_id, reference, method, amount, "
+        "currency, reason, status, at FROM unapplied_payments",
+        "true",
+        "status = 'held' DESC, at DESC, payment_id",
+        Search(("billing_id", "reference", "order_id"), "order_id", "customer_id"),
+        page,
+        store=store,
+    )
+    return [as_texts(r) for r in rows], total
+
+
+def billings_of_order(store: EventStore, order_id: str) -> list[dict[str, Any]]:
+    """An order's billings (1st, then 2nd) with amount, paid, status and payments (R4)."""
+    return store.query(
+        "SELECT * FROM billing_summaries WHERE order_id = %s ORDER BY kind", (order_id,)
+    )
+
+
+def billing(store: EventStore, billing_id: str) -> dict[str, Any] | None:
+    """One billing's row, if there is one."""
+    rows = store.query("SELECT * FROM billing_summaries WHERE billing_id = %s", (billing_id,))
+    return rows[0] if rows else None
+
+
+def balance(billing: dict[str, Any]) -> Decimal:
+    """What is still to pay of a billing's row: nothing once voided (money for it goes to
+    the deposit), never below zero."""
+    if billing["status"] == "voided":
+        return Decimal(0)
+    left: Decimal = max(billing["amount"] - billing["paid"], Decimal(0))
+    return left
+
+
+def deposit(store: EventStore, customer_id: str) -> dict[str, Any]:
+    """A customer's deposit balance and its latest 200 entries, newest first (R8)."""
+    found = store.query(
+        "SELECT balance, currency FROM deposits WHERE customer_id = %s", (customer_id,)
+    )
+    history = store.query(
+        "SELECT entry_id, kind, amount, currency, reason, balance_after, at "
+        "FROM deposit_entries WHERE customer_id = %s ORDER BY position DESC LIMIT 200",
+        (customer_id,),
+    )
+    return {
+        "customer_id": customer_id,
+        "balance": str(found[0]["balance"]) if found else "0.00",
+        "currency": found[0]["currency"] if found else None,
+        "history": [jsonable(h) for h in history],
+    }
+
+
+def payment_reports(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
+    """One page of the reported transfers waiting for a confirmation, oldest first, each with
+    its order (the console links a row to it), and how many there are (staff, R9)."""
+    rows, total = paged_rows(
+        "SELECT r.report_id, r.billing_id, b.order_id, r.payer_name, r.paid_on, r.amount, "
+        "r.currency, r.expected_confirmation, r.reported_at FROM payment_reports r "
+        "LEFT JOIN billing_summaries b USING (billing_id)",
+        "r.status = 'open'",
+        "r.reported_at, r.report_id",
+        Search(("r.billing_id", "r.payer_name"), "b.order_id"),
+        page,
+        store=store,
+    )
+    return [as_texts(r) for r in rows], total
+
+
+def unreported_transfers(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
+    """One page of the bank transfers that paid a billing nobody had reported, newest first,
+    and how many there are (staff, R9)."""
+    rows, total = paged_rows(
+        "SELECT u.payment_id, u.billing_id, b.order_id, u.amount, u.currency, u.received_at "
+        "FROM unreported_transfers u LEFT JOIN billing_summaries b USING (billing_id)",
+        "true",
+        "u.received_at DESC, u.payment_id",
+        Search(("u.billing_id",), "b.order_id"),
+        page,
+        store=store,
+    )
+    return [as_texts(r) for r in rows], total
+
+
+def captures_in_review(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
+    """One page of the card captures staff must look at (an amount that does not match, a
+    refund at PayPal), oldest first, and how many there are."""
+    rows, total = paged_rows(
+        "SELECT c.capture_id, c.billing_id, b.order_id, c.status, c.reason, c.amount, "
+        "c.currency, c.noted_at FROM card_captures c "
+        "LEFT JOIN billing_summaries b USING (billing_id)",
+        "c.status = 'review'",
+        "c.noted_at, c.capture_id",
+        Search(("c.billing_id", "c.capture_id"), "b.order_id"),
+        page,
+        store=store,
+    )
+    return [as_texts(r) for r in rows], total
