@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -43,10 +43,6 @@ class Settings:
     def exchange(self) -> str:
         """The one topic exchange carrying integration events."""
         return f"{self.namespace}.events"
-
-    def with_service(self, service: str) -> Settings:
-        """The same environment seen by another service (its own database)."""
-        return replace(self, service=service, database="")
 
     def setting(self, key: str, default: str, parse: Callable[[str], T]) -> T:
         """The service's own setting `key` (`CNNECT_<SERVICE>_<KEY>`, else `default`) parsed:
