@@ -210,8 +210,7 @@ def inquiry() -> ResponseReturnValue:
 @bp.get("/inquiries")
 def inquiries() -> ResponseReturnValue:
     """The caller's inquiries (staff: all), with their messages."""
-    identity = current_identity()
-    customer = None if identity.is_staff else identity.subject
+    customer = current_identity().acting_customer
     return jsonify({"inquiries": views.inquiries(service_context().store, customer)})
 
 
