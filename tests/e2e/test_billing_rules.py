@@ -120,26 +120,3 @@ def test_R11_forged_or_stale_bank_notices_are_refused_with_nothing_recorded(
     assert rotated.status_code == 200 and rotated.json()["recorded"] is True
     billing = poll(lambda: journey.billings(1)[0], lambda b: b["status"] == "paid")
     assert [p["amount"] for p in billing["payments"]] == ["19.33"]
-
-
-@pytest.mark.rule("R20")
-def test_R20_an_unavailable_item_is_refunded_to_the_deposit(system: System) -> None:
-    journey = Journey(system, "cus-b20")
-    journey.place()
-    journey.pay("first")
-    journey.wait_status("purchasing")
-    response = journey.staff_item("itm-2", "unavailable", {"reason": "sold out"})
-    assert response.status_code == 200, response.text
-    # 3 x 12.00 + 6.00 CNY = 42.00 CNY at 0.128 -> 5.376 -> 5.38 EUR
-    deposit = poll(journey.deposit, lambda d: d["balance"] == "5.38")
-    assert deposit["history"][0]["kind"] == "refund"
-
-
-@pytest.mark.rule("R15")
-def test_a_cancelled_order_voids_its_billing(system: System) -> None:
-    journey = Journey(system, "cus-bvoid")
-    journey.place()
-    journey.billings(1)
-    assert journey.post("orders", f"/orders/{journey.order_id}/cancel", {}).status_code == 200
-    billing = poll(lambda: journey.billings(1)[0], lambda b: b["status"] == "voided")
-    assert billing["balance"] == "0"
