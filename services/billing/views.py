@@ -37,13 +37,13 @@ def unapplied_payments(store: EventStore, page: QueuePage) -> tuple[list[dict[st
     """One page of the payments credited to a deposit instead of a billing, held ones first,
     then newest first, and how many there are (staff)."""
     rows, total = paged_rows(
+        store,
         "SELECT payment_id, billing_id, order_id, customer_id, reference, method, amount, "
         "currency, reason, status, at FROM unapplied_payments",
         "true",
         "status = 'held' DESC, at DESC, payment_id",
         Search(("billing_id", "reference", "order_id"), "order_id", "customer_id"),
         page,
-        store=store,
     )
     return [as_texts(r) for r in rows], total
 
@@ -92,6 +92,7 @@ def payment_reports(store: EventStore, page: QueuePage) -> tuple[list[dict[str, 
     """One page of the reported transfers waiting for a confirmation, oldest first, each with
     its order (the console links a row to it), and how many there are (staff, R9)."""
     rows, total = paged_rows(
+        store,
         "SELECT r.report_id, r.billing_id, b.order_id, r.payer_name, r.paid_on, r.amount, "
         "r.currency, r.expected_confirmation, r.reported_at FROM payment_reports r "
         "LEFT JOIN billing_summaries b USING (billing_id)",
@@ -99,7 +100,6 @@ def payment_reports(store: EventStore, page: QueuePage) -> tuple[list[dict[str, 
         "r.reported_at, r.report_id",
         Search(("r.billing_id", "r.payer_name"), "b.order_id"),
         page,
-        store=store,
     )
     return [as_texts(r) for r in rows], total
 
@@ -108,13 +108,13 @@ def unreported_transfers(store: EventStore, page: QueuePage) -> tuple[list[dict[
     """One page of the bank transfers that paid a billing nobody had reported, newest first,
     and how many there are (staff, R9)."""
     rows, total = paged_rows(
+        store,
         "SELECT u.payment_id, u.billing_id, b.order_id, u.amount, u.currency, u.received_at "
         "FROM unreported_transfers u LEFT JOIN billing_summaries b USING (billing_id)",
         "true",
         "u.received_at DESC, u.payment_id",
         Search(("u.billing_id",), "b.order_id"),
         page,
-        store=store,
     )
     return [as_texts(r) for r in rows], total
 
@@ -123,6 +123,7 @@ def captures_in_review(store: EventStore, page: QueuePage) -> tuple[list[dict[st
     """One page of the card captures staff must look at (an amount that does not match, a
     refund at PayPal), oldest first, and how many there are."""
     rows, total = paged_rows(
+        store,
         "SELECT c.capture_id, c.billing_id, b.order_id, c.status, c.reason, c.amount, "
         "c.currency, c.noted_at FROM card_captures c "
         "LEFT JOIN billing_summaries b USING (billing_id)",
@@ -130,6 +131,5 @@ def captures_in_review(store: EventStore, page: QueuePage) -> tuple[list[dict[st
         "c.noted_at, c.capture_id",
         Search(("c.billing_id", "c.capture_id"), "b.order_id"),
         page,
-        store=store,
     )
     return [as_texts(r) for r in rows], total

@@ -57,6 +57,7 @@ def awaiting_reply(store: EventStore, page: QueuePage) -> tuple[list[dict[str, A
     """One page of the conversations whose last message is the customer's, oldest first,
     with how many messages staff have not read, and how many conversations wait."""
     found, total = paged_rows(
+        store,
         "SELECT c.conversation_id, c.order_id, c.last_message_at, "
         "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id "
         " AND m.sender_role <> 'staff' AND m.position > c.staff_read_position) AS unread "
@@ -65,7 +66,6 @@ def awaiting_reply(store: EventStore, page: QueuePage) -> tuple[list[dict[str, A
         "c.last_message_at, c.conversation_id",
         Search(("c.conversation_id",), "c.order_id"),
         page,
-        store=store,
     )
     return [jsonable(r) for r in found], total
 
@@ -74,12 +74,12 @@ def requests(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], 
     """One page of the exchange and return requests and problem reports (R19, R23), oldest
     first, and how many there are."""
     found, total = paged_rows(
+        store,
         "SELECT message_id, conversation_id AS order_id, kind, item_id, text, posted_at "
         "FROM messages",
         "kind IN ('exchange_request', 'return_request', 'problem')",
         "position",
         Search(("conversation_id", "text"), "conversation_id"),
         page,
-        store=store,
     )
     return [jsonable(r) for r in found], total

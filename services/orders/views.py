@@ -49,12 +49,12 @@ def orders_in_tab(store: EventStore, tab: str, customer_id: str | None) -> list[
 def estimates(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
     """One page of the orders awaiting their estimate's payment, oldest first, and the count."""
     rows, total = paged_rows(
+        store,
         "SELECT d.order_id, d.customer_id, d.placed_at, d.status FROM order_details d",
         "d.status = 'applied'",
         "d.placed_at, d.order_id",
         _ORDER_SEARCH,
         page,
-        store=store,
     )
     return [jsonable(r) for r in rows], total
 
@@ -64,13 +64,13 @@ def queued_items(
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the items in a staff work queue (`QUEUES`), oldest first, and the count."""
     rows, total = paged_rows(
+        store,
         "SELECT i.order_id, i.item_id, i.status, i.problem, i.updated_at, d.customer_id "
         "FROM order_items i JOIN order_details d USING (order_id)",
         QUEUES[queue].replace("status", "i.status"),
         "i.updated_at, i.order_id, i.item_id",
         _ORDER_SEARCH,
         page,
-        store=store,
     )
     return [jsonable(r) for r in rows], total
 
@@ -87,13 +87,13 @@ def owners(store: EventStore, ids: list[str]) -> list[dict[str, Any]]:
 def searched_owners(store: EventStore, page: QueuePage) -> list[dict[str, Any]]:
     """The same for the orders a staff search finds, newest first."""
     found, _ = paged_rows(
+        store,
         "SELECT d.order_id, d.customer_id, d.status, d.doc->'address'->>'name' AS name "
         "FROM order_details d",
         "true",
         "d.placed_at DESC",
         _ORDER_SEARCH,
         page,
-        store=store,
     )
     return found
 

@@ -29,12 +29,12 @@ def by_tracking(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]
     """One page of the orders whose tracking numbers hold the searched text, newest first,
     and how many there are (staff search, R27)."""
     rows, total = paged_rows(
+        store,
         "SELECT order_id, status FROM shipment_summaries",
         "true",
         "opened_at DESC, order_id",
         Search(("tracking",)),
         page,
-        store=store,
     )
     return [jsonable(r) for r in rows], total
 
@@ -43,12 +43,12 @@ def queue(store: EventStore, name: str, page: QueuePage) -> tuple[list[dict[str,
     """One page of a staff queue (`QUEUES`: to pack, awaiting the 2nd payment, to ship),
     oldest first, and how many shipments it holds."""
     rows, total = paged_rows(
+        store,
         f"SELECT {_QUEUE_COLUMNS} FROM shipment_summaries",
         "status = %s",
         "opened_at, order_id",
         Search(("order_id", "tracking"), "order_id", "customer_id"),
         page,
         (QUEUES[name],),
-        store=store,
     )
     return [jsonable(r) for r in rows], total

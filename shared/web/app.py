@@ -131,12 +131,6 @@ def service_context() -> Context:
     return context
 
 
-def query_rows(sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    """Rows of a read model (one statement, outside any transaction)."""
-    rows: list[dict[str, Any]] = service_context().store.query(sql, params)
-    return rows
-
-
 def as_texts(row: Mapping[str, Any]) -> dict[str, str | None]:
     """A read-model row with every value as text (None stays null)."""
     return {k: None if v is None else str(v) for k, v in row.items()}

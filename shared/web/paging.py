@@ -13,7 +13,6 @@ from flask import request
 
 from shared.domain_errors import ValidationError
 from shared.events.store import EventStore
-from shared.web.app import query_rows
 
 # Without `limit`, as many rows as a queue answered before it paged (API callers rely on it).
 DEFAULT_LIMIT = MAX_LIMIT = 500
@@ -82,17 +81,16 @@ class Search:
 
 
 def paged_rows(
+    store: EventStore,
     select: str,
     where: str,
     order_by: str,
     search: Search,
     page: QueuePage,
     params: tuple[Any, ...] = (),
-    store: EventStore | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of `select ... WHERE where` (searched as `page` asks) and how many match, read
-    from `store` (by default the request's service's)."""
-    query = query_rows if store is None else store.query
+    """One page of `select ... WHERE where` in `store` (searched as `page` asks) and how many
+    match."""
     matches: list[str] = []
     found: list[Any] = []
     if page.text:
@@ -111,8 +109,8 @@ def paged_rows(
         condition = f"({where}) AND ({' OR '.join(matches) or 'false'})"
     matching = f"{select} WHERE {condition}"
     all_params = (*params, *found)
-    total = query(f"SELECT count(*) AS n FROM ({matching}) AS matching", all_params)
-    rows = query(
+    total = store.query(f"SELECT count(*) AS n FROM ({matching}) AS matching", all_params)
+    rows = store.query(
         f"{matching} ORDER BY {order_by} LIMIT %s OFFSET %s",
         (*all_params, page.limit, page.offset),
     )
