@@ -5,17 +5,15 @@ a new route without an expected answer here fails the test (R26)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 import requests
 
 from shared.config import Settings
 from shared.runtime import bootstrap
-from tests.support.infra import Infra
 from tests.support.owned import owned_objects
 from tests.support.rebuild import definition
-from tests.support.system import SERVICES, System, running_system
+from tests.support.system import SERVICES, System
 
 OK = {200, 201}
 # A write called with an empty body by someone allowed to: any answer but an auth refusal.
@@ -117,12 +115,6 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
     ("shipping", "GET", "/estimate"): {k: {400} for k in PUBLIC},  # no parameters
     ("shipping", "POST", "/estimate"): {k: {400} for k in PUBLIC},
 }
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 def route_map(system: System) -> set[tuple[str, str, str]]:

@@ -5,18 +5,15 @@ issue 16; the staff console is R27."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import launch_chromium
-from tests.support.infra import Infra
 from tests.support.journey import Journey
 from tests.support.pages import fill_order_form, reload_until, sign_in, walk_first_staff_signin
-from tests.support.system import System, create_staff, running_system
+from tests.support.system import System, create_staff
 
 PASSWORD = "correct horse battery"
 STAFF_EMAIL, STAFF_PASSWORD = "an@cnnect.example", "staff password 5"
@@ -24,16 +21,9 @@ BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        create_staff(running, STAFF_EMAIL, STAFF_PASSWORD)
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
+def system(system: System) -> System:
+    create_staff(system, STAFF_EMAIL, STAFF_PASSWORD)
+    return system
 
 
 def _blocking(page: Page) -> list[str]:

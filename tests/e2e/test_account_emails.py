@@ -14,7 +14,6 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from tests.support.browser import launch_chromium
 from tests.support.infra import Infra
 from tests.support.pages import sign_in, sign_up
 from tests.support.smtp_server import ReceivedMail, SmtpTestServer
@@ -25,16 +24,6 @@ PASSWORD = "a long enough password 1"
 NEW_PASSWORD = "another fine password 2"
 CONFIRM_SUBJECT = "Please confirm your e-mail address"
 RESET_SUBJECT = "Choose a new password"
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpTestServer]:
-    server = SmtpTestServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +47,6 @@ def system(
     finally:
         running.stop_all()
         running.clean_up()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 def _mails(smtp: SmtpTestServer, to: str, subject: str, count: int = 1) -> list[ReceivedMail]:

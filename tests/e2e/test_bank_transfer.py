@@ -7,7 +7,6 @@ transfers not yet matched and transfers nobody reported."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,20 +18,13 @@ from playwright.sync_api import Page, expect
 from services.billing.domain.transfer import billing_of_reference
 from tests.support.bank_command import send_bank_notice
 from tests.support.browser import launch_chromium, save_screenshot
-from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
 from tests.support.pages import reload_until, sign_in
 from tests.support.rebuild import assert_rebuild_equals_live
-from tests.support.system import System, poll, running_system, sign_up, staff_session
+from tests.support.system import System, poll, sign_up, staff_session
 
 PASSWORD = "correct horse battery"
 WIDTHS = (1280, 375)
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 def _signed_up(system: System, email: str) -> Journey:

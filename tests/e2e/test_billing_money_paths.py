@@ -5,17 +5,15 @@ voided or unknown billing recorded, credited or held, and shown to staff."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from tests.support.bank_notices import send_bank_notice
-from tests.support.infra import Infra
 from tests.support.journey import ORDER, Journey, ok_json
 from tests.support.rebuild import assert_rebuild_equals_live
-from tests.support.system import System, poll, running_system
+from tests.support.system import System, poll
 
 # One item of 173.00 + 14.80 CNY: a 1st billing of 25.31 EUR whose item is worth 24.04 EUR.
 ONE_ITEM: dict[str, Any] = {
@@ -30,12 +28,6 @@ ONE_ITEM: dict[str, Any] = {
         }
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 def _drop_the_mugs(journey: Journey) -> dict[str, Any]:

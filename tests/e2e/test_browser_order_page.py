@@ -6,27 +6,19 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_browser_journey import ADDRESS, ITEMS
 from tests.support.browser import launch_chromium, save_screenshot
-from tests.support.infra import Infra
 from tests.support.lagging import read_model_held_back
 from tests.support.pages import fill_order_form, reload_until, sign_up
-from tests.support.system import System, running_system
+from tests.support.system import System
 
 PASSWORD = "correct horse battery"
 WIDTHS = (1280, 375)
 RELEASE_AFTER_S = 0.5  # the read model lags this long behind the form
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 @pytest.mark.rule("R16")

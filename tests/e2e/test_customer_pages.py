@@ -5,15 +5,13 @@ refused form stores nothing and comes back filled in with the reason (R1-R7, R22
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 import requests
 
 from tests.support.images import png
-from tests.support.infra import Infra
 from tests.support.journey import Journey
-from tests.support.system import System, poll, running_system, sign_up
+from tests.support.system import System, poll, sign_up
 
 PASSWORD = "correct horse battery"
 FORM = {
@@ -31,12 +29,6 @@ FORM = {
     "address-country": "fr",
     "shipping_method": "EMS",
 }
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 def _customer(system: System, email: str) -> tuple[requests.Session, str, str]:

@@ -6,7 +6,6 @@ the order page says the date, the time and the time zone of the business calenda
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,17 +14,10 @@ import psycopg
 import pytest
 import requests
 
-from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
-from tests.support.system import System, poll, running_system
+from tests.support.system import System, poll
 
 ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 def _deadline_row(system: System, kind: str, order_id: str) -> datetime:

@@ -6,7 +6,6 @@ customer B and staff. A route without an expected answer here fails the test (R2
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -15,10 +14,9 @@ from services.gateway.bootstrap import bootstrap
 from services.gateway.entrypoints.app import create_app
 from shared.config import Settings
 from tests.e2e.test_access_matrix import EXPECTED as SERVICE_EXPECTED
-from tests.support.infra import Infra
 from tests.support.owned import owned_objects
 from tests.support.second_factor import with_code
-from tests.support.system import SECRET, System, create_staff, running_system, sign_up
+from tests.support.system import SECRET, System, create_staff, sign_up
 
 Expected = dict[str, set[int]]
 PUBLIC: Expected = {"anon": {200}, "A": {200}, "B": {200}, "staff": {200}}
@@ -183,12 +181,6 @@ NOT_FORWARDED: dict[tuple[str, str], Expected] = {
     ("PUT", "/customers/<customer_id>/email"): {k: {404} for k in ALL},
     ("POST", "/account-mails"): {k: {404} for k in ALL},
 }
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 def gateway_routes(system: System) -> set[tuple[str, str]]:

@@ -7,7 +7,6 @@ requests and in headless Chromium at desktop and phone width."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -16,19 +15,12 @@ from playwright.sync_api import expect
 from services.gateway.entrypoints.pages.formats import money_text
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.images import png
-from tests.support.infra import Infra
 from tests.support.journey import Journey
 from tests.support.pages import sign_in
 from tests.support.rebuild import assert_rebuild_equals_live
-from tests.support.system import SIGN_UP_PASSWORD, System, poll, running_system, sign_up
+from tests.support.system import SIGN_UP_PASSWORD, System, poll, sign_up
 
 WIDTHS = (1280, 375)
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 def _inspected(system: System, email: str) -> tuple[requests.Session, str, Journey]:

@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
 from tests.support.images import gif, html_posing_as_png, jpeg, pdf, png, webp
-from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
 from tests.support.rebuild import assert_rebuild_equals_live
 from tests.support.smtp_server import SmtpTestServer
-from tests.support.system import System, poll, running_system
+from tests.support.system import System, poll
 
 TEN_MB = 10 * 1024 * 1024
 OPEN_ACTION_JAVASCRIPT = b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpTestServer]:
-    server = SmtpTestServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def system(
-    infra: Infra, smtp: SmtpTestServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[System]:
-    env = {"CNNECT_MESSAGING_SMTP_HOST": "127.0.0.1", "CNNECT_MESSAGING_SMTP_PORT": str(smtp.port)}
-    with running_system(infra, tmp_path_factory.mktemp("logs"), env) as running:
-        yield running
+def system_env(smtp: SmtpTestServer) -> dict[str, str]:
+    return {"CNNECT_MESSAGING_SMTP_HOST": "127.0.0.1", "CNNECT_MESSAGING_SMTP_PORT": str(smtp.port)}
 
 
 def _placed(system: System, customer: str) -> Journey:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,10 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.events.topology import Topology
 from shared.observability.context import HEADER
-from tests.support.infra import Infra
 from tests.support.journey import ORDER, Journey
 from tests.support.rebuild import definition
-from tests.support.system import System, running_system, sign_up
+from tests.support.system import System, sign_up
 from tests.support.waiting import eventually
 
 PLACED = str(uuid.uuid4())  # the caller's id for placing the order
@@ -27,10 +25,8 @@ PAID = str(uuid.uuid4())  # staff's id for recording the payment
 
 
 @pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    env = {"CNNECT_METRICS_INTERVAL_S": "0.5"}
-    with running_system(infra, tmp_path_factory.mktemp("logs"), env) as running:
-        yield running
+def system_env() -> dict[str, str]:
+    return {"CNNECT_METRICS_INTERVAL_S": "0.5"}
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ included; another customer meets a 404 on each of those files."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -13,9 +12,8 @@ import pytest
 import requests
 
 from tests.support.images import jpeg, pdf
-from tests.support.infra import Infra
 from tests.support.journey import Journey
-from tests.support.system import System, poll, running_system, sign_up, staff_session
+from tests.support.system import System, poll, sign_up, staff_session
 
 STAFF_EMAIL, STAFF_PASSWORD = "links@cnnect.example", "staff page hrefs password"
 FILE_ROUTES = ("/api/messaging/attachments/", "/api/orders/orders/")
@@ -70,12 +68,6 @@ def _assert_every_link_opens(browser: requests.Session, links: list[str]) -> Non
 
 def _file_links(links: list[str]) -> list[str]:
     return [u for u in links if any(route in urlsplit(u).path for route in FILE_ROUTES)]
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

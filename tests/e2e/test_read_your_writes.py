@@ -8,26 +8,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 import requests
 
 from shared.events.consistency import HEADER, WAIT_S
 from tests.e2e.test_customer_pages import FORM
-from tests.support.infra import Infra
 from tests.support.journey import ORDER
 from tests.support.lagging import read_model_held_back
-from tests.support.system import System, running_system, sign_up
+from tests.support.system import System, sign_up
 
 PASSWORD = "correct horse battery"
 RELEASE_AFTER_S = 0.3  # the read model lags this long behind the read
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 def _released_during(

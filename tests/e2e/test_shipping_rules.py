@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
-from tests.support.system import System, poll, running_system
+from tests.support.system import System, poll
 
 PARCEL = {"weight_grams": 1200, "length_cm": 30, "width_cm": 20, "height_cm": 10}
 METHODS = {"EMS", "AIR", "SAL", "SEA", "COURIER"}
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 def _estimate(system: System, **query: Any) -> requests.Response:

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page
 from services.gateway.adapters.second_factor_store import SecondFactorStore
 from services.gateway.bootstrap import Gateway
 from services.gateway.domain.second_factor import new_secret
-from tests.support.browser import launch_chromium, save_screenshot
+from tests.support.browser import save_screenshot
 from tests.support.infra import Infra
 from tests.support.pages import set_up_second_factor, type_second_factor_code
 from tests.support.second_factor import next_code
@@ -33,12 +33,6 @@ def gateway(infra: Infra) -> Iterator[Gateway]:
 def base_url(gateway: Gateway) -> Iterator[str]:
     with served(gateway) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 def _password(page: Page, base_url: str, email: str) -> None:

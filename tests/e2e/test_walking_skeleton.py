@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -13,17 +12,9 @@ import psycopg
 import pytest
 import requests
 
-from tests.support.infra import Infra
 from tests.support.journey import ORDER, Journey, ok_json
 from tests.support.rebuild import assert_rebuild_equals_live, lags
-from tests.support.system import SERVICES, System, poll, running_system
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    log_dir = tmp_path_factory.mktemp("system-logs")
-    with running_system(infra, log_dir) as running:
-        yield running
+from tests.support.system import SERVICES, System, poll
 
 
 def test_an_order_goes_from_application_to_completion_across_the_services(
