@@ -3,7 +3,6 @@ configured with bank holidays (R9)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,17 +12,14 @@ import requests
 
 from services.billing.config import bank_calendar
 from shared.config import Settings
-from tests.support.infra import Infra
-from tests.support.system import System, running_system
+from tests.support.system import System
 
 HOLIDAYS = "2026-10-01, 2026-10-02, 2026-10-03, 2027-01-01"
 
 
 @pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    env = {"CNNECT_BILLING_BANK_HOLIDAYS": HOLIDAYS}
-    with running_system(infra, tmp_path_factory.mktemp("logs"), env) as running:
-        yield running
+def system_env() -> dict[str, str]:
+    return {"CNNECT_BILLING_BANK_HOLIDAYS": HOLIDAYS}
 
 
 def _calendar(system: System, **params: str) -> requests.Response:

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from tests.support.bank_notices import bank_headers, bank_notice
-from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
-from tests.support.system import BANK_SECRET, OLD_BANK_SECRET, System, poll, running_system
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
+from tests.support.system import BANK_SECRET, OLD_BANK_SECRET, System, poll
 
 
 def _notice(

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 
 from tests.support.images import html_posing_as_png, jpeg, png, truncated_png
-from tests.support.infra import Infra
 from tests.support.journey import Journey, ok_json
-from tests.support.system import System, poll, running_system
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
+from tests.support.system import System, poll
 
 
 def _paid(system: System, customer: str) -> Journey:
