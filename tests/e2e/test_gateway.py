@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import requests
@@ -21,8 +21,8 @@ from shared.events.contracts import Envelope, encode_envelope
 from shared.events.topology import Topology
 from shared.web.identity import Identity, issue_token
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.support.bus import published
 from tests.support.images import png
-from tests.support.infra import Infra
 from tests.support.journey import ORDER
 from tests.support.second_factor import remember, with_code
 from tests.support.system import (
@@ -30,18 +30,12 @@ from tests.support.system import (
     ROOT,
     System,
     poll,
-    running_system,
+    service_command,
     sign_up,
     staff_session,
 )
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(scope="module")
-def system(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with running_system(infra, tmp_path_factory.mktemp("logs")) as running:
-        yield running
 
 
 def _place(system: System, browser: requests.Session, csrf: str | None) -> requests.Response:
@@ -51,12 +45,18 @@ def _place(system: System, browser: requests.Session, csrf: str | None) -> reque
     )
 
 
+def _new_order(system: System, browser: requests.Session, account: dict[str, Any]) -> str:
+    """The id of an order a signed-up customer's browser placed through the gateway."""
+    placed = _place(system, browser, account["csrf_token"])
+    assert placed.status_code == 201, placed.text
+    order_id: str = placed.json()["order_id"]
+    return order_id
+
+
 @pytest.mark.rule("R26")
 def test_R26_a_customer_signs_up_orders_and_sees_only_their_own_orders(system: System) -> None:
     alice, account = sign_up(system, "alice@example.com", PASSWORD)
-    placed = _place(system, alice, account["csrf_token"])
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["order_id"]
+    order_id = _new_order(system, alice, account)
     mine = poll(
         lambda: alice.get(system.url("gateway", f"/api/orders/orders/{order_id}"), timeout=10),
         lambda r: r.status_code == 200,
@@ -129,29 +129,21 @@ def test_identity_headers_a_client_sends_are_stripped(system: System) -> None:
 
 
 def test_staff_accounts_are_created_by_a_command(system: System) -> None:
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.gateway",
-            "create-user",
-            "--email",
-            "wei@cnnect.example",
-            "--role",
-            "staff",
-            "--password",
-            "staff password 1",
-            "--enrol-second-factor",
-        ],
-        env=system.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
+    created = service_command(
+        system,
+        "gateway",
+        "create-user",
+        "--email",
+        "wei@cnnect.example",
+        "--role",
+        "staff",
+        "--password",
+        "staff password 1",
+        "--enrol-second-factor",
     )
-    assert "created staff wei@cnnect.example" in created.stdout
-    assert "second factor: otpauth://totp/CNNECT:wei%40cnnect.example?secret=" in created.stdout
-    remember("wei@cnnect.example", created.stdout)  # as the operator's authenticator app
+    assert "created staff wei@cnnect.example" in created
+    assert "second factor: otpauth://totp/CNNECT:wei%40cnnect.example?secret=" in created
+    remember("wei@cnnect.example", created)  # as the operator's authenticator app
     staff = requests.Session()
     signed = staff.post(
         system.url("gateway", "/auth/signin"),
@@ -270,19 +262,7 @@ def _placed(order_id: str) -> Callable[[str], bool]:
 
 def _probe(order_key: str) -> Envelope:
     """An event no service consumes: only the feed's own queue takes it."""
-    return Envelope(
-        event_id=uuid.uuid4(),
-        type="FeedProbe",
-        schema_version=1,
-        occurred_at=datetime.now(UTC),
-        correlation_id=uuid.uuid4(),
-        causation_id=None,
-        producer="tests",
-        stream_id=f"probe-{order_key}",
-        stream_version=1,
-        ordering_key=order_key,
-        data={},
-    )
+    return published("FeedProbe", "tests", f"probe-{order_key}", 1, {}, order_key)
 
 
 @pytest.mark.rule("R27")
@@ -320,9 +300,7 @@ def test_R27_the_live_feed_has_every_event_from_the_moment_it_says_connected(
         channel.basic_publish(
             Topology(system.namespace).exchange, probe.routing_key, encode_envelope(probe)
         )
-        placed = _place(system, browser, account["csrf_token"])
-        assert placed.status_code == 201, placed.text
-        order_id = placed.json()["order_id"]
+        order_id = _new_order(system, browser, account)
         seen = _read_until(lines, lambda text: probe.ordering_key in text, timeout=10)
         assert "event: FeedProbe" in seen
         seen += _read_until(lines, _placed(order_id), timeout=10)
@@ -354,9 +332,7 @@ def test_R27_a_feed_the_client_left_leaves_no_queue_behind(system: System) -> No
 @pytest.mark.rule("R7")
 def test_a_message_form_with_a_file_submitted_twice_posts_one_message(system: System) -> None:
     browser, account = sign_up(system, "kim@example.com", PASSWORD)
-    placed = _place(system, browser, account["csrf_token"])
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["order_id"]
+    order_id = _new_order(system, browser, account)
     messages_url = system.url("gateway", f"/api/messaging/orders/{order_id}/messages")
     poll(lambda: browser.get(messages_url, timeout=10), lambda r: r.status_code == 200)
     form = {"form_key": uuid.uuid4().hex, "text": "Twice, by a double click"}

@@ -1,20 +1,49 @@
-"""Test helpers around the bus: running a relay or consumer in a thread, reading queues."""
+"""Test helpers around the bus: running a relay or consumer in a thread, reading queues,
+events as a relay publishes them."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pika
 
 from shared.events.bus import blocking_connection
 from shared.events.consumer import EventConsumer
-from shared.events.contracts import CONTRACTS
+from shared.events.contracts import CONTRACTS, Envelope
 from shared.events.relay import OutboxRelay
 from shared.events.topology import Topology
+
+
+def published(
+    event_type: str,
+    producer: str,
+    stream_id: str,
+    version: int,
+    data: dict[str, Any],
+    ordering_key: str,
+    schema_version: int = 1,
+) -> Envelope:
+    """The `version`th event of `stream_id` as a relay publishes it: a new event id and
+    correlation id, stamped now, caused by no other event."""
+    return Envelope(
+        event_id=uuid.uuid4(),
+        type=event_type,
+        schema_version=schema_version,
+        occurred_at=datetime.now(UTC),
+        correlation_id=uuid.uuid4(),
+        causation_id=None,
+        producer=producer,
+        stream_id=stream_id,
+        stream_version=version,
+        ordering_key=ordering_key,
+        data=data,
+    )
 
 
 def orders_relay(

@@ -13,7 +13,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +23,7 @@ from shared.events.partitions import partition_of
 from shared.events.relay import CHECKPOINT
 from shared.events.store import START, EventStore, NewEvent, Position, Transaction
 from shared.events.topology import Topology
+from tests.support.bus import published
 
 CONSUMER = "billing"
 ROUTING_KEY = "orders.OrderPlaced"
@@ -105,19 +105,8 @@ def placed_order(order_id: str) -> NewEvent:
 def order_envelope(order_id: str, version: int) -> Envelope:
     """The `version`th event of one order, as a relay publishes it (an OrderPlaced payload,
     which the ledger applies whatever the version)."""
-    return Envelope(
-        event_id=uuid.uuid4(),
-        type="OrderPlaced",
-        schema_version=2,
-        occurred_at=datetime.now(UTC),
-        correlation_id=uuid.uuid4(),
-        causation_id=None,
-        producer="orders",
-        stream_id=f"order-{order_id}",
-        stream_version=version,
-        ordering_key=order_id,
-        data=dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id),
-    )
+    data = dict(CONTRACTS.contract("OrderPlaced").example, order_id=order_id)
+    return published("OrderPlaced", "orders", f"order-{order_id}", version, data, order_id, 2)
 
 
 def partition_markers(topology: Topology) -> list[str]:

@@ -4,8 +4,6 @@ live ones (the rebuild runs as the operator runs it: `python -m services.<name> 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from functools import partial
 from typing import Any
 
@@ -13,7 +11,7 @@ from shared.events.database import open_pool
 from shared.events.projections import ProjectionRunner
 from shared.events.store import START, EventStore
 from shared.runtime import ServiceDefinition
-from tests.support.system import ROOT, System
+from tests.support.system import System, service_command
 from tests.support.waiting import poll
 
 
@@ -26,14 +24,7 @@ def definition(service: str) -> ServiceDefinition:
 
 def lags(system: System, service: str) -> dict[str, int]:
     """Each projection's lag, as `python -m services.<name> lag` prints it."""
-    output = subprocess.run(
-        [sys.executable, "-m", f"services.{service}", "lag"],
-        env=system.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    output = service_command(system, service, "lag")
     found: dict[str, int] = json.loads(output.strip().splitlines()[-1])["lag"]
     return found
 
@@ -56,13 +47,7 @@ def assert_rebuild_equals_live(
             head = _head(store)
             live = [runner.snapshot() for runner in runners]
             assert any(rows for snapshot in live for rows in snapshot.values()), service
-            subprocess.run(
-                [sys.executable, "-m", f"services.{service}", "rebuild"],
-                env=system.env,
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
+            service_command(system, service, "rebuild")
             rebuilt = [runner.snapshot() for runner in runners]
             if _head(store) != head:
                 continue  # events came in between: compare again

@@ -254,28 +254,33 @@ def create_staff(
     (`name`: the display name staff read in order histories), its second factor set up at
     once (R26) unless not `enrol` (then at its first sign-in); returns its secret, also kept
     for sign-ins (tests/support/second_factor.py), or ''."""
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.gateway",
-            "create-user",
-            "--email",
-            email,
-            "--role",
-            role,
-            "--password",
-            password,
-            *(["--name", name] if name else []),
-            *(["--enrol-second-factor"] if enrol else []),
-        ],
+    created = service_command(
+        system,
+        "gateway",
+        "create-user",
+        "--email",
+        email,
+        "--role",
+        role,
+        "--password",
+        password,
+        *(["--name", name] if name else []),
+        *(["--enrol-second-factor"] if enrol else []),
+    )
+    return remember(email, created) if enrol else ""
+
+
+def service_command(system: System, service: str, *args: str) -> str:
+    """What `python -m services.<service> <args>` prints, run as an operator runs it against
+    this system."""
+    return subprocess.run(
+        [sys.executable, "-m", f"services.{service}", *args],
         env=system.env,
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
-    )
-    return remember(email, created.stdout) if enrol else ""
+    ).stdout
 
 
 def staff_session(system: System, email: str, password: str, name: str = "") -> requests.Session:
