@@ -16,11 +16,9 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import IO
 
 from shared.config import DEFAULT_PARTITIONS
@@ -31,8 +29,7 @@ from shared.events.partitions import Placement
 from shared.events.store import EventStore, Transaction
 from shared.events.topology import Topology
 from tests.support.ledger import ledger_consumer, record_application
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.module_process import connection_parser, log_to_stderr, start_module
 
 
 class CrashBeforeAckConsumer(EventConsumer):
@@ -50,10 +47,7 @@ class CrashBeforeAckConsumer(EventConsumer):
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--amqp-url", required=True)
-    parser.add_argument("--namespace", required=True)
+    parser = connection_parser()
     parser.add_argument("--delivery-limit", type=int, default=3)
     parser.add_argument("--prefetch", type=int, default=50)
     parser.add_argument("--crash-after-first-commit", action="store_true")
@@ -77,12 +71,7 @@ def slowed(delay: float) -> Handler:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format=f"%(asctime)s consumer[{os.getpid()}] %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    log_to_stderr("consumer", "pika")
     pool = open_pool(args.database_url, max_size=2)
     consumer = ledger_consumer(
         store=EventStore(pool, CONTRACTS),
@@ -116,28 +105,15 @@ def start_consumer_process(
     extra: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
     """Start `python -m tests.support.consumer_process`; the caller waits for or ends it."""
-    command = [
-        sys.executable,
-        "-m",
-        "tests.support.consumer_process",
-        "--database-url",
-        database_url,
-        "--amqp-url",
-        amqp_url,
-        "--namespace",
-        namespace,
+    args = [
         "--delivery-limit",
         str(delivery_limit),
         *extra,
     ]
     if crash_after_first_commit:
-        command.append("--crash-after-first-commit")
-    return subprocess.Popen(
-        command,
-        cwd=REPO_ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=log or subprocess.DEVNULL,
-        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+        args.append("--crash-after-first-commit")
+    return start_module(
+        "tests.support.consumer_process", database_url, amqp_url, namespace, args, log
     )
 
 

@@ -9,27 +9,20 @@ stderr. `start_relay_process` starts one from a test."""
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import subprocess
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import IO
 
 from shared.events.contracts import CONTRACTS
 from shared.events.relay import OutboxRelay, run_relay
 from shared.events.topology import Topology
+from tests.support.module_process import connection_parser, log_to_stderr, start_module
 
 PRODUCER = "orders"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--amqp-url", required=True)
-    parser.add_argument("--namespace", required=True)
+    parser = connection_parser(__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--idle-wait", type=float, default=0.005)
     parser.add_argument("--max-backoff", type=float, default=1.0)
@@ -52,12 +45,7 @@ def build_relay(args: argparse.Namespace) -> OutboxRelay:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format=f"%(asctime)s relay[{os.getpid()}] %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("aiormq").setLevel(logging.WARNING)
+    log_to_stderr("relay", "aiormq")
     run_relay(build_relay(args))
 
 
@@ -72,16 +60,7 @@ def start_relay_process(
     max_backoff: float = 1.0,
 ) -> subprocess.Popen[bytes]:
     """Start `python -m tests.support.relay_process` with this interpreter; the caller ends it."""
-    command = [
-        sys.executable,
-        "-m",
-        "tests.support.relay_process",
-        "--database-url",
-        database_url,
-        "--amqp-url",
-        amqp_url,
-        "--namespace",
-        namespace,
+    args = [
         "--batch-size",
         str(batch_size),
         "--idle-wait",
@@ -89,13 +68,7 @@ def start_relay_process(
         "--max-backoff",
         str(max_backoff),
     ]
-    return subprocess.Popen(
-        command,
-        cwd=REPO_ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=log or subprocess.DEVNULL,
-        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
-    )
+    return start_module("tests.support.relay_process", database_url, amqp_url, namespace, args, log)
 
 
 if __name__ == "__main__":
