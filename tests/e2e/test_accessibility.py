@@ -149,8 +149,7 @@ def test_R26_the_second_factor_pages_and_staff_accounts_have_no_serious_violatio
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.rule("R23")
-@pytest.mark.rule("R28")
+@pytest.mark.rule("R23", "R28")
 def test_R23_R28_a_shipped_then_completed_order_has_no_serious_accessibility_violation(
     system: System, browser: Browser
 ) -> None:

@@ -70,8 +70,7 @@ def _second_billing(system: System) -> tuple[Journey, dict[str, Any]]:
     return journey, second
 
 
-@pytest.mark.rule("R9")
-@pytest.mark.rule("R10")
+@pytest.mark.rule("R9", "R10")
 def test_R9_a_reported_transfer_withholds_the_card_until_its_signed_notice_pays_the_billing(
     system: System,
 ) -> None:
@@ -135,8 +134,7 @@ def test_R9_a_reported_transfer_withholds_the_card_until_its_signed_notice_pays_
     poll(journey.shipment, lambda s: s is not None and s["status"] == "to_ship")
 
 
-@pytest.mark.rule("R9")
-@pytest.mark.rule("R8")
+@pytest.mark.rule("R9", "R8")
 def test_R9_short_and_excess_transfers_nobody_reported_are_told_in_words_and_shown_to_staff(
     system: System,
 ) -> None:
@@ -188,8 +186,7 @@ def _look(page: Page, name: str) -> None:
         save_screenshot(page, f"{name}-{width}")
 
 
-@pytest.mark.rule("R9")
-@pytest.mark.rule("R2")
+@pytest.mark.rule("R9", "R2")
 def test_R9_R2_on_the_pages_a_reported_transfer_is_awaited_until_the_bank_notice_pays_it(
     system: System,
 ) -> None:

@@ -97,9 +97,7 @@ def test_R4_a_new_billing_shows_each_line_in_cny_and_euro_with_the_rate_its_date
     assert "151.00 CNY" in page
 
 
-@pytest.mark.rule("R4")
-@pytest.mark.rule("R8")
-@pytest.mark.rule("R9")
+@pytest.mark.rule("R4", "R8", "R9")
 def test_R4_R8_R9_paid_from_the_deposit_then_by_bank_transfer_the_pages_follow_the_billing(
     system: System,
 ) -> None:
@@ -128,8 +126,7 @@ def test_R4_R8_R9_paid_from_the_deposit_then_by_bank_transfer_the_pages_follow_t
     _pages_show(system, browser, settled)
 
 
-@pytest.mark.rule("R4")
-@pytest.mark.rule("R9")
+@pytest.mark.rule("R4", "R9")
 def test_R4_R9_paid_by_a_staff_confirmation_the_pages_show_it_paid(system: System) -> None:
     browser, journey = _customer(system, "figures-staff@example.com")
     journey.pay("first")
@@ -141,8 +138,7 @@ def test_R4_R9_paid_by_a_staff_confirmation_the_pages_show_it_paid(system: Syste
     _pages_show(system, browser, settled)
 
 
-@pytest.mark.rule("R4")
-@pytest.mark.rule("R10")
+@pytest.mark.rule("R4", "R10")
 def test_R4_R10_the_card_fee_is_on_the_page_before_paypal_and_the_paid_billing_after(
     system: System, paypal: PayPalStandIn
 ) -> None:
@@ -178,8 +174,7 @@ def test_R4_R10_the_card_fee_is_on_the_page_before_paypal_and_the_paid_billing_a
     _pages_show(system, browser, settled)
 
 
-@pytest.mark.rule("R4")
-@pytest.mark.rule("R9")
+@pytest.mark.rule("R4", "R9")
 def test_R4_R9_in_chromium_the_figures_and_the_calendar_fit_a_laptop_and_a_phone(
     system: System,
 ) -> None:

@@ -69,8 +69,7 @@ def test_R20_an_unavailable_last_item_is_refunded_once_not_twice(system: System)
     assert deposit["balance"] == "25.31"  # what was paid, not 49.35
 
 
-@pytest.mark.rule("R17")
-@pytest.mark.rule("R8")
+@pytest.mark.rule("R17", "R8")
 def test_R17_a_change_after_a_short_transfer_revises_the_bill_and_returns_the_excess(
     system: System,
 ) -> None:
@@ -94,8 +93,7 @@ def test_R17_a_change_after_a_short_transfer_revises_the_bill_and_returns_the_ex
     journey.wait_status("purchasing")  # orders learnt the revised bill is paid
 
 
-@pytest.mark.rule("R17")
-@pytest.mark.rule("R8")
+@pytest.mark.rule("R17", "R8")
 def test_R17_a_change_after_a_partial_deposit_payment_leaves_only_the_rest_to_pay(
     system: System,
 ) -> None:

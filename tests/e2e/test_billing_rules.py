@@ -30,9 +30,7 @@ def _notice(
     )
 
 
-@pytest.mark.rule("R4")
-@pytest.mark.rule("R8")
-@pytest.mark.rule("R10")
+@pytest.mark.rule("R4", "R8", "R10")
 def test_R8_the_deposit_pays_first_and_the_page_shows_the_rest_by_bank_or_card(
     system: System,
 ) -> None:
@@ -54,8 +52,7 @@ def test_R8_the_deposit_pays_first_and_the_page_shows_the_rest_by_bank_or_card(
     assert [e["kind"] for e in deposit["history"]] == ["payment", "adjustment"]
 
 
-@pytest.mark.rule("R9")
-@pytest.mark.rule("R11")
+@pytest.mark.rule("R9", "R11")
 def test_R9_a_reported_transfer_is_recorded_once_by_the_bank_and_the_excess_kept(
     system: System,
 ) -> None:

@@ -69,16 +69,7 @@ def _live_types(live: Page) -> set[str]:
     return set(types)
 
 
-@pytest.mark.rule("R2")
-@pytest.mark.rule("R4")
-@pytest.mark.rule("R5")
-@pytest.mark.rule("R6")
-@pytest.mark.rule("R7")
-@pytest.mark.rule("R8")
-@pytest.mark.rule("R10")
-@pytest.mark.rule("R18")
-@pytest.mark.rule("R23")
-@pytest.mark.rule("R27")
+@pytest.mark.rule("R2", "R4", "R5", "R6", "R7", "R8", "R10", "R18", "R23", "R27")
 def test_a_customer_and_staff_take_an_order_from_sign_up_to_reception_in_the_browser(
     system: System, paypal: PayPalStandIn
 ) -> None:

@@ -45,9 +45,7 @@ def _checkout(journey: Journey, bid: str) -> dict[str, Any]:
     return checkout
 
 
-@pytest.mark.rule("R8")
-@pytest.mark.rule("R10")
-@pytest.mark.rule("R11")
+@pytest.mark.rule("R8", "R10", "R11")
 def test_R10_the_rest_after_the_deposit_is_paid_by_card_and_recorded_once(
     system: System, paypal: PayPalStandIn
 ) -> None:

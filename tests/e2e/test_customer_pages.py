@@ -43,9 +43,7 @@ def _orders(system: System, browser: requests.Session) -> list[dict[str, str]]:
     return orders
 
 
-@pytest.mark.rule("R1")
-@pytest.mark.rule("R3")
-@pytest.mark.rule("R5")
+@pytest.mark.rule("R1", "R3", "R5")
 def test_R1_R3_R5_an_order_applied_with_the_form_shows_on_its_page_and_as_a_tab(
     system: System,
 ) -> None:
@@ -104,8 +102,7 @@ def test_R26_a_page_form_without_the_session_csrf_token_is_refused_and_stores_no
     assert stranger.status_code == 403
 
 
-@pytest.mark.rule("R22")
-@pytest.mark.rule("R28")
+@pytest.mark.rule("R22", "R28")
 def test_R22_R28_visitors_estimate_a_fee_and_read_the_calendar_and_feedback(
     system: System,
 ) -> None:
@@ -130,8 +127,7 @@ def test_R22_R28_visitors_estimate_a_fee_and_read_the_calendar_and_feedback(
     assert visitor.get(system.url("gateway", "/feedback"), timeout=10).status_code == 200
 
 
-@pytest.mark.rule("R4")
-@pytest.mark.rule("R7")
+@pytest.mark.rule("R4", "R7")
 def test_R4_R7_with_billing_down_the_order_page_says_so_and_shows_everything_else(
     system: System,
 ) -> None:
@@ -176,8 +172,7 @@ def _flash(page: requests.Response) -> list[str]:
     return re.findall(r'class="flash (?:success|error)"[^>]*>([^<]*)<', page.text)
 
 
-@pytest.mark.rule("R15")
-@pytest.mark.rule("R17")
+@pytest.mark.rule("R15", "R17")
 def test_R15_R17_before_payment_the_customer_changes_items_then_cancels_on_the_page(
     system: System,
 ) -> None:
@@ -219,8 +214,7 @@ def test_R15_once_paid_the_cancel_form_is_refused_with_the_reason(system: System
     assert journey.order()["status"] == "purchasing"
 
 
-@pytest.mark.rule("R23")
-@pytest.mark.rule("R28")
+@pytest.mark.rule("R23", "R28")
 def test_R23_R28_a_problem_report_with_a_picture_opens_a_message_then_feedback_after_completion(
     system: System,
 ) -> None:

@@ -158,8 +158,7 @@ def test_R15_cancelling_asks_first_and_a_cancelled_order_says_cancelled_everywhe
     expect(page.locator("#shipping")).not_to_contain_text("We pack your goods")
 
 
-@pytest.mark.rule("R20")
-@pytest.mark.rule("R25")
+@pytest.mark.rule("R20", "R25")
 def test_R20_R25_staff_cancelling_asks_first_and_says_the_payment_goes_back_to_the_deposit(
     system: System, browser: Browser
 ) -> None:

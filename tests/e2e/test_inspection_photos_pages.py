@@ -47,8 +47,7 @@ def _page(system: System, browser: requests.Session, path: str) -> str:
     return answer.text
 
 
-@pytest.mark.rule("R18")
-@pytest.mark.rule("R2")
+@pytest.mark.rule("R18", "R2")
 def test_R18_R2_the_customer_checks_the_inspection_photos_and_the_next_action_moves_on(
     system: System,
 ) -> None:
@@ -97,8 +96,7 @@ def test_R18_only_the_customer_checks_the_photos_and_only_once_they_are_taken(
     assert refused.status_code == 409 and "inspect" in refused.json()["message"]
 
 
-@pytest.mark.rule("R7")
-@pytest.mark.rule("R18")
+@pytest.mark.rule("R7", "R18")
 def test_R18_a_question_about_an_item_is_a_message_naming_that_item(system: System) -> None:
     browser, csrf, journey = _inspected(system, "photos-question@example.com")
     order = f"/orders/{journey.order_id}"
@@ -129,8 +127,7 @@ def test_R18_a_question_about_an_item_is_a_message_naming_that_item(system: Syst
     assert unknown.status_code == 404
 
 
-@pytest.mark.rule("R1")
-@pytest.mark.rule("R2")
+@pytest.mark.rule("R1", "R2")
 def test_R1_the_order_list_shows_each_orders_item_picture_count_total_and_next_action(
     system: System,
 ) -> None:

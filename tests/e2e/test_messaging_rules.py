@@ -56,8 +56,7 @@ def _messages(journey: Journey, who: dict[str, str] | None = None) -> dict[str, 
     return body
 
 
-@pytest.mark.rule("R7")
-@pytest.mark.rule("R14")
+@pytest.mark.rule("R7", "R14")
 def test_R7_messages_are_listed_oldest_first_with_read_state_and_attachments(
     system: System,
 ) -> None:
@@ -100,8 +99,7 @@ def test_R7_messages_are_listed_oldest_first_with_read_state_and_attachments(
     }
 
 
-@pytest.mark.rule("R7")
-@pytest.mark.rule("R14")
+@pytest.mark.rule("R7", "R14")
 def test_R14_an_attachment_says_its_name_type_and_size_opens_inline_and_downloads_by_name(
     system: System,
 ) -> None:
@@ -215,8 +213,7 @@ def test_R13_a_confirm_before_purchasing_message_holds_the_purchase(system: Syst
     assert refused.status_code == 409 and "seller" in refused.json()["message"]
 
 
-@pytest.mark.rule("R13")
-@pytest.mark.rule("R19")
+@pytest.mark.rule("R13", "R19")
 def test_R13_R19_a_message_naming_an_item_not_on_the_order_is_refused_and_stores_nothing(
     system: System,
 ) -> None:
@@ -246,8 +243,7 @@ def test_R19_an_exchange_request_naming_an_item_shows_the_staff_which_item(
     assert queued["item_id"] == "itm-2"
 
 
-@pytest.mark.rule("R19")
-@pytest.mark.rule("R23")
+@pytest.mark.rule("R19", "R23")
 def test_R19_R23_requests_and_reception_problems_reach_the_staff_queue(system: System) -> None:
     journey = _placed(system, "cus-m19")
     assert _post(journey, "Please exchange the mug", kind="exchange_request").status_code == 201

@@ -76,9 +76,7 @@ def staff(system: System) -> requests.Session:
     return staff_session(system, STAFF_EMAIL, STAFF_PASSWORD)
 
 
-@pytest.mark.rule("R7")
-@pytest.mark.rule("R18")
-@pytest.mark.rule("R23")
+@pytest.mark.rule("R7", "R18", "R23")
 def test_R7_R23_every_link_of_the_order_page_opens_for_the_customer_and_the_staff(
     system: System, staff: requests.Session
 ) -> None:
@@ -127,9 +125,7 @@ def test_R7_R23_every_link_of_the_order_page_opens_for_the_customer_and_the_staf
     assert staff.get(by_id_url, timeout=30).content == jpeg()
 
 
-@pytest.mark.rule("R2")
-@pytest.mark.rule("R7")
-@pytest.mark.rule("R18")
+@pytest.mark.rule("R2", "R7", "R18")
 def test_R2_the_order_page_links_open_at_every_step_of_the_order(
     system: System, staff: requests.Session
 ) -> None:

@@ -18,10 +18,7 @@ def _paid(system: System, customer: str) -> Journey:
     return journey
 
 
-@pytest.mark.rule("R1")
-@pytest.mark.rule("R2")
-@pytest.mark.rule("R3")
-@pytest.mark.rule("R5")
+@pytest.mark.rule("R1", "R2", "R3", "R5")
 def test_R1_R5_the_order_details_show_address_items_and_the_one_next_action(
     system: System,
 ) -> None:
@@ -98,8 +95,7 @@ def test_R27_purchased_items_wait_in_the_awaiting_arrival_queue_until_they_arriv
     assert queued("awaiting_arrival") == {}
 
 
-@pytest.mark.rule("R18")
-@pytest.mark.rule("R26")
+@pytest.mark.rule("R18", "R26")
 def test_R18_inspection_photos_are_judged_by_content_and_shown_to_owner_and_staff_only(
     system: System,
 ) -> None:
@@ -141,8 +137,7 @@ def test_R19_a_return_accepted_by_the_seller_cancels_the_item(system: System) ->
     assert order["status"] == "inspected"
 
 
-@pytest.mark.rule("R20")
-@pytest.mark.rule("R25")
+@pytest.mark.rule("R20", "R25")
 def test_R20_when_no_item_can_be_purchased_the_order_is_cancelled(system: System) -> None:
     journey = _paid(system, "cus-r20")
     for item_id in ("itm-1", "itm-2"):
@@ -155,8 +150,7 @@ def test_R20_when_no_item_can_be_purchased_the_order_is_cancelled(system: System
     assert [o["order_id"] for o in cancelled] == [journey.order_id]
 
 
-@pytest.mark.rule("R23")
-@pytest.mark.rule("R28")
+@pytest.mark.rule("R23", "R28")
 def test_R23_R28_a_problem_report_keeps_the_order_open_feedback_after_completion(
     system: System,
 ) -> None:

@@ -252,9 +252,7 @@ def test_another_customers_order_is_a_not_found_page_that_does_not_say_it_exists
     assert api.status_code == 404 and set(api.json()) == {"error", "message"}
 
 
-@pytest.mark.rule("R4")
-@pytest.mark.rule("R10")
-@pytest.mark.rule("R22")
+@pytest.mark.rule("R4", "R10", "R22")
 def test_the_landing_page_shows_the_four_steps_and_the_fees_billing_is_configured_with(
     system: System,
 ) -> None:
@@ -302,8 +300,7 @@ def test_a_form_sent_while_billing_is_down_is_a_page_naming_billing(
     assert 'href="/orders"' in answer.text
 
 
-@pytest.mark.rule("R18")
-@pytest.mark.rule("R2")
+@pytest.mark.rule("R18", "R2")
 def test_the_photo_check_box_shows_only_while_there_is_something_to_say(
     system: System, orders: Orders
 ) -> None:

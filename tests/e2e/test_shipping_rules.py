@@ -78,8 +78,7 @@ def test_R22_impossible_input_gets_a_clear_error(
     assert message in str(body["message"])
 
 
-@pytest.mark.rule("R6")
-@pytest.mark.rule("R21")
+@pytest.mark.rule("R6", "R21")
 def test_R6_R21_two_parcels_quoted_paid_and_shipped_with_two_tracking_numbers(
     system: System,
 ) -> None:

@@ -11,8 +11,7 @@ import pytest
 from tests.chaos.run import ChaosConfig, run_chaos
 
 
-@pytest.mark.rule("R8")
-@pytest.mark.rule("R11")
+@pytest.mark.rule("R8", "R11")
 def test_under_kills_pauses_and_server_crashes_every_order_completes_and_nothing_is_doubled(
     tmp_path: Path,
 ) -> None:

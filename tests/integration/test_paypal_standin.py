@@ -160,8 +160,7 @@ def test_the_approval_page_shows_the_amount_with_the_card_fee_and_three_choices(
     assert f'name="token" value="{order_id}"' in page.text
 
 
-@pytest.mark.rule("R10")
-@pytest.mark.rule("R11")
+@pytest.mark.rule("R10", "R11")
 def test_approving_sends_the_buyer_back_and_the_capture_sends_a_verifiable_completed_webhook(
     standin: PayPalStandIn, client: PayPalClient, shop: _Server
 ) -> None:

@@ -92,8 +92,7 @@ def _applied(outcome: Outcome) -> None:
     assert outcome is Outcome.APPLIED, outcome
 
 
-@pytest.mark.rule("R6")
-@pytest.mark.rule("R21")
+@pytest.mark.rule("R6", "R21")
 def test_the_shipment_read_model_rebuilt_from_zero_equals_the_live_one(infra: Infra) -> None:
     rng = random.Random(2026)
     with service_context(infra, DEFINITION) as context:

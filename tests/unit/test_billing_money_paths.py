@@ -119,8 +119,7 @@ def test_R20_items_going_one_by_one_refund_no_more_than_was_paid(
     assert _first(context, "ord-r20b").kept == _eur("0")
 
 
-@pytest.mark.rule("R17")
-@pytest.mark.rule("R8")
+@pytest.mark.rule("R17", "R8")
 def test_R17_a_change_after_a_partial_deposit_payment_revises_the_bill_at_once(
     billing: tuple[Context, Consumer],
 ) -> None:
@@ -141,8 +140,7 @@ def test_R17_a_change_after_a_partial_deposit_payment_revises_the_bill_at_once(
     assert not first.issued.settled and first.issued.paid == _eur("10.00")
 
 
-@pytest.mark.rule("R17")
-@pytest.mark.rule("R8")
+@pytest.mark.rule("R17", "R8")
 def test_R17_a_change_below_what_was_paid_settles_the_bill_and_returns_the_excess(
     billing: tuple[Context, Consumer],
 ) -> None:

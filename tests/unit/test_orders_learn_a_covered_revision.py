@@ -33,8 +33,7 @@ def _status(context: Context, order_id: str) -> OrderStatus | None:
     return context.store.transact(lambda tx: ORDERS.get(tx, order_id)).status
 
 
-@pytest.mark.rule("R17")
-@pytest.mark.rule("R8")
+@pytest.mark.rule("R17", "R8")
 def test_R17_a_revision_lowered_to_what_was_paid_starts_purchasing() -> None:
     context = in_memory(ORDERS_SERVICE)
     orders = Consumer(context, ORDERS_SERVICE)

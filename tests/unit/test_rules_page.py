@@ -25,10 +25,10 @@ def _rule_ids_named_by_tests() -> dict[str, set[str]]:
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "rule"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
             ):
-                named.setdefault(str(node.args[0].value), set()).add(str(path.relative_to(ROOT)))
+                for arg in node.args:
+                    if isinstance(arg, ast.Constant):
+                        named.setdefault(str(arg.value), set()).add(str(path.relative_to(ROOT)))
     return named
 
 

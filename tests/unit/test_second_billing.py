@@ -34,8 +34,7 @@ def _second(context: Context, order_id: str) -> tuple[int, Money, list[str]]:
     return found.issued.revision, found.issued.amount, [line.label for line in found.issued.lines]
 
 
-@pytest.mark.rule("R19")
-@pytest.mark.rule("R21")
+@pytest.mark.rule("R19", "R21")
 @pytest.mark.parametrize("charge_first", [True, False], ids=["charge-first", "quote-first"])
 def test_R21_the_second_billing_adds_local_return_costs_whenever_they_arrive(
     charge_first: bool,

@@ -93,8 +93,7 @@ def test_the_receiving_account_is_read_from_its_configuration() -> None:
         parse_account("CNNECT Ltd, IBAN on request")
 
 
-@pytest.mark.rule("R9")
-@pytest.mark.rule("R10")
+@pytest.mark.rule("R9", "R10")
 def test_R9_a_pending_transfer_report_withholds_the_card_until_withdrawn() -> None:
     billing = _reported(_billing())
     with pytest.raises(InvalidTransitionError, match=r"reported a bank transfer of 30\.00 EUR"):

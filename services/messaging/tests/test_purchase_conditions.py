@@ -44,8 +44,7 @@ def test_R13_a_condition_on_an_item_not_on_the_order_is_refused_naming_it() -> N
         _condition(_opened("itm-1"), "itm-999")
 
 
-@pytest.mark.rule("R13")
-@pytest.mark.rule("R17")
+@pytest.mark.rule("R13", "R17")
 def test_R13_a_condition_on_an_item_cancelled_before_payment_is_refused() -> None:
     conversation = _opened("itm-1", "itm-2")
     _then(conversation, conversation.items_changed(["itm-1"], NOW))

@@ -20,8 +20,7 @@ def _revision(amount: str, paid: str, settled: bool) -> dict[str, object]:
     }
 
 
-@pytest.mark.rule("R17")
-@pytest.mark.rule("R8")
+@pytest.mark.rule("R17", "R8")
 def test_R17_a_revision_after_a_partial_payment_asks_only_for_the_rest() -> None:
     mail = notification_for("BillingIssued", _revision("13.95", "10.00", False), "e1", PAY)
     assert mail is not None

@@ -11,8 +11,7 @@ from services.orders.tests.builders import NOW, order_in, order_with_item
 from shared.domain_errors import InvalidTransitionError
 
 
-@pytest.mark.rule("R18")
-@pytest.mark.rule("R2")
+@pytest.mark.rule("R18", "R2")
 def test_R18_the_customer_confirms_the_inspection_photos_of_an_inspected_order() -> None:
     order = order_in(OrderStatus.INSPECTED)
     [checked] = order.confirm_inspection_photos(NOW)
@@ -49,8 +48,7 @@ def test_R18_new_photos_after_an_exchange_are_to_be_checked_again() -> None:
     assert order.status is OrderStatus.INSPECTED and not order.photos_checked
 
 
-@pytest.mark.rule("R2")
-@pytest.mark.rule("R18")
+@pytest.mark.rule("R2", "R18")
 def test_R2_checking_the_photos_is_the_next_action_until_they_are_checked() -> None:
     doc = {"status": "inspected", "first_billing": {"paid": True}}
     assert next_action(doc) == "check_inspection_photos"

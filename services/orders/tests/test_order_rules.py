@@ -28,8 +28,7 @@ def test_R17_changing_quantities_emits_every_remaining_item_for_billing() -> Non
     assert [(i.item_id, i.quantity) for i in changed.items] == [("itm-1", 5)]
 
 
-@pytest.mark.rule("R17")
-@pytest.mark.rule("R25")
+@pytest.mark.rule("R17", "R25")
 def test_R17_cancelling_every_item_cancels_the_order() -> None:
     new = order_in(OrderStatus.APPLIED).change_items({"itm-1": 0, "itm-2": 0}, NOW)
     assert [type(e) for e in new] == [ev.OrderItemsChanged, ev.OrderCancelled]
