@@ -1,5 +1,4 @@
-"""The billing read side (cosmicpython's views.py): queries of the billing read models, as
-plain functions of the store returning rows. The endpoints only check and answer."""
+"""The billing read side: queries of its read models, as functions of the store."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from typing import Any
 
 from shared.events.store import EventStore
 from shared.web.app import as_texts, jsonable
-from shared.web.paging import QueuePage, Search, paged_rows
+from shared.web.paging import Paged, QueuePage, Search, paged_rows
 
 
 def open_reports(store: EventStore, billing_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -33,10 +32,9 @@ def overpaid(store: EventStore, billing_ids: list[str]) -> dict[str, Decimal]:
     return {r["reference"]: r["amount"] for r in rows}
 
 
-def unapplied_payments(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
-    """One page of the payments credited to a deposit instead of a billing, held ones first,
-    then newest first, and how many there are (staff)."""
-    rows, total = paged_rows(
+def unapplied_payments(store: EventStore, page: QueuePage) -> Paged:
+    """Payments credited to a deposit instead of a billing, held ones first, then newest."""
+    return paged_rows(
         store,
         "SELECT payment_id, billing_id, order_id, customer_id, reference, method, amount, "
         "currency, reason, status, at FROM unapplied_payments",
@@ -44,8 +42,8 @@ def unapplied_payments(store: EventStore, page: QueuePage) -> tuple[list[dict[st
         "status = 'held' DESC, at DESC, payment_id",
         Search(("billing_id", "reference", "order_id"), "order_id", "customer_id"),
         page,
+        shape=as_texts,
     )
-    return [as_texts(r) for r in rows], total
 
 
 def billings_of_order(store: EventStore, order_id: str) -> list[dict[str, Any]]:
@@ -88,10 +86,9 @@ def deposit(store: EventStore, customer_id: str) -> dict[str, Any]:
     }
 
 
-def payment_reports(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
-    """One page of the reported transfers waiting for a confirmation, oldest first, each with
-    its order (the console links a row to it), and how many there are (staff, R9)."""
-    rows, total = paged_rows(
+def payment_reports(store: EventStore, page: QueuePage) -> Paged:
+    """Reported transfers awaiting confirmation, oldest first, with their order (R9)."""
+    return paged_rows(
         store,
         "SELECT r.report_id, r.billing_id, b.order_id, r.payer_name, r.paid_on, r.amount, "
         "r.currency, r.expected_confirmation, r.reported_at FROM payment_reports r "
@@ -100,14 +97,13 @@ def payment_reports(store: EventStore, page: QueuePage) -> tuple[list[dict[str, 
         "r.reported_at, r.report_id",
         Search(("r.billing_id", "r.payer_name"), "b.order_id"),
         page,
+        shape=as_texts,
     )
-    return [as_texts(r) for r in rows], total
 
 
-def unreported_transfers(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
-    """One page of the bank transfers that paid a billing nobody had reported, newest first,
-    and how many there are (staff, R9)."""
-    rows, total = paged_rows(
+def unreported_transfers(store: EventStore, page: QueuePage) -> Paged:
+    """Bank transfers that paid a billing nobody had reported, newest first (R9)."""
+    return paged_rows(
         store,
         "SELECT u.payment_id, u.billing_id, b.order_id, u.amount, u.currency, u.received_at "
         "FROM unreported_transfers u LEFT JOIN billing_summaries b USING (billing_id)",
@@ -115,14 +111,13 @@ def unreported_transfers(store: EventStore, page: QueuePage) -> tuple[list[dict[
         "u.received_at DESC, u.payment_id",
         Search(("u.billing_id",), "b.order_id"),
         page,
+        shape=as_texts,
     )
-    return [as_texts(r) for r in rows], total
 
 
-def captures_in_review(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
-    """One page of the card captures staff must look at (an amount that does not match, a
-    refund at PayPal), oldest first, and how many there are."""
-    rows, total = paged_rows(
+def captures_in_review(store: EventStore, page: QueuePage) -> Paged:
+    """Card captures staff must look at (amount mismatch, refund at PayPal), oldest first."""
+    return paged_rows(
         store,
         "SELECT c.capture_id, c.billing_id, b.order_id, c.status, c.reason, c.amount, "
         "c.currency, c.noted_at FROM card_captures c "
@@ -131,5 +126,5 @@ def captures_in_review(store: EventStore, page: QueuePage) -> tuple[list[dict[st
         "c.noted_at, c.capture_id",
         Search(("c.billing_id", "c.capture_id"), "b.order_id"),
         page,
+        shape=as_texts,
     )
-    return [as_texts(r) for r in rows], total

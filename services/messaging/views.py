@@ -1,6 +1,4 @@
-"""The messaging read side (cosmicpython's views.py): every query of the `conversations` and
-`messages` read models, as plain functions of the store returning rows. The endpoints only
-check and answer."""
+"""The messaging read side: queries of `conversations` and `messages`, as functions of the store."""
 
 from __future__ import annotations
 
@@ -11,7 +9,7 @@ from typing import Any
 from services.messaging.domain.conversation import window_open
 from shared.events.store import EventStore
 from shared.web.app import jsonable
-from shared.web.paging import QueuePage, Search, paged_rows
+from shared.web.paging import Paged, QueuePage, Search, paged_rows
 
 
 def conversation(store: EventStore, conversation_id: str) -> dict[str, Any] | None:
@@ -53,10 +51,9 @@ def inquiries(store: EventStore, customer_id: str | None) -> list[dict[str, Any]
     return [jsonable(r) for r in store.query(sql + " ORDER BY opened_at DESC LIMIT 200", params)]
 
 
-def awaiting_reply(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
-    """One page of the conversations whose last message is the customer's, oldest first,
-    with how many messages staff have not read, and how many conversations wait."""
-    found, total = paged_rows(
+def awaiting_reply(store: EventStore, page: QueuePage) -> Paged:
+    """Conversations whose last message is the customer's, oldest first, with their unread."""
+    return paged_rows(
         store,
         "SELECT c.conversation_id, c.order_id, c.last_message_at, "
         "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id "
@@ -67,13 +64,11 @@ def awaiting_reply(store: EventStore, page: QueuePage) -> tuple[list[dict[str, A
         Search(("c.conversation_id",), "c.order_id"),
         page,
     )
-    return [jsonable(r) for r in found], total
 
 
-def requests(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
-    """One page of the exchange and return requests and problem reports (R19, R23), oldest
-    first, and how many there are."""
-    found, total = paged_rows(
+def requests(store: EventStore, page: QueuePage) -> Paged:
+    """Exchange and return requests and problem reports (R19, R23), oldest first."""
+    return paged_rows(
         store,
         "SELECT message_id, conversation_id AS order_id, kind, item_id, text, posted_at "
         "FROM messages",
@@ -82,4 +77,3 @@ def requests(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], 
         Search(("conversation_id", "text"), "conversation_id"),
         page,
     )
-    return [jsonable(r) for r in found], total

@@ -1,6 +1,4 @@
-"""The orders read side (cosmicpython's views.py): every query of the orders read models
-(`order_details`, `order_items`, `public_feedback`) and of the order stream staff read (R27),
-as plain functions of the store returning rows. The endpoints only check and answer."""
+"""The orders read side: queries of its read models and order streams, as functions of the store."""
 
 from __future__ import annotations
 
@@ -8,9 +6,9 @@ from typing import Any
 
 from services.orders.domain.status import OrderStatus
 from services.orders.handlers.common import ORDERS
+from shared.domain_errors import NotFoundError
 from shared.events.store import EventStore
-from shared.web.app import jsonable
-from shared.web.paging import QueuePage, Search, paged_rows
+from shared.web.paging import Paged, QueuePage, Search, paged_rows
 
 _ENDED = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 TABS = {
@@ -46,9 +44,9 @@ def orders_in_tab(store: EventStore, tab: str, customer_id: str | None) -> list[
     return [r["doc"] for r in rows]
 
 
-def estimates(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
-    """One page of the orders awaiting their estimate's payment, oldest first, and the count."""
-    rows, total = paged_rows(
+def estimates(store: EventStore, page: QueuePage) -> Paged:
+    """The orders awaiting their estimate's payment, oldest first."""
+    return paged_rows(
         store,
         "SELECT d.order_id, d.customer_id, d.placed_at, d.status FROM order_details d",
         "d.status = 'applied'",
@@ -56,14 +54,13 @@ def estimates(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]],
         _ORDER_SEARCH,
         page,
     )
-    return [jsonable(r) for r in rows], total
 
 
-def queued_items(
-    store: EventStore, queue: str, page: QueuePage
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of the items in a staff work queue (`QUEUES`), oldest first, and the count."""
-    rows, total = paged_rows(
+def queued_items(store: EventStore, queue: str, page: QueuePage) -> Paged:
+    """The items in a staff work queue (`QUEUES`; 404 for another name), oldest first."""
+    if queue not in QUEUES:
+        raise NotFoundError(f"no queue {queue}")
+    return paged_rows(
         store,
         "SELECT i.order_id, i.item_id, i.status, i.problem, i.updated_at, d.customer_id "
         "FROM order_items i JOIN order_details d USING (order_id)",
@@ -72,7 +69,6 @@ def queued_items(
         _ORDER_SEARCH,
         page,
     )
-    return [jsonable(r) for r in rows], total
 
 
 def owners(store: EventStore, ids: list[str]) -> list[dict[str, Any]]:
@@ -86,7 +82,7 @@ def owners(store: EventStore, ids: list[str]) -> list[dict[str, Any]]:
 
 def searched_owners(store: EventStore, page: QueuePage) -> list[dict[str, Any]]:
     """The same for the orders a staff search finds, newest first."""
-    found, _ = paged_rows(
+    return paged_rows(
         store,
         "SELECT d.order_id, d.customer_id, d.status, d.doc->'address'->>'name' AS name "
         "FROM order_details d",
@@ -94,8 +90,7 @@ def searched_owners(store: EventStore, page: QueuePage) -> list[dict[str, Any]]:
         "d.placed_at DESC",
         _ORDER_SEARCH,
         page,
-    )
-    return found
+    )[0]
 
 
 def recent_feedback(store: EventStore) -> list[dict[str, Any]]:
@@ -107,9 +102,8 @@ def recent_feedback(store: EventStore) -> list[dict[str, Any]]:
 
 
 def order_history(store: EventStore, order_id: str) -> list[dict[str, Any]]:
-    """Every event of an order's stream, oldest first, with when it was recorded and who
-    caused it (the `actor` of its metadata: an account id, or a service's or the scheduler's
-    name; none for what another service's event caused), as staff read it (R27)."""
+    """Every event of an order's stream, oldest first, as staff read it (R27): its `actor` is an
+    account id or a service's or the scheduler's name (none for another service's event)."""
     return [
         {
             "version": event.version,

@@ -1,14 +1,11 @@
-"""The shipping read side (cosmicpython's views.py): every query of the `shipment_summaries`
-read model, as plain functions of the store returning rows. The endpoints only check and
-answer."""
+"""The shipping read side: queries of `shipment_summaries`, as functions of the store."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from shared.events.store import EventStore
-from shared.web.app import jsonable
-from shared.web.paging import QueuePage, Search, paged_rows
+from shared.web.paging import Paged, QueuePage, Search, paged_rows
 
 QUEUES = {"to-pack": "to_pack", "awaiting-payment": "awaiting_payment", "to-ship": "to_ship"}
 _QUEUE_COLUMNS = (
@@ -25,10 +22,9 @@ def shipment(store: EventStore, order_id: str) -> dict[str, Any] | None:
     return {**rows[0], "tracking_numbers": [p["tracking_number"] for p in rows[0]["tracking"]]}
 
 
-def by_tracking(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
-    """One page of the orders whose tracking numbers hold the searched text, newest first,
-    and how many there are (staff search, R27)."""
-    rows, total = paged_rows(
+def by_tracking(store: EventStore, page: QueuePage) -> Paged:
+    """The orders whose tracking numbers hold the searched text, newest first (R27)."""
+    return paged_rows(
         store,
         "SELECT order_id, status FROM shipment_summaries",
         "true",
@@ -36,13 +32,11 @@ def by_tracking(store: EventStore, page: QueuePage) -> tuple[list[dict[str, Any]
         Search(("tracking",)),
         page,
     )
-    return [jsonable(r) for r in rows], total
 
 
-def queue(store: EventStore, name: str, page: QueuePage) -> tuple[list[dict[str, Any]], int]:
-    """One page of a staff queue (`QUEUES`: to pack, awaiting the 2nd payment, to ship),
-    oldest first, and how many shipments it holds."""
-    rows, total = paged_rows(
+def queue(store: EventStore, name: str, page: QueuePage) -> Paged:
+    """A staff queue (`QUEUES`: to pack, awaiting the 2nd payment, to ship), oldest first."""
+    return paged_rows(
         store,
         f"SELECT {_QUEUE_COLUMNS} FROM shipment_summaries",
         "status = %s",
@@ -51,4 +45,3 @@ def queue(store: EventStore, name: str, page: QueuePage) -> tuple[list[dict[str,
         page,
         (QUEUES[name],),
     )
-    return [jsonable(r) for r in rows], total

@@ -5,18 +5,22 @@ answers one page of rows with the `total` of rows that match."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
 
 from shared.domain_errors import ValidationError
 from shared.events.store import EventStore
+from shared.web.app import jsonable, require_staff, service_context
 
 # Without `limit`, as many rows as a queue answered before it paged (API callers rely on it).
 DEFAULT_LIMIT = MAX_LIMIT = 500
 MAX_IDS = 500
+# One page of a queue's rows, and how many rows match.
+Paged = tuple[list[dict[str, Any]], int]
 
 
 @dataclass(frozen=True)
@@ -88,9 +92,10 @@ def paged_rows(
     search: Search,
     page: QueuePage,
     params: tuple[Any, ...] = (),
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of `select ... WHERE where` in `store` (searched as `page` asks) and how many
-    match."""
+    shape: Callable[[Mapping[str, Any]], dict[str, Any]] = jsonable,
+) -> Paged:
+    """One page of `select ... WHERE where` in `store` (searched as `page` asks), each row
+    formatted by `shape`, and how many match."""
     matches: list[str] = []
     found: list[Any] = []
     if page.text:
@@ -114,9 +119,19 @@ def paged_rows(
         f"{matching} ORDER BY {order_by} LIMIT %s OFFSET %s",
         (*all_params, page.limit, page.offset),
     )
-    return rows, int(total[0]["n"])
+    return [shape(r) for r in rows], int(total[0]["n"])
 
 
 def page_answer(page: QueuePage, total: int) -> dict[str, Any]:
     """The paging part of a queue's answer."""
     return {"total": total, "limit": page.limit, "offset": page.offset}
+
+
+def staff_queue_page(
+    name: str, key: str, read: Callable[[EventStore, QueuePage], Paged]
+) -> ResponseReturnValue:
+    """A staff queue's answer (403 to anyone else): the page `read` finds, its rows under `key`."""
+    require_staff()
+    page = queue_page()
+    rows, total = read(service_context().store, page)
+    return jsonify({"queue": name, key: rows, **page_answer(page, total)})

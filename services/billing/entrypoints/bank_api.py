@@ -30,11 +30,10 @@ from shared.runtime import Context
 from shared.web.app import (
     current_identity,
     json_body,
-    require_staff,
     service_context,
 )
 from shared.web.idempotency import idempotent
-from shared.web.paging import page_answer, queue_page
+from shared.web.paging import staff_queue_page
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HmacWebhookVerifier
 
 bank = Blueprint("bank", __name__)
@@ -230,17 +229,10 @@ def bank_webhook() -> ResponseReturnValue:
 @bank.get("/queues/payment-reports")
 def payment_reports_queue() -> ResponseReturnValue:
     """Reported transfers waiting for a confirmation (staff)."""
-    require_staff()
-    page = queue_page()
-    reports, total = views.payment_reports(service_context().store, page)
-    return jsonify({"queue": "payment_reports", "reports": reports, **page_answer(page, total)})
+    return staff_queue_page("payment_reports", "reports", views.payment_reports)
 
 
 @bank.get("/queues/unreported-transfers")
 def unreported_transfers_queue() -> ResponseReturnValue:
     """Bank transfers that paid a billing nobody had reported (staff)."""
-    require_staff()
-    page = queue_page()
-    transfers, total = views.unreported_transfers(service_context().store, page)
-    answer = {"queue": "unreported_transfers", "transfers": transfers}
-    return jsonify({**answer, **page_answer(page, total)})
+    return staff_queue_page("unreported_transfers", "transfers", views.unreported_transfers)

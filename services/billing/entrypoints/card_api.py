@@ -32,12 +32,11 @@ from shared.runtime import Context
 from shared.web.app import (
     current_identity,
     json_body,
-    require_staff,
     service_context,
 )
 from shared.web.errors import error_response
 from shared.web.idempotency import idempotent
-from shared.web.paging import page_answer, queue_page
+from shared.web.paging import staff_queue_page
 
 card = Blueprint("card", __name__)
 log = logging.getLogger(__name__)
@@ -151,11 +150,7 @@ def paypal_webhook() -> ResponseReturnValue:
 @card.get("/queues/captures-in-review")
 def captures_in_review() -> ResponseReturnValue:
     """Card captures staff must look at (amount mismatch, refunds at PayPal)."""
-    require_staff()
-    page = queue_page()
-    captures, total = views.captures_in_review(service_context().store, page)
-    answer = {"queue": "captures_in_review", "captures": captures}
-    return jsonify({**answer, **page_answer(page, total)})
+    return staff_queue_page("captures_in_review", "captures", views.captures_in_review)
 
 
 def register_paypal_errors(app: Flask) -> None:

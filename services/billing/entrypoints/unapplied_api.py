@@ -11,7 +11,7 @@ from services.billing import views
 from services.billing.handlers.held import credit_held_payment
 from shared.web.app import json_body, require_staff, service_context
 from shared.web.idempotency import idempotent
-from shared.web.paging import page_answer, queue_page
+from shared.web.paging import staff_queue_page
 
 unapplied = Blueprint("unapplied", __name__)
 
@@ -23,11 +23,7 @@ class HeldCreditRequest(Schema):
 @unapplied.get("/queues/unapplied-payments")
 def unapplied_payments_queue() -> ResponseReturnValue:
     """Payments credited to a deposit instead of a billing, and held ones first (staff)."""
-    require_staff()
-    page = queue_page()
-    payments, total = views.unapplied_payments(service_context().store, page)
-    answer = {"queue": "unapplied_payments", "payments": payments}
-    return jsonify({**answer, **page_answer(page, total)})
+    return staff_queue_page("unapplied_payments", "payments", views.unapplied_payments)
 
 
 @unapplied.post("/held-payments/<hold_id>/credits")

@@ -50,7 +50,7 @@ from shared.web.app import (
 from shared.web.idempotency import idempotent
 from shared.web.identity import Identity
 from shared.web.openapi import Files, document, operation
-from shared.web.paging import page_answer, queue_page
+from shared.web.paging import staff_queue_page
 
 bp = Blueprint("messaging", __name__)
 
@@ -228,21 +228,13 @@ def answer(inquiry_id: str) -> ResponseReturnValue:
 @bp.get("/queues/awaiting-reply")
 def awaiting_reply() -> ResponseReturnValue:
     """Conversations whose last message is the customer's, oldest first (staff inbox)."""
-    require_staff()
-    page = queue_page()
-    conversations, total = views.awaiting_reply(service_context().store, page)
-    return jsonify(
-        {"queue": "awaiting_reply", "conversations": conversations, **page_answer(page, total)}
-    )
+    return staff_queue_page("awaiting_reply", "conversations", views.awaiting_reply)
 
 
 @bp.get("/queues/requests")
 def requests_queue() -> ResponseReturnValue:
     """Exchange and return requests and problem reports (R19, R23), oldest first."""
-    require_staff()
-    page = queue_page()
-    messages, total = views.requests(service_context().store, page)
-    return jsonify({"queue": "requests", "messages": messages, **page_answer(page, total)})
+    return staff_queue_page("requests", "messages", views.requests)
 
 
 @bp.put("/customers/<customer_id>/email")

@@ -12,7 +12,7 @@ from services.orders import views
 from services.orders.adapters.photos import load_photo
 from shared.domain_errors import NotFoundError, ValidationError
 from shared.web.app import current_identity, require_staff, service_context
-from shared.web.paging import QueuePage, page_answer, queue_page
+from shared.web.paging import QueuePage, queue_page, staff_queue_page
 
 reads = Blueprint("order_reads", __name__)
 
@@ -70,16 +70,11 @@ def get_photo(order_id: str, photo_id: str) -> ResponseReturnValue:
 def queue(name: str) -> ResponseReturnValue:
     """A staff work queue, one page of it (R27): estimates to review, items to purchase,
     awaiting the seller or arrival, to inspect, problems; searched and counted."""
-    require_staff()
-    page = queue_page()
-    store = service_context().store
     if name == "estimates":
-        orders, total = views.estimates(store, page)
-        return jsonify({"queue": name, "orders": orders, **page_answer(page, total)})
-    if name not in views.QUEUES:
-        raise NotFoundError(f"no queue {name}")
-    items, total = views.queued_items(store, name, page)
-    return jsonify({"queue": name, "items": items, **page_answer(page, total)})
+        return staff_queue_page(name, "orders", views.estimates)
+    return staff_queue_page(
+        name, "items", lambda store, page: views.queued_items(store, name, page)
+    )
 
 
 @reads.get("/orders/owners")

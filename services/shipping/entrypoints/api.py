@@ -21,7 +21,7 @@ from shared.web.app import (
     service_context,
 )
 from shared.web.idempotency import idempotent
-from shared.web.paging import page_answer, queue_page
+from shared.web.paging import page_answer, queue_page, staff_queue_page
 
 bp = Blueprint("shipping", __name__)
 __all__ = ["OPENAPI", "create_app"]
@@ -51,12 +51,10 @@ def get_shipment(order_id: str) -> ResponseReturnValue:
 @bp.get("/queues/<queue>")
 def staff_queue(queue: str) -> ResponseReturnValue:
     """A staff queue: orders to pack, awaiting the 2nd payment, or to ship (oldest first)."""
-    require_staff()
+    require_staff()  # before the 404: only staff learn which queues there are
     if queue not in views.QUEUES:
         raise NotFoundError(f"no queue {queue}")
-    page = queue_page()
-    shipments, total = views.queue(service_context().store, queue, page)
-    return jsonify({"queue": queue, "shipments": shipments, **page_answer(page, total)})
+    return staff_queue_page(queue, "shipments", lambda store, page: views.queue(store, queue, page))
 
 
 @bp.post("/shipments/<order_id>/parcels")
