@@ -18,7 +18,7 @@ from shared.events.memory import MemoryEventStore
 from shared.events.relay import envelope_of
 from shared.events.repository import decide_again
 from shared.events.scheduler import Scheduler
-from shared.events.store import START, Position, RecordedEvent, Transaction
+from shared.events.store import START, Position, Transaction
 from shared.events.topology import Topology
 from shared.runtime import Context, ServiceDefinition
 
@@ -71,20 +71,27 @@ class InProcess:
         ctx = self.contexts[service]
         return Scheduler(ctx.store, self.clock, self.definitions[service].deadlines(ctx)).fire_due()
 
-    def _deliver_new(self, producer: str, consumer: str) -> int:
+    def take(self, producer: str, consumer: str) -> list[bytes]:
+        """The integration events of `producer` for `consumer` not taken yet, on the wire: a
+        test that delivers them itself (`consumer(name).deliver`) chooses their order."""
         handlers = self.definitions[consumer].handlers
         after = self._read.get((producer, consumer), START)
-        delivered = 0
+        bodies = []
         for event in self.contexts[producer].store.iter_all(after):
             self._read[(producer, consumer)] = event.commit_position
             if event.type in handlers and CONTRACTS.contract(event.type).producer == producer:
-                self._deliver(producer, consumer, event)
-                delivered += 1
-        return delivered
+                bodies.append(encode_envelope(envelope_of(event, producer)))
+        return bodies
 
-    def _deliver(self, producer: str, consumer: str, event: RecordedEvent) -> None:
-        body = encode_envelope(envelope_of(event, producer))
-        Consumer(self.contexts[consumer], self.definitions[consumer]).deliver(body)
+    def consumer(self, service: str) -> Consumer:
+        """The service's consumer, delivering messages to its handlers."""
+        return Consumer(self.contexts[service], self.definitions[service])
+
+    def _deliver_new(self, producer: str, consumer: str) -> int:
+        bodies = self.take(producer, consumer)
+        for body in bodies:
+            self.consumer(consumer).deliver(body)
+        return len(bodies)
 
 
 class Consumer:

@@ -1,199 +1,147 @@
-"""Money is conserved (the architecture's invariant), over random histories of one customer:
-orders placed and changed, payments partial, full and over by deposit, bank, staff and card,
-transfers reported and withdrawn (a pending report withholds the card), bank notices matched
-by their transfer reference or held when it is mistyped, duplicate notices, items unavailable,
-staff, customer and automatic cancels, notices for voided billings and for no billing at all,
-the orders side's events delivered to billing in any order. It drives the domain code the
-billing handlers use (Billing, Deposit, HeldPayment, deposit_credits) the way the handlers
-do, and checks after every step:
+"""Money is conserved (docs/rules.md, "Money, beyond single rules"), over random histories of one
+customer: orders placed and changed, payments partial, full and over by deposit, bank, staff and
+card, transfers reported and withdrawn (a pending report withholds the card), bank notices
+matched by their transfer reference or held when it is mistyped, duplicate notices, items
+unavailable, staff, customer and automatic cancels, notices for voided billings and for no
+billing at all, the orders side's events delivered to billing in any order. The orders and
+billing handlers run in this process on memory event stores (tests/support/in_process.py),
+and after every step what billing keeps (its billings, the deposit, held payments) satisfies
 
     received from outside - paid out by staff == what billings keep + deposit + held + card fees
 
-and per billing: 0 <= refunded <= received (refunded <= paid), what it keeps never exceeds
-its amount, and once an order is cancelled and its events delivered it keeps nothing."""
+and per billing: 0 <= refunded <= received, what it keeps never exceeds its amount, and once an
+order is cancelled and its events delivered it keeps nothing."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.billing.domain.billing import (
-    Billing,
-    BillingIssued,
-    CardPaymentStarted,
-    deposit_credits,
-)
-from services.billing.domain.deposit import Deposit
-from services.billing.domain.held import HeldPayment
-from services.billing.domain.pricing import PricedItem, PricingRule, first_billing_lines, total
+from services.billing.adapters.paypal_client import CreatedOrder, PayPalClient
+from services.billing.adapters.paypal_webhooks import CaptureNotice
+from services.billing.bootstrap import DEFINITION as BILLING
+from services.billing.domain.billing import Billing
 from services.billing.domain.transfer import billing_of_reference, transfer_reference
-from shared.domain_errors import InvalidTransitionError
+from services.billing.handlers import bank, card, payments
+from services.billing.handlers.common import BILLINGS, DEPOSITS, HELD, billing_id
+from services.orders.bootstrap import DEFINITION as ORDERS
+from services.orders.domain import events as ev
+from services.orders.domain.order import Order
+from services.orders.domain.status import OrderStatus
+from services.orders.handlers import commands
+from services.orders.handlers.common import ORDERS as ORDER_STREAMS
+from shared.domain_errors import DomainError, InvalidTransitionError
+from shared.events.errors import NotYetApplicableError
 from shared.money import Money
+from tests.support.in_process import InProcess
 
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-RULE = PricingRule()
+CUSTOMER, STAFF = "cus-1", "staff-1"
 CARD_FEE = Decimal("3.9")
 PRICES = ("12.00", "45.50", "173.00", "0.10")
 SHIPPINGS = ("0.00", "6.00", "14.80")
+ADDRESS = ev.DeliveryAddress("Alice Martin", "12 rue des Lilas", "Lyon", "69003", "FR")
+ZERO = Money.zero("EUR")
 
 
 def eur(amount: Decimal | str) -> Money:
     return Money(Decimal(amount), "EUR")
 
 
-def cny(amount: str) -> Money:
-    return Money(Decimal(amount), "CNY")
+class _PayPal(PayPalClient):
+    """PayPal answering each checkout with the order its request id names, in this process."""
+
+    def create_order(
+        self,
+        reference_id: str,
+        amount: Money,
+        request_id: str,
+        return_url: str,
+        cancel_url: str,
+        description: str = "",
+    ) -> CreatedOrder:
+        """A new order per request id: a repeated checkout gets the first one back."""
+        return CreatedOrder(f"PP-{request_id}", "https://paypal.invalid/approve", "CREATED")
 
 
-@dataclass
-class Order:
-    """What the orders service knows of one order (it accepts changes only while applied)."""
-
-    order_id: str
-    items: dict[str, PricedItem]
-    status: str = "applied"  # applied | purchasing | cancelled
+PAYPAL = _PayPal("http://paypal.invalid", "client", "secret")
 
 
 @dataclass
 class World:
-    """One customer's money, kept by the same aggregates the billing service keeps."""
+    """One customer's orders and money in the running services, and what came in or went out."""
 
-    deposit: Deposit = field(default_factory=lambda: Deposit("cus-1"))
-    billings: dict[str, Billing] = field(default_factory=dict)
-    orders: dict[str, Order] = field(default_factory=dict)
-    held: list[HeldPayment] = field(default_factory=list)
-    pending: list[tuple[str, str, object]] = field(default_factory=list)  # to billing
-    inbox: set[str] = field(default_factory=set)
-    received: Money = field(default_factory=lambda: eur("0"))  # from outside
-    paid_out: Money = field(default_factory=lambda: eur("0"))  # staff debits
-    fees: Money = field(default_factory=lambda: eur("0"))  # card fees kept
+    system: InProcess = field(default_factory=lambda: InProcess(ORDERS, BILLING))
+    orders: list[str] = field(default_factory=list)
+    to_billing: list[bytes] = field(default_factory=list)  # delivered in any order
+    to_orders: list[bytes] = field(default_factory=list)  # delivered in order
+    notices: list[bank.BankNotice | CaptureNotice] = field(default_factory=list)
+    received: Money = ZERO  # from outside
+    paid_out: Money = ZERO  # staff debits
+    fees: Money = ZERO  # card fees kept
     ids: int = 0
 
     def next_id(self, prefix: str) -> str:
         self.ids += 1
         return f"{prefix}-{self.ids}"
 
-    def save(self, billing: Billing, new: list[object]) -> None:
-        """What save_with_credits does: the billing's events, then the deposit credits."""
-        for event in new:
-            billing.apply(event)
-        for entry, amount, kind, reason in deposit_credits(new):
-            for credit in self.deposit.credit(entry, amount, kind, reason, "b", NOW):
-                self.deposit.apply(credit)
+    def billing(self, order_id: str) -> Billing:
+        bid = billing_id(order_id, "first")
+        found: Billing = self.system["billing"].store.transact(lambda tx: BILLINGS.get(tx, bid))
+        return found
 
-    # --- the billing handlers --------------------------------------------------------------
-    def place(self, items: list[PricedItem]) -> None:
-        self.ids += 1
-        order_id = f"ord-{self.ids:012x}"  # the orders service's form: transfer references
-        self.orders[order_id] = Order(order_id, {f"itm-{n}": i for n, i in enumerate(items)})
-        lines = first_billing_lines(items, RULE)
-        billing = Billing(f"{order_id}-1")
-        issued = BillingIssued(
-            billing.billing_id,
-            order_id,
-            "cus-1",
-            "first",
-            1,
-            total(lines, "EUR"),
-            lines,
-            RULE.cny_rate,
-            NOW,
-            eur("0"),
+    def order(self, order_id: str) -> Order:
+        found: Order = self.system["orders"].store.transact(
+            lambda tx: ORDER_STREAMS.get(tx, order_id)
         )
-        self.save(billing, billing.issue(issued))
-        self.billings[order_id] = billing
+        return found
 
-    def pay_with_deposit(self, billing: Billing) -> None:
-        if billing.voided or billing.settled:
-            return
-        usable = self.deposit.usable_for(billing.open_amount)
-        if usable.is_zero:
-            return
-        for event in self.deposit.debit(self.next_id("d"), usable, "payment", "p", "b", NOW):
-            self.deposit.apply(event)
-        new, _ = billing.record_payment(self.next_id("p"), usable, "deposit", NOW)
-        self.save(billing, new)
+    def carry(self) -> None:
+        """What the services published since the last step, on its way to the other one."""
+        self.to_billing += self.system.take("orders", "billing")
+        self.to_orders += self.system.take("billing", "orders")
 
-    def receive(self, billing: Billing, amount: Money, method: str, notice: str) -> None:
-        """A bank notice, a staff confirmation or a card capture (recorded once)."""
-        if notice in self.inbox:
-            return
-        self.inbox.add(notice)
-        new, _ = billing.receive_money(self.next_id("p"), amount, method, NOW)
-        self.save(billing, new)
+    def deliver(self, service: str, waiting: list[bytes], chosen: list[bytes]) -> None:
+        """Deliver `chosen` of `waiting`; one not applicable yet waits, as its consumer holds it."""
+        for body in chosen:
+            with contextlib.suppress(NotYetApplicableError):
+                self.system.consumer(service).deliver(body)
+                waiting.remove(body)
 
-    def deliver(self, kind: str, order_id: str, payload: object) -> bool:
-        """One orders event reaching billing; False when it must wait (NotYetApplicable)."""
-        billing = self.billings[order_id]
-        if kind == "changed":
-            assert isinstance(payload, list)
-            if payload:
-                lines = first_billing_lines(payload, RULE)
-                self.save(
-                    billing,
-                    billing.revise(
-                        lines, total(lines, "EUR"), NOW, self.next_id("x"), every_change=True
-                    ),
-                )
-        elif kind == "unavailable":
-            if billing.item_refund_waits:
-                return False
-            assert isinstance(payload, PricedItem)
-            new = billing.refund_item(
-                self.next_id("i"),
-                payload.quantity,
-                payload.unit_price,
-                payload.domestic_shipping,
-                "gone",
-                NOW,
-            )
-            self.save(billing, new)
-        else:
-            self.save(billing, billing.cancel(self.next_id("c"), str(payload), NOW))
-        return True
+    def orders_learn(self) -> None:
+        """Billing's events (issued, paid) reach orders."""
+        self.carry()
+        self.deliver("orders", self.to_orders, list(self.to_orders))
 
-    # --- the invariants ---------------------------------------------------------------------
     def check(self) -> None:
-        kept = sum((b.kept for b in self.billings.values()), eur("0"))
-        held = sum((h.holds or eur("0") for h in self.held), eur("0"))
-        balance = self.deposit.balance or eur("0")
+        """The invariants, read from billing's aggregates."""
+        store = self.system["billing"].store
+        billings = [self.billing(order_id) for order_id in self.orders]
+        kept = sum((b.kept for b in billings), ZERO)
+        holds = {e.stream_id[5:] for e in store.iter_all() if e.stream_id[:5] == "held-"}
+        held = store.transact(lambda tx: sum((HELD.get(tx, h).holds or ZERO for h in holds), ZERO))
+        balance = store.transact(lambda tx: DEPOSITS.get(tx, CUSTOMER)).balance or ZERO
         assert balance.amount >= 0
         assert self.received - self.paid_out == kept + balance + held + self.fees
-        for billing in self.billings.values():
-            assert billing.issued is not None and billing.refunded is not None
-            assert billing.refunded <= (billing.received or eur("0"))
-            assert billing.kept <= billing.issued.amount or billing.voided
-            assert not billing.voided or billing.kept.is_zero
-            # a pending transfer report only on a billing that still waits for money (R9)
-            assert billing.pending_report is None or not (billing.voided or billing.settled)
+        for found in billings:
+            assert found.issued is not None and found.refunded is not None
+            assert found.refunded <= (found.received or ZERO)
+            assert found.kept <= found.issued.amount or found.voided
+            assert not found.voided or found.kept.is_zero
+            # A pending transfer report only on a billing that still waits for money (R9); a
+            # revision the payments already cover does not end it (ends_pending_report).
+            assert found.pending_report is None or not found.voided
 
 
 OPS = (
-    "place",
-    "top_up",
-    "withdraw",
-    "deposit",
-    "bank",
-    "staff",
-    "report",
-    "withdraw_report",
-    "typo",
-    "card",
-    "capture",
-    "duplicate",
-    "unknown",
-    "change",
-    "unavailable",
-    "cancel_customer",
-    "cancel_staff",
-    "auto_cancel",
-    "orders_learns",
-    "deliver",
+    *("place", "top_up", "withdraw", "deposit", "bank", "staff", "report", "withdraw_report"),
+    *("typo", "card", "capture", "duplicate", "unknown", "change", "unavailable"),
+    *("cancel_customer", "cancel_staff", "auto_cancel", "orders_learns", "deliver"),
 )
 # The steps that move money or reorder events come up more often than the rest.
 WEIGHTED = (
@@ -203,145 +151,134 @@ WEIGHTED = (
 FRACTIONS = (Decimal("1"), Decimal("0.3"), Decimal("1.5"), Decimal("0.01"), Decimal("1"))
 
 
-def _item(n: int) -> PricedItem:
-    return PricedItem(1 + n % 3, cny(PRICES[n % len(PRICES)]), cny(SHIPPINGS[n % 3]))
+def _item(n: int) -> ev.OrderedItem:
+    price, shipping = PRICES[n % len(PRICES)], SHIPPINGS[n % 3]
+    return ev.OrderedItem(
+        f"itm-{n}",
+        f"https://item.taobao.com/item.htm?id={n}",
+        f"item {n}",
+        1 + n % 3,
+        Money(Decimal(price), "CNY"),
+        Money(Decimal(shipping), "CNY"),
+    )
+
+
+def _place(world: World, items: list[ev.OrderedItem]) -> None:
+    cmd = commands.PlaceOrder(CUSTOMER, items, ADDRESS, "EMS")
+    world.orders.append(commands.place_order(world.system["orders"], cmd, actor=CUSTOMER))
+    placed = world.system.take("orders", "billing")
+    world.deliver("billing", placed, list(placed))  # billed at once
+    world.orders_learn()
+
+
+def _bank(world: World, reference: str, amount: Money) -> None:
+    """A bank notice for `reference`, received from outside."""
+    world.received = world.received + amount
+    notice = bank.BankNotice(world.next_id("tx"), reference, amount, "X")
+    world.notices.append(notice)
+    bank.receive_bank_notice(world.system["billing"], notice)
 
 
 def step(world: World, op: str, a: int, b: int) -> None:
     """One thing happening, with `a` and `b` choosing what it happens to."""
-    orders = list(world.orders.values())
-    order = orders[a % len(orders)] if orders else None
-    billing = world.billings[order.order_id] if order else None
-    if order is None or billing is None or (op == "place" and len(orders) < 3):
-        world.place([_item(a + n) for n in range(1 + b % 3)])
-    elif op == "place":
+    if not world.orders or (op == "place" and len(world.orders) < 3):
+        _place(world, [_item(a + n) for n in range(1 + b % 3)])
         return
-    elif op == "top_up":
-        amount = eur(Decimal(1 + b * 3))
-        world.received = world.received + amount
-        for event in world.deposit.credit(world.next_id("a"), amount, "adjustment", "r", "s", NOW):
-            world.deposit.apply(event)
+    ctx = world.system["billing"]
+    order_id = world.orders[a % len(world.orders)]
+    billing = world.billing(order_id)
+    bid = billing.billing_id
+    if op == "top_up":
+        world.received = world.received + eur(Decimal(1 + b * 3))
+        payments.adjust_deposit(ctx, CUSTOMER, eur(Decimal(1 + b * 3)), "r", STAFF)
     elif op == "withdraw":
-        amount = world.deposit.usable_for(eur(Decimal(1 + b)))
+        deposit = ctx.store.transact(lambda tx: DEPOSITS.get(tx, CUSTOMER))
+        amount = deposit.usable_for(eur(Decimal(1 + b)))
         if not amount.is_zero:
             world.paid_out = world.paid_out + amount
-            for event in world.deposit.debit(
-                world.next_id("w"), amount, "adjustment", "r", "s", NOW
-            ):
-                world.deposit.apply(event)
+            payments.adjust_deposit(ctx, CUSTOMER, Money(-amount.amount, "EUR"), "r", STAFF)
     elif op == "deposit":
-        world.pay_with_deposit(billing)
+        payments.deposit_first(ctx, bid, CUSTOMER, CUSTOMER)
     elif op in ("bank", "staff"):
         base = billing.open_amount if not billing.open_amount.is_zero else eur("5.00")
         amount = Money(base.amount * FRACTIONS[b % len(FRACTIONS)], "EUR").rounded()
-        if amount.amount > 0:
+        if amount.is_zero:
+            return
+        if op == "bank":  # the notice names the billing by its transfer reference
+            _bank(world, transfer_reference(bid), amount)
+            assert world.billing(order_id).pending_report is None  # it matched the report
+        else:
             world.received = world.received + amount
-            if op == "bank":  # the notice names the billing by its transfer reference
-                named = billing_of_reference(transfer_reference(billing.billing_id))
-                assert named == billing.billing_id
-                world.receive(billing, amount, "bank_transfer", world.next_id("tx"))
-                assert billing.pending_report is None  # the transfer matched the report
-            else:
-                world.receive(billing, amount, "staff_confirmation", world.next_id("tx"))
+            payments.record_payment(ctx, bid, amount, "staff_confirmation", STAFF)
     elif op == "report":
-        if not (billing.voided or billing.settled) and billing.pending_report is None:
-            amount = billing.open_amount
-            world.save(
-                billing,
-                billing.report_payment(world.next_id("r"), "X", NOW.date(), amount, NOW, NOW),
-            )
-    elif op == "withdraw_report":
-        pending = billing.pending_report
-        if pending is not None:
-            world.save(billing, billing.withdraw_report(pending.report_id, "cus-1", NOW))
+        today = world.system.clock.now().date()
+        bank.report_payment(ctx, bid, CUSTOMER, "X", today, billing.open_amount, CUSTOMER)
+    elif op == "withdraw_report" and billing.pending_report is not None:
+        report_id = billing.pending_report.report_id
+        bank.withdraw_report(ctx, bid, CUSTOMER, report_id, CUSTOMER)
     elif op == "typo":
         # One wrong character in the reference: it names no billing, the money is held.
-        reference = transfer_reference(billing.billing_id)
+        reference = transfer_reference(bid)
         wrong = reference[:-2] + ("A" if reference[-2] != "A" else "B") + reference[-1]
         assert billing_of_reference(wrong) is None
-        held = HeldPayment(world.next_id("h"))
-        amount = eur(Decimal(1 + b))
-        world.received = world.received + amount
-        for event in held.hold(wrong, "bank_transfer", amount, "X", "mistyped", NOW):
-            held.apply(event)
-        world.held.append(held)
-    elif op == "card" and billing.pending_report is not None:
-        # A reported transfer is awaited: the card is withheld (409), nothing happens.
-        with pytest.raises(InvalidTransitionError):
-            billing.card_payment_due(CARD_FEE, eur("0"))
-    elif op == "card":
-        if not (billing.voided or billing.settled):
-            rest, fee = billing.card_payment_due(CARD_FEE, eur("0"))
-            started = CardPaymentStarted(
-                billing.billing_id, world.next_id("pp"), rest, fee, rest + fee, "u", NOW
-            )
-            world.save(billing, [started])
-    elif op == "capture":
-        started_orders = list(billing.card_orders.values())
-        if started_orders:
-            started = started_orders[b % len(started_orders)]
-            notice = f"cap-{started.paypal_order_id}"
-            if notice not in world.inbox:
-                world.received = world.received + started.total
-                world.fees = world.fees + started.fee
-            match = billing.matching_card_payment(started.paypal_order_id, started.total)
-            assert match is started
-            world.receive(billing, started.amount, "card", notice)
-    elif op == "duplicate":
-        if world.inbox:
-            notice = sorted(world.inbox)[b % len(world.inbox)]
-            world.receive(billing, eur("9.99"), "bank", notice)  # recorded already: nothing
+        _bank(world, wrong, eur(Decimal(1 + b)))
     elif op == "unknown":
-        held = HeldPayment(world.next_id("h"))
-        amount = eur(Decimal(1 + b))
-        world.received = world.received + amount
-        for event in held.hold("nobody", "bank_transfer", amount, "X", "unmatched", NOW):
-            held.apply(event)
-        world.held.append(held)
-    elif op == "change" and order.status == "applied" and order.items:
-        item_id = sorted(order.items)[b % len(order.items)]
-        quantity = b % 3  # 0 cancels the item
-        if quantity:
-            order.items[item_id] = PricedItem(
-                quantity, order.items[item_id].unit_price, order.items[item_id].domestic_shipping
-            )
+        _bank(world, "nobody", eur(Decimal(1 + b)))
+    elif op == "card":
+        checkout = (ctx, PAYPAL, bid, CUSTOMER, CARD_FEE, "r", "c", CUSTOMER)
+        if billing.pending_report is None:
+            card.start_card_payment(*checkout)
+        else:  # a reported transfer is awaited: the card is withheld (409)
+            with pytest.raises(InvalidTransitionError):
+                card.start_card_payment(*checkout)
+    elif op == "capture" and billing.card_orders:
+        started = list(billing.card_orders.values())[b % len(billing.card_orders)]
+        pp_order = started.paypal_order_id
+        notice = CaptureNotice(
+            f"WH-{pp_order}", "PAYMENT.CAPTURE.COMPLETED", f"cap-{pp_order}", pp_order, bid,
+            "COMPLETED", started.total,
+        )  # fmt: skip
+        world.notices.append(notice)
+        if card.receive_capture(ctx, notice):
+            world.received = world.received + started.total
+            world.fees = world.fees + started.fee
+    elif op == "duplicate" and world.notices:
+        again = world.notices[b % len(world.notices)]  # recorded already: nothing happens
+        if isinstance(again, CaptureNotice):
+            assert not card.receive_capture(ctx, again)
         else:
-            del order.items[item_id]
-        world.pending.append(("changed", order.order_id, list(order.items.values())))
-        if not order.items:
-            order.status = "cancelled"
-            world.pending.append(("cancelled", order.order_id, "customer_request"))
-    elif op in ("unavailable", "cancel_staff") and order.status == "applied" and billing.settled:
-        order.status = "purchasing"  # the payment reached orders before staff acted
-        step(world, op, a, b)
-    elif op == "unavailable" and order.status == "purchasing" and order.items:
-        item_id = sorted(order.items)[b % len(order.items)]
-        world.pending.append(("unavailable", order.order_id, order.items.pop(item_id)))
-        if not order.items:
-            order.status = "cancelled"
-            world.pending.append(("cancelled", order.order_id, "nothing_purchasable"))
-    elif op.endswith("cancel_customer") or op == "auto_cancel":
-        if order.status == "applied":
-            order.status = "cancelled"
-            world.pending.append(("cancelled", order.order_id, op))
-    elif op == "cancel_staff" and order.status in ("applied", "purchasing"):
-        order.status = "cancelled"
-        world.pending.append(("cancelled", order.order_id, "staff"))
-    elif op == "orders_learns" and order.status == "applied" and billing.settled:
-        order.status = "purchasing"  # PaymentReceived or a settled revision reached orders
-    elif op == "deliver" and world.pending:
+            assert bank.receive_bank_notice(ctx, again) is None
+    elif op == "change":
+        order = world.order(order_id)
+        if order.remaining:
+            item = sorted(i.item_id for i in order.remaining)[b % len(order.remaining)]
+            quantities = {item: b % 3}  # 0 cancels the item
+            commands.change_items(world.system["orders"], order_id, quantities, CUSTOMER, CUSTOMER)
+    elif op == "unavailable":
+        world.orders_learn()  # the payment reached orders before staff acted
+        order = world.order(order_id)
+        if order.remaining:
+            item = sorted(i.item_id for i in order.remaining)[b % len(order.remaining)]
+            commands.mark_unavailable(world.system["orders"], order_id, item, "gone", STAFF)
+    elif op == "cancel_customer":
+        commands.cancel_order(world.system["orders"], order_id, CUSTOMER, CUSTOMER)
+    elif op == "cancel_staff":
+        world.orders_learn()
+        commands.cancel_order(world.system["orders"], order_id, None, STAFF)
+    elif op == "auto_cancel":  # a week passes: the orders still unpaid are cancelled (R16)
+        world.system.clock.advance(timedelta(days=7))
+        world.system.fire_deadlines("orders")
+    elif op == "orders_learns":
+        world.orders_learn()
+    elif op == "deliver" and world.to_billing:
         # One event, any of those waiting (events arrive in any order), or all in turn.
-        waiting = world.pending if b % 4 == 1 else list(reversed(world.pending))
-        chosen = waiting if b % 2 else [world.pending[b % len(world.pending)]]
-        for kind, order_id, payload in list(chosen):
-            if world.deliver(kind, order_id, payload):
-                world.pending.remove((kind, order_id, payload))
+        waiting = world.to_billing if b % 4 == 1 else list(reversed(world.to_billing))
+        chosen = waiting if b % 2 else [world.to_billing[b % len(world.to_billing)]]
+        world.deliver("billing", world.to_billing, list(chosen))
 
 
-@pytest.mark.rule("R20")
-@pytest.mark.rule("R17")
-@pytest.mark.rule("R8")
-@settings(max_examples=400)
+@pytest.mark.rule("R20", "R17", "R8")
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(OPS + WEIGHTED), st.integers(0, 50), st.integers(0, 50)),
@@ -354,16 +291,18 @@ def test_money_received_is_always_kept_by_a_billing_the_deposit_or_staff(
 ) -> None:
     world = World()
     for op, a, b in history:
-        step(world, op, a, b)
+        # A command the services refuse (a domain error, as the API answers it) changes nothing.
+        with contextlib.suppress(DomainError):
+            step(world, op, a, b)
+        world.carry()
         world.check()
     # Everything the orders side said reaches billing in the end (an item refund waiting for
     # a billing that is not paid in full stays waiting, as its consumer holds it).
-    for _ in range(len(world.pending) + 1):
-        for kind, order_id, payload in list(world.pending):
-            if world.deliver(kind, order_id, payload):
-                world.pending.remove((kind, order_id, payload))
+    for _ in range(len(world.to_billing) + 1):
+        world.orders_learn()
+        world.deliver("billing", world.to_billing, list(world.to_billing))
         world.check()
-    for order in world.orders.values():
-        if order.status == "cancelled":
+    for order_id in world.orders:
+        if world.order(order_id).status is OrderStatus.CANCELLED:
             # A cancelled order leaves nothing paid unrefunded (R20).
-            assert world.billings[order.order_id].kept.is_zero
+            assert world.billing(order_id).kept.is_zero
