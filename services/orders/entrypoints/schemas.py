@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
+from shared.web.address_schema import AddressSchema, text
+
 MARKETPLACE_HOSTS = ("taobao.com", "tmall.com", "1688.com", "alibaba.com")
 MARKETPLACE_URL_PATTERN = r"^https?://([a-z0-9-]+\.)*(taobao|tmall|1688|alibaba)\.com/[!-~]*$"
 MAX_ITEMS = 50
@@ -23,12 +25,6 @@ def _price() -> fields.Decimal:
     )
 
 
-def _text(maximum: int, required: bool = True) -> fields.String:
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=maximum))
-    return fields.String(load_default="", validate=validate.Length(max=maximum))
-
-
 class ItemRequest(Schema):
     # The pattern only tells clients (and the fuzzer) what `marketplace` below accepts.
     url = fields.Url(
@@ -36,7 +32,7 @@ class ItemRequest(Schema):
         schemes={"https", "http"},
         metadata={"pattern": MARKETPLACE_URL_PATTERN},
     )
-    title = _text(300)
+    title = text(300)
     options = fields.Dict(
         keys=fields.String(validate=validate.Length(max=40)),
         values=fields.String(validate=validate.Length(max=100)),
@@ -61,27 +57,17 @@ class ItemRequest(Schema):
         return {**item, "url": f"https://{rest}"} if scheme.lower() == "http" else item
 
 
-class AddressRequest(Schema):
-    name = _text(100)
-    line1 = _text(200)
-    line2 = _text(200, required=False)
-    city = _text(100)
-    postal_code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9 -]{2,12}$"))
-    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
-    phone = fields.String(load_default="", validate=validate.Regexp(r"^[0-9 +()-]{0,25}$"))
-
-
 class PlaceOrderRequest(Schema):
     items = fields.List(
         fields.Nested(ItemRequest), required=True, validate=validate.Length(min=1, max=MAX_ITEMS)
     )
-    address = fields.Nested(AddressRequest, required=True)
+    address = fields.Nested(AddressSchema, required=True)
     shipping_method = fields.String(required=True, validate=validate.OneOf(SHIPPING_METHODS))
-    note = _text(2000, required=False)
+    note = text(2000, required=False)
 
 
 class ItemChange(Schema):
-    item_id = _text(40)
+    item_id = text(40)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=9999))
 
 
@@ -92,15 +78,15 @@ class ChangeItemsRequest(Schema):
 
 
 class TextRequest(Schema):
-    text = _text(2000)
+    text = text(2000)
 
 
 class AnswerRequest(Schema):
-    answer = _text(2000)
+    answer = text(2000)
 
 
 class ReasonRequest(Schema):
-    reason = _text(500)
+    reason = text(500)
 
 
 class ExchangeRequest(Schema):
@@ -128,9 +114,9 @@ class InspectionForm(Schema):
 
 class ReceptionReportRequest(Schema):
     all_well = fields.Boolean(required=True)
-    comment = _text(5000, required=False)
+    comment = text(5000, required=False)
 
 
 class FeedbackRequest(Schema):
     rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    text = _text(2000, required=False)
+    text = text(2000, required=False)
