@@ -113,8 +113,7 @@ def test_R18_hostile_inspection_photos_are_refused_and_a_photo_is_what_its_bytes
 ) -> None:
     journey = Journey(system, "cus-attack-photos")
     journey.place()
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     for action in ("purchased", "arrival"):
         assert journey.staff_item("itm-1", action).status_code == 200
     path = f"/orders/{journey.order_id}/items/itm-1/inspection"

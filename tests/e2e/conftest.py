@@ -5,6 +5,7 @@ from here."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from playwright.sync_api import Browser
 from deploy.paypal_standin import PayPalStandIn, running_standin
 from tests.support.browser import launch_chromium
 from tests.support.infra import Infra
+from tests.support.journey import Journey
 from tests.support.smtp_server import SmtpTestServer
 from tests.support.system import System, running_system
 
@@ -62,3 +64,12 @@ def browser() -> Iterator[Browser]:
     """A headless Chromium (watching for CSP violations)."""
     with launch_chromium() as chromium:
         yield chromium
+
+
+@pytest.fixture
+def journey(system: System) -> Journey:
+    """A new customer whose order (the usual two items) is placed, placed directly at the
+    services."""
+    placed = Journey(system, f"cus-{uuid.uuid4().hex[:8]}")
+    placed.place()
+    return placed

@@ -124,8 +124,7 @@ def test_R27_the_staff_console_has_no_serious_accessibility_violation(
 ) -> None:
     _, journey = Journey.signed_up(system, f"axe-staff-{uuid.uuid4().hex[:6]}@example.com")
     journey.place()
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
     sign_in(page, system, STAFF_EMAIL, STAFF_PASSWORD, "/staff")
     problems = _blocking(page)

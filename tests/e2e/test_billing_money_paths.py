@@ -54,8 +54,7 @@ def test_R20_an_unavailable_last_item_is_refunded_once_not_twice(system: System)
     journey.place(ONE_ITEM)
     [first] = journey.billings(1)
     assert first["amount"] == "25.31"
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     answer = journey.staff_item("itm-1", "unavailable", {"reason": "seller closed"})
     assert answer.status_code == 200, answer.text
     journey.wait_status("cancelled")
@@ -71,10 +70,8 @@ def test_R20_an_unavailable_last_item_is_refunded_once_not_twice(system: System)
 
 @pytest.mark.rule("R17", "R8")
 def test_R17_a_change_after_a_short_transfer_revises_the_bill_and_returns_the_excess(
-    system: System,
+    system: System, journey: Journey
 ) -> None:
-    journey = Journey(system, "cus-mp17")
-    journey.place()
     [first] = journey.billings(1)
     bid = first["billing_id"]
     assert first["amount"] == "19.33"
@@ -113,10 +110,8 @@ def test_R17_a_change_after_a_partial_deposit_payment_leaves_only_the_rest_to_pa
 
 
 def test_a_bank_notice_for_a_cancelled_order_is_credited_and_shown_to_staff(
-    system: System,
+    system: System, journey: Journey
 ) -> None:
-    journey = Journey(system, "cus-mp6")
-    journey.place()
     [first] = journey.billings(1)
     bid = first["billing_id"]
     assert journey.post("orders", f"/orders/{journey.order_id}/cancel", {}).status_code == 200

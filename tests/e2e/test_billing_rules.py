@@ -54,10 +54,8 @@ def test_R8_the_deposit_pays_first_and_the_page_shows_the_rest_by_bank_or_card(
 
 @pytest.mark.rule("R9", "R11")
 def test_R9_a_reported_transfer_is_recorded_once_by_the_bank_and_the_excess_kept(
-    system: System,
+    system: System, journey: Journey
 ) -> None:
-    journey = Journey(system, "cus-b9")
-    journey.place()
     [first] = journey.billings(1)
     bid = first["billing_id"]
     report = journey.post(
@@ -93,10 +91,8 @@ def test_R9_a_reported_transfer_is_recorded_once_by_the_bank_and_the_excess_kept
 
 @pytest.mark.rule("R11")
 def test_R11_forged_or_stale_bank_notices_are_refused_with_nothing_recorded(
-    system: System,
+    system: System, journey: Journey
 ) -> None:
-    journey = Journey(system, "cus-b11")
-    journey.place()
     [first] = journey.billings(1)
     bid = first["billing_id"]
     for forged in (

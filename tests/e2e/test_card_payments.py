@@ -83,10 +83,8 @@ def test_R10_the_rest_after_the_deposit_is_paid_by_card_and_recorded_once(
 
 @pytest.mark.rule("R11")
 def test_R11_forged_paypal_notices_are_refused_and_odd_captures_go_to_review(
-    system: System, paypal: PayPalStandIn
+    system: System, journey: Journey, paypal: PayPalStandIn
 ) -> None:
-    journey = Journey(system, "cus-card2")
-    journey.place()
     [first] = journey.billings(1)
     bid = first["billing_id"]
     checkout = _checkout(journey, bid)

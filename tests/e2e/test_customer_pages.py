@@ -206,8 +206,7 @@ def test_R15_once_paid_the_cancel_form_is_refused_with_the_reason(system: System
     browser, csrf, account_id = _customer(system, "page-paid@example.com")
     journey = Journey(system, account_id)
     journey.place()
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     refused = _form_post(system, browser, csrf, f"/orders/{journey.order_id}/cancel", {})
     assert refused.status_code == 200 and "flash error" in refused.text
     assert 'id="cancel-order"' not in refused.text  # the button is gone once paid

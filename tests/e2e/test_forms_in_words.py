@@ -164,8 +164,7 @@ def test_R20_R25_staff_cancelling_asks_first_and_says_the_payment_goes_back_to_t
 ) -> None:
     _, journey = Journey.signed_up(system, f"refund-{uuid.uuid4().hex[:6]}@example.com")
     journey.place()
-    paid = journey.pay("first")
-    journey.wait_status("purchasing")
+    paid = journey.paid_first()
     staff = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
     sign_in(staff, system, STAFF_EMAIL, STAFF_PASSWORD, "/staff")
     staff.goto(system.url("gateway", f"/staff/orders/{journey.order_id}"))

@@ -29,8 +29,7 @@ def _inspected(system: System, email: str) -> tuple[requests.Session, str, Journ
     browser, account = sign_up(system, email)
     journey = Journey(system, account["account_id"])
     journey.place()
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     taken = {"itm-1": [png(640, 480), png(480, 640, "teal")], "itm-2": [png(320, 240)]}
     for item_id, photos in taken.items():
         for action in ("purchased", "arrival"):

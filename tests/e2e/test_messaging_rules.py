@@ -207,8 +207,7 @@ def test_R13_a_confirm_before_purchasing_message_holds_the_purchase(system: Syst
     )
     assert sent.status_code == 201, sent.text
     poll(journey.order, lambda o: o["items"][0]["condition"] is not None)
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     refused = journey.staff_item("itm-1", "purchased")
     assert refused.status_code == 409 and "seller" in refused.json()["message"]
 

@@ -13,8 +13,7 @@ from tests.support.system import System, poll
 def _paid(system: System, customer: str) -> Journey:
     journey = Journey(system, customer)
     journey.place()
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     return journey
 
 
@@ -44,18 +43,15 @@ def test_R1_R5_the_order_details_show_address_items_and_the_one_next_action(
 
 @pytest.mark.rule("R13")
 def test_R13_staff_cannot_purchase_before_recording_the_sellers_confirmation(
-    system: System,
+    journey: Journey,
 ) -> None:
-    journey = Journey(system, "cus-r13")
-    journey.place()
     condition = journey.post(
         "orders",
         f"/orders/{journey.order_id}/items/itm-1/purchase-condition",
         {"text": "Is the navy one in stock?"},
     )
     assert condition.status_code == 200, condition.text
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     queue = poll(
         lambda: ok_json(journey.get("orders", "/queues/awaiting_seller", journey.staff)),
         lambda q: q is not None and any(i["order_id"] == journey.order_id for i in q["items"]),

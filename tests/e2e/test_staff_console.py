@@ -115,8 +115,7 @@ def test_R27_staff_purchase_receive_and_inspect_an_item_with_a_photo(
     system: System, staff: requests.Session
 ) -> None:
     journey = _journey(system)
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     order_id, base = journey.order_id, f"/staff/orders/{journey.order_id}"
     done = _submit(system, staff, base, f"{base}/items/itm-1/purchased", [])
     assert "The item is marked purchased." in done
@@ -147,8 +146,7 @@ def test_R27_a_refused_action_says_the_services_reason(
     system: System, staff: requests.Session
 ) -> None:
     journey = _journey(system)
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     base = f"/staff/orders/{journey.order_id}"
     # The arrival form is not offered for an item still to purchase; a stale page posts it.
     html = _page(system, staff, base)
@@ -346,8 +344,7 @@ def test_R27_the_order_history_names_who_did_what(system: System) -> None:
         system, "history@cnnect.example", "staff story password", name="Wei Zhang"
     )
     journey = _journey(system)
-    journey.pay("first")
-    journey.wait_status("purchasing")
+    journey.paid_first()
     base = f"/staff/orders/{journey.order_id}"
     done = _submit(system, named, base, f"{base}/items/itm-1/purchased", [])
     assert "The item is marked purchased." in done

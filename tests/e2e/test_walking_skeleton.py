@@ -77,9 +77,7 @@ def test_R24_a_shipped_order_without_reception_report_completes_after_30_days(
 
 
 @pytest.mark.rule("R15")
-def test_R15_an_unpaid_order_can_be_cancelled_and_messaging_learns_it(system: System) -> None:
-    journey = Journey(system, "cus-dan")
-    journey.place()
+def test_R15_an_unpaid_order_can_be_cancelled_and_messaging_learns_it(journey: Journey) -> None:
     journey.billings(1)
     cancelled = journey.post("orders", f"/orders/{journey.order_id}/cancel", {})
     assert cancelled.status_code == 200, cancelled.text

@@ -131,6 +131,12 @@ class Journey:
         assert paid.status_code == 201, paid.text
         return billing
 
+    def paid_first(self) -> dict[str, Any]:
+        """Pay the first billing in full, as staff, and wait until the order is purchased."""
+        billing = self.pay("first")
+        self.wait_status("purchasing")
+        return billing
+
     def staff_item(
         self, item_id: str, action: str, body: dict[str, Any] | None = None
     ) -> requests.Response:
