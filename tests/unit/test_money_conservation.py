@@ -18,6 +18,7 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -57,13 +58,7 @@ class _PayPal(PayPalClient):
     """PayPal answering each checkout with the order its request id names, in this process."""
 
     def create_order(
-        self,
-        reference_id: str,
-        amount: Money,
-        request_id: str,
-        return_url: str,
-        cancel_url: str,
-        description: str = "",
+        self, reference_id: str, amount: Money, request_id: str, *_: Any
     ) -> CreatedOrder:
         """A new order per request id: a repeated checkout gets the first one back."""
         return CreatedOrder(f"PP-{request_id}", "https://paypal.invalid/approve", "CREATED")
