@@ -8,7 +8,6 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn, Protocol, TypeVar, cast
@@ -172,12 +171,6 @@ WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
 def dumps(value: Mapping[str, Any]) -> str:
     """JSON text of a payload (compact; payloads are JSON-ready already)."""
     return json.dumps(value, separators=(",", ":"))
-
-
-# Where the appends this context committed reached, when something collects it: a write
-# request answers with the furthest (read your writes, shared/events/consistency.py). None
-# (consumers, the scheduler): nobody collects.
-reached_positions: ContextVar[list[Position] | None] = ContextVar("reached_positions", default=None)
 
 
 class Transaction:
@@ -355,6 +348,9 @@ class EventStore:
     # What every transaction does last, in its own commit, for a layer above the store (the
     # web layer marks a request's Idempotency-Key as carried out: shared/web/idempotency.py).
     commit_hooks: tuple[Callable[[Transaction], None], ...] = ()
+    # What is told of every committed transaction (a write request collects where its
+    # appends reached, to answer with: shared/web/read_your_writes.py).
+    after_commit_hooks: tuple[Callable[[Transaction], None], ...] = ()
 
     def __init__(self, pool: ConnectionPool, upcaster: Upcaster | None = None) -> None:
         self.pool = pool
@@ -365,6 +361,12 @@ class EventStore:
         often it is added: every app over this store adds its hooks)."""
         if hook not in self.commit_hooks:
             self.commit_hooks = (*self.commit_hooks, hook)
+
+    def add_after_commit_hook(self, hook: Callable[[Transaction], None]) -> None:
+        """Tell `hook` of each transaction of this store once it has committed (once however
+        often it is added)."""
+        if hook not in self.after_commit_hooks:
+            self.after_commit_hooks = (*self.after_commit_hooks, hook)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -379,12 +381,11 @@ class EventStore:
         self.committed(tx)
 
     def committed(self, tx: Transaction) -> None:
-        """Report a committed transaction's appends: to the metrics, and to the request that
-        reads its writes (see `reached_positions`)."""
+        """Report a committed transaction's appends: to the metrics and the after-commit
+        hooks."""
         observed.appended(tx.appended)
-        collected = reached_positions.get()
-        if collected is not None and tx.appended:
-            collected.append(max(event.commit_position for event in tx.appended))
+        for hook in self.after_commit_hooks:
+            hook(tx)
 
     def transact(self, work: Callable[[Transaction], T], *, decide_again: int = 0) -> T:
         """Run `work` in a transaction, retried as a whole on transient errors (bounded).

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 
 from shared.domain_errors import ValidationError
 from shared.events.consistency import (
@@ -19,7 +19,7 @@ from shared.events.consistency import (
     wait_until_passed,
 )
 from shared.events.projections import checkpoint_name
-from shared.events.store import Position, reached_positions
+from shared.events.store import Position, Transaction
 
 log = logging.getLogger(__name__)
 READS = frozenset({"GET", "HEAD"})
@@ -31,9 +31,8 @@ def install(app: Flask, service: str) -> None:
 
     @app.before_request
     def wait_for_handed_position() -> None:
-        # Every request collects afresh: the list of the thread's previous request is dropped.
         g.reached_positions = []
-        reached_positions.set(g.reached_positions)
+        app.extensions["cnnect.store"].add_after_commit_hook(note_reached_position)
         text = request.headers.get(HEADER)
         if request.method not in READS or not text:
             return
@@ -56,6 +55,13 @@ def install(app: Flask, service: str) -> None:
         if reached:
             response.headers[HEADER] = str(PositionToken(service, max(reached)))
         return response
+
+
+def note_reached_position(tx: Transaction) -> None:
+    """Collect where a request's committed appends reached (the store's threads that serve
+    no request, such as the projections', collect nothing)."""
+    if tx.appended and has_request_context() and "reached_positions" in g:
+        g.reached_positions.append(max(event.commit_position for event in tx.appended))
 
 
 def _replayed_success(response: Response) -> bool:

@@ -1,6 +1,6 @@
-"""The kit's half of read your writes, on a real PostgreSQL: a committed append reports the
-position it reached to whoever collects it, and `wait_until_passed` returns as soon as every
-projection named has passed that position, or False once its bound is over."""
+"""The kit's half of read your writes, on a real PostgreSQL: a committed append tells the
+store's after-commit hooks the position it reached, and `wait_until_passed` returns as soon
+as every projection named has passed that position, or False once its bound is over."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from shared.events.store import (
     Position,
     RecordedEvent,
     Row,
-    reached_positions,
+    Transaction,
 )
 
 
@@ -35,13 +35,15 @@ class Seen:
 
 
 def _appended(store: EventStore, stream: str) -> Position:
-    """Append one event to `stream`, collecting where it reached as a write request does."""
+    """Append one event to `stream`, collecting where it reached as a write request does (an
+    after-commit hook)."""
     collected: list[Position] = []
-    token = reached_positions.set(collected)
-    try:
-        store.append(stream, [NewEvent("Noted", {"n": 1})], 0)
-    finally:
-        reached_positions.reset(token)
+
+    def collect(tx: Transaction) -> None:
+        collected.extend(event.commit_position for event in tx.appended)
+
+    store.add_after_commit_hook(collect)
+    store.append(stream, [NewEvent("Noted", {"n": 1})], 0)
     assert len(collected) == 1
     return collected[0]
 
