@@ -105,17 +105,14 @@ class MemoryTransaction(Transaction):
     """One transaction of a `MemoryEventStore`: what it writes is stored when it commits."""
 
     def __init__(self, tables: _Tables, upcaster: Upcaster, clock: Clock) -> None:
-        # No connection: the parent's SQL is never reached (every method is overridden).
+        super().__init__(upcaster)
         self._tables = tables
-        self._upcaster = upcaster
         self._clock = clock
-        self._pending_inbox: tuple[str, UUID] | None = None
         tables.last_tx_id += 1
         self.tx_id = tables.last_tx_id
         tables.running.add(self.tx_id)
         self._written: list[Row] = []
         self._inbox: set[tuple[str, UUID]] = set()
-        self.appended: list[RecordedEvent] = []
         self.deadlines: MemoryDeadlines = MemoryDeadlines(tables)
 
     def append(
@@ -170,12 +167,6 @@ class MemoryTransaction(Transaction):
             "metadata": json.loads(dumps(event.metadata)),
             "recorded_at": self._clock.now(),
         }
-
-    def record_inbox(self, consumer: str, message_id: UUID) -> None:
-        """Record that `consumer` handled `message_id`, in this transaction; a second time fails
-        (at the next append or `flush`, as in PostgreSQL)."""
-        self.flush()
-        self._pending_inbox = (consumer, message_id)
 
     def flush(self) -> None:
         """Before commit: the inbox row no append has carried yet."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -173,16 +174,75 @@ def dumps(value: Mapping[str, Any]) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-class Transaction:
-    """One database transaction of the event store: appends, reads, the inbox row, the
-    deadlines."""
+class Transaction(ABC):
+    """One transaction of an event store, what handlers see of it: appends, reads, the inbox
+    row, the deadlines. PostgreSQL's is below; the memory store's (shared/events/memory.py)
+    keeps the same contract (tests/support/store_contract.py runs one set of cases on both)."""
 
-    def __init__(self, conn: psycopg.Connection[Row], upcaster: Upcaster) -> None:
-        self.conn = conn
+    deadlines: Deadlines
+
+    def __init__(self, upcaster: Upcaster) -> None:
         self._upcaster = upcaster
         self._pending_inbox: tuple[str, UUID] | None = None
         self.appended: list[RecordedEvent] = []  # reported once the transaction committed
-        self.deadlines: Deadlines = SqlDeadlines(conn)
+
+    @property
+    def conn(self) -> psycopg.Connection[Row]:
+        """The SQL connection, for a service's own tables (photos, rates, the mail queue)."""
+        raise errors.ProgrammingError("this event store keeps no SQL tables")
+
+    @abstractmethod
+    def append(
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int
+    ) -> list[RecordedEvent]:
+        """Append `events` to `stream_id` if the stream is at `expected_version`."""
+
+    def record_inbox(self, consumer: str, message_id: UUID) -> None:
+        """Record that `consumer` handled `message_id`, in this transaction; a second time fails.
+
+        The row is written with this transaction's next append, in the same statement, or at
+        the latest before the commit (`flush`); a duplicate then raises DuplicateMessageError
+        and the whole transaction rolls back."""
+        self.flush()
+        self._pending_inbox = (consumer, message_id)
+
+    @abstractmethod
+    def flush(self) -> None:
+        """Before commit: the inbox row no append has carried yet."""
+
+    @abstractmethod
+    def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        """The events of one stream, oldest first."""
+
+    @abstractmethod
+    def stream_version(self, stream_id: str) -> int:
+        """The stream's current version (0 for a stream that does not exist)."""
+
+    @abstractmethod
+    def read_all(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
+        """Events after `after` in commit order, never one that could still be overtaken."""
+
+    @abstractmethod
+    def count_after(self, after: Position) -> int:
+        """How many stored events come after `after` (a reader's lag)."""
+
+    def to_event(self, row: Row) -> RecordedEvent:
+        """A stored row as an event, upcast to the current schema version."""
+        return row_to_event(row, self._upcaster)
+
+
+class PostgresTransaction(Transaction):
+    """One PostgreSQL transaction of the event store."""
+
+    def __init__(self, conn: psycopg.Connection[Row], upcaster: Upcaster) -> None:
+        super().__init__(upcaster)
+        self._conn = conn
+        self.deadlines = SqlDeadlines(conn)
+
+    @property
+    def conn(self) -> psycopg.Connection[Row]:
+        """The transaction's connection."""
+        return self._conn
 
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
@@ -258,15 +318,6 @@ class Transaction:
         sql = _APPEND_MANY if inbox is None else _APPEND_MANY_WITH_INBOX
         return self.conn.execute(sql, {**params, **folded}, prepare=True).fetchall()
 
-    def record_inbox(self, consumer: str, message_id: UUID) -> None:
-        """Record that `consumer` handled `message_id`, in this transaction; a second time fails.
-
-        The row is written with this transaction's next append, in the same statement, or at
-        the latest before the commit (`flush`); a duplicate then raises DuplicateMessageError
-        and the whole transaction rolls back."""
-        self.flush()
-        self._pending_inbox = (consumer, message_id)
-
     def flush(self) -> None:
         """Before commit: the inbox row no append has carried yet."""
         if self._pending_inbox is None:
@@ -320,10 +371,6 @@ class Transaction:
             ).fetchone()
         return int(row["behind"]) if row else 0
 
-    def to_event(self, row: Row) -> RecordedEvent:
-        """A stored row as an event, upcast to the current schema version."""
-        return row_to_event(row, self._upcaster)
-
 
 def row_to_event(row: Row, upcaster: Upcaster) -> RecordedEvent:
     """A stored row as an event, upcast to the current schema version of its type."""
@@ -373,7 +420,7 @@ class EventStore:
         """One transaction, committed when the block ends, rolled back if it raises."""
         with translated(), self.pool.connection() as conn, conn.transaction():
             # The pool hands out dict-row connections (see open_pool).
-            tx = Transaction(cast(psycopg.Connection[Row], conn), self.upcaster)
+            tx = PostgresTransaction(cast(psycopg.Connection[Row], conn), self.upcaster)
             yield tx
             tx.flush()
             for hook in self.commit_hooks:

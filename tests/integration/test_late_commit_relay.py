@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 from shared.events.consumer import IncomingEvent
 from shared.events.contracts import CONTRACTS
 from shared.events.relay import OutboxRelay
-from shared.events.store import EventStore, Transaction
+from shared.events.store import EventStore, PostgresTransaction, Transaction
 from shared.events.topology import Topology
 from tests.support.bus import orders_relay, running_consumer, running_relay
 from tests.support.infra import Infra
@@ -22,7 +22,7 @@ from tests.support.waiting import poll, wait_until
 
 
 def _open_append(conn: psycopg.Connection[Any], order_id: str) -> None:
-    Transaction(conn, CONTRACTS).append(f"order-{order_id}", [placed_order(order_id)], 0)
+    PostgresTransaction(conn, CONTRACTS).append(f"order-{order_id}", [placed_order(order_id)], 0)
 
 
 def _wait_for_polls(relay: OutboxRelay, count: int) -> None:
