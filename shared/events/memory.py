@@ -133,23 +133,7 @@ class MemoryTransaction(Transaction):
             raise errors.IntegrityError(f"an event of {stream_id!r} was appended before")
         rows = [self._row(stream_id, actual + n, event) for n, event in enumerate(events, 1)]
         self._written += rows
-        recorded = [
-            RecordedEvent(
-                position=row["position"],
-                tx_id=self.tx_id,
-                stream_id=stream_id,
-                version=row["version"],
-                event_id=event.event_id,
-                type=event.type,
-                schema_version=event.schema_version,
-                data=event.data,
-                metadata=event.metadata,
-                recorded_at=row["recorded_at"],
-            )
-            for event, row in zip(events, rows, strict=True)
-        ]
-        self.appended += recorded
-        return recorded
+        return self._recorded(stream_id, events, rows)
 
     def _row(self, stream_id: str, version: int, event: NewEvent) -> Row:
         # Payloads go through JSON as into jsonb: what is read back is what PostgreSQL gives

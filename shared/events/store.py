@@ -230,6 +230,29 @@ class Transaction(ABC):
         """A stored row as an event, upcast to the current schema version."""
         return row_to_event(row, self._upcaster)
 
+    def _recorded(
+        self, stream_id: str, events: Sequence[NewEvent], rows: Sequence[Row]
+    ) -> list[RecordedEvent]:
+        """The appended `events` as recorded in their `rows` (in version order), noted in
+        `appended`."""
+        recorded = [
+            RecordedEvent(
+                position=row["position"],
+                tx_id=int(row["tx_id"]),
+                stream_id=stream_id,
+                version=row["version"],
+                event_id=event.event_id,
+                type=event.type,
+                schema_version=event.schema_version,
+                data=event.data,
+                metadata=event.metadata,
+                recorded_at=row["recorded_at"],
+            )
+            for event, row in zip(events, rows, strict=True)
+        ]
+        self.appended += recorded
+        return recorded
+
 
 class PostgresTransaction(Transaction):
     """One PostgreSQL transaction of the event store."""
@@ -267,23 +290,7 @@ class PostgresTransaction(Transaction):
             rows = [row for row in rows if row["position"] is not None]
         if len(rows) != len(events):
             raise errors.ConcurrencyError(stream_id, expected_version, None)
-        recorded = [
-            RecordedEvent(
-                position=row["position"],
-                tx_id=int(row["tx_id"]),
-                stream_id=stream_id,
-                version=row["version"],
-                event_id=event.event_id,
-                type=event.type,
-                schema_version=event.schema_version,
-                data=event.data,
-                metadata=event.metadata,
-                recorded_at=row["recorded_at"],
-            )
-            for event, row in zip(events, sorted(rows, key=lambda r: r["version"]), strict=True)
-        ]
-        self.appended += recorded
-        return recorded
+        return self._recorded(stream_id, events, sorted(rows, key=lambda r: r["version"]))
 
     def _insert(
         self,
