@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -284,12 +284,3 @@ def _is_getenv(func: ast.expr) -> bool:
 def names(reads: list[EnvRead]) -> set[str]:
     """The variable names of `reads`."""
     return {r.name for r in reads}
-
-
-def iter_unique(reads: list[EnvRead]) -> Iterator[EnvRead]:
-    """The first read of each variable."""
-    seen = set()
-    for read in reads:
-        if read.name not in seen:
-            seen.add(read.name)
-            yield read

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from tests.deploy.kustomize import Doc, image_name, pod_spec, render
+from tests.deploy.kustomize import Doc, image_name, pod_spec
 from tests.deploy.procfile import ROOT
 
 COMPOSE_FILE = ROOT / "deploy" / "compose.yaml"
@@ -99,11 +99,6 @@ def unescape_compose(text: str) -> str:
 
 
 # Kubernetes -------------------------------------------------------------------------------
-
-
-def render_all() -> dict[str, list[Doc]]:
-    """Every kustomization of deploy/k8s, rendered."""
-    return {name: render(K8S / name) for name in OVERLAYS}
 
 
 def find(docs: list[Doc], kind: str, name: str) -> Doc | None:

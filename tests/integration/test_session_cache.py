@@ -27,15 +27,6 @@ def _signed_in(store: AccountStore, email: str) -> str:
     return token
 
 
-def _lookups(url: str) -> int:
-    """How many session lookups reached the database (a proxy: its select count)."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_tables WHERE relname = 'sessions'"
-        ).fetchone()
-    return int(row[0]) if row else 0
-
-
 def test_a_session_is_looked_up_once_then_served_from_memory(
     two_gateways: tuple[AccountStore, AccountStore],
 ) -> None:

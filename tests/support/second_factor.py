@@ -48,14 +48,6 @@ def secret_of(email: str) -> str | None:
     return _secrets.get(email.strip().lower())
 
 
-def note_used(email: str, step: int) -> None:
-    """Remember a step the gateway accepted for `email` by some other way (a browser test that
-    typed a code it computed itself)."""
-    with _lock:
-        key = email.strip().lower()
-        _last_steps[key] = max(step, _last_steps.get(key, step))
-
-
 def next_code(email: str, secret: str | None = None) -> str:
     """The next code the gateway accepts for `email` (a recovery code when the three of this
     step are used, and waiting for the next step only once those are gone too)."""
