@@ -27,35 +27,44 @@ def _verify(
     VERIFIER.verify(timestamp, signature, body, now)
 
 
-@pytest.mark.rule("R11")
-def test_a_correctly_signed_body_verifies() -> None:
-    _verify(str(SENT_AT), sign(CURRENT, SENT_AT, BODY))
+ATTACKER = "whsec-attacker"
+GOOD = sign(PREVIOUS, SENT_AT, BODY)
+ACCEPTED = {
+    "correctly-signed": (SENT_AT, sign(CURRENT, SENT_AT, BODY)),
+    "previous-secret-during-rotation": (SENT_AT, GOOD),
+    "timestamp-300s-old": (SENT_AT - 300, sign(CURRENT, SENT_AT - 300, BODY)),
+    "timestamp-300s-in-the-future": (SENT_AT + 300, sign(CURRENT, SENT_AT + 300, BODY)),
+    "v1-list-any-entry-matches": (SENT_AT, f"v1={sign(ATTACKER, SENT_AT, BODY)}, v1={GOOD}"),
+    "v1-list-of-one": (SENT_AT, f"v1={GOOD}"),
+    "v1-list-unknown-scheme-ignored": (SENT_AT, f"v0={sign(ATTACKER, SENT_AT, BODY)},v1={GOOD}"),
+}
+NOT_MATCHING = {
+    "one-changed-byte-of-the-body": (SENT_AT, sign(CURRENT, SENT_AT, BODY), b"19.34"),
+    "signed-with-another-secret": (SENT_AT, sign(ATTACKER, SENT_AT, BODY), b"19.33"),
+    "timestamp-is-part-of-what-is-signed": (SENT_AT - 1, sign(CURRENT, SENT_AT, BODY), b"19.33"),
+    "v1-list-with-no-entry-matching": (
+        SENT_AT,
+        f"v1={sign(ATTACKER, SENT_AT, BODY)},v1={sign(CURRENT, SENT_AT - 1, BODY)}",
+        b"19.33",
+    ),
+}
 
 
 @pytest.mark.rule("R11")
-def test_one_changed_byte_of_the_body_is_refused() -> None:
-    signature = sign(CURRENT, SENT_AT, BODY)
-    tampered = BODY.replace(b"19.33", b"19.34")
+@pytest.mark.parametrize(("timestamp", "signature"), ACCEPTED.values(), ids=list(ACCEPTED))
+def test_a_signed_body_within_the_tolerance_verifies(timestamp: int, signature: str) -> None:
+    _verify(str(timestamp), signature)
+
+
+@pytest.mark.rule("R11")
+@pytest.mark.parametrize(
+    ("timestamp", "signature", "amount"), NOT_MATCHING.values(), ids=list(NOT_MATCHING)
+)
+def test_a_signature_that_does_not_match_is_refused(
+    timestamp: int, signature: str, amount: bytes
+) -> None:
     with pytest.raises(WebhookSignatureError, match="does not match"):
-        _verify(str(SENT_AT), signature, tampered)
-
-
-@pytest.mark.rule("R11")
-def test_a_signature_made_with_another_secret_is_refused() -> None:
-    with pytest.raises(WebhookSignatureError, match="does not match"):
-        _verify(str(SENT_AT), sign("whsec-attacker", SENT_AT, BODY))
-
-
-@pytest.mark.rule("R11")
-def test_the_previous_secret_is_accepted_during_rotation() -> None:
-    _verify(str(SENT_AT), sign(PREVIOUS, SENT_AT, BODY))
-
-
-@pytest.mark.rule("R11")
-def test_the_timestamp_is_part_of_what_is_signed() -> None:
-    signature = sign(CURRENT, SENT_AT, BODY)
-    with pytest.raises(WebhookSignatureError, match="does not match"):
-        _verify(str(SENT_AT - 1), signature)
+        _verify(str(timestamp), signature, BODY.replace(b"19.33", amount))
 
 
 @pytest.mark.rule("R11")
@@ -64,13 +73,6 @@ def test_a_timestamp_beyond_the_tolerance_is_refused(offset_s: int) -> None:
     timestamp = SENT_AT + offset_s
     with pytest.raises(WebhookSignatureError, match="300 s"):
         _verify(str(timestamp), sign(CURRENT, timestamp, BODY))
-
-
-@pytest.mark.rule("R11")
-@pytest.mark.parametrize("offset_s", [-300, 300])
-def test_a_timestamp_at_the_edge_of_the_tolerance_is_accepted(offset_s: int) -> None:
-    timestamp = SENT_AT + offset_s
-    _verify(str(timestamp), sign(CURRENT, timestamp, BODY))
 
 
 @pytest.mark.rule("R11")
@@ -117,23 +119,6 @@ def test_a_malformed_timestamp_header_is_refused(timestamp: str) -> None:
 def test_a_malformed_signature_header_is_refused(signature: str) -> None:
     with pytest.raises(WebhookSignatureError, match="malformed X-Bank-Signature"):
         _verify(str(SENT_AT), signature)
-
-
-@pytest.mark.rule("R11")
-def test_the_v1_list_form_is_accepted_when_any_entry_matches() -> None:
-    good = sign(PREVIOUS, SENT_AT, BODY)
-    bad = sign("whsec-attacker", SENT_AT, BODY)
-    _verify(str(SENT_AT), f"v1={bad}, v1={good}")
-    _verify(str(SENT_AT), f"v1={good}")
-    _verify(str(SENT_AT), f"v0={bad},v1={good}")  # unknown schemes are ignored
-
-
-@pytest.mark.rule("R11")
-def test_the_v1_list_form_is_refused_when_no_entry_matches() -> None:
-    bad = sign("whsec-attacker", SENT_AT, BODY)
-    stale = sign(CURRENT, SENT_AT - 1, BODY)
-    with pytest.raises(WebhookSignatureError, match="does not match"):
-        _verify(str(SENT_AT), f"v1={bad},v1={stale}")
 
 
 def test_a_signature_error_is_an_unauthorized_error() -> None:
