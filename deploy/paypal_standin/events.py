@@ -98,6 +98,10 @@ def paypal_amount(amount: Money) -> dict[str, str]:
     return {"currency_code": amount.currency, "value": f"{amount.amount:.{digits}f}"}
 
 
+def _link(path: str, rel: str) -> dict[str, str]:
+    return {"href": f"https://api.paypal.com/{path}", "rel": rel, "method": "GET"}
+
+
 def _event(event_type: str, resource_type: str, resource: dict[str, Any]) -> dict[str, Any]:
     event_id = "WH-" + secrets.token_hex(8).upper()
     return {
@@ -109,13 +113,7 @@ def _event(event_type: str, resource_type: str, resource: dict[str, Any]) -> dic
         "event_type": event_type,
         "summary": f"{event_type} for {resource['amount']['value']}",
         "resource": resource,
-        "links": [
-            {
-                "href": f"https://api.paypal.com/v1/notifications/webhooks-events/{event_id}",
-                "rel": "self",
-                "method": "GET",
-            }
-        ],
+        "links": [_link(f"v1/notifications/webhooks-events/{event_id}", "self")],
     }
 
 
@@ -131,16 +129,8 @@ def capture_resource(
         "custom_id": billing_id,
         "supplementary_data": {"related_ids": {"order_id": order_id}},
         "links": [
-            {
-                "href": f"https://api.paypal.com/v2/payments/captures/{capture_id}",
-                "rel": "self",
-                "method": "GET",
-            },
-            {
-                "href": f"https://api.paypal.com/v2/checkout/orders/{order_id}",
-                "rel": "up",
-                "method": "GET",
-            },
+            _link(f"v2/payments/captures/{capture_id}", "self"),
+            _link(f"v2/checkout/orders/{order_id}", "up"),
         ],
     }
     if status == "PENDING":
@@ -161,31 +151,13 @@ def capture_event(
     return _event(event_type, "capture", resource)
 
 
-def capture_completed_event(
-    order_id: str, billing_id: str, amount: Money, capture_id: str | None = None
-) -> dict[str, Any]:
-    """PAYMENT.CAPTURE.COMPLETED: the money is ours."""
-    return capture_event(
-        "PAYMENT.CAPTURE.COMPLETED", "COMPLETED", order_id, billing_id, amount, capture_id
-    )
-
-
-def capture_pending_event(
-    order_id: str, billing_id: str, amount: Money, capture_id: str | None = None
-) -> dict[str, Any]:
-    """PAYMENT.CAPTURE.PENDING: PayPal holds the capture (e.g. under review)."""
-    return capture_event(
-        "PAYMENT.CAPTURE.PENDING", "PENDING", order_id, billing_id, amount, capture_id
-    )
-
-
-def capture_denied_event(
-    order_id: str, billing_id: str, amount: Money, capture_id: str | None = None
-) -> dict[str, Any]:
-    """PAYMENT.CAPTURE.DENIED: the capture was declined (its status is DECLINED)."""
-    return capture_event(
-        "PAYMENT.CAPTURE.DENIED", "DECLINED", order_id, billing_id, amount, capture_id
-    )
+# Each takes (order_id, billing_id, amount, capture_id=None), as capture_event after its first two.
+# PAYMENT.CAPTURE.COMPLETED: the money is ours.
+capture_completed_event = functools.partial(capture_event, "PAYMENT.CAPTURE.COMPLETED", "COMPLETED")
+# PAYMENT.CAPTURE.PENDING: PayPal holds the capture (e.g. under review).
+capture_pending_event = functools.partial(capture_event, "PAYMENT.CAPTURE.PENDING", "PENDING")
+# PAYMENT.CAPTURE.DENIED: the capture was declined (its status is DECLINED).
+capture_denied_event = functools.partial(capture_event, "PAYMENT.CAPTURE.DENIED", "DECLINED")
 
 
 def capture_refunded_event(
@@ -198,16 +170,8 @@ def capture_refunded_event(
         "status": "COMPLETED",
         "amount": paypal_amount(amount),
         "links": [
-            {
-                "href": f"https://api.paypal.com/v2/payments/refunds/{refund_id}",
-                "rel": "self",
-                "method": "GET",
-            },
-            {
-                "href": f"https://api.paypal.com/v2/payments/captures/{capture_id}",
-                "rel": "up",
-                "method": "GET",
-            },
+            _link(f"v2/payments/refunds/{refund_id}", "self"),
+            _link(f"v2/payments/captures/{capture_id}", "up"),
         ],
     }
     if billing_id is not None:
