@@ -25,7 +25,6 @@ class Person:
     subject: str
     cookie: str
     csrf: str
-    orders_left: int = 0
 
     @property
     def headers(self) -> dict[str, str]:

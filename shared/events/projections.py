@@ -61,14 +61,6 @@ class ProjectionRunner:
         """How far the projection got."""
         return self.store.transact(lambda tx: _read_checkpoint(tx.conn, self.checkpoint_name))
 
-    def run_once(self) -> int:
-        """Apply the next batch; returns how many events it applied (0 when caught up)."""
-        return self._step()[0]
-
-    def _step(self) -> tuple[int, Outcome]:
-        """Apply the next batch: how many events, and what to do next."""
-        return self._group.step()
-
     def catch_up(self, timeout: float = 30.0, on_batch: Callable[[int], None] | None = None) -> int:
         """Apply batches until no stored event is left; returns how many were applied.
 
@@ -78,7 +70,7 @@ class ProjectionRunner:
         total = 0
         deadline = time.monotonic() + timeout
         while True:
-            applied, outcome = self._step()
+            applied, outcome = self._group.step()
             total += applied
             if applied > 0 and on_batch is not None:
                 on_batch(applied)
