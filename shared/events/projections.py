@@ -156,6 +156,18 @@ class ProjectionGroup:
         keep_up(self.step, names, stop, news, idle_wait)
 
 
+def values_of(data: Mapping[str, Any], paths: str) -> tuple[Any, ...]:
+    """An event's fields at `paths` (space-separated; `amount.currency` reads a nested
+    field), in that order, as the values of a row."""
+    found: list[Any] = []
+    for path in paths.split():
+        value: Any = data
+        for key in path.split("."):
+            value = value[key]
+        found.append(value)
+    return tuple(found)
+
+
 def checkpoint_name(projection: Projection) -> str:
     """The name of a projection's row in `checkpoints`."""
     return f"projection:{projection.name}"

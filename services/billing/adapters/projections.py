@@ -12,6 +12,7 @@ import psycopg
 
 from services.billing.adapters.unapplied import UnappliedPayments
 from services.billing.domain.billing import REPORT_MATCHING_METHODS, ends_pending_report
+from shared.events.projections import Projection, values_of
 from shared.events.store import RecordedEvent, Row
 
 
@@ -59,14 +60,11 @@ class BillingSummaries:
                 " paid = excluded.paid, status = CASE WHEN billing_summaries.status = 'voided' "
                 "THEN 'voided' ELSE excluded.status END",
                 (
-                    data["billing_id"],
-                    data["order_id"],
-                    data["customer_id"],
-                    data["kind"],
-                    data["revision"],
-                    data["amount"]["amount"],
-                    data["paid"]["amount"],
-                    data["amount"]["currency"],
+                    *values_of(
+                        data,
+                        "billing_id order_id customer_id kind revision amount.amount paid.amount "
+                        "amount.currency",
+                    ),
                     json.dumps(data["lines"]),
                     data["exchange_rate"],
                     _status(data),
@@ -160,13 +158,9 @@ class Deposits:
             "reference, balance_after, at, position) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
-                data["entry_id"],
-                data["customer_id"],
-                data["kind"],
+                *values_of(data, "entry_id customer_id kind"),
                 signed,
-                data["amount"]["currency"],
-                data["reason"],
-                data["reference"],
+                *values_of(data, "amount.currency reason reference"),
                 row["balance"],
                 data["at"],
                 event.position,
@@ -202,15 +196,10 @@ class PaymentReports:
                 "INSERT INTO payment_reports (report_id, billing_id, payer_name, paid_on, amount,"
                 " currency, reported_at, expected_confirmation, status) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'open')",
-                (
-                    data["report_id"],
-                    data["billing_id"],
-                    data["payer_name"],
-                    data["paid_on"],
-                    data["amount"]["amount"],
-                    data["amount"]["currency"],
-                    data["reported_at"],
-                    data["expected_confirmation"],
+                values_of(
+                    data,
+                    "report_id billing_id payer_name paid_on amount.amount amount.currency "
+                    "reported_at expected_confirmation",
                 ),
             )
         elif event.type == "PaymentReportWithdrawn":
@@ -275,12 +264,8 @@ class UnreportedTransfers:
                 conn.execute(
                     "INSERT INTO unreported_transfers VALUES (%s, %s, %s, %s, %s) "
                     "ON CONFLICT DO NOTHING",
-                    (
-                        data["payment_id"],
-                        data["billing_id"],
-                        data["amount"]["amount"],
-                        data["amount"]["currency"],
-                        data["received_at"],
+                    values_of(
+                        data, "payment_id billing_id amount.amount amount.currency received_at"
                     ),
                 )
 
@@ -310,26 +295,13 @@ class CardCaptures:
             conn.execute(
                 "INSERT INTO card_captures (capture_id, status, billing_id, reason, amount, "
                 "currency, noted_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (
-                    data["capture_id"],
-                    data["status"],
-                    data["billing_id"],
-                    data["reason"],
-                    data["amount"]["amount"],
-                    data["amount"]["currency"],
-                    data["at"],
+                values_of(
+                    data, "capture_id status billing_id reason amount.amount amount.currency at"
                 ),
             )
 
 
-def projections() -> list[
-    BillingSummaries
-    | Deposits
-    | PaymentReports
-    | CardCaptures
-    | UnappliedPayments
-    | UnreportedTransfers
-]:
+def projections() -> list[Projection]:
     """Every projection of the billing service."""
     return [
         BillingSummaries(),

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import psycopg
 
+from shared.events.projections import values_of
 from shared.events.store import RecordedEvent, Row
 
 
@@ -40,32 +41,17 @@ class UnappliedPayments:
             conn.execute(
                 "INSERT INTO unapplied_payments VALUES "
                 "(%s, %s, %s, %s, %s, %s, %s, %s, %s, 'credited', %s)",
-                (
-                    data["payment_id"],
-                    data["billing_id"],
-                    data["order_id"],
-                    data["customer_id"],
-                    data["billing_id"],
-                    data["method"],
-                    data["amount"]["amount"],
-                    data["amount"]["currency"],
-                    data["reason"],
-                    data["at"],
+                values_of(
+                    data,
+                    "payment_id billing_id order_id customer_id billing_id method amount.amount "
+                    "amount.currency reason at",
                 ),
             )
         elif event.type == "PaymentHeld":
             conn.execute(
                 "INSERT INTO unapplied_payments VALUES "
                 "(%s, NULL, NULL, NULL, %s, %s, %s, %s, %s, 'held', %s)",
-                (
-                    data["hold_id"],
-                    data["reference"],
-                    data["method"],
-                    data["amount"]["amount"],
-                    data["amount"]["currency"],
-                    data["reason"],
-                    data["at"],
-                ),
+                values_of(data, "hold_id reference method amount.amount amount.currency reason at"),
             )
         elif event.type == "HeldPaymentCredited":
             conn.execute(

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import psycopg
 
+from shared.events.projections import values_of
 from shared.events.store import RecordedEvent, Row
 
 SCHEMA = """
@@ -74,11 +75,7 @@ class Conversations:
                 "attachment_ids, posted_at, position, item_id) VALUES (%s, %s, %s, %s, %s, "
                 "%s::jsonb, %s, %s, %s)",
                 (
-                    data["message_id"],
-                    data["conversation_id"],
-                    data["sender_role"],
-                    data["kind"],
-                    data["text"],
+                    *values_of(data, "message_id conversation_id sender_role kind text"),
                     json.dumps(data["attachment_ids"]),
                     data["posted_at"],
                     event.position,

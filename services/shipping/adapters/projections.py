@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import psycopg
 
+from shared.events.projections import values_of
 from shared.events.store import RecordedEvent, Row
 
 
@@ -55,13 +56,7 @@ class ShipmentSummaries:
             conn.execute(
                 "INSERT INTO shipment_summaries (order_id, customer_id, method, status, "
                 "destination_country, opened_at) VALUES (%s, %s, %s, 'to_pack', %s, %s)",
-                (
-                    data["order_id"],
-                    data["customer_id"],
-                    data["method"],
-                    data["destination_country"],
-                    data["opened_at"],
-                ),
+                values_of(data, "order_id customer_id method destination_country opened_at"),
             )
         elif event.type == "MethodChanged":
             conn.execute(
