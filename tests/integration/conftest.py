@@ -1,17 +1,22 @@
 """The integration modules' shared fixtures: a gateway's database, and two gateway processes
-over it (each an account store with its own session cache)."""
+over it (each an account store with its own session cache), and a standalone gateway with its app
+for a module (a module overrides `gateway` to set its limits or clock)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 
 from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
 from services.gateway.adapters.session_cache import SessionCache
+from services.gateway.bootstrap import Gateway
+from services.gateway.entrypoints.app import create_app
 from shared.events.database import drop_database, open_pool, prepare_service_database
 from shared.events.store import EventStore
 from tests.support.infra import Infra
+from tests.support.standalone_gateway import standalone_gateway
 from tests.support.waiting import wait_until
 
 
@@ -35,3 +40,16 @@ def two_gateways(gateway_url: str) -> Iterator[tuple[AccountStore, AccountStore]
     for cache, store in zip(caches, stores, strict=True):
         cache.close()
         store.store.pool.close()
+
+
+@pytest.fixture(scope="module")
+def gateway(infra: Infra) -> Iterator[Gateway]:
+    """A gateway of the module's own, its services away (tests/support/standalone_gateway.py)."""
+    with standalone_gateway(infra) as wired:
+        yield wired
+
+
+@pytest.fixture(scope="module")
+def app(gateway: Gateway) -> Flask:
+    """The gateway's web app over the module's `gateway`."""
+    return create_app(gateway)

@@ -6,11 +6,9 @@ services are away here: their sections say so), and the error answers too."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -18,23 +16,10 @@ from werkzeug.test import TestResponse
 from services.gateway.bootstrap import Gateway
 from services.gateway.entrypoints.app import create_app
 from services.gateway.entrypoints.security_headers import HSTS, security_headers
-from tests.support.infra import Infra
-from tests.support.standalone_gateway import standalone_gateway
 
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # A page holding a token in its address keeps even its origin to itself.
 STRICTER = {"Referrer-Policy": {"no-referrer", "same-origin"}}
-
-
-@pytest.fixture(scope="module")
-def gateway(infra: Infra) -> Iterator[Gateway]:
-    with standalone_gateway(infra) as wired:
-        yield wired
-
-
-@pytest.fixture(scope="module")
-def app(gateway: Gateway) -> Flask:
-    return create_app(gateway)
 
 
 def _staff_client(app: Flask, gateway: Gateway) -> FlaskClient:

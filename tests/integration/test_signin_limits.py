@@ -32,11 +32,6 @@ def gateway(infra: Infra) -> Iterator[Gateway]:
 
 
 @pytest.fixture(scope="module")
-def app(gateway: Gateway) -> Flask:
-    return create_app(gateway)
-
-
-@pytest.fixture(scope="module")
 def proxied_app(gateway: Gateway) -> Flask:
     """The gateway as deployed behind one proxy."""
     return create_app(replace(gateway, config=replace(gateway.config, proxies=1)))

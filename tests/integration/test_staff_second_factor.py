@@ -16,7 +16,6 @@ from services.gateway.adapters.second_factor_store import SecondFactorStore
 from services.gateway.bootstrap import Gateway, bootstrap
 from services.gateway.domain.accounts import Account
 from services.gateway.domain.second_factor import code_at, new_secret, step_of
-from services.gateway.entrypoints.app import create_app
 from services.gateway.entrypoints.second_factor_gate import PENDING_COOKIE
 from services.gateway.entrypoints.sessions import COOKIE
 from shared.events.clock import ManualClock
@@ -37,11 +36,6 @@ def gateway(infra: Infra, clock: ManualClock) -> Iterator[Gateway]:
         wired.clock = clock
         wired.signin_limit = 5
         yield wired
-
-
-@pytest.fixture(scope="module")
-def app(gateway: Gateway) -> Flask:
-    return create_app(gateway)
 
 
 @pytest.fixture()
