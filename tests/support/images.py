@@ -9,18 +9,20 @@ import zlib
 from PIL import Image
 
 
+def _encoded(image: Image.Image, format: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format)
+    return buffer.getvalue()
+
+
 def png(width: int = 8, height: int = 8, colour: str = "navy") -> bytes:
     """A real PNG."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
-    return buffer.getvalue()
+    return _encoded(Image.new("RGB", (width, height), colour), "PNG")
 
 
 def jpeg(width: int = 8, height: int = 8) -> bytes:
     """A real JPEG."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), "orange").save(buffer, "JPEG")
-    return buffer.getvalue()
+    return _encoded(Image.new("RGB", (width, height), "orange"), "JPEG")
 
 
 def truncated_png() -> bytes:
@@ -36,16 +38,12 @@ def html_posing_as_png() -> bytes:
 
 def gif() -> bytes:
     """A real GIF."""
-    buffer = io.BytesIO()
-    Image.new("P", (4, 4)).save(buffer, "GIF")
-    return buffer.getvalue()
+    return _encoded(Image.new("P", (4, 4)), "GIF")
 
 
 def webp() -> bytes:
     """A real WEBP."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), "green").save(buffer, "WEBP")
-    return buffer.getvalue()
+    return _encoded(Image.new("RGB", (4, 4), "green"), "WEBP")
 
 
 def pdf(*extra_objects: bytes, catalog_extra: bytes = b"") -> bytes:

@@ -14,22 +14,24 @@ from tests.support.second_factor import keep_secret, next_code, secret_of
 from tests.support.system import System
 
 
-def sign_up(page: Page, system: System, email: str, password: str) -> None:
-    """Register through the sign-up page; the browser is then signed in."""
-    page.goto(system.url("gateway", "/signup"))
+def _send_password(page: Page, system: System, form: str, email: str, password: str) -> None:
+    """Type the e-mail and password into the page `form` (/signup or /signin) and send it."""
+    page.goto(system.url("gateway", form))
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.click("form[action='/signup'] button[type=submit]")
+    page.click(f"form[action='{form}'] button[type=submit]")
+
+
+def sign_up(page: Page, system: System, email: str, password: str) -> None:
+    """Register through the sign-up page; the browser is then signed in."""
+    _send_password(page, system, "/signup", email, password)
     page.wait_for_url("**/orders")
 
 
 def sign_in(page: Page, system: System, email: str, password: str, landing: str) -> None:
     """Sign in through the sign-in page and wait for the landing page; a staff account made
     with create_staff then types its authenticator's code (R26)."""
-    page.goto(system.url("gateway", "/signin"))
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("form[action='/signin'] button[type=submit]")
+    _send_password(page, system, "/signin", email, password)
     if secret_of(email):
         type_second_factor_code(page, next_code(email))
     page.wait_for_url(f"**{landing}")
@@ -66,10 +68,7 @@ def walk_first_staff_signin(
     visit(page, "staff-accounts")
     page.click("form[action='/signout'] button[type=submit]")
     page.wait_for_url(system.url("gateway", "/"))
-    page.goto(system.url("gateway", "/signin"))
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("form[action='/signin'] button[type=submit]")
+    _send_password(page, system, "/signin", email, password)
     page.wait_for_url("**/signin/second-factor")
     visit(page, "second-factor-code")
     type_second_factor_code(page, next_code(email))
