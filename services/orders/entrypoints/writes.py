@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -43,7 +41,7 @@ def _customer() -> str | None:
 def place_order() -> ResponseReturnValue:
     """Apply for an order (customers)."""
     identity = current_identity()
-    body = schemas.PlaceOrderRequest().load(_json())
+    body = json_body(schemas.PlaceOrderRequest())
     items = [
         ev.OrderedItem(
             f"itm-{n}",
@@ -65,13 +63,6 @@ def place_order() -> ResponseReturnValue:
     )
     order_id = commands.place_order(service_context(), command, actor=identity.subject)
     return jsonify({"order_id": order_id, "status": "applied"}), 201
-
-
-def _json() -> dict[str, Any]:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise ValidationError("the body must be a JSON object")
-    return payload
 
 
 @writes.post("/orders/<order_id>/cancel")
