@@ -156,6 +156,20 @@ def done(answer: ServiceAnswer, success: str, target: str) -> Response:
     return redirect(target, code=303)
 
 
+def item_changes(form: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The quantities changed in an order's items form (`quantity-<item id>`, beside the
+    `was-<item id>` it showed); one not a whole number is passed on as typed, for the API
+    to say what is wrong."""
+    changes: list[dict[str, Any]] = []
+    for name, value in form.items():
+        if name.startswith("quantity-"):
+            item_id = name.removeprefix("quantity-")
+            if value.strip() != form.get(f"was-{item_id}", "").strip():
+                quantity = int(value) if value.strip().isdigit() else value.strip()
+                changes.append({"item_id": item_id, "quantity": quantity})
+    return changes
+
+
 def uploads(field: str) -> list[tuple[str, tuple[str, bytes, str]]]:
     """The files of a multipart form field, passed on as they came (the service judges them)."""
     return [

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request
 from flask.typing import ResponseReturnValue
-from werkzeug.wrappers import Response
 
 from services.gateway.adapters.upstream import ServiceAnswer
 from services.gateway.entrypoints.pages.account_addresses import (
@@ -22,6 +21,7 @@ from services.gateway.entrypoints.pages.common import (
     done,
     fetch,
     html_errors,
+    item_changes,
     page,
     send,
     uploads,
@@ -79,14 +79,19 @@ def order_list() -> ResponseReturnValue:
 def new_order() -> ResponseReturnValue:
     """The order application form; a customer's saved address fills it (the default, or
     the one picked: `?address=<id>`)."""
+    form = first_address_fields(signed_in().account.account_id, request.args.get("address"))
+    return _new_order_page(form, 3, FormErrors())
+
+
+def _new_order_page(form: Mapping[str, str], rows: int, errors: FormErrors) -> str:
+    """The order application form, filled with `form`, with `rows` item rows."""
     account_id = signed_in().account.account_id
-    form = first_address_fields(account_id, request.args.get("address"))
     return page(
         "order_new.html",
         form=form,
-        rows=3,
+        rows=rows,
         methods=SHIPPING_METHODS,
-        errors=FormErrors(),
+        errors=errors,
         **address_choice(account_id, form),
     )
 
@@ -98,16 +103,7 @@ def apply_for_order() -> ResponseReturnValue:
     answer = send("orders", "POST", "/orders", json=body)
     if not answer.ok:
         # Every sentence goes beside its field; the form keeps all that was typed.
-        errors = refusal(answer, ORDER_FORM)
-        form = request.form.to_dict()
-        return page(
-            "order_new.html",
-            form=form,
-            rows=rows,
-            methods=SHIPPING_METHODS,
-            errors=errors,
-            **address_choice(signed_in().account.account_id, form),
-        ), 400
+        return _new_order_page(request.form.to_dict(), rows, refusal(answer, ORDER_FORM)), 400
     remember_order_address(signed_in().account.account_id, request.form, body["address"])
     order_id = answer.body["order_id"]
     # The order page waits for the order to be readable: `send` kept the write's position.
@@ -207,31 +203,18 @@ def _billing(billings: Part, kind: str) -> dict[str, Any] | None:
     return found[-1] if found else None
 
 
-def _after_order_change(order_id: str, answer: ServiceAnswer, success: str) -> Response:
-    """Back to the order, whose page waits until it shows the change (read your writes)."""
-    return done(answer, success, f"/orders/{order_id}")
-
-
 @order_pages.post("/orders/<order_id>/cancel")
 def cancel_order(order_id: str) -> ResponseReturnValue:
     """Cancel the order before the 1st billing is paid (R15)."""
     answer = send("orders", "POST", f"/orders/{order_id}/cancel", json={})
-    return _after_order_change(order_id, answer, "The order is cancelled.")
+    return done(answer, "The order is cancelled.", f"/orders/{order_id}")
 
 
 @order_pages.post("/orders/<order_id>/items")
 def change_items(order_id: str) -> ResponseReturnValue:
     """Change quantities or cancel items (quantity 0) before payment (R17)."""
     signed_in()
-    changes = []
-    for name, value in request.form.items():
-        if name.startswith("quantity-"):
-            item_id = name.removeprefix("quantity-")
-            original = request.form.get(f"was-{item_id}", "")
-            if value.strip() != original.strip():
-                # Not a whole number: passed on as typed, and the API says what is wrong.
-                quantity = int(value) if value.strip().isdigit() else value.strip()
-                changes.append({"item_id": item_id, "quantity": quantity})
+    changes = item_changes(request.form)
     if not changes:
         flash("Nothing was changed.", "error")
         return redirect(f"/orders/{order_id}", code=303)

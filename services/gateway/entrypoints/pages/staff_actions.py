@@ -8,13 +8,12 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, request
 from flask.typing import ResponseReturnValue
-from werkzeug.wrappers import Response
 
-from services.gateway.adapters.upstream import ServiceAnswer
 from services.gateway.entrypoints.pages.common import (
     client,
     done,
     html_errors,
+    item_changes,
     send,
     session_identity,
     uploads,
@@ -50,12 +49,8 @@ def _read(service: str, path: str) -> Any:
 
 
 def _order_page(order_id: str) -> str:
+    """The staff order page, which waits until it shows a change made (read your writes)."""
     return f"/staff/orders/{order_id}"
-
-
-def _after_order_change(order_id: str, answer: ServiceAnswer, success: str) -> Response:
-    """Back to the order, whose page waits until it shows the change (read your writes)."""
-    return done(answer, success, _order_page(order_id))
 
 
 def _exchange_answer() -> dict[str, Any]:
@@ -92,7 +87,7 @@ def inspect_item(order_id: str, item_id: str) -> ResponseReturnValue:
         data=form,
         files=uploads("photos"),
     )
-    return _after_order_change(order_id, answer, "The inspection is recorded.")
+    return done(answer, "The inspection is recorded.", _order_page(order_id))
 
 
 @staff_actions.post("/staff/orders/<order_id>/items/<item_id>/<action>")
@@ -103,30 +98,25 @@ def item_action(order_id: str, item_id: str, action: str) -> ResponseReturnValue
     body, success = ITEM_BODIES[action]
     path = f"/orders/{order_id}/items/{item_id}/{action}"
     answer = send("orders", "POST", path, json=body())
-    return _after_order_change(order_id, answer, success)
+    return done(answer, success, _order_page(order_id))
 
 
 @staff_actions.post("/staff/orders/<order_id>/items")
 def change_items(order_id: str) -> ResponseReturnValue:
     """Adjust quantities while reviewing an applied order's estimate (0 cancels an item)."""
-    changes = [
-        {"item_id": name.removeprefix("quantity-"), "quantity": _number(value.strip())}
-        for name, value in request.form.items()
-        if name.startswith("quantity-")
-        and value.strip() != request.form.get(f"was-{name.removeprefix('quantity-')}", "")
-    ]
+    changes = item_changes(request.form)
     if not changes:
         flash("Nothing was changed.", "error")
         return redirect(_order_page(order_id), code=303)
     answer = send("orders", "POST", f"/orders/{order_id}/item-changes", json={"changes": changes})
-    return _after_order_change(order_id, answer, "The items are changed.")
+    return done(answer, "The items are changed.", _order_page(order_id))
 
 
 @staff_actions.post("/staff/orders/<order_id>/cancel")
 def cancel_order(order_id: str) -> ResponseReturnValue:
     """Cancel an order when nothing can be purchased or forwarded (R25)."""
     answer = send("orders", "POST", f"/orders/{order_id}/cancel", json={})
-    return _after_order_change(order_id, answer, "The order is cancelled.")
+    return done(answer, "The order is cancelled.", _order_page(order_id))
 
 
 @staff_actions.post("/staff/orders/<order_id>/billings/<billing_id>/payments")
@@ -149,11 +139,6 @@ def adjust_deposit(order_id: str) -> ResponseReturnValue:
     return done(answer, "The deposit is adjusted.", _order_page(order_id))
 
 
-def _after_shipment_change(order_id: str, answer: ServiceAnswer, success: str) -> Response:
-    """Back to the order, whose page waits until it shows the change (read your writes)."""
-    return done(answer, success, _order_page(order_id))
-
-
 @staff_actions.post("/staff/orders/<order_id>/parcels")
 def pack(order_id: str) -> ResponseReturnValue:
     """Pack: each filled parcel row (weight and sides); the fee is quoted from them (R21)."""
@@ -167,8 +152,8 @@ def pack(order_id: str) -> ResponseReturnValue:
         flash("Enter the weight and sides of at least one parcel.", "error")
         return redirect(_order_page(order_id), code=303)
     answer = send("shipping", "POST", f"/shipments/{order_id}/parcels", json={"parcels": parcels})
-    return _after_shipment_change(
-        order_id, answer, "The parcels are packed and the shipping fee is quoted."
+    return done(
+        answer, "The parcels are packed and the shipping fee is quoted.", _order_page(order_id)
     )
 
 
@@ -186,7 +171,7 @@ def ship(order_id: str) -> ResponseReturnValue:
         for parcel, carrier, number in rows
     ]
     answer = send("shipping", "POST", f"/shipments/{order_id}/ship", json={"parcels": parcels})
-    return _after_shipment_change(order_id, answer, "The order is shipped.")
+    return done(answer, "The order is shipped.", _order_page(order_id))
 
 
 @staff_actions.post("/staff/orders/<order_id>/method")
