@@ -53,19 +53,18 @@ def _hidden(html: str, action: str) -> Fields:
 def _submit(
     system: System,
     staff: requests.Session,
-    page: str,
+    order_id: str,
     action: str,
     fields: Fields,
     files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
 ) -> str:
-    """Fill the form posting to `action` on `page` and send it; the answer is the page it
-    redirects to, with the flash message."""
+    """Fill the form posting to the order page's `action` (a path below it) and send it; the
+    answer is the page it redirects to, with the flash message."""
+    page = f"/staff/orders/{order_id}"
     html = _page(system, staff, page)
+    data = _hidden(html, f"{page}/{action}") + fields
     answer = staff.post(
-        system.url("gateway", action),
-        data=_hidden(html, action) + fields,
-        files=files,
-        timeout=30,
+        system.url("gateway", f"{page}/{action}"), data=data, files=files, timeout=30
     )
     assert answer.status_code == 200, answer.text[:500]
     return answer.text
@@ -94,16 +93,11 @@ def test_R27_staff_confirm_a_payment_and_the_order_moves_to_purchase(
     order_id = journey.order_id
     _in_queue(system, staff, "estimates-to-review", order_id)
     billing = journey.billings(1)[0]
-    action = f"/staff/orders/{order_id}/billings/{billing['billing_id']}/payments"
+    action = f"billings/{billing['billing_id']}/payments"
     html = _page(system, staff, f"/staff/orders/{order_id}")
     assert f'name="amount" value="{billing["balance"]}"' in html  # prefilled with the balance
-    done = _submit(
-        system,
-        staff,
-        f"/staff/orders/{order_id}",
-        action,
-        [("amount", billing["balance"]), ("currency", billing["currency"])],
-    )
+    paid = [("amount", billing["balance"]), ("currency", billing["currency"])]
+    done = _submit(system, staff, order_id, action, paid)
     assert "The payment is confirmed." in done
     journey.wait_status("purchasing")
     section = _in_queue(system, staff, "to-purchase", order_id)
@@ -116,22 +110,17 @@ def test_R27_staff_purchase_receive_and_inspect_an_item_with_a_photo(
 ) -> None:
     journey = _journey(system)
     journey.paid_first()
-    order_id, base = journey.order_id, f"/staff/orders/{journey.order_id}"
-    done = _submit(system, staff, base, f"{base}/items/itm-1/purchased", [])
+    order_id = journey.order_id
+    done = _submit(system, staff, order_id, "items/itm-1/purchased", [])
     assert "The item is marked purchased." in done
     assert _item(journey, "itm-1")["status"] == "purchased"  # the page waited for it
     _in_queue(system, staff, "awaiting-arrival", order_id)
-    done = _submit(system, staff, base, f"{base}/items/itm-1/arrival", [])
+    done = _submit(system, staff, order_id, "items/itm-1/arrival", [])
     assert "arrival is recorded" in done and _item(journey, "itm-1")["status"] == "arrived"
     _in_queue(system, staff, "to-inspect", order_id)
-    done = _submit(
-        system,
-        staff,
-        base,
-        f"{base}/items/itm-1/inspection",
-        [("checked_quantity", "2"), ("type_matches", "true"), ("weight_grams", "800")],
-        files=[("photos", ("tote.png", png(), "image/png"))],
-    )
+    inspected = [("checked_quantity", "2"), ("type_matches", "true"), ("weight_grams", "800")]
+    photos = [("photos", ("tote.png", png(), "image/png"))]
+    done = _submit(system, staff, order_id, "items/itm-1/inspection", inspected, photos)
     assert "The inspection is recorded." in done
     item = _item(journey, "itm-1")
     assert item["status"] == "inspected" and len(item["photo_ids"]) == 1
@@ -174,17 +163,14 @@ def test_R27_staff_pack_get_the_shipping_paid_and_ship(
     _in_queue(system, staff, "to-pack", journey.order_id)
     rows: Fields = [(name, str(parcel[name])) for parcel in PARCELS for name in parcel]
     rows += [(name, "") for name in PARCELS[0]]  # the third row left empty: ignored
-    done = _submit(system, staff, base, f"{base}/parcels", rows)
+    done = _submit(system, staff, journey.order_id, "parcels", rows)
     assert "The parcels are packed" in done
     shipment = journey.shipment()
     assert shipment["status"] == "awaiting_payment" and len(shipment["parcels"]) == 2
     second = next(b for b in journey.billings(2) if b["kind"] == "second")
+    paid = [("amount", second["balance"]), ("currency", second["currency"])]
     done = _submit(
-        system,
-        staff,
-        base,
-        f"{base}/billings/{second['billing_id']}/payments",
-        [("amount", second["balance"]), ("currency", second["currency"])],
+        system, staff, journey.order_id, f"billings/{second['billing_id']}/payments", paid
     )
     assert "The payment is confirmed." in done
     poll(journey.shipment, lambda s: s is not None and s["status"] == "to_ship")
@@ -213,15 +199,9 @@ def test_R27_staff_reply_to_a_customer_with_an_attachment(
     assert asked.status_code == 201
     section = _in_queue(system, staff, "conversations-awaiting-a-reply", journey.order_id)
     assert journey.order_id in section
-    base = f"/staff/orders/{journey.order_id}"
-    done = _submit(
-        system,
-        staff,
-        base,
-        f"{base}/messages",
-        [("text", "Yes, navy as in the listing.")],
-        files=[("attachments", ("listing.png", png(), "image/png"))],
-    )
+    text = [("text", "Yes, navy as in the listing.")]
+    listing = [("attachments", ("listing.png", png(), "image/png"))]
+    done = _submit(system, staff, journey.order_id, "messages", text, listing)
     assert "Your reply is sent." in done and "Yes, navy as in the listing." in done
     messages = journey.get("messaging", path).json()["messages"]
     reply = messages[-1]
@@ -345,8 +325,7 @@ def test_R27_the_order_history_names_who_did_what(system: System) -> None:
     )
     journey = _journey(system)
     journey.paid_first()
-    base = f"/staff/orders/{journey.order_id}"
-    done = _submit(system, named, base, f"{base}/items/itm-1/purchased", [])
+    done = _submit(system, named, journey.order_id, "items/itm-1/purchased", [])
     assert "The item is marked purchased." in done
     history = _history(done)
     newest = history[0]  # done by the staff member, named
