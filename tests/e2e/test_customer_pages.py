@@ -31,10 +31,10 @@ FORM = {
 }
 
 
-def _customer(system: System, email: str) -> tuple[requests.Session, str, str]:
-    """A signed-up browser session, its CSRF token and account id."""
+def _customer(system: System, email: str) -> tuple[requests.Session, str, Journey]:
+    """A signed-up browser session, its CSRF token and the customer's journey."""
     browser, account = sign_up(system, email, PASSWORD)
-    return browser, account["csrf_token"], account["account_id"]
+    return browser, account["csrf_token"], Journey(system, account["account_id"])
 
 
 def _orders(system: System, browser: requests.Session) -> list[dict[str, str]]:
@@ -48,9 +48,7 @@ def test_R1_R3_R5_an_order_applied_with_the_form_shows_on_its_page_and_as_a_tab(
     system: System,
 ) -> None:
     browser, csrf, _ = _customer(system, "page-apply@example.com")
-    answer = browser.post(
-        system.url("gateway", "/orders/new"), data={**FORM, "csrf_token": csrf}, timeout=30
-    )
+    answer = _form_post(system, browser, csrf, "/orders/new", FORM)
     assert answer.status_code == 200 and "/orders/ord-" in answer.url
     page = answer.text
     for shown in (
@@ -64,9 +62,7 @@ def test_R1_R3_R5_an_order_applied_with_the_form_shows_on_its_page_and_as_a_tab(
     ):
         assert shown in page
     order_id = answer.url.rsplit("/", 1)[1]
-    second = browser.post(
-        system.url("gateway", "/orders/new"), data={**FORM, "csrf_token": csrf}, timeout=30
-    )
+    second = _form_post(system, browser, csrf, "/orders/new", FORM)
     tabs = re.findall(r'class="tab[^"]*"[^>]*>\s*(ord-\w+)', second.text)
     assert order_id in tabs and second.url.rsplit("/", 1)[1] in tabs  # R1: switch between
 
@@ -75,8 +71,8 @@ def test_a_refused_order_form_comes_back_filled_in_with_the_reason_and_stores_no
     system: System,
 ) -> None:
     browser, csrf, _ = _customer(system, "page-refused@example.com")
-    bad = {**FORM, "items-0-url": "https://www.amazon.com/dp/B000", "csrf_token": csrf}
-    answer = browser.post(system.url("gateway", "/orders/new"), data=bad, timeout=30)
+    bad = {**FORM, "items-0-url": "https://www.amazon.com/dp/B000"}
+    answer = _form_post(system, browser, csrf, "/orders/new", bad)
     assert answer.status_code == 400
     assert "Taobao, Tmall, 1688 or Alibaba" in answer.text
     assert 'value="Alice Martin"' in answer.text  # the customer does not type it all again
@@ -131,8 +127,7 @@ def test_R22_R28_visitors_estimate_a_fee_and_read_the_calendar_and_feedback(
 def test_R4_R7_with_billing_down_the_order_page_says_so_and_shows_everything_else(
     system: System,
 ) -> None:
-    browser, _, account_id = _customer(system, "page-degrade@example.com")
-    journey = Journey(system, account_id)
+    browser, _, journey = _customer(system, "page-degrade@example.com")
     journey.place()
     journey.billings(1)
     order = journey.wait_status("applied")
@@ -176,8 +171,7 @@ def _flash(page: requests.Response) -> list[str]:
 def test_R15_R17_before_payment_the_customer_changes_items_then_cancels_on_the_page(
     system: System,
 ) -> None:
-    browser, csrf, account_id = _customer(system, "page-change@example.com")
-    journey = Journey(system, account_id)
+    browser, csrf, journey = _customer(system, "page-change@example.com")
     journey.place()
     before = journey.billings(1)[0]["amount"]
     order = f"/orders/{journey.order_id}"
@@ -203,8 +197,7 @@ def test_R15_R17_before_payment_the_customer_changes_items_then_cancels_on_the_p
 
 @pytest.mark.rule("R15")
 def test_R15_once_paid_the_cancel_form_is_refused_with_the_reason(system: System) -> None:
-    browser, csrf, account_id = _customer(system, "page-paid@example.com")
-    journey = Journey(system, account_id)
+    browser, csrf, journey = _customer(system, "page-paid@example.com")
     journey.place()
     journey.paid_first()
     refused = _form_post(system, browser, csrf, f"/orders/{journey.order_id}/cancel", {})
@@ -217,8 +210,7 @@ def test_R15_once_paid_the_cancel_form_is_refused_with_the_reason(system: System
 def test_R23_R28_a_problem_report_with_a_picture_opens_a_message_then_feedback_after_completion(
     system: System,
 ) -> None:
-    browser, csrf, account_id = _customer(system, "page-problem@example.com")
-    journey = Journey(system, account_id)
+    browser, csrf, journey = _customer(system, "page-problem@example.com")
     journey.to_shipped(["EE100000001CN", "EE100000002CN"])
     order = f"/orders/{journey.order_id}"
     reported = _form_post(

@@ -36,15 +36,31 @@ FORM = {
 }
 
 
-def _beside(html: str, field_id: str, name: str) -> str:
-    """The sentence shown beside the field `field_id`, which must point at it (aria)."""
-    field = re.search(rf'<(?:input|textarea|select) id="{field_id}"[^>]*>', html)
-    assert field is not None, field_id
+def _beside(html: str, name: str) -> str:
+    """The sentence shown beside the field `name`, which must point at it (aria)."""
+    field = re.search(rf'<(?:input|textarea|select) id="field-{name}"[^>]*>', html)
+    assert field is not None, name
     assert 'aria-invalid="true"' in field.group(0), field.group(0)
     assert f'aria-describedby="error-{name}"' in field.group(0), field.group(0)
     said = re.search(rf'<span class="field-error" id="error-{name}">([^<]*)</span>', html)
     assert said is not None, name
     return said.group(1).replace("&#39;", "'")
+
+
+def _placed(system: System, name: str) -> tuple[requests.Session, str, Journey]:
+    """A customer signed up over HTTP with an order placed: their session, its CSRF token
+    and their journey."""
+    session, account = sign_up(system, f"{name}-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
+    journey = Journey(system, account["account_id"])
+    journey.place()
+    return session, account["csrf_token"], journey
+
+
+def _refused(session: requests.Session, url: str, data: dict[str, str]) -> str:
+    """A page form posted and refused (400): the page it comes back as."""
+    answer = session.post(url, data=data, timeout=30)
+    assert answer.status_code == 400
+    return answer.text
 
 
 def _customer(system: System, browser: Browser) -> tuple[Page, Journey, requests.Session]:
@@ -65,20 +81,12 @@ def test_a_refused_order_form_says_each_error_beside_its_field_and_keeps_what_wa
     system: System,
 ) -> None:
     session, account = sign_up(system, f"form-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
-    answer = session.post(
-        system.url("gateway", "/orders/new"),
-        data={**FORM, "csrf_token": account["csrf_token"]},
-        timeout=30,
-    )
-    html = answer.text
-    assert answer.status_code == 400
-    assert _beside(html, "field-items-0-quantity", "items-0-quantity") == (
-        "Quantity of item 1 must be a whole number, like 2."
-    )
-    assert _beside(html, "field-address-city", "address-city") == (
-        "The city is needed, up to 100 characters."
-    )
-    assert "two-letter code, like FR" in _beside(html, "field-address-country", "address-country")
+    data = {**FORM, "csrf_token": account["csrf_token"]}
+    html = _refused(session, system.url("gateway", "/orders/new"), data)
+    said = "Quantity of item 1 must be a whole number, like 2."
+    assert _beside(html, "items-0-quantity") == said
+    assert _beside(html, "address-city") == "The city is needed, up to 100 characters."
+    assert "two-letter code, like FR" in _beside(html, "address-country")
     for marshmallow_words in ("Not a valid integer", "items: 0", "address: city"):
         assert marshmallow_words not in html
     # Everything typed is kept: the items, the address, the method and the note.
@@ -131,7 +139,7 @@ def test_a_refused_sign_up_keeps_the_e_mail_and_says_what_is_wrong_with_the_pass
     )
     assert answer.status_code == 400
     assert 'value="kept@example.com"' in answer.text
-    assert _beside(answer.text, "field-password", "password").startswith("A password has 10 to")
+    assert _beside(answer.text, "password").startswith("A password has 10 to")
 
 
 @pytest.mark.rule("R15")
@@ -207,50 +215,42 @@ def test_a_shipping_method_has_one_name_on_the_form_the_order_and_the_estimator(
 def test_R9_a_refused_transfer_report_says_why_beside_the_date_and_keeps_the_payer(
     system: System,
 ) -> None:
-    session, account = sign_up(system, f"report-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
-    journey = Journey(system, account["account_id"])
-    journey.place()
+    session, csrf, journey = _placed(system, "report")
     billing = journey.billings(1)[0]
-    answer = session.post(
+    html = _refused(
+        session,
         system.url("gateway", f"/billings/{billing['billing_id']}/bank-report"),
-        data={
-            "csrf_token": account["csrf_token"],
+        {
+            "csrf_token": csrf,
             "payer_name": "Alice Martin",
             "paid_on": "2999-01-01",
             "amount": billing["amount"],
             "currency": billing["currency"],
         },
-        timeout=30,
     )
-    assert answer.status_code == 400
-    said = _beside(answer.text, "field-paid_on", "paid_on")
-    assert said == "The transfer date cannot be in the future."
-    assert 'value="Alice Martin"' in answer.text and 'value="2999-01-01"' in answer.text
+    assert _beside(html, "paid_on") == "The transfer date cannot be in the future."
+    assert 'value="Alice Martin"' in html and 'value="2999-01-01"' in html
 
 
 @pytest.mark.rule("R17")
 def test_R17_a_refused_quantity_change_says_why_beside_that_items_quantity(
     system: System,
 ) -> None:
-    session, account = sign_up(system, f"change-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
-    journey = Journey(system, account["account_id"])
-    journey.place()
+    session, csrf, journey = _placed(system, "change")
     journey.billings(1)
-    answer = session.post(
+    html = _refused(
+        session,
         system.url("gateway", f"/orders/{journey.order_id}/items"),
-        data={
-            "csrf_token": account["csrf_token"],
+        {
+            "csrf_token": csrf,
             "was-itm-1": "2",
             "quantity-itm-1": "1.5",
             "was-itm-2": "3",
             "quantity-itm-2": "3",
         },
-        timeout=30,
     )
-    assert answer.status_code == 400
-    said = _beside(answer.text, "field-items-quantity-itm-1", "items-quantity-itm-1")
-    assert said == "The quantity must be a whole number, like 2."
-    assert 'value="1.5"' in answer.text  # as typed
+    assert _beside(html, "items-quantity-itm-1") == "The quantity must be a whole number, like 2."
+    assert 'value="1.5"' in html  # as typed
     assert [i["quantity"] for i in journey.order()["items"]][:1] == [2]  # nothing changed
 
 
@@ -258,19 +258,16 @@ def test_R17_a_refused_quantity_change_says_why_beside_that_items_quantity(
 def test_R13_a_refused_purchase_condition_says_why_beside_its_item_and_keeps_the_text(
     system: System,
 ) -> None:
-    session, account = sign_up(system, f"condition-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
-    journey = Journey(system, account["account_id"])
-    journey.place()
+    session, csrf, journey = _placed(system, "condition")
     journey.billings(1)
     typed = "Is the navy colour in stock? " * 80  # 2,320 characters: over the 2,000 allowed
-    answer = session.post(
+    html = _refused(
+        session,
         system.url("gateway", f"/orders/{journey.order_id}/items/itm-1/condition"),
-        data={"csrf_token": account["csrf_token"], "text": typed},
-        timeout=30,
+        {"csrf_token": csrf, "text": typed},
     )
-    assert answer.status_code == 400
-    said = _beside(answer.text, "field-condition-itm-1-text", "condition-itm-1-text")
+    said = _beside(html, "condition-itm-1-text")
     assert said == "What to confirm with the seller is needed, up to 2000 characters."
-    assert f'value="{typed}"' in answer.text.replace("&#39;", "'")  # kept as typed
-    assert '<details class="condition-form" open>' in answer.text  # in view, not folded
+    assert f'value="{typed}"' in html.replace("&#39;", "'")  # kept as typed
+    assert '<details class="condition-form" open>' in html  # in view, not folded
     assert all(i.get("condition") is None for i in journey.order()["items"])  # nothing stored
