@@ -94,6 +94,11 @@ def operation(
     return result
 
 
+def write(summary: str, caller: str = "customer or staff", **parts: Any) -> dict[str, Any]:
+    """A write's operation: `operation` that takes `Idempotency-Key`."""
+    return operation(summary, caller, idempotent=True, **parts)
+
+
 def document(
     title: str, paths: Mapping[str, Mapping[str, dict[str, Any]]], version: str = "1"
 ) -> dict[str, Any]:

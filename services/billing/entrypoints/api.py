@@ -44,7 +44,7 @@ from shared.web.app import (
     service_context,
 )
 from shared.web.idempotency import idempotent
-from shared.web.openapi import document, operation
+from shared.web.openapi import document, operation, write
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 bp = Blueprint("billing", __name__)
@@ -55,10 +55,6 @@ PAYPAL_HEADERS = (
     "PAYPAL-CERT-URL",
     "PAYPAL-AUTH-ALGO",
 )
-
-
-def _write(summary: str, caller: str = "customer or staff", **parts: Any) -> dict[str, Any]:
-    return operation(summary, caller, idempotent=True, **parts)
 
 
 def _webhook(summary: str, caller: str, body: Any, headers: tuple[str, ...]) -> dict[str, Any]:
@@ -79,11 +75,9 @@ def _openapi() -> dict[str, Any]:
             "/orders/{order_id}/billings": {"get": operation("The billings of an order (R4)")},
             "/billings/{billing_id}": {"get": operation("One billing with its payments")},
             "/billings/{billing_id}/payments": {
-                "post": _write("Confirm a payment received", "staff", body=PaymentRequest)
+                "post": write("Confirm a payment received", "staff", body=PaymentRequest)
             },
-            "/billings/{billing_id}/deposit-payments": {
-                "post": _write("Pay from the deposit (R8)")
-            },
+            "/billings/{billing_id}/deposit-payments": {"post": write("Pay from the deposit (R8)")},
             "/deposit": {
                 "get": {
                     **operation("The caller's deposit and its history (R8)"),
@@ -101,7 +95,7 @@ def _openapi() -> dict[str, Any]:
                 "get": operation("Deposit first, then bank or card with its fee (R8-R10)")
             },
             "/billings/{billing_id}/payment-reports": {
-                "post": _write("Report a bank transfer (R9)", body=PaymentReportRequest)
+                "post": write("Report a bank transfer (R9)", body=PaymentReportRequest)
             },
             "/webhooks/bank": {
                 "post": _webhook(
@@ -112,7 +106,7 @@ def _openapi() -> dict[str, Any]:
                 )
             },
             "/billings/{billing_id}/payment-reports/{report_id}/withdrawal": {
-                "post": _write("Withdraw a mistaken transfer report: the card is offered again")
+                "post": write("Withdraw a mistaken transfer report: the card is offered again")
             },
             "/queues/payment-reports": {"get": operation("Transfers to confirm", "staff")},
             "/queues/unreported-transfers": {
@@ -131,10 +125,10 @@ def _openapi() -> dict[str, Any]:
                 )
             },
             "/billings/{billing_id}/card-payments": {
-                "post": _write("Pay the rest by card through PayPal (R10)", body=CheckoutRequest)
+                "post": write("Pay the rest by card through PayPal (R10)", body=CheckoutRequest)
             },
             "/billings/{billing_id}/card-payments/{order_id}/capture": {
-                "post": _write("Capture the card payment approved at PayPal (R10)")
+                "post": write("Capture the card payment approved at PayPal (R10)")
             },
             "/webhooks/paypal": {
                 "post": _webhook(
@@ -149,12 +143,12 @@ def _openapi() -> dict[str, Any]:
                 "get": operation("Money received that paid no billing", "staff")
             },
             "/held-payments/{hold_id}/credits": {
-                "post": _write(
+                "post": write(
                     "Credit a held payment to a customer's deposit", "staff", body=HeldCreditRequest
                 )
             },
             "/customers/{customer_id}/deposit/adjustments": {
-                "post": _write("Adjust a deposit with a reason", "staff", body=AdjustmentRequest)
+                "post": write("Adjust a deposit with a reason", "staff", body=AdjustmentRequest)
             },
         },
     )

@@ -49,14 +49,10 @@ from shared.web.app import (
 )
 from shared.web.idempotency import idempotent
 from shared.web.identity import Identity
-from shared.web.openapi import Files, document, operation
+from shared.web.openapi import Files, document, operation, write
 from shared.web.paging import staff_queue_page
 
 bp = Blueprint("messaging", __name__)
-
-
-def _write(summary: str, caller: str = "customer or staff", **parts: Any) -> dict[str, Any]:
-    return operation(summary, caller, idempotent=True, **parts)
 
 
 OPENAPI: dict[str, Any] = document(
@@ -65,14 +61,14 @@ OPENAPI: dict[str, Any] = document(
         "/orders/{order_id}/conversation": {"get": operation("An order's conversation window")},
         "/orders/{order_id}/messages": {
             "get": operation("The order's messages, oldest first (R7)"),
-            "post": _write(
+            "post": write(
                 "Post a message, multipart with up to 3 attachments, or JSON (R7, R12-R14)",
                 body=MessageForm,
                 form=MessageForm,
                 files=Files("attachments", max_items=MAX_ATTACHMENTS),
             ),
         },
-        "/orders/{order_id}/messages/read": {"post": _write("Mark the messages read")},
+        "/orders/{order_id}/messages/read": {"post": write("Mark the messages read")},
         "/attachments/{attachment_id}": {
             "get": operation(
                 "Download an attachment (R14); a problem report's picture (`orders-photo:`) "
@@ -80,13 +76,13 @@ OPENAPI: dict[str, Any] = document(
             )
         },
         "/inquiries": {
-            "post": _write(
+            "post": write(
                 "A general inquiry", "anyone (visitors give an e-mail)", body=InquiryRequest
             ),
             "get": operation("The caller's inquiries"),
         },
         "/inquiries/{inquiry_id}/answers": {
-            "post": _write("Answer an inquiry", "staff", body=AnswerRequest)
+            "post": write("Answer an inquiry", "staff", body=AnswerRequest)
         },
         "/queues/awaiting-reply": {"get": operation("Conversations waiting for staff", "staff")},
         "/queues/requests": {"get": operation("Exchange and return requests (R19)", "staff")},

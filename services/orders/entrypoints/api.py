@@ -12,7 +12,7 @@ from services.orders.entrypoints.reads import reads
 from services.orders.entrypoints.writes import MAX_PHOTOS, writes
 from shared.runtime import Context
 from shared.web.app import create_service_app
-from shared.web.openapi import Files, document, operation
+from shared.web.openapi import Files, document, operation, write
 
 MAX_REQUEST_BYTES = 10 * 10 * 1024 * 1024 + 1024 * 1024  # ten 10 MB photos and the form
 
@@ -20,15 +20,11 @@ MAX_REQUEST_BYTES = 10 * 10 * 1024 * 1024 + 1024 * 1024  # ten 10 MB photos and 
 _PHOTOS = "photos"
 
 
-def _write(summary: str, caller: str = "customer or staff", **parts: Any) -> dict[str, Any]:
-    return operation(summary, caller, idempotent=True, **parts)
-
-
 OPENAPI: dict[str, Any] = document(
     "CNNECT orders",
     {
         "/orders": {
-            "post": _write("Apply for an order", "customer", body=schemas.PlaceOrderRequest),
+            "post": write("Apply for an order", "customer", body=schemas.PlaceOrderRequest),
             "get": {
                 **operation("Orders in a tab: ongoing, completed, cancelled"),
                 "parameters": [
@@ -47,23 +43,23 @@ OPENAPI: dict[str, Any] = document(
         "/orders/{order_id}/history": {
             "get": operation("The order's events: when, what and who (R27)", "staff")
         },
-        "/orders/{order_id}/cancel": {"post": _write("Cancel (R15, R25)")},
+        "/orders/{order_id}/cancel": {"post": write("Cancel (R15, R25)")},
         "/orders/{order_id}/item-changes": {
-            "post": _write("Change items before payment (R17)", body=schemas.ChangeItemsRequest)
+            "post": write("Change items before payment (R17)", body=schemas.ChangeItemsRequest)
         },
         "/orders/{order_id}/items/{item_id}/purchase-condition": {
-            "post": _write("Confirm before purchasing (R13)", body=schemas.TextRequest)
+            "post": write("Confirm before purchasing (R13)", body=schemas.TextRequest)
         },
         "/orders/{order_id}/items/{item_id}/seller-confirmation": {
-            "post": _write("Record the seller's answer (R13)", "staff", body=schemas.AnswerRequest)
+            "post": write("Record the seller's answer (R13)", "staff", body=schemas.AnswerRequest)
         },
-        "/orders/{order_id}/items/{item_id}/purchased": {"post": _write("Mark purchased", "staff")},
+        "/orders/{order_id}/items/{item_id}/purchased": {"post": write("Mark purchased", "staff")},
         "/orders/{order_id}/items/{item_id}/unavailable": {
-            "post": _write("Mark unavailable (R20)", "staff", body=schemas.ReasonRequest)
+            "post": write("Mark unavailable (R20)", "staff", body=schemas.ReasonRequest)
         },
-        "/orders/{order_id}/items/{item_id}/arrival": {"post": _write("Record arrival", "staff")},
+        "/orders/{order_id}/items/{item_id}/arrival": {"post": write("Record arrival", "staff")},
         "/orders/{order_id}/items/{item_id}/inspection": {
-            "post": _write(
+            "post": write(
                 "Inspect with photos, multipart (R18)",
                 "staff",
                 form=schemas.InspectionForm,
@@ -71,17 +67,15 @@ OPENAPI: dict[str, Any] = document(
             )
         },
         "/orders/{order_id}/items/{item_id}/exchange": {
-            "post": _write(
-                "Open an exchange or return (R19)", "staff", body=schemas.ExchangeRequest
-            )
+            "post": write("Open an exchange or return (R19)", "staff", body=schemas.ExchangeRequest)
         },
         "/orders/{order_id}/items/{item_id}/exchange-answer": {
-            "post": _write(
+            "post": write(
                 "Record the seller's answer (R19)", "staff", body=schemas.ExchangeAnswerRequest
             )
         },
         "/orders/{order_id}/reception-report": {
-            "post": _write(
+            "post": write(
                 "Report reception (R23): JSON, or multipart with problem pictures",
                 "customer",
                 body=schemas.ReceptionReportRequest,
@@ -90,10 +84,10 @@ OPENAPI: dict[str, Any] = document(
             )
         },
         "/orders/{order_id}/feedback": {
-            "post": _write("Leave feedback (R28)", "customer", body=schemas.FeedbackRequest)
+            "post": write("Leave feedback (R28)", "customer", body=schemas.FeedbackRequest)
         },
         "/orders/{order_id}/inspection-photos-checked": {
-            "post": _write("Confirm the inspection photos (R18, R2)", "customer")
+            "post": write("Confirm the inspection photos (R18, R2)", "customer")
         },
         "/orders/{order_id}/photos/{photo_id}": {"get": operation("An inspection photo (R18)")},
         "/queues/{name}": {
