@@ -165,9 +165,14 @@ def item_changes(form: Mapping[str, str]) -> list[dict[str, Any]]:
         if name.startswith("quantity-"):
             item_id = name.removeprefix("quantity-")
             if value.strip() != form.get(f"was-{item_id}", "").strip():
-                quantity = int(value) if value.strip().isdigit() else value.strip()
-                changes.append({"item_id": item_id, "quantity": quantity})
+                changes.append({"item_id": item_id, "quantity": number(value.strip())})
     return changes
+
+
+def number(text: str) -> int | str:
+    """A whole number when the field holds one; otherwise as typed, for the service to
+    refuse with its reason."""
+    return int(text) if text.isdigit() else text
 
 
 def uploads(field: str) -> list[tuple[str, tuple[str, bytes, str]]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from services.gateway.entrypoints.pages.common import number
 from services.gateway.entrypoints.pages.vocabulary import SHIPPING_METHOD_WORDS
 
 MAX_ROWS = 50
@@ -32,7 +33,7 @@ def order_request(form: MultiDict[str, str]) -> tuple[dict[str, Any], int]:
                 "url": row["url"],
                 "title": row["title"],
                 "options": options(row["options"]),
-                "quantity": _number(row["quantity"]),
+                "quantity": number(row["quantity"]),
                 "unit_price_cny": row["unit_price_cny"],
                 "domestic_shipping_cny": row["domestic_shipping_cny"] or "0",
             }
@@ -61,8 +62,3 @@ def options(text: str) -> dict[str, str]:
         if name.strip():
             pairs[name.strip()] = value.strip()
     return pairs
-
-
-def _number(text: str) -> int | str:
-    # A number stays a number; anything else goes on as text, and the API says it is wrong.
-    return int(text) if text.isdigit() else text

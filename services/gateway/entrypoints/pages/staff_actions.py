@@ -14,6 +14,7 @@ from services.gateway.entrypoints.pages.common import (
     done,
     html_errors,
     item_changes,
+    number,
     send,
     session_identity,
     uploads,
@@ -36,11 +37,6 @@ def staff_only() -> None:
 
 def _field(name: str) -> str:
     return request.form.get(name, "").strip()
-
-
-def _number(value: str) -> int | str:
-    """An integer when the field holds one; otherwise as typed, for the service to refuse."""
-    return int(value) if value.isdigit() else value
 
 
 def _read(service: str, path: str) -> Any:
@@ -144,7 +140,7 @@ def pack(order_id: str) -> ResponseReturnValue:
     """Pack: each filled parcel row (weight and sides); the fee is quoted from them (R21)."""
     rows = zip(*(request.form.getlist(name) for name in PARCEL_FIELDS), strict=False)
     parcels = [
-        {name: _number(value.strip()) for name, value in zip(PARCEL_FIELDS, row, strict=True)}
+        {name: number(value.strip()) for name, value in zip(PARCEL_FIELDS, row, strict=True)}
         for row in rows
         if any(value.strip() for value in row)
     ]
