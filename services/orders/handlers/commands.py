@@ -45,13 +45,7 @@ def change_items(
     ctx: Context, order_id: str, quantities: dict[str, int], customer_id: str | None, actor: str
 ) -> Order:
     """Cancel items or change quantities before payment (R17)."""
-    return decide(
-        ctx,
-        order_id,
-        lambda o, now: o.change_items(quantities, now),
-        actor=actor,
-        customer_id=customer_id,
-    )
+    return decide(ctx, order_id, lambda o, now: o.change_items(quantities, now), actor, customer_id)
 
 
 def set_purchase_condition(
@@ -62,8 +56,8 @@ def set_purchase_condition(
         ctx,
         order_id,
         lambda o, now: o.set_purchase_condition(item_id, text, now),
-        actor=actor,
-        customer_id=customer_id,
+        actor,
+        customer_id,
     )
 
 
@@ -72,11 +66,7 @@ def cancel_order(ctx: Context, order_id: str, customer_id: str | None, actor: st
     by_staff = customer_id is None
     reason = "staff" if by_staff else "customer_request"
     return decide(
-        ctx,
-        order_id,
-        lambda o, now: o.cancel(reason, now, by_staff=by_staff),
-        actor=actor,
-        customer_id=customer_id,
+        ctx, order_id, lambda o, now: o.cancel(reason, now, by_staff=by_staff), actor, customer_id
     )
 
 
@@ -96,8 +86,8 @@ def report_reception(
         ctx,
         order_id,
         lambda o, now: o.report_reception(all_well, comment, now, ids),
-        actor=actor,
-        customer_id=customer_id,
+        actor,
+        customer_id,
         also=lambda tx, o: save_photos(tx, order_id, "reception", o.customer_id, pictures),
     )
 
@@ -107,22 +97,14 @@ def leave_feedback(
 ) -> Order:
     """Feedback on a completed order (R28)."""
     return decide(
-        ctx,
-        order_id,
-        lambda o, now: o.leave_feedback(rating, text, now),
-        actor=actor,
-        customer_id=customer_id,
+        ctx, order_id, lambda o, now: o.leave_feedback(rating, text, now), actor, customer_id
     )
 
 
 def confirm_inspection_photos(ctx: Context, order_id: str, customer_id: str, actor: str) -> Order:
     """The customer checked the inspection photos (R18); the next action moves on (R2)."""
     return decide(
-        ctx,
-        order_id,
-        lambda o, now: o.confirm_inspection_photos(now),
-        actor=actor,
-        customer_id=customer_id,
+        ctx, order_id, lambda o, now: o.confirm_inspection_photos(now), actor, customer_id
     )
 
 
@@ -132,28 +114,23 @@ def record_seller_confirmation(
 ) -> Order:
     """The seller answered the customer's purchase condition (R13)."""
     return decide(
-        ctx,
-        order_id,
-        lambda o, now: o.record_seller_confirmation(item_id, answer, now),
-        actor=actor,
+        ctx, order_id, lambda o, now: o.record_seller_confirmation(item_id, answer, now), actor
     )
 
 
 def mark_purchased(ctx: Context, order_id: str, item_id: str, actor: str) -> Order:
     """Staff bought the item."""
-    return decide(ctx, order_id, lambda o, now: o.mark_purchased(item_id, now), actor=actor)
+    return decide(ctx, order_id, lambda o, now: o.mark_purchased(item_id, now), actor)
 
 
 def mark_unavailable(ctx: Context, order_id: str, item_id: str, reason: str, actor: str) -> Order:
     """The item cannot be purchased or forwarded (R20)."""
-    return decide(
-        ctx, order_id, lambda o, now: o.mark_unavailable(item_id, reason, now), actor=actor
-    )
+    return decide(ctx, order_id, lambda o, now: o.mark_unavailable(item_id, reason, now), actor)
 
 
 def record_arrival(ctx: Context, order_id: str, item_id: str, actor: str) -> Order:
     """The item arrived at the warehouse."""
-    return decide(ctx, order_id, lambda o, now: o.record_arrival(item_id, now), actor=actor)
+    return decide(ctx, order_id, lambda o, now: o.record_arrival(item_id, now), actor)
 
 
 @dataclass(frozen=True)
@@ -177,14 +154,14 @@ def inspect_item(ctx: Context, cmd: InspectItem, actor: str) -> Order:
         lambda o, now: o.inspect_item(
             cmd.item_id, cmd.checked_quantity, cmd.type_matches, ids, cmd.weight_grams, now
         ),
-        actor=actor,
+        actor,
         also=lambda tx, o: save_photos(tx, cmd.order_id, cmd.item_id, o.customer_id, cmd.photos),
     )
 
 
 def open_exchange(ctx: Context, order_id: str, item_id: str, kind: str, actor: str) -> Order:
     """Open an exchange or a return the customer asked for (R19)."""
-    return decide(ctx, order_id, lambda o, now: o.open_exchange(item_id, kind, now), actor=actor)
+    return decide(ctx, order_id, lambda o, now: o.open_exchange(item_id, kind, now), actor)
 
 
 def answer_exchange(
@@ -192,8 +169,5 @@ def answer_exchange(
 ) -> Order:
     """The seller's answer to an exchange or return, and the local cost to charge (R19)."""
     return decide(
-        ctx,
-        order_id,
-        lambda o, now: o.answer_exchange(item_id, accepted, local_cost, now),
-        actor=actor,
+        ctx, order_id, lambda o, now: o.answer_exchange(item_id, accepted, local_cost, now), actor
     )

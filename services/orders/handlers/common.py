@@ -30,9 +30,9 @@ def decide(
     ctx: Context,
     order_id: str,
     decision: Decision,
-    *,
     actor: str,
     customer_id: str | None = None,
+    *,
     also: Callable[[Transaction, Order], None] | None = None,
 ) -> Order:
     """Load the order, let `decision` decide, append; decided again on a concurrent change
