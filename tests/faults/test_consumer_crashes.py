@@ -70,11 +70,7 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event
     order_ids = [f"ord-crash-{n}-{uuid.uuid4().hex[:6]}" for n in range(ORDERS)]
     for order_id in order_ids:
         append_order(store, order_id)
-    relay = orders_relay(
-        database_url,
-        infra.amqp_url,
-        topology,
-    )
+    relay = orders_relay(database_url, infra.amqp_url, topology)
     with running_relay(relay):
         wait_until(lambda: relay.stats.published == ORDERS, "the orders are published")
     assert queue_depth(infra.amqp_url, *topology.queues(CONSUMER)) == ORDERS

@@ -59,11 +59,7 @@ def test_a_message_that_always_fails_is_dead_lettered_with_its_reason_and_later_
     consumer = ledger_consumer(
         store=store, amqp_url=infra.amqp_url, topology=topology, handler=handler, prefetch=10
     )
-    relay = orders_relay(
-        database_url,
-        infra.amqp_url,
-        topology,
-    )
+    relay = orders_relay(database_url, infra.amqp_url, topology)
     dead_letter_queue = topology.dead_letter_queue(CONSUMER)
 
     with running_relay(relay), running_consumer(consumer):

@@ -45,11 +45,7 @@ def test_relay_delivers_a_late_committing_event_in_commit_order(
     consumer = ledger_consumer(
         store=store, amqp_url=infra.amqp_url, topology=topology, handler=record
     )
-    relay = orders_relay(
-        database_url,
-        infra.amqp_url,
-        topology,
-    )
+    relay = orders_relay(database_url, infra.amqp_url, topology)
     rng = random.Random(11)
     rounds = 60
     expected_order: list[tuple[str, str]] = []

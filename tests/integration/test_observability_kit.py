@@ -51,11 +51,7 @@ def test_the_correlation_id_travels_from_the_stored_event_into_what_its_consumer
     consumer = ledger_consumer(
         store=store, amqp_url=infra.amqp_url, topology=topology, handler=handler
     )
-    relay = orders_relay(
-        database_url,
-        infra.amqp_url,
-        topology,
-    )
+    relay = orders_relay(database_url, infra.amqp_url, topology)
     applied = {"service": "billing", "type": "OrderPlaced", "outcome": "applied"}
     published = {"service": "orders", "type": "OrderPlaced"}
     before = (
