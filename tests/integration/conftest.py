@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
+from services.gateway.adapters.account_tokens import SCHEMA as TOKENS_SCHEMA
 from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
 from services.gateway.adapters.session_cache import SessionCache
 from services.gateway.bootstrap import Gateway
@@ -22,9 +23,9 @@ from tests.support.waiting import wait_until
 
 @pytest.fixture
 def gateway_url(infra: Infra) -> Iterator[str]:
-    """A fresh database with the gateway's schema, dropped after the test."""
+    """A fresh database with the gateway's accounts and account links, dropped after the test."""
     name = infra.name("gw")
-    yield prepare_service_database(infra.postgres_url, name, SCHEMA)
+    yield prepare_service_database(infra.postgres_url, name, SCHEMA + TOKENS_SCHEMA)
     drop_database(infra.postgres_url, name)
 
 

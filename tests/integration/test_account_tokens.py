@@ -17,28 +17,19 @@ from services.gateway.adapters.account_tokens import (
     AccountTokens,
     token_digest,
 )
-from services.gateway.adapters.account_tokens import (
-    SCHEMA as TOKENS_SCHEMA,
-)
-from services.gateway.adapters.accounts_store import SCHEMA, AccountStore, EmailTakenError
+from services.gateway.adapters.accounts_store import AccountStore, EmailTakenError
 from shared.events.clock import ManualClock
-from shared.events.database import drop_database, open_pool, prepare_service_database
+from shared.events.database import open_pool
 from shared.events.store import EventStore
-from tests.support.infra import Infra
 
 PASSWORD = "a long enough password"
 
 
 @pytest.fixture
-def stores(infra: Infra) -> Iterator[tuple[AccountStore, AccountTokens]]:
-    name = infra.name("gwtok")
-    url = prepare_service_database(infra.postgres_url, name, SCHEMA + TOKENS_SCHEMA)
-    store = EventStore(open_pool(url, max_size=4))
-    try:
-        yield AccountStore(store), AccountTokens(store)
-    finally:
-        store.pool.close()
-        drop_database(infra.postgres_url, name)
+def stores(gateway_url: str) -> Iterator[tuple[AccountStore, AccountTokens]]:
+    store = EventStore(open_pool(gateway_url, max_size=4))
+    yield AccountStore(store), AccountTokens(store)
+    store.pool.close()
 
 
 @pytest.mark.rule("R26")
