@@ -47,7 +47,8 @@ def account_mail(request: AccountMailRequest, site_url: str) -> Notification:
     link = ""
     if request.kind in _PATHS:
         link = f"{site_url.rstrip('/')}{_PATHS[request.kind]}?token={quote(request.token, safe='')}"
-    subject, lines = _WORDS[request.kind](link, _one_line(request.new_email))
+    new_email = _one_line(request.new_email)
+    subject, *lines = (line.format(link=link, new_email=new_email) for line in _WORDS[request.kind])
     body = "\n".join([_GREETING, "", *lines, "", _SIGNATURE]) + "\n"
     return Notification(
         notification_id=request.notification_id,
@@ -58,57 +59,46 @@ def account_mail(request: AccountMailRequest, site_url: str) -> Notification:
     )
 
 
-def _verify_email(link: str, new_email: str) -> tuple[str, list[str]]:
-    return "Please confirm your e-mail address", [
+# Each kind's subject and lines: `{link}` and `{new_email}` are filled in.
+_WORDS: dict[str, tuple[str, ...]] = {
+    VERIFY_EMAIL: (
+        "Please confirm your e-mail address",
         "Thank you for creating your CNNECT account.",
         "Please confirm that this e-mail address is yours by opening this link",
         "(it works for 24 hours, once):",
         "",
-        link,
+        "{link}",
         "",
         "If you did not create an account, you can ignore this e-mail.",
-    ]
-
-
-def _reset_password(link: str, new_email: str) -> tuple[str, list[str]]:
-    return "Choose a new password", [
+    ),
+    RESET_PASSWORD: (
+        "Choose a new password",
         "Someone (we hope you) asked to choose a new password for your CNNECT account.",
         "Open this link to choose one (it works for 1 hour, once):",
         "",
-        link,
+        "{link}",
         "",
         "Choosing a new password signs you out everywhere else.",
         "If you did not ask, ignore this e-mail: your password stays as it is.",
-    ]
-
-
-def _confirm_new_email(link: str, new_email: str) -> tuple[str, list[str]]:
-    return "Please confirm your new e-mail address", [
-        f"You asked to use {new_email} for your CNNECT account.",
+    ),
+    CONFIRM_NEW_EMAIL: (
+        "Please confirm your new e-mail address",
+        "You asked to use {new_email} for your CNNECT account.",
         "Open this link to confirm it (it works for 24 hours, once):",
         "",
-        link,
+        "{link}",
         "",
         "Until you do, we keep writing to your previous address.",
         "If you did not ask for this, you can ignore this e-mail.",
-    ]
-
-
-def _email_change_asked(link: str, new_email: str) -> tuple[str, list[str]]:
-    return "A change of your e-mail address was asked", [
-        f"Someone signed in to your CNNECT account asked to use {new_email} instead of",
+    ),
+    EMAIL_CHANGE_ASKED: (
+        "A change of your e-mail address was asked",
+        "Someone signed in to your CNNECT account asked to use {new_email} instead of",
         "this address. Nothing changes unless the new address is confirmed.",
         "",
         "If it was not you, sign in and choose a new password at once",
         '(or use "Forgot your password?" on the sign-in page).',
-    ]
-
-
-_WORDS = {
-    VERIFY_EMAIL: _verify_email,
-    RESET_PASSWORD: _reset_password,
-    CONFIRM_NEW_EMAIL: _confirm_new_email,
-    EMAIL_CHANGE_ASKED: _email_change_asked,
+    ),
 }
 
 
