@@ -119,10 +119,15 @@ def openapi() -> ResponseReturnValue:
 
 def json_body(schema: Schema) -> Any:
     """The request's JSON object validated by `schema` (400 otherwise)."""
+    return schema.load(json_object())
+
+
+def json_object(what: str = "the body") -> dict[str, Any]:
+    """The request's JSON object, unvalidated (400 "<what> must be a JSON object" otherwise)."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise ValidationError("the body must be a JSON object")
-    return schema.load(payload)
+        raise ValidationError(f"{what} must be a JSON object")
+    return payload
 
 
 def service_context() -> Context:

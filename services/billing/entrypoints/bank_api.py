@@ -27,11 +27,7 @@ from services.billing.handlers.common import owned_billing
 from shared.domain_errors import ValidationError
 from shared.money import Money
 from shared.runtime import Context
-from shared.web.app import (
-    current_identity,
-    json_body,
-    service_context,
-)
+from shared.web.app import current_identity, json_body, json_object, service_context
 from shared.web.idempotency import idempotent
 from shared.web.paging import staff_queue_page
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, HmacWebhookVerifier
@@ -198,10 +194,7 @@ def bank_webhook() -> ResponseReturnValue:
         raw,
         ctx.clock.now(),
     )
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise ValidationError("the notice must be a JSON object")
-    data = BankNoticeSchema().load(payload)
+    data = BankNoticeSchema().load(json_object("the notice"))
     notice = BankNotice(
         data["transaction_id"],
         data["reference"],

@@ -29,11 +29,7 @@ from services.billing.handlers.card import (
 )
 from shared.domain_errors import ValidationError
 from shared.runtime import Context
-from shared.web.app import (
-    current_identity,
-    json_body,
-    service_context,
-)
+from shared.web.app import current_identity, json_body, json_object, service_context
 from shared.web.errors import error_response
 from shared.web.idempotency import idempotent
 from shared.web.paging import staff_queue_page
@@ -133,11 +129,8 @@ def paypal_webhook() -> ResponseReturnValue:
     ctx = service_context()
     raw = request.get_data(cache=True)
     paypal_verifier(ctx).verify(dict(request.headers), raw, ctx.clock.now())
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise ValidationError("the notice must be a JSON object")
     try:
-        notice = parse_capture_event(payload)
+        notice = parse_capture_event(json_object("the notice"))
     except PayPalProtocolError as exc:
         # The notice is the request itself, not PayPal's answer to a call of ours: one that
         # cannot be read is a bad request (400, and PayPal delivers it again), not a 502.
