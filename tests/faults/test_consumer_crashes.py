@@ -31,7 +31,7 @@ from tests.support.ledger import (
     queue_depth,
     read_ledger,
 )
-from tests.support.waiting import eventually, wait_until
+from tests.support.waiting import eventually_equal, wait_until
 
 ORDERS = 5
 
@@ -92,9 +92,7 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event
     assert pid == crashing.pid
     assert inbox_ids(store) == {committed_event}
     # Not acked: the broker still holds every message, the committed one included.
-    eventually(
-        lambda: _assert_equal(queue_depth(infra.amqp_url, *topology.queues(CONSUMER)), ORDERS)
-    )
+    eventually_equal(lambda: queue_depth(infra.amqp_url, *topology.queues(CONSUMER)), ORDERS)
 
     # A healthy consumer takes over.
     consumer = ledger_consumer(
@@ -116,7 +114,3 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_applies_the_event
     assert set(ledger.order_ids) == set(order_ids)
     assert ledger.pids[committed_event] == [crashing.pid], "applied by the crashed process only"
     assert queue_depth(infra.amqp_url, *topology.queues(CONSUMER)) == 0
-
-
-def _assert_equal(actual: object, expected: object) -> None:
-    assert actual == expected, f"{actual!r} != {expected!r}"

@@ -18,7 +18,7 @@ import pytest
 from shared.events.errors import ConcurrencyError
 from shared.events.projections import ProjectionRunner
 from shared.events.store import EventStore, NewEvent, RecordedEvent, Row, Transaction
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually_equal
 
 STREAMS = 300
 EVENTS = 10_000
@@ -190,7 +190,7 @@ def test_a_projection_kept_live_during_concurrent_appends_equals_its_rebuild_fro
         assert not writers.errors, f"a writer failed (seed {seed}): {writers.errors[0]!r}"
         assert writers.appended == EVENTS
         lag_after_appends = runner.lag()
-        eventually(lambda: _assert_equal(runner.lag(), 0), timeout=60)
+        eventually_equal(runner.lag, 0, timeout=60)
     finally:
         stop.set()
         live.join(timeout=30)
@@ -224,7 +224,3 @@ def test_a_projection_kept_live_during_concurrent_appends_equals_its_rebuild_fro
     assert runner.lag() == 0
     rebuilt_snapshot = runner.snapshot()
     assert rebuilt_snapshot == live_snapshot, f"rebuild differs from live (seed {seed})"
-
-
-def _assert_equal(actual: object, expected: object) -> None:
-    assert actual == expected, f"{actual!r} != {expected!r}"

@@ -22,7 +22,7 @@ from tests.support.bus import (
 )
 from tests.support.infra import Infra
 from tests.support.ledger import ledger_consumer, placed_order
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually_equal
 
 
 def _relay(infra: Infra, database_url: str, topology: Topology) -> OutboxRelay:
@@ -71,13 +71,9 @@ def test_appended_integration_events_reach_the_consumer_once_each(
     for n in range(30):
         store.append(f"order-{n:03}", [placed_order(f"o{n:03}"), NewEvent("Internal", {"x": n})], 0)
     with running_relay(_relay(infra, database_url, topology)), running_consumer(consumer):
-        eventually(lambda: _assert_equal(len(_seen(store)), 30))
+        eventually_equal(lambda: len(_seen(store)), 30)
     assert _seen(store) == [f"o{n:03}" for n in range(30)]
     assert consumer.stats.applied == 30
-
-
-def _assert_equal(a: object, b: object) -> None:
-    assert a == b, f"{a!r} != {b!r}"
 
 
 def test_a_redelivered_message_changes_nothing(
@@ -133,7 +129,7 @@ def test_poison_messages_are_dead_lettered_with_their_reason(
         after_key = topology.routing_key("orders.OrderPlaced", "after")
         channel.basic_publish(topology.exchange, after_key, _wire_message("after"))
     with running_consumer(consumer):
-        eventually(lambda: _assert_equal(_seen(store), ["after"]))
+        eventually_equal(lambda: _seen(store), ["after"])
     [(properties, dead)] = drain_queue(infra.amqp_url, topology.dead_letter_queue("billing"))
     assert dead == body
     assert reason in properties.headers["x-cnnect-reason"]

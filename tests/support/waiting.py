@@ -24,6 +24,17 @@ def eventually(check: Callable[[], T], timeout: float = 20.0, interval: float = 
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
 
+def eventually_equal(get: Callable[[], object], expected: object, timeout: float = 20.0) -> None:
+    """Poll `get` until it returns `expected` (up to `timeout` s); on timeout the error shows
+    the last value beside the expected one."""
+
+    def check() -> None:
+        actual = get()
+        assert actual == expected, f"{actual!r} != {expected!r}"
+
+    eventually(check, timeout)
+
+
 def wait_until(
     predicate: Callable[[], bool], what: str, timeout: float = 20.0, interval: float = 0.05
 ) -> None:
