@@ -77,6 +77,12 @@ class Env:
         self.results[name] = report(name, value, unit, **detail)
         return value
 
+    def rate(self, name: str, events: int, elapsed: float, **detail: Any) -> float:
+        """Report `events` handled in `elapsed` seconds as a figure in events/s."""
+        return self.record(
+            name, events / elapsed, "events/s", events=events, seconds=round(elapsed, 3), **detail
+        )
+
     def cleanup(self) -> None:
         """Close pools, drop the databases and delete the namespace's queues and exchanges."""
         for pool in self.pools:

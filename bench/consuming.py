@@ -132,12 +132,10 @@ def run_consume(env: Env, store: TimedStore) -> None:
     with running_consumer(consumer):
         done = wait_until(lambda: consumer.stats.applied >= CONSUME_MESSAGES, 90.0, 0.002)
     elapsed = done - started
-    env.record(
+    env.rate(
         "consume_events_per_s",
-        CONSUME_MESSAGES / elapsed,
-        "events/s",
-        events=CONSUME_MESSAGES,
-        seconds=round(elapsed, 3),
+        CONSUME_MESSAGES,
+        elapsed,
         prefetch=consumer.prefetch,
         includes_connect=True,
     )

@@ -70,14 +70,7 @@ def run(env: Env) -> None:
     started = time.perf_counter()
     read = sum(1 for _ in store.iter_all())
     elapsed = time.perf_counter() - started
-    env.record(
-        "read_all_events_per_s",
-        read / elapsed,
-        "events/s",
-        events=read,
-        seconds=round(elapsed, 3),
-        batch=2000,
-    )
+    env.rate("read_all_events_per_s", read, elapsed, batch=2000)
     if read != total:
         raise AssertionError(f"iter_all read {read} of {total} events")
 
@@ -85,12 +78,10 @@ def run(env: Env) -> None:
     started = time.perf_counter()
     applied = runner.rebuild()
     elapsed = time.perf_counter() - started
-    env.record(
+    env.rate(
         "projection_rebuild_events_per_s",
-        applied / elapsed,
-        "events/s",
-        events=applied,
-        seconds=round(elapsed, 3),
+        applied,
+        elapsed,
         batch=runner.batch_size,
         statements_per_event=1,
     )
