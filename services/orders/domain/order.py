@@ -326,18 +326,21 @@ class Order(EventSourced):
         self.require("mark an item unavailable (R20)")
         item = self.item(item_id)
         item.require("mark unavailable (R20)")
+        return self._then([self._unavailable(item, reason, now)], now)
+
+    def _unavailable(self, item: Item, reason: str, now: datetime) -> ev.ItemUnavailable:
+        """`item` is cancelled and refunded (R20): what was ordered of it, and why."""
         o = item.ordered
-        unavailable = ev.ItemUnavailable(
+        return ev.ItemUnavailable(
             self.order_id,
             self.customer_id,
-            item_id,
+            item.item_id,
             o.quantity,
             o.unit_price,
             o.domestic_shipping,
             reason,
             now,
         )
-        return self._then([unavailable], now)
 
     def record_arrival(self, item_id: str, now: datetime) -> list[object]:
         """The item arrived at the China warehouse."""
@@ -386,17 +389,5 @@ class Order(EventSourced):
                 ev.ReturnShippingCharged(self.order_id, self.customer_id, item_id, local_cost, now)
             )
         if accepted and item.exchange_kind == "return":
-            o = item.ordered
-            new.append(
-                ev.ItemUnavailable(
-                    self.order_id,
-                    self.customer_id,
-                    item_id,
-                    o.quantity,
-                    o.unit_price,
-                    o.domestic_shipping,
-                    "returned",
-                    now,
-                )
-            )
+            new.append(self._unavailable(item, "returned", now))
         return self._then(new, now)
