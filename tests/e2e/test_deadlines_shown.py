@@ -14,7 +14,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.support.journey import Journey, ok_json
+from tests.support.journey import Journey, gateway_page, ok_json
 from tests.support.system import System, poll
 
 ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
@@ -55,12 +55,6 @@ def _says_moment(note: str, moment: datetime, zone: ZoneInfo) -> None:
     assert str(zone) in note, note
 
 
-def _order_page(system: System, browser: requests.Session, order_id: str) -> str:
-    shown = browser.get(system.url("gateway", f"/orders/{order_id}"), timeout=30)
-    assert shown.status_code == 200, shown.text
-    return shown.text
-
-
 @pytest.mark.rule("R16")
 def test_R16_an_unpaid_order_says_when_it_will_be_cancelled_until_it_is_paid(
     system: System,
@@ -70,13 +64,15 @@ def test_R16_an_unpaid_order_says_when_it_will_be_cancelled_until_it_is_paid(
     order = poll(journey.order, lambda o: o is not None and o.get("first_billing"))
     due = _deadline_row(system, "auto-cancel", journey.order_id)
     assert _api_moment(order.get("auto_cancel_at")) == due
-    note = _note(_order_page(system, browser, journey.order_id), "auto-cancel-note")
+    note = _note(gateway_page(system, browser, f"/orders/{journey.order_id}"), "auto-cancel-note")
     assert note.startswith("Unpaid orders are cancelled automatically: this one on")
     _says_moment(note, due, _calendar_zone(system))
     journey.pay("first")
     paid = journey.wait_status("purchasing")
     assert paid["auto_cancel_at"] is None
-    assert 'id="auto-cancel-note"' not in _order_page(system, browser, journey.order_id)
+    assert 'id="auto-cancel-note"' not in gateway_page(
+        system, browser, f"/orders/{journey.order_id}"
+    )
 
 
 @pytest.mark.rule("R24")
@@ -86,7 +82,7 @@ def test_R24_a_shipped_order_says_when_it_completes_by_itself(system: System) ->
     order = journey.order()
     due = _deadline_row(system, "auto-complete", journey.order_id)
     assert _api_moment(order.get("auto_complete_at")) == due
-    note = _note(_order_page(system, browser, journey.order_id), "auto-complete-note")
+    note = _note(gateway_page(system, browser, f"/orders/{journey.order_id}"), "auto-complete-note")
     assert "complete" in note and "reception report" in note
     _says_moment(note, due, _calendar_zone(system))
 
@@ -104,6 +100,8 @@ def test_R12_a_cancelled_order_says_until_when_messages_can_be_written(system: S
     closes = _api_moment(conversation["closes_at"])
     cancelled = journey.wait_status("cancelled")
     assert closes == datetime.fromisoformat(cancelled["cancelled_at"]) + timedelta(days=30)
-    note = _note(_order_page(system, browser, journey.order_id), "messages-close-note")
+    note = _note(
+        gateway_page(system, browser, f"/orders/{journey.order_id}"), "messages-close-note"
+    )
     assert "messages" in note.lower()
     _says_moment(note, closes, _calendar_zone(system))

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from services.gateway.entrypoints.pages.formats import money_text
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.images import png
-from tests.support.journey import Journey
+from tests.support.journey import Journey, gateway_page
 from tests.support.pages import sign_in
 from tests.support.rebuild import assert_rebuild_equals_live
 from tests.support.system import SIGN_UP_PASSWORD, System, poll, sign_up
@@ -40,24 +40,18 @@ def _inspected(system: System, email: str) -> tuple[requests.Session, str, Journ
     return browser, account["csrf_token"], journey
 
 
-def _page(system: System, browser: requests.Session, path: str) -> str:
-    answer = browser.get(system.url("gateway", path), timeout=30)
-    assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
-    return answer.text
-
-
 @pytest.mark.rule("R18", "R2")
 def test_R18_R2_the_customer_checks_the_inspection_photos_and_the_next_action_moves_on(
     system: System,
 ) -> None:
     browser, csrf, journey = _inspected(system, "photos-checked@example.com")
     order = f"/orders/{journey.order_id}"
-    page = _page(system, browser, order)
+    page = gateway_page(system, browser, order)
     assert 'id="next-action" href="#check-photos"' in page
     assert 'id="check-photos"' in page and 'id="photos-checked"' in page
     # Each thumbnail opens the item's gallery at that photo, large, with the next one linked.
     assert f'href="{order}/items/itm-1/photos/2"' in page
-    gallery = _page(system, browser, f"{order}/items/itm-1/photos/1")
+    gallery = gateway_page(system, browser, f"{order}/items/itm-1/photos/1")
     assert 'id="photo-view"' in gallery and 'id="photo-next"' in gallery
     assert "Photo 1 of 2" in gallery and 'id="photo-prev"' not in gallery
     assert browser.get(system.url("gateway", f"{order}/items/itm-1/photos/3")).status_code == 404
@@ -68,7 +62,7 @@ def test_R18_R2_the_customer_checks_the_inspection_photos_and_the_next_action_mo
     assert checked.status_code == 200 and "inspection photos are checked" in checked.text
     document = poll(journey.order, lambda o: o["photos_checked_at"] is not None)
     assert document["next_action"] is None and document["status"] == "inspected"
-    page = _page(system, browser, order)
+    page = gateway_page(system, browser, order)
     assert 'id="photos-checked-note"' in page and 'id="next-action"' not in page
     # Once is enough: a second "Photos checked" records nothing more.
     again = journey.post("orders", f"{order}/inspection-photos-checked", {})
@@ -99,7 +93,7 @@ def test_R18_only_the_customer_checks_the_photos_and_only_once_they_are_taken(
 def test_R18_a_question_about_an_item_is_a_message_naming_that_item(system: System) -> None:
     browser, csrf, journey = _inspected(system, "photos-question@example.com")
     order = f"/orders/{journey.order_id}"
-    form = _page(system, browser, f"{order}/items/itm-2/question")
+    form = gateway_page(system, browser, f"{order}/items/itm-2/question")
     assert "Enamel mug" in form and 'id="question-form"' in form
     empty = browser.post(
         system.url("gateway", f"{order}/items/itm-2/question"),
@@ -120,7 +114,7 @@ def test_R18_a_question_about_an_item_is_a_message_naming_that_item(system: Syst
     )
     [message] = messages["messages"]
     assert message["item_id"] == "itm-2" and "rim chipped" in message["text"]
-    page = _page(system, browser, order)
+    page = gateway_page(system, browser, order)
     assert re.search(r'About: <a href="#item-itm-2">Enamel mug</a>', page)
     unknown = browser.get(system.url("gateway", f"{order}/items/itm-9/question"), timeout=30)
     assert unknown.status_code == 404
@@ -135,7 +129,7 @@ def test_R1_the_order_list_shows_each_orders_item_picture_count_total_and_next_a
     waiting.place()
     waiting.wait_status("applied")
     inspected = journey.order()
-    listed = _page(system, browser, "/orders")
+    listed = gateway_page(system, browser, "/orders")
     card = listed[listed.index(f'id="order-{journey.order_id}"') :]
     card = card[: card.index("</li>")]
     photo = inspected["items"][0]["photo_ids"][0]

@@ -15,7 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.browser import launch_chromium
 from tests.support.images import png
-from tests.support.journey import ORDER, PARCELS, Journey, ok_json
+from tests.support.journey import ORDER, PARCELS, Journey, gateway_page, ok_json
 from tests.support.pages import staff_queue
 from tests.support.system import System, poll, sign_up, staff_session
 
@@ -33,12 +33,6 @@ def _journey(system: System) -> Journey:
     journey = Journey(system, f"cus-{uuid.uuid4().hex[:8]}")
     journey.place()
     return journey
-
-
-def _page(system: System, staff: requests.Session, path: str) -> str:
-    answer = staff.get(system.url("gateway", path), timeout=30)
-    assert answer.status_code == 200, answer.text[:500]
-    return answer.text
 
 
 def _hidden(html: str, action: str) -> Fields:
@@ -61,7 +55,7 @@ def _submit(
     """Fill the form posting to the order page's `action` (a path below it) and send it; the
     answer is the page it redirects to, with the flash message."""
     page = f"/staff/orders/{order_id}"
-    html = _page(system, staff, page)
+    html = gateway_page(system, staff, page)
     data = _hidden(html, f"{page}/{action}") + fields
     answer = staff.post(
         system.url("gateway", f"{page}/{action}"), data=data, files=files, timeout=30
@@ -73,7 +67,7 @@ def _submit(
 def _in_queue(system: System, staff: requests.Session, slug: str, order_id: str) -> str:
     """The queue's part of the console, once it lists the order."""
     section: str = poll(
-        lambda: staff_queue(_page(system, staff, "/staff"), slug),
+        lambda: staff_queue(gateway_page(system, staff, "/staff"), slug),
         lambda found: f'href="/staff/orders/{order_id}"' in found,
     )
     return section
@@ -94,7 +88,7 @@ def test_R27_staff_confirm_a_payment_and_the_order_moves_to_purchase(
     _in_queue(system, staff, "estimates-to-review", order_id)
     billing = journey.billings(1)[0]
     action = f"billings/{billing['billing_id']}/payments"
-    html = _page(system, staff, f"/staff/orders/{order_id}")
+    html = gateway_page(system, staff, f"/staff/orders/{order_id}")
     assert f'name="amount" value="{billing["balance"]}"' in html  # prefilled with the balance
     paid = [("amount", billing["balance"]), ("currency", billing["currency"])]
     done = _submit(system, staff, order_id, action, paid)
@@ -138,7 +132,7 @@ def test_R27_a_refused_action_says_the_services_reason(
     journey.paid_first()
     base = f"/staff/orders/{journey.order_id}"
     # The arrival form is not offered for an item still to purchase; a stale page posts it.
-    html = _page(system, staff, base)
+    html = gateway_page(system, staff, base)
     fields = _hidden(html, f"{base}/items/itm-1/purchased")
     answer = staff.post(
         system.url("gateway", f"{base}/items/itm-1/arrival"), data=fields, timeout=30
@@ -174,7 +168,7 @@ def test_R27_staff_pack_get_the_shipping_paid_and_ship(
     )
     assert "The payment is confirmed." in done
     poll(journey.shipment, lambda s: s is not None and s["status"] == "to_ship")
-    html = _page(system, staff, base)
+    html = gateway_page(system, staff, base)
     tracking: Fields = []
     for parcel, number in zip(shipment["parcels"], ("EE100001", "EE100002"), strict=True):
         tracking += [("carrier", "EMS"), ("tracking_number", number)]
@@ -248,7 +242,7 @@ def test_R27_the_console_is_for_staff_only(system: System, staff: requests.Sessi
 def test_R27_the_live_page_shows_each_event_as_it_happens(
     system: System, staff: requests.Session
 ) -> None:
-    html = _page(system, staff, "/staff/live")
+    html = gateway_page(system, staff, "/staff/live")
     assert 'id="live-events"' in html and "/static/staff.js" in html
     script = staff.get(system.url("gateway", "/static/staff.js"), timeout=10)
     assert script.status_code == 200

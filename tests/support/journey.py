@@ -48,6 +48,13 @@ def ok_json(response: requests.Response) -> Any:
     return response.json() if response.status_code == 200 else None
 
 
+def gateway_page(system: System, session: requests.Session, path: str) -> str:
+    """The gateway's page at `path` as `session` sees it, which must answer 200."""
+    answer = session.get(system.url("gateway", path), timeout=30)
+    assert answer.status_code == 200, (path, answer.status_code, answer.text[:500])
+    return answer.text
+
+
 @dataclass
 class Journey:
     """A customer's order and the staff who operate it."""
