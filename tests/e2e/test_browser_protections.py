@@ -6,7 +6,6 @@ gateway is needed: it runs alone over a database of its own."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,6 +14,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Frame
 
 from tests.support.browser import CSP_REFUSAL, launch_chromium
 from tests.support.infra import Infra
+from tests.support.ports import serving
 from tests.support.standalone_gateway import served, standalone_gateway
 
 
@@ -45,17 +45,14 @@ def _framing_site(target: str) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FramingPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return ThreadingHTTPServer(("127.0.0.1", 0), FramingPage)
 
 
 @pytest.mark.parametrize("path", ["/signin", "/signup"])
 def test_another_site_cannot_frame_a_gateway_page(
     browser: Browser, gateway_url: str, path: str
 ) -> None:
-    site = _framing_site(gateway_url + path)
-    try:
+    with serving(_framing_site(gateway_url + path)) as site:
         page = browser.new_page()
         with page.expect_console_message(lambda m: "frame-ancestors" in m.text) as refusal:
             page.goto(f"http://localhost:{site.server_port}/")
@@ -64,8 +61,6 @@ def test_another_site_cannot_frame_a_gateway_page(
         assert "password" not in framed.content()  # Chromium's error page, not ours
         assert not framed.url.startswith(gateway_url)
         page.close()
-    finally:
-        site.shutdown()
 
 
 @pytest.mark.rule("R26")

@@ -3,7 +3,6 @@ script, and leaves a PNG screenshot in the artifacts folder."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.browser import launch_chromium, save_screenshot
+from tests.support.ports import serving
 
 PAGE = b"""<!doctype html>
 <html><head><meta charset="utf-8"><title>toolchain</title></head>
@@ -41,15 +41,8 @@ class _Page(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def page_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _Page)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def test_chromium_runs_a_pages_script_and_leaves_a_screenshot(page_url: str) -> None:

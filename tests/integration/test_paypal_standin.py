@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +32,7 @@ from services.billing.adapters.paypal_webhooks import (
 )
 from shared.money import Money
 from tests.support.browser import launch_chromium, save_screenshot
+from tests.support.ports import serving
 from tests.support.system import free_port
 from tests.support.waiting import eventually
 
@@ -77,14 +77,8 @@ class _Receiver(BaseHTTPRequestHandler):
 def shop() -> Iterator[_Server]:
     server = _Server(("127.0.0.1", 0), _Receiver)
     server.received, server.refuse = [], 0
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ answers (their sections say they are away), and, if asked, served over HTTP on a
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,6 +14,7 @@ from services.gateway.entrypoints.app import create_app
 from shared.config import Settings
 from shared.events.database import drop_database
 from tests.support.infra import Infra
+from tests.support.ports import serving
 from tests.support.system import SECRET
 
 NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing answers
@@ -44,11 +44,5 @@ def standalone_gateway(infra: Infra) -> Iterator[Gateway]:
 @contextmanager
 def served(gateway: Gateway) -> Iterator[str]:
     """The gateway app served on a free loopback port (threaded): its base URL."""
-    server = make_server("127.0.0.1", 0, create_app(gateway), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(make_server("127.0.0.1", 0, create_app(gateway), threaded=True)) as server:
         yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +16,7 @@ from werkzeug.formparser import parse_form_data
 from werkzeug.test import EnvironBuilder
 
 from services.gateway.adapters.upstream import ServiceClient, Upload, multipart
+from tests.support.ports import serving
 
 FILES: list[Upload] = [
     ("attachments", ("receipt.pdf", b"%PDF-1.4 the receipt", "application/pdf")),
@@ -61,16 +61,9 @@ class Recorder(BaseHTTPRequestHandler):
 def service() -> Iterator[tuple[ServiceClient, list[Received]]]:
     received: list[Received] = []
     handler = type("Handler", (Recorder,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as server:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         yield ServiceClient({"messaging": url}, "unit-secret"), received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def _send(client: ServiceClient, key: str | None) -> None:
