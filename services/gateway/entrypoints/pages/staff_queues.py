@@ -63,93 +63,73 @@ class Queue:
         return self.title.lower().replace(" ", "-")
 
 
-def _items(title: str, name: str) -> Queue:
-    return Queue(title, "orders", f"/queues/{name}", "items", ("item_id", "status", "problem"))
+ITEM_COLUMNS = ("item_id", "status", "problem")
+SHIPMENT_COLUMNS = ("method", "destination_country", "status", "fee", "opened_at")
 
 
-def _shipments(title: str, name: str) -> Queue:
-    columns = ("method", "destination_country", "status", "fee", "opened_at")
-    return Queue(title, "shipping", f"/queues/{name}", "shipments", columns)
+def _section(
+    service: str, *queues: tuple[str, str, str, tuple[str, ...]]
+) -> tuple[str, tuple[Queue, ...]]:
+    """A service's queues, each (title, name in `/queues/<name>`, the list's key, columns)."""
+    return service, tuple(
+        Queue(title, service, f"/queues/{name}", key, columns)
+        for title, name, key, columns in queues
+    )
 
 
 # The console's sections, one per service, each with its queues in the order work flows.
 QUEUES: tuple[tuple[str, tuple[Queue, ...]], ...] = (
-    (
+    _section(
         "orders",
-        (
-            Queue(
-                "Estimates to review",
-                "orders",
-                "/queues/estimates",
-                "orders",
-                ("placed_at", "status"),
-            ),
-            _items("To purchase", "to_purchase"),
-            _items("Awaiting seller confirmation", "awaiting_seller"),
-            _items("Awaiting arrival", "awaiting_arrival"),
-            _items("To inspect", "to_inspect"),
-            _items("Problems", "problems"),
-        ),
+        ("Estimates to review", "estimates", "orders", ("placed_at", "status")),
+        ("To purchase", "to_purchase", "items", ITEM_COLUMNS),
+        ("Awaiting seller confirmation", "awaiting_seller", "items", ITEM_COLUMNS),
+        ("Awaiting arrival", "awaiting_arrival", "items", ITEM_COLUMNS),
+        ("To inspect", "to_inspect", "items", ITEM_COLUMNS),
+        ("Problems", "problems", "items", ITEM_COLUMNS),
     ),
-    (
+    _section(
         "billing",
         (
-            Queue(
-                "Reported transfers not yet matched",
-                "billing",
-                "/queues/payment-reports",
-                "reports",
-                ("billing_id", "payer_name", "paid_on", "amount", "expected_confirmation"),
-            ),
-            Queue(
-                "Transfers received without a report",
-                "billing",
-                "/queues/unreported-transfers",
-                "transfers",
-                ("billing_id", "received_at", "amount"),
-            ),
-            Queue(
-                "Card captures in review",
-                "billing",
-                "/queues/captures-in-review",
-                "captures",
-                ("billing_id", "capture_id", "reason", "amount"),
-            ),
-            Queue(
-                "Payments that paid no billing",
-                "billing",
-                "/queues/unapplied-payments",
-                "payments",
-                ("status", "reference", "reason", "amount", "at"),
-            ),
+            "Reported transfers not yet matched",
+            "payment-reports",
+            "reports",
+            ("billing_id", "payer_name", "paid_on", "amount", "expected_confirmation"),
+        ),
+        (
+            "Transfers received without a report",
+            "unreported-transfers",
+            "transfers",
+            ("billing_id", "received_at", "amount"),
+        ),
+        (
+            "Card captures in review",
+            "captures-in-review",
+            "captures",
+            ("billing_id", "capture_id", "reason", "amount"),
+        ),
+        (
+            "Payments that paid no billing",
+            "unapplied-payments",
+            "payments",
+            ("status", "reference", "reason", "amount", "at"),
         ),
     ),
-    (
+    _section(
         "messaging",
         (
-            Queue(
-                "Conversations awaiting a reply",
-                "messaging",
-                "/queues/awaiting-reply",
-                "conversations",
-                ("unread", "last_message_at"),
-            ),
-            Queue(
-                "Exchange and return requests",
-                "messaging",
-                "/queues/requests",
-                "messages",
-                ("kind", "text", "posted_at"),
-            ),
+            "Conversations awaiting a reply",
+            "awaiting-reply",
+            "conversations",
+            ("unread", "last_message_at"),
         ),
+        ("Exchange and return requests", "requests", "messages", ("kind", "text", "posted_at")),
     ),
-    (
+    _section(
         "shipping",
-        (
-            _shipments("To pack", "to-pack"),
-            _shipments("Awaiting payment", "awaiting-payment"),
-            _shipments("To ship", "to-ship"),
-        ),
+        ("To pack", "to-pack", "shipments", SHIPMENT_COLUMNS),
+        ("Awaiting payment", "awaiting-payment", "shipments", SHIPMENT_COLUMNS),
+        ("To ship", "to-ship", "shipments", SHIPMENT_COLUMNS),
     ),
 )
 SERVICE_TITLES = {
