@@ -2,7 +2,7 @@
 
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.system_fixtures"]
 
 # Property tests judge rules, not speed: on a busy 2-core machine (several suites at once)
 # generating examples can be slow, which is no failure of the rule under test.

@@ -1,7 +1,6 @@
-"""The end-to-end modules' shared fixtures: each module starts its own whole system (`system`,
-with what the module's `system_env` adds to its environment; a module that needs another kind
-defines its own), and takes the stand-ins it talks to (PayPal, an SMTP server) and a browser
-from here."""
+"""The end-to-end modules' own fixtures: a browser, a placed order, and PayPal's webhooks sent
+to the gateway. The system itself (`system`, shared by the modules that need nothing of their
+own; `system_env`, `paypal`, `smtp`) comes from tests/support/system_fixtures.py."""
 
 from __future__ import annotations
 
@@ -11,52 +10,19 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from deploy.paypal_standin import PayPalStandIn, running_standin
+from deploy.paypal_standin import PayPalStandIn
 from tests.support.browser import launch_chromium
-from tests.support.infra import Infra
 from tests.support.journey import Journey
-from tests.support.smtp_server import SmtpTestServer
-from tests.support.system import System, running_system
+from tests.support.system import System
 
 
 @pytest.fixture(scope="module")
-def system_env() -> dict[str, str]:
-    """What a module adds to its system's environment (a module overrides it)."""
-    return {}
-
-
-@pytest.fixture(scope="module")
-def system(
-    infra: Infra, system_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[System]:
-    """The whole system, started for one module's tests."""
-    with running_system(infra, tmp_path_factory.mktemp("logs"), system_env) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def paypal() -> Iterator[PayPalStandIn]:
-    """A local PayPal stand-in (a module's `system_env` points billing at it)."""
-    with running_standin() as standin:
-        yield standin
-
-
-@pytest.fixture(scope="module")
-def paypal_notifies_the_gateway(paypal: PayPalStandIn, system: System) -> None:
+def paypal_notifies_the_gateway(paypal: PayPalStandIn, system: System) -> Iterator[None]:
     """`paypal` sends its webhooks to the gateway, as PayPal notifies the address configured
-    in its dashboard (without it, the tests send them)."""
+    in its dashboard (without it, the tests send them), for this module's tests."""
     paypal.webhook_target = system.url("gateway", "/webhooks/paypal")
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpTestServer]:
-    """A real SMTP server for messaging to send to."""
-    server = SmtpTestServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield
+    paypal.webhook_target = None
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from tests.support.infra import Infra
 from tests.support.pages import sign_in, sign_up
 from tests.support.smtp_server import ReceivedMail, SmtpTestServer
 from tests.support.system import System, poll
@@ -24,29 +22,6 @@ PASSWORD = "a long enough password 1"
 NEW_PASSWORD = "another fine password 2"
 CONFIRM_SUBJECT = "Please confirm your e-mail address"
 RESET_SUBJECT = "Choose a new password"
-
-
-@pytest.fixture(scope="module")
-def system(
-    infra: Infra, smtp: SmtpTestServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[System]:
-    # As running_system, but the links in the mails must name this system's gateway, whose
-    # port is known only once the system is laid out.
-    running = System(infra, tmp_path_factory.mktemp("logs"))
-    running.env.update(
-        {
-            "CNNECT_MESSAGING_SMTP_HOST": "127.0.0.1",
-            "CNNECT_MESSAGING_SMTP_PORT": str(smtp.port),
-            "CNNECT_MESSAGING_SITE_URL": running.url("gateway", ""),
-        }
-    )
-    running.prepare()
-    try:
-        running.start_all()
-        yield running
-    finally:
-        running.stop_all()
-        running.clean_up()
 
 
 def _mails(smtp: SmtpTestServer, to: str, subject: str, count: int = 1) -> list[ReceivedMail]:

@@ -23,11 +23,6 @@ from tests.support.pages import sign_up as sign_up_in_browser
 from tests.support.system import System, poll, sign_up
 
 
-@pytest.fixture(scope="module")
-def system_env(paypal: PayPalStandIn) -> dict[str, str]:
-    return paypal.billing_env()
-
-
 def _customer(system: System, email: str) -> tuple[requests.Session, Journey]:
     browser, account = sign_up(system, email)
     journey = Journey(system, account["account_id"])

@@ -51,11 +51,6 @@ TRACKING = ("EE123456789CN", "EE987654321CN")
 pytestmark = pytest.mark.usefixtures("paypal_notifies_the_gateway")
 
 
-@pytest.fixture(scope="module")
-def system_env(paypal: PayPalStandIn) -> dict[str, str]:
-    return paypal.billing_env()
-
-
 def _until_next_action(customer: Page, action: str) -> None:
     """Reload until the one green next action (R2) is `action`."""
     next_action = customer.locator("#next-action")

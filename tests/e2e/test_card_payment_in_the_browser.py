@@ -45,11 +45,6 @@ OTHER_WAYS = "You can pay by bank transfer or from your deposit"
 pytestmark = pytest.mark.usefixtures("paypal_notifies_the_gateway")
 
 
-@pytest.fixture(scope="module")
-def system_env(paypal: PayPalStandIn) -> dict[str, str]:
-    return paypal.billing_env()
-
-
 def _figure(text: str) -> str:
     found = _FIGURE.search(text)
     assert found is not None, text

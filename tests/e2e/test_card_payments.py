@@ -17,11 +17,6 @@ from tests.support.system import System, poll
 WEBHOOK_ID = "WH-E2E-0001"
 
 
-@pytest.fixture(scope="module")
-def system_env(paypal: PayPalStandIn) -> dict[str, str]:
-    return paypal.billing_env()
-
-
 def _deliver(system: System, headers: dict[str, str], body: bytes) -> requests.Response:
     return requests.post(
         system.url("billing", "/webhooks/paypal"),

@@ -17,11 +17,6 @@ TEN_MB = 10 * 1024 * 1024
 OPEN_ACTION_JAVASCRIPT = b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "
 
 
-@pytest.fixture(scope="module")
-def system_env(smtp: SmtpTestServer) -> dict[str, str]:
-    return {"CNNECT_MESSAGING_SMTP_HOST": "127.0.0.1", "CNNECT_MESSAGING_SMTP_PORT": str(smtp.port)}
-
-
 def _placed(system: System, customer: str) -> Journey:
     journey = Journey(system, customer)
     journey.place()

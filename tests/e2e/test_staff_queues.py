@@ -18,6 +18,9 @@ from tests.support.pages import staff_queue
 from tests.support.second_factor import next_code
 from tests.support.system import System, create_staff
 
+# The queues count every order in the system: a system of its own, holding only these.
+pytestmark = pytest.mark.own_system
+
 STAFF_EMAIL, STAFF_PASSWORD = "queues@cnnect.example", "staff work lists password"
 # More estimates than the console's old 200-row read held and many pages of 20; a few
 # orders in every other state.

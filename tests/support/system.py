@@ -97,6 +97,7 @@ class System:
             "CNNECT_IDENTITY_SECRET": SECRET,
             "CNNECT_LOG_LEVEL": "INFO",
             "CNNECT_BILLING_BANK_WEBHOOK_SECRETS": f"{BANK_SECRET},{OLD_BANK_SECRET}",
+            "CNNECT_MESSAGING_SITE_URL": f"http://127.0.0.1:{self.ports['gateway']}",
             **{f"CNNECT_{s.upper()}_DATABASE": db for s, db in self.databases.items()},
             **{f"CNNECT_{s.upper()}_PORT": str(p) for s, p in self.ports.items()},
         }
@@ -129,7 +130,7 @@ class System:
         """What `make run` does before starting: databases and topology. The migrations are
         `migrate`'s own step (each service's schemas on its database), run here in threads
         rather than four new interpreters: a system starts about 3 s sooner on two cores,
-        and the suite starts some forty of them."""
+        and the suite starts a dozen of them."""
 
         def migrate(service: str) -> None:
             definition = import_module(f"services.{service}.bootstrap").DEFINITION
@@ -172,6 +173,13 @@ class System:
         ):
             with attempt:
                 requests.get(self.url(service, "/healthz"), timeout=2).raise_for_status()
+
+    def check_running(self) -> None:
+        """Every process still runs and every API answers (a test that kills one restarts it)."""
+        stopped = [name for name, process in self.processes.items() if process.poll() is not None]
+        assert not stopped, f"stopped: {stopped}\n{self.logs()}"
+        for service in (*SERVICES, "gateway"):
+            self.wait_healthy(service)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Send `sig` to the whole process group of `name`."""
@@ -234,7 +242,7 @@ def running_system(
         yield system
     finally:
         # Teardown kills at once: a graceful stop costs ~2 s (gunicorn's arbiter winds down)
-        # for each of the suite's forty systems, and nothing is checked after it.
+        # for each of the suite's dozen systems, and nothing is checked after it.
         system.stop_all(graceful=False)
         system.clean_up()
 
