@@ -93,20 +93,18 @@ def test_R18_only_the_customer_checks_the_photos_and_only_once_they_are_taken(
 def test_R18_a_question_about_an_item_is_a_message_naming_that_item(system: System) -> None:
     browser, csrf, journey = _inspected(system, "photos-question@example.com")
     order = f"/orders/{journey.order_id}"
-    form = gateway_page(system, browser, f"{order}/items/itm-2/question")
+    question = f"{order}/items/itm-2/question"
+    form = gateway_page(system, browser, question)
     assert "Enamel mug" in form and 'id="question-form"' in form
-    empty = browser.post(
-        system.url("gateway", f"{order}/items/itm-2/question"),
-        data={"csrf_token": csrf, "text": "   "},
-        timeout=30,
-    )
+
+    def ask(text: str) -> requests.Response:
+        data = {"csrf_token": csrf, "text": text}
+        return browser.post(system.url("gateway", question), data=data, timeout=30)
+
+    empty = ask("   ")
     assert empty.status_code == 400 and 'aria-describedby="question-error"' in empty.text
     assert 'id="question-error"' in empty.text  # the reason, beside the field
-    sent = browser.post(
-        system.url("gateway", f"{order}/items/itm-2/question"),
-        data={"csrf_token": csrf, "text": "Is the mug's rim chipped on the second photo?"},
-        timeout=30,
-    )
+    sent = ask("Is the mug's rim chipped on the second photo?")
     assert sent.status_code == 200 and "Your question is sent" in sent.text
     messages = poll(
         lambda: journey.get("messaging", f"{order}/messages").json(),
