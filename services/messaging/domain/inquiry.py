@@ -59,17 +59,7 @@ class Inquiry(EventSourced):
         role = "customer" if customer_id else "visitor"
         return [
             InquiryOpened(self.inquiry_id, customer_id, email, subject.strip()[:200], now),
-            MessagePosted(
-                message_id,
-                self.inquiry_id,
-                None,
-                customer_id,
-                role,
-                "inquiry",
-                text.strip(),
-                [],
-                now,
-            ),
+            self._posted(message_id, customer_id, role, text, now),
         ]
 
     def answer(self, message_id: str, text: str, now: datetime) -> list[object]:
@@ -78,16 +68,12 @@ class Inquiry(EventSourced):
             raise NotFoundError(f"inquiry {self.inquiry_id} not found")
         if not text.strip() or len(text) > MAX_TEXT:
             raise ValidationError(f"an answer has 1 to {MAX_TEXT} characters")
-        return [
-            MessagePosted(
-                message_id,
-                self.inquiry_id,
-                None,
-                self.customer_id,
-                "staff",
-                "inquiry",
-                text.strip(),
-                [],
-                now,
-            )
-        ]
+        return [self._posted(message_id, self.customer_id, "staff", text, now)]
+
+    def _posted(
+        self, message_id: str, customer_id: str | None, role: str, text: str, now: datetime
+    ) -> MessagePosted:
+        """A message of this inquiry: no order, no attachments."""
+        return MessagePosted(
+            message_id, self.inquiry_id, None, customer_id, role, "inquiry", text.strip(), [], now
+        )
