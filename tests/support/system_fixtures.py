@@ -93,8 +93,11 @@ def system(
 
 @pytest.hookimpl(trylast=True)  # after deselection (-k, -m): what runs
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Note the last test that can use the shared system."""
-    users = [item for item in items if "system" in getattr(item, "fixturenames", ())]
+    """Note the last test that can use the shared system (its `system` is this module's,
+    which asks for `system_env`: a module's own `system` of another kind does not)."""
+    users = [
+        item for item in items if {"system", "system_env"} <= set(getattr(item, "fixturenames", ()))
+    ]
     if users:
         config.stash[_LAST_USER] = users[-1].nodeid
 
