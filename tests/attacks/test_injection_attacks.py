@@ -16,7 +16,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.support.journey import ORDER, Journey, ok_json
+from tests.support.journey import ORDER, Journey
 from tests.support.system import SERVICES, System, poll, sign_up
 
 PAYLOADS = {
@@ -155,10 +155,7 @@ def _stored_verbatim(system: System, service: str, since: int, text: str) -> boo
 def journey(system: System) -> Journey:
     journey = Journey(system, "cus-attack-injection")
     journey.place()
-    poll(
-        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/conversation")),
-        lambda c: c is not None,
-    )
+    journey.conversation()
     journey.billings(1)
     return journey
 

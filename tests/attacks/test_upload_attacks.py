@@ -81,10 +81,7 @@ def test_R14_hostile_message_attachments_are_refused_and_a_file_is_what_its_byte
 ) -> None:
     journey = Journey(system, "cus-attack-files")
     journey.place()
-    poll(
-        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/conversation")),
-        lambda c: c is not None,
-    )
+    journey.conversation()
     path = f"/orders/{journey.order_id}/messages"
 
     def send(files: list[Upload]) -> requests.Response:

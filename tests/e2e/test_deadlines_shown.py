@@ -14,7 +14,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.support.journey import Journey, gateway_page, ok_json
+from tests.support.journey import Journey, gateway_page
 from tests.support.system import System, poll
 
 ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
@@ -93,10 +93,7 @@ def test_R12_a_cancelled_order_says_until_when_messages_can_be_written(system: S
     journey.place()
     journey.wait_status("applied")
     assert journey.post("orders", f"/orders/{journey.order_id}/cancel", {}).status_code == 200
-    conversation = poll(
-        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/conversation")),
-        lambda c: c is not None and c.get("closes_at"),
-    )
+    conversation = journey.conversation(lambda c: c.get("closes_at"))
     closes = _api_moment(conversation["closes_at"])
     cancelled = journey.wait_status("cancelled")
     assert closes == datetime.fromisoformat(cancelled["cancelled_at"]) + timedelta(days=30)

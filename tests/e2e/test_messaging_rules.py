@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.support.images import gif, html_posing_as_png, jpeg, pdf, png, webp
-from tests.support.journey import Journey, ok_json
+from tests.support.journey import Journey
 from tests.support.rebuild import assert_rebuild_equals_live
 from tests.support.smtp_server import SmtpTestServer
 from tests.support.system import System, poll
@@ -20,10 +20,7 @@ OPEN_ACTION_JAVASCRIPT = b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "
 def _placed(system: System, customer: str) -> Journey:
     journey = Journey(system, customer)
     journey.place()
-    poll(
-        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/conversation")),
-        lambda c: c is not None,
-    )
+    journey.conversation()
     return journey
 
 
@@ -174,10 +171,7 @@ def test_R12_messages_close_30_days_after_the_order_ended(system: System, outcom
             ).status_code
             == 200
         )
-    poll(
-        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/conversation")),
-        lambda c: c is not None and c["order_outcome"] == outcome,
-    )
+    journey.conversation(lambda c: c["order_outcome"] == outcome)
     assert _post(journey, "still there?").status_code == 201
     for days, expected in ((29, 201), (31, 409)):
         system.kill("messaging-api")
@@ -296,10 +290,7 @@ def test_the_customer_is_emailed_once_per_billing_and_on_a_staff_reply(
     )
     assert registered.status_code == 200
     journey.place()
-    poll(
-        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/conversation")),
-        lambda c: c is not None,
-    )
+    journey.conversation()
     mails = poll(
         lambda: [m for m in smtp.messages if journey.order_id in m.body],
         lambda found: len(found) >= 1,

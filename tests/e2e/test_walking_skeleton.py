@@ -12,7 +12,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.support.journey import ORDER, Journey, ok_json
+from tests.support.journey import ORDER, Journey
 from tests.support.rebuild import assert_rebuild_equals_live, lags
 from tests.support.system import SERVICES, System, poll
 
@@ -54,10 +54,7 @@ def test_an_order_goes_from_application_to_completion_across_the_services(
     )
     assert reported.status_code == 200, reported.text
     journey.wait_status("completed")
-    conversation = poll(
-        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/conversation")),
-        lambda c: c is not None and c["closes_at"] is not None,
-    )
+    conversation = journey.conversation(lambda c: c["closes_at"] is not None)
     assert conversation["order_outcome"] == "completed" and conversation["accepts_messages"]
     assert journey.get("orders", f"/orders/{journey.order_id}", stranger).status_code == 404
 
@@ -88,10 +85,7 @@ def test_R15_an_unpaid_order_can_be_cancelled_and_messaging_learns_it(journey: J
     journey.wait_status("cancelled")
     again = journey.post("orders", f"/orders/{journey.order_id}/cancel", {})
     assert again.status_code == 409 and again.json()["error"] == "invalid_transition"
-    poll(
-        lambda: ok_json(journey.get("messaging", f"/orders/{journey.order_id}/conversation")),
-        lambda c: c is not None and c["order_outcome"] == "cancelled",
-    )
+    journey.conversation(lambda c: c["order_outcome"] == "cancelled")
 
 
 def test_every_projection_rebuilt_from_zero_equals_the_live_one(system: System) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,13 @@ class Journey:
 
     def wait_status(self, status: str) -> Any:
         return poll(self.order, lambda o: o is not None and o["status"] == status)
+
+    def conversation(self, until: Callable[[Any], Any] = lambda _: True) -> Any:
+        """The order's conversation at messaging, once it exists and `until` holds for it."""
+        return poll(
+            lambda: ok_json(self.get("messaging", f"/orders/{self.order_id}/conversation")),
+            lambda c: c is not None and until(c),
+        )
 
     def billings(self, count: int) -> list[dict[str, Any]]:
         result = poll(
