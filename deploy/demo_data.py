@@ -26,6 +26,8 @@ import pyotp
 import requests
 from PIL import Image
 
+from shared.observability.ports import LOCAL_GATEWAY_URL
+
 T = TypeVar("T")
 # Where each demo order is left, in the order work flows.
 STATES = (
@@ -281,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     """Seed the running system and print how many orders are in each state."""
     parser = argparse.ArgumentParser(prog="demo-data")
     parser.add_argument("--orders", type=int, default=350)
-    parser.add_argument("--gateway", default="http://127.0.0.1:8100")
+    parser.add_argument("--gateway", default=LOCAL_GATEWAY_URL)
     parser.add_argument("--staff-email", default="demo-staff@cnnect.example")
     parser.add_argument("--staff-password", default="demo staff password 1")
     parser.add_argument(

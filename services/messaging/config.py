@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from services.messaging.adapters.mailer import SmtpSettings
 from shared.config import Settings
+from shared.observability.ports import LOCAL_GATEWAY_URL
 from shared.runtime import Context
 
 
@@ -22,7 +23,7 @@ def load_config(settings: Settings) -> MessagingConfig:
     """Messaging's settings; anything unusable is a ConfigurationError naming its variable."""
     extra = settings.extra
     return MessagingConfig(
-        site_url=extra.get("site_url", "http://127.0.0.1:8100"),
+        site_url=extra.get("site_url", LOCAL_GATEWAY_URL),
         smtp=SmtpSettings(
             extra.get("smtp_host", "127.0.0.1"),
             settings.setting("smtp_port", "1025", int),

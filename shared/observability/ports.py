@@ -25,6 +25,9 @@ API_PORTS: Mapping[str, int] = {
     "messaging": 8103,
     "shipping": 8104,
 }
+# The site `make run` serves on this machine: the default of the links in e-mails and of the
+# tools that act as a bank or a customer (send_bank_notice, demo_data).
+LOCAL_GATEWAY_URL = f"http://127.0.0.1:{API_PORTS['gateway']}"
 # Added to the service's API port to get the metrics port of its other processes.
 METRICS_OFFSETS: Mapping[str, int] = {"worker": 1000, "relay": 2000, "gateway": 1000}
 # Several workers of one service on one machine: worker i adds i * this to the worker's port.

@@ -20,9 +20,10 @@ import requests
 from services.billing.config import bank_webhook_secrets
 from shared.config import ConfigurationError, load_settings
 from shared.money import MINOR_UNITS
+from shared.observability.ports import LOCAL_GATEWAY_URL
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
-DEFAULT_URL = "http://127.0.0.1:8100/webhooks/bank"  # through the gateway, as the bank would
+DEFAULT_URL = f"{LOCAL_GATEWAY_URL}/webhooks/bank"  # through the gateway, as the bank would
 
 
 def _amount(text: str) -> str:
