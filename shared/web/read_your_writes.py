@@ -28,11 +28,11 @@ REPLAYED = "Idempotent-Replayed"  # set by shared.web.idempotency on a repeat's 
 
 def install(app: Flask, service: str) -> None:
     """Give `app` (the API of `service`) both halves of read-your-writes."""
+    app.extensions["cnnect.store"].add_after_commit_hook(note_reached_position)
 
     @app.before_request
     def wait_for_handed_position() -> None:
         g.reached_positions = []
-        app.extensions["cnnect.store"].add_after_commit_hook(note_reached_position)
         text = request.headers.get(HEADER)
         if request.method not in READS or not text:
             return

@@ -19,6 +19,9 @@ class NullStore:
     def transact(self, *args: Any, **kwargs: Any) -> None:
         """Nothing happens."""
 
+    def add_after_commit_hook(self, hook: Any) -> None:
+        """No transaction ever commits: nothing to tell."""
+
 
 def routes(service: str) -> set[str]:
     """The URL rules of a service's app (or the gateway's)."""
