@@ -13,11 +13,10 @@ import requests
 
 from deploy.paypal_standin import PayPalStandIn, capture_completed_event
 from shared.money import Money
-from tests.e2e.test_browser_journey import ADDRESS, ITEMS
 from tests.support.bank_notices import bank_headers, bank_notice
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.figures import assert_page_shows_billing
-from tests.support.journey import Journey
+from tests.support.journey import FORM_ADDRESS, FORM_ITEMS, Journey
 from tests.support.pages import apply_for_order, reload_until
 from tests.support.pages import sign_up as sign_up_in_browser
 from tests.support.system import System, poll, sign_up
@@ -176,7 +175,7 @@ def test_R4_R9_in_chromium_the_figures_and_the_calendar_fit_a_laptop_and_a_phone
     with launch_chromium() as chromium:
         page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
         sign_up_in_browser(page, system, "figures-browser@example.com", "correct horse battery")
-        order_id = apply_for_order(page, system, ITEMS, ADDRESS)
+        order_id = apply_for_order(page, system, FORM_ITEMS, FORM_ADDRESS)
         figures = page.locator("#billing-first table.figures")
         reload_until(page, lambda: figures.count() == 1)
         answer = page.request.get(system.url("gateway", f"/api/billing/orders/{order_id}/billings"))

@@ -16,35 +16,12 @@ from deploy.paypal_standin import PayPalStandIn
 from tests.support.bank_command import send_bank_notice
 from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.images import png
+from tests.support.journey import FORM_ADDRESS, FORM_ITEMS
 from tests.support.pages import apply_for_order, reload_until, sign_in, sign_up
 from tests.support.system import System, create_staff
 
 PASSWORD = "correct horse battery"
 STAFF_EMAIL, STAFF_PASSWORD = "mei@cnnect.example", "staff password 9"
-ITEMS = [
-    {
-        "url": "https://item.taobao.com/item.htm?id=6620",
-        "title": "Canvas tote bag",
-        "options": "colour: navy",
-        "quantity": "2",
-        "unit_price_cny": "45.50",
-        "domestic_shipping_cny": "8.00",
-    },
-    {
-        "url": "https://detail.1688.com/offer/5521.html",
-        "title": "Enamel mug",
-        "quantity": "3",
-        "unit_price_cny": "12.00",
-        "domestic_shipping_cny": "6.00",
-    },
-]
-ADDRESS = {
-    "name": "Alice Martin",
-    "line1": "12 rue des Lilas",
-    "city": "Lyon",
-    "postal_code": "69003",
-    "country": "FR",
-}
 TRACKING = ("EE123456789CN", "EE987654321CN")
 
 
@@ -81,7 +58,7 @@ def test_a_customer_and_staff_take_an_order_from_sign_up_to_reception_in_the_bro
 
         # Sign up and apply for an order with two items (the second row added by the form).
         sign_up(customer, system, f"alice-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
-        order_id = apply_for_order(customer, system, ITEMS, ADDRESS)
+        order_id = apply_for_order(customer, system, FORM_ITEMS, FORM_ADDRESS)
         expect(customer.locator(".order-tabs .tab.active")).to_contain_text(order_id)  # R1
         _until_next_action(customer, "Pay the 1st billing")  # R2
 

@@ -10,8 +10,8 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser_journey import ADDRESS, ITEMS
 from tests.support.browser import launch_chromium, save_screenshot
+from tests.support.journey import FORM_ADDRESS, FORM_ITEMS
 from tests.support.lagging import read_model_held_back
 from tests.support.pages import fill_order_form, reload_until, sign_up
 from tests.support.system import System
@@ -29,7 +29,7 @@ def test_R16_the_order_form_lands_on_the_order_which_says_when_it_is_cancelled_u
         page = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}).new_page()
         sign_up(page, system, f"browser-ryw-{uuid.uuid4().hex[:6]}@example.com", PASSWORD)
         page.goto(system.url("gateway", "/orders/new"))
-        fill_order_form(page, ITEMS, ADDRESS)
+        fill_order_form(page, FORM_ITEMS, FORM_ADDRESS)
         with read_model_held_back(system, "orders") as release:
             timer = threading.Timer(RELEASE_AFTER_S, release)
             timer.start()

@@ -44,6 +44,19 @@ PARCELS = [
 ]
 
 
+def _form_item(item: dict[str, Any]) -> dict[str, str]:
+    """An item of ORDER as the order form's fields hold it: text, its options written out."""
+    fields = {name: str(value) for name, value in item.items() if name != "options"}
+    if "options" in item:
+        fields["options"] = "; ".join(f"{k}: {v}" for k, v in item["options"].items())
+    return fields
+
+
+# ORDER as a customer types it into the order form (tests/support/pages.py: fill_order_form).
+FORM_ITEMS = [_form_item(item) for item in ORDER["items"]]
+FORM_ADDRESS: dict[str, str] = dict(ORDER["address"])
+
+
 def ok_json(response: requests.Response) -> Any:
     """The JSON of a 200 answer, else None (for polling)."""
     return response.json() if response.status_code == 200 else None
