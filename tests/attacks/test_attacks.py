@@ -85,14 +85,9 @@ def test_R11_forged_paypal_notices_through_the_gateway_store_nothing_and_a_repla
     system: System, paypal: PayPalStandIn
 ) -> None:
     journey, first = _first_billing(system, "cus-attack-paypal")
-    checkout = journey.post(
-        "billing",
-        f"/billings/{first['billing_id']}/card-payments",
-        {"return_url": "https://cnnect.example/paid", "cancel_url": "https://cnnect.example/no"},
-    )
-    assert checkout.status_code == 201, checkout.text
-    total = Money(Decimal(checkout.json()["total"]), "EUR")
-    event = capture_completed_event(checkout.json()["paypal_order_id"], first["billing_id"], total)
+    checkout = journey.card_checkout(first["billing_id"])
+    total = Money(Decimal(checkout["total"]), "EUR")
+    event = capture_completed_event(checkout["paypal_order_id"], first["billing_id"], total)
     forger = PayPalStandIn(fresh_key=True)  # its own key; never started: it only signs
     forged = [
         # Signed by another key, pointing at PayPal's real certificate.

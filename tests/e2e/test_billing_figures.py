@@ -145,15 +145,10 @@ def test_R4_R10_the_card_fee_is_on_the_page_before_paypal_and_the_paid_billing_a
     assert (due["card"]["fee"], due["card"]["total"]) == ("0.75", "20.08")
     assert f'id="card-fee">{_eur("0.75")}<' in page
     assert f'id="card-total">{_eur("20.08")}<' in page
-    checkout = journey.post(
-        "billing",
-        f"/billings/{bid}/card-payments",
-        {"return_url": "https://cnnect.example/paid", "cancel_url": "https://cnnect.example/no"},
-    )
-    assert checkout.status_code == 201, checkout.text
-    assert (checkout.json()["fee"], checkout.json()["total"]) == ("0.75", "20.08")
+    checkout = journey.card_checkout(bid)
+    assert (checkout["fee"], checkout["total"]) == ("0.75", "20.08")
     event = capture_completed_event(
-        checkout.json()["paypal_order_id"], bid, Money(Decimal("20.08"), "EUR")
+        checkout["paypal_order_id"], bid, Money(Decimal("20.08"), "EUR")
     )
     headers, body = paypal.signed_webhook(event, paypal.webhook_id)
     delivered = requests.post(

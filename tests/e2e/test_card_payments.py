@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import requests
@@ -26,40 +25,20 @@ def _deliver(system: System, headers: dict[str, str], body: bytes) -> requests.R
     )
 
 
-def _checkout(journey: Journey, bid: str) -> dict[str, Any]:
-    response = journey.post(
-        "billing",
-        f"/billings/{bid}/card-payments",
-        {
-            "return_url": "https://cnnect.example/paid",
-            "cancel_url": "https://cnnect.example/cancelled",
-        },
-    )
-    assert response.status_code == 201, response.text
-    checkout: dict[str, Any] = response.json()
-    return checkout
-
-
 @pytest.mark.rule("R8", "R10", "R11")
 def test_R10_the_rest_after_the_deposit_is_paid_by_card_and_recorded_once(
     system: System, paypal: PayPalStandIn
 ) -> None:
     journey = Journey(system, "cus-card")
-    response = journey.post(
-        "billing",
-        f"/customers/{journey.customer_id}/deposit/adjustments",
-        {"amount": "5.00", "currency": "EUR", "reason": "welcome"},
-        journey.staff,
-    )
-    assert response.status_code == 201
+    journey.give_deposit("5.00", "welcome")
     journey.place()
     [first] = journey.billings(1)
     bid = first["billing_id"]
-    checkout = _checkout(journey, bid)  # the deposit pays first, by itself (R8)
+    checkout = journey.card_checkout(bid)  # the deposit pays first, by itself (R8)
     # 14.33 left; 3.9 % fee = 0.55887 -> 0.56; the customer sees the total before paying.
     assert (checkout["amount"], checkout["fee"], checkout["total"]) == ("14.33", "0.56", "14.89")
     assert checkout["approval_url"].startswith(paypal.base_url)
-    assert _checkout(journey, bid)["paypal_order_id"] == checkout["paypal_order_id"]
+    assert journey.card_checkout(bid)["paypal_order_id"] == checkout["paypal_order_id"]
     event = capture_completed_event(
         checkout["paypal_order_id"], bid, Money(Decimal("14.89"), "EUR")
     )
@@ -82,7 +61,7 @@ def test_R11_forged_paypal_notices_are_refused_and_odd_captures_go_to_review(
 ) -> None:
     [first] = journey.billings(1)
     bid = first["billing_id"]
-    checkout = _checkout(journey, bid)
+    checkout = journey.card_checkout(bid)
     event = capture_completed_event(
         checkout["paypal_order_id"], bid, Money(Decimal(checkout["total"]), "EUR")
     )

@@ -142,6 +142,18 @@ class Journey:
         )
         assert response.status_code == 201, response.text
 
+    def card_checkout(self, billing_id: str) -> dict[str, Any]:
+        """The customer starts paying `billing_id` by card: billing's answer (PayPal's order,
+        its approval link, the amount, the card fee and the total)."""
+        back = {
+            "return_url": "https://cnnect.example/paid",
+            "cancel_url": "https://cnnect.example/no",
+        }
+        response = self.post("billing", f"/billings/{billing_id}/card-payments", back)
+        assert response.status_code == 201, response.text
+        checkout: dict[str, Any] = response.json()
+        return checkout
+
     def place(self, body: dict[str, Any] | None = None) -> requests.Response:
         response = self.post("orders", "/orders", body or ORDER)
         assert response.status_code == 201, response.text
