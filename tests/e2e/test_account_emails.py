@@ -169,22 +169,17 @@ def test_R26_a_new_email_address_is_used_only_once_its_own_link_is_opened(
     account_page = session.get(system.url("gateway", "/account"), timeout=10)
     assert 'id="account-email"' in account_page.text and "(not confirmed yet)" in account_page.text
     csrf = _csrf_form(session, system)
-    wrong = session.post(
-        url, data={**csrf, "new_email": new, "current_password": "not it at all"}, timeout=10
-    )
+
+    def change(to: str, password: str, **more: str) -> requests.Response:
+        data = {**csrf, "new_email": to, "current_password": password, **more}
+        return session.post(url, data=data, timeout=10)
+
+    wrong = change(new, "not it at all")
     assert wrong.status_code == 400
     assert "This is not your current password." in wrong.text and f'value="{new}"' in wrong.text
-    taken = session.post(
-        url,
-        data={**csrf, "new_email": "taken-address@example.com", "current_password": PASSWORD},
-        timeout=10,
-    )
+    taken = change("taken-address@example.com", PASSWORD)
     assert taken.status_code == 400 and "Another account uses this address." in taken.text
-    asked = session.post(
-        url,
-        data={**csrf, "new_email": new, "current_password": PASSWORD, "back": "/account/email"},
-        timeout=10,
-    )
+    asked = change(new, PASSWORD, back="/account/email")
     assert asked.status_code == 200 and f"We sent a link to {new}." in asked.text
     assert _me(system, session).json()["email"] == old
     notice = _mails(smtp, old, "A change of your e-mail address was asked")[0]
@@ -195,15 +190,12 @@ def test_R26_a_new_email_address_is_used_only_once_its_own_link_is_opened(
     assert _me(system, session).json()["email"] == old  # opening the page changes nothing
     token = re.search(r'name="token" value="([^"]+)"', opened.text)
     assert token is not None
-    used = session.post(
-        system.url("gateway", "/account/email/confirm"), data={"token": token.group(1)}, timeout=10
-    )
+    confirm = system.url("gateway", "/account/email/confirm")
+    used = session.post(confirm, data={"token": token.group(1)}, timeout=10)
     assert used.status_code == 200 and f"Your e-mail address is now {new}." in used.text
     assert _me(system, session).json()["email"] == new
     assert _address_in_messaging(system, account["account_id"]) == new
-    again = session.post(
-        system.url("gateway", "/account/email/confirm"), data={"token": token.group(1)}, timeout=10
-    )
+    again = session.post(confirm, data={"token": token.group(1)}, timeout=10)
     assert again.status_code == 400 and "used already" in again.text
 
 

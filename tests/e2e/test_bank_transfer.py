@@ -21,21 +21,10 @@ from tests.support.browser import launch_chromium, save_screenshot
 from tests.support.journey import Journey, ok_json
 from tests.support.pages import reload_until, sign_in
 from tests.support.rebuild import assert_rebuild_equals_live
-from tests.support.system import System, poll, sign_up, staff_session
+from tests.support.system import System, poll, staff_session
 
 PASSWORD = "correct horse battery"
 WIDTHS = (1280, 375)
-
-
-def _signed_up(system: System, email: str) -> Journey:
-    """A customer signed up at the gateway (so their browser can sign in), and their order."""
-    return _customer(system, email)[1]
-
-
-def _customer(system: System, email: str) -> tuple[requests.Session, Journey]:
-    """The customer's browser session at the gateway, and their journey."""
-    browser, account = sign_up(system, email, PASSWORD)
-    return browser, Journey(system, account["account_id"])
 
 
 def _billing(journey: Journey, billing_id: str) -> Any:
@@ -61,7 +50,7 @@ def _queue(journey: Journey, path: str, key: str) -> list[dict[str, Any]]:
 
 
 def _second_billing(system: System) -> tuple[Journey, dict[str, Any]]:
-    journey = _signed_up(system, f"bank-{uuid.uuid4().hex[:8]}@example.com")
+    _, journey = Journey.signed_up(system, f"bank-{uuid.uuid4().hex[:8]}@example.com", PASSWORD)
     journey.place()
     journey.pay("first")
     journey.inspect()
@@ -138,7 +127,9 @@ def test_R9_a_reported_transfer_withholds_the_card_until_its_signed_notice_pays_
 def test_R9_short_and_excess_transfers_nobody_reported_are_told_in_words_and_shown_to_staff(
     system: System,
 ) -> None:
-    browser, journey = _customer(system, f"bank-short-{uuid.uuid4().hex[:8]}@example.com")
+    browser, journey = Journey.signed_up(
+        system, f"bank-short-{uuid.uuid4().hex[:8]}@example.com", PASSWORD
+    )
     journey.place()
     [first] = journey.billings(1)
     bid, amount = first["billing_id"], Decimal(first["amount"])
@@ -191,7 +182,7 @@ def test_R9_R2_on_the_pages_a_reported_transfer_is_awaited_until_the_bank_notice
     system: System,
 ) -> None:
     email = f"bank-page-{uuid.uuid4().hex[:8]}@example.com"
-    journey = _signed_up(system, email)
+    _, journey = Journey.signed_up(system, email, PASSWORD)
     journey.place()
     [first] = journey.billings(1)
     bid = first["billing_id"]
