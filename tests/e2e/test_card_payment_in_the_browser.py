@@ -111,28 +111,20 @@ def test_a_customer_pays_by_card_at_the_stand_in_and_sees_the_billing_paid_with_
 
 
 @pytest.mark.rule("R10")
-def test_when_paypal_cannot_be_reached_the_payment_page_says_so_and_offers_the_other_ways(
-    system: System, paypal: PayPalStandIn, browser: Browser
+@pytest.mark.parametrize(
+    ("status", "times", "says"),
+    [(503, RETRY_ATTEMPTS, "cannot be reached right now"), (422, 1, "refused the card payment")],
+    ids=["cannot-be-reached", "refuses"],
+)
+def test_when_paypal_cannot_take_the_payment_the_page_says_why_and_offers_the_other_ways(
+    system: System, paypal: PayPalStandIn, browser: Browser, status: int, times: int, says: str
 ) -> None:
     page, _ = _payment_page(browser, system)
-    paypal.fail_next("/v2/checkout/orders", 503, times=RETRY_ATTEMPTS)
+    paypal.fail_next("/v2/checkout/orders", status, times=times)
     page.click("#move-to-paypal")
-    _back_with_the_other_ways(
-        page, f"PayPal cannot be reached right now. Nothing was charged. {OTHER_WAYS}"
-    )
-    _screenshots(page, "card-paypal-unreachable")
-
-
-@pytest.mark.rule("R10")
-def test_when_paypal_refuses_the_payment_page_says_so_and_offers_the_other_ways(
-    system: System, paypal: PayPalStandIn, browser: Browser
-) -> None:
-    page, _ = _payment_page(browser, system)
-    paypal.fail_next("/v2/checkout/orders", 422)
-    page.click("#move-to-paypal")
-    _back_with_the_other_ways(
-        page, f"PayPal refused the card payment. Nothing was charged. {OTHER_WAYS}"
-    )
+    _back_with_the_other_ways(page, f"PayPal {says}. Nothing was charged. {OTHER_WAYS}")
+    if status == 503:
+        _screenshots(page, "card-paypal-unreachable")
 
 
 @pytest.mark.rule("R10")
