@@ -13,7 +13,6 @@ import pytest
 from psycopg.rows import dict_row
 
 from shared.config import with_database
-from shared.events import errors
 from shared.events.contracts import CONTRACTS
 from shared.events.database import drop_database, open_pool, prepare_service_database
 from shared.events.store import START, EventStore, NewEvent, Position, Transaction
@@ -83,27 +82,6 @@ def _drain(store: EventStore, after: Position, into: list[str]) -> Position:
         into.append(event.stream_id)
         after = event.commit_position
     return after
-
-
-def test_transient_errors_are_translated_and_retried_with_a_bound(store: EventStore) -> None:
-    attempts = []
-
-    def flaky(tx: object) -> str:
-        attempts.append(1)
-        if len(attempts) < 3:
-            raise errors.OperationalError("connection reset")
-        return "done"
-
-    assert store.transact(flaky) == "done"
-    attempts.clear()
-
-    def broken(tx: object) -> str:
-        attempts.append(1)
-        raise errors.OperationalError("still down")
-
-    with pytest.raises(errors.OperationalError):
-        store.transact(broken)
-    assert len(attempts) == 6
 
 
 def test_read_all_orders_transaction_ids_as_numbers_across_digit_boundaries(
