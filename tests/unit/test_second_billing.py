@@ -1,5 +1,7 @@
 """The 2nd billing: the international fee plus local exchange or return costs (R19, R21),
-through billing's handlers in-process on the memory event store."""
+through billing's handlers in-process on the memory event store; and shipping's side, the
+parcels let go once it is settled (shipping's quote reads its rate tables with SQL: the
+quote is stored here as the domain makes it)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,12 @@ import pytest
 from services.billing.bootstrap import DEFINITION as BILLING
 from services.billing.handlers import BILLINGS, DEPOSITS
 from services.billing.handlers.payments import record_payment
+from services.shipping.bootstrap import DEFINITION as SHIPPING
+from services.shipping.domain.defaults import DEFAULT_TABLES
+from services.shipping.domain.ratebook import VersionedTable
+from services.shipping.domain.shipment import Parcel
+from services.shipping.handlers import SHIPMENTS
+from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context
 from tests.support.in_process import Consumer, in_memory
@@ -77,3 +85,34 @@ def test_R21_a_requote_after_a_partial_payment_revises_the_second_billing() -> N
     assert second.paid == _eur("8.00")
     deposit = context.store.transact(lambda tx: DEPOSITS.get(tx, "cus-0001"))
     assert deposit.balance == _eur("2.00")
+
+
+@pytest.mark.rule("R21")
+def test_R21_a_second_billing_revised_to_what_was_paid_lets_the_parcels_go() -> None:
+    context = in_memory(SHIPPING)
+    shipping = Consumer(context, SHIPPING)
+    shipping.deliver(message("ItemsInspected", "orders", "ord-q3"))
+    parcels = [(Parcel("par-1", 700, 30, 20, 10), ["itm-1"])]
+
+    def quote(tx: Transaction) -> None:
+        # What pack_and_quote decides at the EMS defaults (its SQL: tests/integration).
+        shipment = SHIPMENTS.get(tx, "ord-q3")
+        rates = VersionedTable(1, DEFAULT_TABLES["EMS"])
+        quoted = shipment.quote_parcels("quo-1", parcels, rates, context.clock.now())
+        SHIPMENTS.save(tx, "ord-q3", shipment, quoted, {})
+
+    context.store.transact(quote)
+    covered = message(
+        "BillingIssued",
+        "billing",
+        "ord-q3",
+        billing_id="ord-q3-2",
+        kind="second",
+        revision=2,
+        paid={"amount": "8.00", "currency": "EUR"},
+        amount={"amount": "8.00", "currency": "EUR"},
+        settled=True,
+    )
+    assert not context.store.transact(lambda tx: SHIPMENTS.get(tx, "ord-q3")).paid
+    shipping.deliver(covered)
+    assert context.store.transact(lambda tx: SHIPMENTS.get(tx, "ord-q3")).paid
