@@ -66,9 +66,11 @@ def _live_projection(store: EventStore, listener: AppendListener) -> Iterator[Pr
     runner = ProjectionRunner(store, PlacedOrders())
     runner.reset()
     waiter = listener.waiter()
+    # The listener is stopped first (contexts exit in reverse): its end wakes the projection's
+    # waiter, which then sees its own stop at once instead of at the fallback bound (30 s).
     with (
-        watched_loop("append listener", listener.run),
         watched_loop("projection", lambda stop: runner.run(stop, waiter)),
+        watched_loop("append listener", listener.run),
     ):
         yield runner
 

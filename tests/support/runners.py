@@ -80,6 +80,8 @@ def watched_loop(name: str, run: Callable[[threading.Event], None]) -> Iterator[
         stop.set()
         watched.thread.join(timeout=20)
     watched.check()
+    # A loop that outlives its stop would hold a process's shutdown up as long.
+    assert not watched.thread.is_alive(), f"the {name} loop did not stop within 20 s"
 
 
 def watched_consumer(consumer: EventConsumer) -> AbstractContextManager[Watched]:
