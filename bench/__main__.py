@@ -8,9 +8,15 @@ import sys
 import time
 from types import FrameType
 
-from bench import consuming, latency, reads, relaying, writes
+from bench import broker, consuming, latency, reads, relaying, writes
 from bench.common import Env, note, phase
 from shared.events.contracts import CONTRACTS
+
+# Goals as ratios to the references measured in the same run (issue 19): the relay at half
+# the broker's confirmed publish rate; the consumer, each message in a transaction with its
+# inbox row, at 0.12 of the broker's consume-and-ack rate.
+RELAY_GOAL = 0.5
+CONSUME_GOAL = 0.12
 
 
 def _stop_on_term(signum: int, frame: FrameType | None) -> None:
@@ -39,10 +45,21 @@ def main() -> int:
             writes.run(env, url_w, store_w)
         with phase("read_all and projection rebuild"):
             reads.run(env)
+        with phase("broker references: confirmed publish, consume and ack"):
+            broker.run(env)
         with phase("relay"):
             relaying.run(env, url_a, store_a)
+        env.ratio(
+            "relay_publish_ratio",
+            "relay_publish_events_per_s",
+            "broker_confirmed_publish_events_per_s",
+            RELAY_GOAL,
+        )
         with phase("consumer"):
             consuming.run_consume(env, store_b)
+        env.ratio(
+            "consume_ratio", "consume_events_per_s", "broker_consume_ack_events_per_s", CONSUME_GOAL
+        )
         with phase("end-to-end latency"):
             latency.run_latency(env, url_a, store_a, store_b)
     finally:

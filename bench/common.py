@@ -83,6 +83,24 @@ class Env:
             name, events / elapsed, "events/s", events=events, seconds=round(elapsed, 3), **detail
         )
 
+    def ratio(self, name: str, figure: str, reference: str, goal: float) -> float | None:
+        """Report `figure` / `reference` (both measured earlier in this run) against `goal`;
+        None, with a note, when either was not measured (its phase failed)."""
+        if figure not in self.results or reference not in self.results:
+            note(f"{name} not reported: {figure} or {reference} was not measured in this run")
+            return None
+        value, met = judged(self.results[figure], self.results[reference], goal)
+        return self.record(
+            name,
+            value,
+            "ratio",
+            goal=goal,
+            met=met,
+            figure=figure,
+            reference=reference,
+            verdict=verdict(met),
+        )
+
     def cleanup(self) -> None:
         """Close pools, drop the databases and delete the namespace's queues and exchanges."""
         for pool in self.pools:
@@ -97,6 +115,18 @@ class Env:
             self.topology.delete_all(self.amqp_url, sorted(self.consumers))
         except Exception as exc:
             note(f"could not delete namespace {self.topology.namespace}: {exc!r}")
+
+
+def judged(figure: float, reference: float, goal: float) -> tuple[float, bool]:
+    """A figure as a ratio to its reference, and whether it meets a goal given as a ratio
+    (a reference of 0 gives 0: nothing can be judged against it)."""
+    value = figure / reference if reference > 0 else 0.0
+    return value, value >= goal
+
+
+def verdict(met: bool) -> str:
+    """'met' or 'not met', as the ratio lines say it."""
+    return "met" if met else "not met"
 
 
 def order_placed(order_id: str, placed_at: float | None = None) -> NewEvent:

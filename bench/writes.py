@@ -102,9 +102,9 @@ def run(env: Env, url: str, store: EventStore) -> None:
             inbox_row_per_tx=True,
         )
     for plain_name, append_name, _, _ in CASES:
-        ratio = (
-            env.results[f"append_{append_name}_events_per_s"]
-            / env.results[f"plain_insert_{plain_name}_rows_per_s"]
+        env.ratio(
+            f"append_{append_name}_ratio",
+            f"append_{append_name}_events_per_s",
+            f"plain_insert_{plain_name}_rows_per_s",
+            GOALS[append_name],
         )
-        goal = GOALS[append_name]
-        env.record(f"append_{append_name}_ratio", ratio, "ratio", goal=goal, met=ratio >= goal)
