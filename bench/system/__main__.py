@@ -26,6 +26,7 @@ from bench.system.lifecycle import World, lifecycle
 from bench.system.load import Plan, Ramp, ramp
 from bench.system.profiling import profiled
 from bench.system.resources import Usage, sampling
+from bench.system.statements import StatementCounter
 from tests.support.system import ROOT
 
 STAFF = 3
@@ -81,6 +82,7 @@ async def drive(
     usage: Usage,
     args: argparse.Namespace,
     staff: list[str],
+    statements: StatementCounter,
 ) -> Ramp:
     """Sign the staff in, then run the ramp of lifecycles through the gateway."""
     plan = plan_of(args)
@@ -98,8 +100,10 @@ async def drive(
         )
         await world.customers.warm_up(args.warm_customers)
         usage.mark("load")
+        statements.mark("load")
         result = await ramp(plan, recorder, lambda n: lifecycle(world, n))
         usage.mark("end")
+        statements.mark("end")
         return result
 
 
@@ -122,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     floor = hop_floor(args.floor_s) if args.floor_s > 0 else None
     with launched(args.workers, artifacts / "bench-system-logs") as env:
         databases = list(env.system.databases.values())
+        statements = StatementCounter(env.system.infra.postgres_url, databases)
+        if (unavailable := statements.enable()) is not None:
+            note(f"SQL statements not counted: pg_stat_statements not available ({unavailable})")
         load_before = os.getloadavg()[0]
         with sampling(env.system.pids(), databases, recorder.now) as usage:
             time.sleep(args.idle_s)  # what the processes cost with nothing to do
@@ -129,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             staff = [f"staff{k}-{uuid.uuid4().hex[:6]}@bench.example" for k in range(STAFF)]
             create_staff(env.system, staff)
             with profiled(args.profile, env.system.pids(), plan.duration_s):
-                result = asyncio.run(drive(env, recorder, usage, args, staff))
+                result = asyncio.run(drive(env, recorder, usage, args, staff, statements))
             try:
                 caught_up: float | None = catch_up_s(env.system, recorder)
             except TimeoutError as exc:
@@ -148,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         # Other work on the machine competes for its 2 cores: say how busy it was before.
         "host_load_1m_before": round(load_before, 2),
     }
-    report_all(recorder, result, usage, caught_up, extra, floor)
+    report_all(recorder, result, usage, caught_up, extra, floor, statements)
     note(f"chart: {path}")
     note(f"finished in {time.monotonic() - began:.0f}s")
     return 0

@@ -4,14 +4,19 @@ lifecycle, beyond what it spends idle, and the rate the machine's cores would al
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from bench.system.floor import Floor
 from bench.system.resources import CLIENT, RABBITMQ, Usage
 
 CORES = os.cpu_count() or 1
 HOPS = 2  # every request crosses the gateway, then a service
+# Goals in empty hops of the floor (issue 19): half today's CPU per lifecycle; the gateway's
+# CPU per forwarded request within twice the floor, each API's within three times.
+GOAL_HOPS_PER_LIFECYCLE = 300.0
+GOAL_HOPS_PER_REQUEST = {"gateway": 2.0, "api": 3.0}
+GATEWAY = "gateway"
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,8 @@ class Budget:
     goal_per_s: float
     requests: int
     floor: Floor
+    # requests each HTTP process served during the load: the gateway all, each API its own
+    requests_by_process: Mapping[str, int] = field(default_factory=dict)
 
 
 def report_costs(
@@ -64,6 +71,7 @@ def report_costs(
     )
     if budget is not None:
         _report_budget(put, budget, marginal, done)
+        _report_hops(put, budget, per_lifecycle, marginal, load_s, load, idle_s, idle)
     put(
         "host_cpu_busy_percent",
         usage.host_busy_percent("load", "end"),
@@ -95,3 +103,56 @@ def _report_budget(put: Callable[..., None], budget: Budget, spent_ms: float, do
         empty_hops_ms=round(HOPS * floor.cpu_ms_per_request * requests_per_lifecycle, 1),
         spent_ms=round(spent_ms, 1),
     )
+
+
+def in_hops(cpu_ms: float, floor_ms: float) -> float:
+    """CPU as a number of empty hops of the floor (0 when there is no floor to divide by)."""
+    return cpu_ms / floor_ms if floor_ms > 0 else 0.0
+
+
+def hop_goal(process: str) -> float:
+    """The goal, in empty hops per request, of the gateway or of an API."""
+    return GOAL_HOPS_PER_REQUEST[GATEWAY if process == GATEWAY else "api"]
+
+
+def _report_hops(
+    put: Callable[..., None],
+    budget: Budget,
+    per_lifecycle_ms: float,
+    above_idle_ms: float,
+    load_s: float,
+    load: Mapping[str, float],
+    idle_s: float,
+    idle: Mapping[str, float],
+) -> None:
+    """The lifecycle's CPU and each HTTP process's CPU per request, in empty hops of the
+    floor measured in the same run: figures that compare across machines."""
+    floor = budget.floor.cpu_ms_per_request
+    hops = in_hops(per_lifecycle_ms, floor)
+    put(
+        "cpu_hops_per_lifecycle",
+        hops,
+        "empty hops",
+        note="cpu_ms_per_lifecycle / http_hop_floor_cpu_ms of the same run",
+        above_idle_hops=round(in_hops(above_idle_ms, floor), 1),
+        floor_ms=floor,
+        goal=f"<={GOAL_HOPS_PER_LIFECYCLE:g}",
+        met=hops <= GOAL_HOPS_PER_LIFECYCLE,
+    )
+    for name, requests in sorted(budget.requests_by_process.items()):
+        if name not in load or requests == 0:
+            continue
+        cpu_ms = 1000 * load[name] / requests
+        above_ms = 1000 * max(0.0, load[name] - idle.get(name, 0.0) / idle_s * load_s) / requests
+        value, goal = in_hops(cpu_ms, floor), hop_goal(name)
+        put(
+            f"cpu_hops_per_request.{name}",
+            value,
+            "empty hops",
+            note="the process's CPU over the load per request it served, / the floor",
+            requests=requests,
+            cpu_ms_per_request=round(cpu_ms, 3),
+            above_idle_hops=round(in_hops(above_ms, floor), 2),
+            goal=f"<={goal:g}",
+            met=value <= goal,
+        )

@@ -4,19 +4,21 @@ per second without an error (its p99 is reported as it was, goal met or not)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from bench.common import percentile, report
 from bench.system.client import Recorder, Sample
-from bench.system.costs import Budget, report_costs
+from bench.system.costs import GATEWAY, Budget, report_costs
 from bench.system.floor import Floor
 from bench.system.load import Ramp, Step
 from bench.system.resources import Usage
+from bench.system.statements import StatementCounter
 
 GOAL_LIFECYCLES_PER_S = 20.0
 GOAL_P99_MS = 100.0
+GOAL_STATEMENTS_PER_LIFECYCLE = 450.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,26 @@ def route_name(route: str) -> str:
     return route.replace(" ", "_", 1)
 
 
+def served_by(route: str) -> tuple[str, ...]:
+    """The HTTP processes a request crosses: "POST /api/orders/orders" -> gateway and
+    orders-api; a webhook goes on to billing-api; /auth/ stays in the gateway."""
+    path = route.split(" ", 1)[-1]
+    parts = path.strip("/").split("/")
+    if len(parts) > 1 and parts[0] == "api":
+        return (GATEWAY, f"{parts[1]}-api")
+    if parts[0] == "webhooks":
+        return (GATEWAY, "billing-api")
+    return (GATEWAY,)
+
+
+def requests_by_process(samples: list[Sample]) -> dict[str, int]:
+    """How many of `samples` each HTTP process served."""
+    counted: Counter[str] = Counter()
+    for sample in samples:
+        counted.update(served_by(sample.route))
+    return dict(counted)
+
+
 def report_all(
     recorder: Recorder,
     ramp: Ramp,
@@ -76,6 +98,7 @@ def report_all(
     catch_up_s: float | None,
     extra: dict[str, Any],
     floor: Floor | None = None,
+    statements: StatementCounter | None = None,
 ) -> dict[str, float]:
     """Print every figure; returns name -> value."""
     found = windows(recorder, ramp)
@@ -130,10 +153,44 @@ def report_all(
     budget = None
     if floor is not None:
         # The load's requests only: the warm-up's sign-ups come before its first step.
-        load_requests = sum(1 for s in recorder.samples if s.sent_s >= ramp.steps[0].start_s)
-        budget = Budget(GOAL_LIFECYCLES_PER_S, load_requests, floor)
-    report_costs(put, usage, sum(1 for *_, ok in recorder.lifecycles if ok), budget)
+        load_samples = [s for s in recorder.samples if s.sent_s >= ramp.steps[0].start_s]
+        budget = Budget(
+            GOAL_LIFECYCLES_PER_S, len(load_samples), floor, requests_by_process(load_samples)
+        )
+    completed = sum(1 for *_, ok in recorder.lifecycles if ok)
+    report_costs(put, usage, completed, budget)
+    if statements is not None:
+        _statements(put, statements, completed)
     return figures
+
+
+def _statements(put: Any, statements: StatementCounter, completed: int) -> None:
+    count = statements.between("load", "end")
+    if count is None:
+        # Said, not faked: no other counter of PostgreSQL's counts statements.
+        put(
+            "sql_statements_per_lifecycle",
+            -1,
+            "statements",
+            available=False,
+            note=f"pg_stat_statements not available ({statements.unavailable}); the server "
+            "must have it in shared_preload_libraries, which the benchmark does not change",
+        )
+        return
+    per_lifecycle = count.statements / max(completed, 1)
+    put(
+        "sql_statements_per_lifecycle",
+        per_lifecycle,
+        "statements",
+        available=True,
+        note="pg_stat_statements calls in the run's databases over the load, per completed "
+        "lifecycle",
+        statements=count.statements,
+        lifecycles=completed,
+        entries_evicted=count.evicted,
+        goal=f"<={GOAL_STATEMENTS_PER_LIFECYCLE:g}",
+        met=per_lifecycle <= GOAL_STATEMENTS_PER_LIFECYCLE,
+    )
 
 
 def _latency(put: Any, window: Window, everything: list[Sample], where: dict[str, Any]) -> None:

@@ -28,6 +28,11 @@ REQUIRED = (
     "errors",
     "http_hop_floor_cpu_ms",
     "cpu_budget_ms_per_lifecycle",
+    "cpu_hops_per_lifecycle",
+    "cpu_hops_per_request.gateway",
+    "cpu_hops_per_request.orders-api",
+    "cpu_hops_per_request.billing-api",
+    "sql_statements_per_lifecycle",
 )
 
 
@@ -72,5 +77,19 @@ def test_a_short_gentle_run_reports_every_figure_without_errors(
     assert budget["value"] == 1000 * (os.cpu_count() or 1) / 20, budget
     hops = 2 * floor["value"] * budget["requests_per_lifecycle"]
     assert budget["empty_hops_ms"] == pytest.approx(hops, abs=0.2), budget
+    # The system's CPU in empty hops of the floor measured in the same run.
+    hops, spent = figures["cpu_hops_per_lifecycle"], figures["cpu_ms_per_lifecycle"]
+    assert hops["value"] == pytest.approx(spent["value"] / floor["value"], rel=0.01), hops
+    gateway = figures["cpu_hops_per_request.gateway"]
+    assert gateway["requests"] >= figures["cpu_hops_per_request.orders-api"]["requests"] > 0
+    assert gateway["value"] == pytest.approx(
+        gateway["cpu_ms_per_request"] / floor["value"], rel=0.01
+    )
+    # Statements are counted where the server preloads pg_stat_statements, else said not to be.
+    statements = figures["sql_statements_per_lifecycle"]
+    if statements["available"]:
+        assert statements["value"] > 0 and statements["statements"] > 0, statements
+    else:
+        assert statements["value"] == -1 and "pg_stat_statements" in statements["note"]
     assert chart.exists() and chart.stat().st_size > 10_000
     assert str(chart) in stderr
