@@ -173,8 +173,8 @@ def _statements(put: Any, statements: StatementCounter, completed: int) -> None:
             -1,
             "statements",
             available=False,
-            note=f"pg_stat_statements not available ({statements.unavailable}); the server "
-            "must have it in shared_preload_libraries, which the benchmark does not change",
+            note=f"pg_stat_statements not available ({statements.unavailable}); the "
+            "benchmark does not change the server's configuration",
         )
         return
     per_lifecycle = count.statements / max(completed, 1)
