@@ -4,40 +4,18 @@ are counted, and no other database's; on the shared server, which does not, it s
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
 
 from bench.system.statements import StatementCounter
 from shared.config import with_database
-from tests.support.private_postgres import PrivatePostgres
-
-
-@contextlib.contextmanager
-def counting_server() -> Iterator[PrivatePostgres]:
-    """A private server that preloads pg_stat_statements (the shared one is left alone)."""
-    base = Path(tempfile.mkdtemp(prefix="cnnect-pg-"))
-    server = PrivatePostgres(base)
-    try:
-        server.init()
-        with (server.data / "postgresql.conf").open("a") as conf:
-            conf.write("shared_preload_libraries = 'pg_stat_statements'\n")
-        server.start()
-        yield server
-    finally:
-        with contextlib.suppress(subprocess.SubprocessError, OSError):
-            server.stop("immediate")
-        shutil.rmtree(base, ignore_errors=True)
+from tests.support.private_postgres import private_postgres
 
 
 def test_statements_are_counted_in_the_runs_databases_where_the_server_preloads_it() -> None:
-    with counting_server() as server:
+    # A private server that preloads it (the shared one is left alone).
+    with private_postgres("shared_preload_libraries = 'pg_stat_statements'") as server:
         with psycopg.connect(server.url, autocommit=True) as conn:
             conn.execute("CREATE DATABASE run_a")
             conn.execute("CREATE DATABASE run_b")

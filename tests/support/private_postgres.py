@@ -114,12 +114,15 @@ class PrivatePostgres:
 
 
 @contextlib.contextmanager
-def private_postgres() -> Iterator[PrivatePostgres]:
-    """A private server, started; stopped and removed at the end."""
+def private_postgres(*settings: str) -> Iterator[PrivatePostgres]:
+    """A private server (`settings`: lines added to its postgresql.conf), started; stopped
+    and removed at the end."""
     base = Path(tempfile.mkdtemp(prefix="cnnect-pg-"))
     server = PrivatePostgres(base)
     try:
         server.init()
+        with (server.data / "postgresql.conf").open("a") as conf:
+            conf.writelines(f"{line}\n" for line in settings)
         server.start()
         yield server
     finally:
