@@ -14,6 +14,9 @@ import pytest
 from tests.support.infra import Infra
 from tests.support.system import ROOT
 
+# The benchmark starts a whole system of its own: it runs after the shared one stopped.
+pytestmark = pytest.mark.own_system
+
 TIMEOUT_S = 240  # about 30 s on a quiet 2-core machine; room for a busy one
 REQUIRED = (
     "lifecycles_per_s",

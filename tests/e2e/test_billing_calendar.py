@@ -14,6 +14,9 @@ from services.billing.config import bank_calendar
 from shared.config import Settings
 from tests.support.system import System
 
+# Its bank holidays would move every other module's deadlines: a system of its own.
+pytestmark = pytest.mark.own_system
+
 HOLIDAYS = "2026-10-01, 2026-10-02, 2026-10-03, 2027-01-01"
 
 

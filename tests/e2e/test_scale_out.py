@@ -31,6 +31,10 @@ from tests.support.rebuild import lags
 from tests.support.system import SERVICES, System, poll, running_system
 from tests.support.waiting import wait_until
 
+# Three workers per service: a system of its own, run after the shared one stopped (both at
+# once would pass PostgreSQL's default of 100 connections).
+pytestmark = pytest.mark.own_system
+
 WORKERS = 3
 ORDERS = 48
 CONCURRENCY = 8

@@ -3,10 +3,11 @@
 Starting a whole system costs 6-9 s on two cores, and some thirty modules need nothing of
 their own: they share one, started by the first of them and stopped after the last test that
 can use it. Each of them makes its own customers, staff (their own e-mails) and orders, so none
-reaches another's. A module gets a system of its own when it adds to the environment (its
-`system_env`) or is marked `own_system`: it moves a worker's clock, counts everything in the
-system, or reads the processes' logs. A test that kills a process restarts it before it ends;
-each module checks, as it takes the shared system, that every process still runs."""
+reaches another's. A module marked `own_system` starts a system of its own (with what its
+`system_env` adds to the environment): it moves a worker's clock, counts everything in the
+system, reads the processes' logs or runs several workers per service; such modules run after
+the shared system has stopped. A test that kills a process restarts it before it ends; each
+module checks, as it takes the shared system, that every process still runs."""
 
 from __future__ import annotations
 
@@ -68,8 +69,7 @@ def shared_system(
 
 @pytest.fixture(scope="module")
 def system_env() -> dict[str, str]:
-    """What a module adds to its system's environment (a module overrides it, and then gets a
-    system of its own)."""
+    """What an `own_system` module adds to its system's environment (it overrides this)."""
     return {}
 
 
@@ -80,12 +80,13 @@ def system(
     system_env: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[System]:
-    """The whole system for one module's tests: the shared one, or one of its own for a
-    module with a `system_env` or marked `own_system`."""
-    if system_env or request.node.get_closest_marker("own_system"):
+    """The whole system for one module's tests: the shared one, or, for a module marked
+    `own_system`, one of its own (with its `system_env`)."""
+    if request.node.get_closest_marker("own_system"):
         with running_system(infra, tmp_path_factory.mktemp("logs"), system_env) as own:
             yield own
         return
+    assert not system_env, f"{request.node.name} sets system_env: mark it own_system"
     shared: System = request.getfixturevalue("shared_system")
     shared.check_running()
     yield shared
@@ -93,13 +94,25 @@ def system(
 
 @pytest.hookimpl(trylast=True)  # after deselection (-k, -m): what runs
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Note the last test that can use the shared system (its `system` is this module's,
-    which asks for `system_env`: a module's own `system` of another kind does not)."""
-    users = [
-        item for item in items if {"system", "system_env"} <= set(getattr(item, "fixturenames", ()))
+    """Run the `own_system` modules after the last test of the shared system, whose end stops
+    it, so that two whole systems never run at once (their connections together would pass
+    PostgreSQL's default 100), and note that last test."""
+
+    def own(item: pytest.Item) -> bool:
+        return item.get_closest_marker("own_system") is not None
+
+    shared = [
+        index
+        for index, item in enumerate(items)
+        if not own(item) and {"system", "system_env"} <= set(getattr(item, "fixturenames", ()))
     ]
-    if users:
-        config.stash[_LAST_USER] = users[-1].nodeid
+    if not shared:
+        return
+    before = items[: shared[-1] + 1]
+    items[:] = (
+        [i for i in before if not own(i)] + [i for i in before if own(i)] + items[len(before) :]
+    )
+    config.stash[_LAST_USER] = before[shared[-1]].nodeid
 
 
 @pytest.hookimpl(trylast=True)
