@@ -13,8 +13,9 @@ from psycopg_pool import ConnectionPool
 
 from bench.common import Env, wait_until
 from shared.events.bus import blocking_connection
-from shared.events.consumer import EventConsumer, Handler, IncomingEvent
+from shared.events.consumer import EventConsumer
 from shared.events.contracts import CONTRACTS, encode_envelope
+from shared.events.incoming import Handler, IncomingEvent
 from shared.events.store import EventStore, Transaction, Upcaster
 from shared.events.topology import persistent_properties
 from tests.support.ledger import order_envelope

@@ -20,9 +20,10 @@ from flask import Flask
 from shared.config import Settings, load_settings
 from shared.events.appends import AppendListener
 from shared.events.clock import Clock, OffsetClock, SystemClock
-from shared.events.consumer import EventConsumer, Handler, IncomingEvent
+from shared.events.consumer import EventConsumer
 from shared.events.contracts import CONTRACTS
 from shared.events.database import open_pool, prepare_service_database
+from shared.events.incoming import Handler, IncomingEvent
 from shared.events.leadership import Leadership
 from shared.events.partitions import Placement, placement_from_env
 from shared.events.projections import Projection, ProjectionGroup, ProjectionRunner

@@ -15,9 +15,9 @@ from services.shipping.domain.shipment import (
 )
 from shared.domain_errors import NotFoundError
 from shared.events.codec import EventCodec
-from shared.events.consumer import IncomingEvent
 from shared.events.contracts import CONTRACTS
 from shared.events.errors import NotYetApplicableError
+from shared.events.incoming import IncomingEvent
 from shared.events.repository import Repository, meta
 from shared.events.store import Transaction
 from shared.runtime import Context, EventHandler

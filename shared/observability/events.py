@@ -83,6 +83,11 @@ class Delivery:
     outcome: Enum | None = None
     started: float = field(default_factory=time.perf_counter)
 
+    @classmethod
+    def of(cls, consumer: str, routing_key: str) -> Delivery:
+        """A delivery of `consumer`, typed by its routing key until its envelope is read."""
+        return cls(consumer, routing_key.rpartition(".")[2] or routing_key)
+
 
 _delivery: ContextVar[Delivery | None] = ContextVar("cnnect_delivery", default=None)
 
@@ -90,17 +95,26 @@ _delivery: ContextVar[Delivery | None] = ContextVar("cnnect_delivery", default=N
 @contextlib.contextmanager
 def delivery(consumer: str, routing_key: str) -> Iterator[Delivery]:
     """The scope of one delivery: set its `outcome`; counted, timed and logged at the end."""
-    current = Delivery(consumer, routing_key.rpartition(".")[2] or routing_key)
+    current = Delivery.of(consumer, routing_key)
+    with handling(current):
+        yield current
+        finished(current)
+
+
+@contextlib.contextmanager
+def handling(current: Delivery) -> Iterator[None]:
+    """Work on `current` (a delivery of a batch, finished only once the batch committed):
+    log lines and appended events carry its correlation id."""
     token = _delivery.set(current)
     try:
         with correlated(None):
-            yield current
-            _finish(current)
+            yield
     finally:
         _delivery.reset(token)
 
 
-def _finish(current: Delivery) -> None:
+def finished(current: Delivery) -> None:
+    """A delivery's outcome is settled: counted, timed and logged."""
     outcome = str(current.outcome.value) if current.outcome is not None else "unknown"
     seconds = time.perf_counter() - current.started
     metrics.EVENTS_CONSUMED.labels(current.consumer, current.type, outcome).inc()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import threading
 import uuid
 
-from shared.events.consumer import IncomingEvent
 from shared.events.contracts import decode_envelope
+from shared.events.incoming import IncomingEvent
 from shared.events.store import EventStore, Transaction
 from shared.events.topology import Topology
 from tests.support.bus import drain_queue, orders_relay, running_consumer, running_relay
@@ -79,7 +79,9 @@ def test_a_message_that_always_fails_is_dead_lettered_with_its_reason_and_later_
             "orders placed after the dead-lettering are applied",
         )
 
-    assert handler.attempts == topology.delivery_limit
+    # Each delivery is tried alone; one that arrived with others is tried in their batch
+    # first (rolled back with it), then alone.
+    assert topology.delivery_limit <= handler.attempts <= 2 * topology.delivery_limit
     assert consumer.stats.requeued == topology.delivery_limit - 1
     assert consumer.stats.dead_lettered == 1
     [(properties, body)] = drain_queue(infra.amqp_url, dead_letter_queue)

@@ -10,8 +10,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from shared.events.consumer import IncomingEvent
 from shared.events.contracts import CONTRACTS
+from shared.events.incoming import IncomingEvent
 from shared.events.relay import OutboxRelay
 from shared.events.store import EventStore, PostgresTransaction, Transaction
 from shared.events.topology import Topology

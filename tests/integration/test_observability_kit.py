@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import psycopg
 from prometheus_client import REGISTRY
 
-from shared.events.consumer import IncomingEvent
+from shared.events.incoming import IncomingEvent
 from shared.events.projections import ProjectionRunner
 from shared.events.store import EventStore, NewEvent, RecordedEvent, Row, Transaction
 from shared.events.topology import Topology

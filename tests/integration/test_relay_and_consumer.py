@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from shared.events.consumer import EventConsumer, IncomingEvent, Outcome
+from shared.events.consumer import EventConsumer, Message
 from shared.events.contracts import CONTRACTS
 from shared.events.errors import NotYetApplicableError
+from shared.events.incoming import IncomingEvent, Outcome
 from shared.events.relay import OutboxRelay
 from shared.events.store import EventStore, NewEvent, Transaction
 from shared.events.topology import Topology
@@ -155,3 +156,61 @@ def test_an_event_that_arrives_before_its_dependency_is_held_then_applied(
     assert consumer.handle(json.dumps(first).encode(), "k") is Outcome.APPLIED
     assert order == ["first", "second"]
     assert consumer.handle(json.dumps(second).encode(), "k") is Outcome.DUPLICATE
+
+
+def _arrived(*bodies: bytes) -> list[Message]:
+    """Messages as one read of the socket hands them over."""
+    return [
+        Message(tag, "orders.OrderPlaced.0", body, last_try=False)
+        for tag, body in enumerate(bodies, start=1)
+    ]
+
+
+def _writers(store: EventStore) -> set[int]:
+    """The transactions that wrote the consumer's inbox rows."""
+    return store.transact(
+        lambda tx: {
+            r["xmin"]
+            for r in tx.conn.execute("SELECT xmin::text::bigint AS xmin FROM inbox").fetchall()
+        }
+    )
+
+
+def test_messages_that_arrive_together_are_applied_in_one_commit(
+    infra: Infra, store: EventStore, topology: Topology
+) -> None:
+    consumer = _consumer(infra, store, topology, _recording_handler)
+    batch = _arrived(*(_wire_message(f"o-b{n}") for n in range(5)))
+    assert consumer.handle_batch(batch) == [Outcome.APPLIED] * 5
+    assert _seen(store) == [f"o-b{n}" for n in range(5)]
+    assert len(_writers(store)) == 1, "one transaction wrote every message's inbox row"
+    assert consumer.stats.applied == 5
+
+
+def test_a_batch_with_a_redelivered_message_applies_each_message_once(
+    infra: Infra, store: EventStore, topology: Topology
+) -> None:
+    consumer = _consumer(infra, store, topology, _recording_handler)
+    again = _wire_message("o-again")
+    assert consumer.handle(again, "orders.OrderPlaced") is Outcome.APPLIED
+    batch = _arrived(_wire_message("o-new1"), again, _wire_message("o-new2"))
+    assert consumer.handle_batch(batch) == [Outcome.APPLIED, Outcome.DUPLICATE, Outcome.APPLIED]
+    assert _seen(store) == ["o-again", "o-new1", "o-new2"]
+
+
+def test_a_batch_with_a_message_that_must_wait_holds_it_and_applies_the_rest_in_order(
+    infra: Infra, store: EventStore, topology: Topology
+) -> None:
+    applied: list[str] = []
+
+    def handler(tx: Transaction, event: IncomingEvent) -> None:
+        if event.data["order_id"] == "o-late" and "o-dependency" not in applied:
+            raise NotYetApplicableError("its dependency is not there", "o-late")
+        _recording_handler(tx, event)
+        applied.append(event.data["order_id"])
+
+    consumer = _consumer(infra, store, topology, handler)
+    batch = _arrived(_wire_message("o-1"), _wire_message("o-late"), _wire_message("o-2"))
+    assert consumer.handle_batch(batch) == [Outcome.APPLIED, Outcome.HELD, Outcome.APPLIED]
+    assert _seen(store) == ["o-1", "o-2"], "the batch's rolled back attempt left nothing twice"
+    assert consumer.stats.held == 1

@@ -17,7 +17,8 @@ from services.shipping.domain.defaults import DEFAULT_TABLES
 from services.shipping.domain.rates import ZoneRate
 from services.shipping.domain.shipment import Parcel
 from shared.domain_errors import DomainError
-from shared.events.consumer import EventConsumer, Outcome
+from shared.events.consumer import EventConsumer
+from shared.events.incoming import Outcome
 from shared.events.projections import ProjectionRunner
 from shared.runtime import Context
 from tests.support.infra import Infra

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from typing import IO
 
 from shared.config import DEFAULT_PARTITIONS
-from shared.events.consumer import EventConsumer, Handler, IncomingEvent, Outcome
+from shared.events.consumer import EventConsumer, Message
 from shared.events.contracts import CONTRACTS
 from shared.events.database import open_pool
+from shared.events.incoming import Handler, IncomingEvent, Outcome
 from shared.events.partitions import Placement
 from shared.events.store import EventStore, Transaction
 from shared.events.topology import Topology
@@ -35,15 +36,15 @@ from tests.support.module_process import connection_parser, log_to_stderr, start
 class CrashBeforeAckConsumer(EventConsumer):
     """Dies (SIGKILL, no clean-up at all) right after the first APPLIED outcome.
 
-    `EventConsumer._deliver` calls `handle` and acks only after it returned; killing the
-    process at the end of `handle` is killing it after the commit and before the ack."""
+    The consumer acks what `handle_batch` applied only after it returned; killing the process
+    at the end of `handle_batch` is killing it after the commit and before the ack."""
 
-    def handle(self, body: bytes, routing_key: str, *, last_try: bool = False) -> Outcome:
-        outcome = super().handle(body, routing_key, last_try=last_try)
-        if outcome is Outcome.APPLIED:
+    def handle_batch(self, messages: list[Message]) -> list[Outcome]:
+        outcomes = super().handle_batch(messages)
+        if Outcome.APPLIED in outcomes:
             logging.getLogger(__name__).warning("applied a message; dying before the ack")
             os.kill(os.getpid(), signal.SIGKILL)
-        return outcome
+        return outcomes
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 
 from shared.config import Settings
 from shared.events.clock import ManualClock
-from shared.events.consumer import IncomingEvent
 from shared.events.contracts import CONTRACTS
 from shared.events.contracts.envelope import decode_envelope, encode_envelope
 from shared.events.errors import DuplicateMessageError
+from shared.events.incoming import IncomingEvent
 from shared.events.memory import MemoryEventStore
 from shared.events.relay import envelope_of
 from shared.events.repository import decide_again

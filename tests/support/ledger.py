@@ -17,8 +17,9 @@ from typing import Any
 from uuid import UUID
 
 from shared.events.bus import blocking_connection
-from shared.events.consumer import EventConsumer, Handler, IncomingEvent
+from shared.events.consumer import EventConsumer
 from shared.events.contracts import CONTRACTS, Envelope
+from shared.events.incoming import Handler, IncomingEvent
 from shared.events.partitions import partition_of
 from shared.events.relay import CHECKPOINT
 from shared.events.store import START, EventStore, NewEvent, Position, Transaction

@@ -16,9 +16,10 @@ from services.orders.domain import events as ev
 from services.orders.handlers import commands
 from shared.config import Settings
 from shared.events.clock import ManualClock
-from shared.events.consumer import EventConsumer, Outcome
+from shared.events.consumer import EventConsumer
 from shared.events.contracts import CONTRACTS
 from shared.events.database import drop_database
+from shared.events.incoming import Outcome
 from shared.events.topology import Topology
 from shared.money import Money
 from shared.runtime import Context, ServiceDefinition, bootstrap

@@ -23,8 +23,8 @@ from services.billing.handlers.common import (
     money,
     save_with_credits,
 )
-from shared.events.consumer import IncomingEvent
 from shared.events.errors import NotYetApplicableError
+from shared.events.incoming import IncomingEvent
 from shared.events.store import Transaction
 from shared.money import Money
 from shared.runtime import Context, EventHandler

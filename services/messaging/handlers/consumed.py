@@ -8,8 +8,8 @@ from services.messaging.adapters.attachments import orders_photo
 from services.messaging.domain.conversation import Conversation
 from services.messaging.handlers.common import CONVERSATIONS
 from services.messaging.handlers.notifications import MAILED_EVENTS, on_mailed_event
-from shared.events.consumer import IncomingEvent
 from shared.events.errors import NotYetApplicableError
+from shared.events.incoming import IncomingEvent
 from shared.events.store import Transaction
 from shared.runtime import Context, EventHandler
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from services.messaging.adapters.mailer import MailSender, enqueue
 from services.messaging.config import config
 from services.messaging.domain.notifications import notification_for, staff_reply
-from shared.events.consumer import IncomingEvent
 from shared.events.contracts import CONTRACTS
+from shared.events.incoming import IncomingEvent
 from shared.events.store import Transaction
 from shared.runtime import Context
 

@@ -12,8 +12,8 @@ from services.orders.domain.status import OrderStatus
 from services.orders.handlers.common import ORDERS
 from services.orders.handlers.deadlines import AUTO_CANCEL, AUTO_COMPLETE
 from shared.domain_errors import DomainError
-from shared.events.consumer import IncomingEvent
 from shared.events.errors import NotYetApplicableError
+from shared.events.incoming import IncomingEvent
 from shared.events.scheduler import Deadline, cancel, schedule
 from shared.events.store import Transaction
 from shared.money import Money
