@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 HEADER = "X-Correlation-Id"
@@ -64,15 +64,30 @@ def current_order_id() -> str | None:
     return _order_id.get()
 
 
+# What `enter` replaced, for `leave` to put back.
+Scope = tuple[Token[str | None], Token[str | None]]
+
+
+def enter(correlation: str | None, order_id: str | None = None) -> Scope:
+    """From now on, log lines and new events carry `correlation` (and `order_id`), until
+    `leave` is given what this returns (a request's hooks, which cannot hold a `with`)."""
+    return (_correlation_id.set(correlation), _order_id.set(order_id))
+
+
+def leave(scope: Scope) -> None:
+    """Put back what was there before `enter` returned `scope`."""
+    _order_id.reset(scope[1])
+    _correlation_id.reset(scope[0])
+
+
 @contextlib.contextmanager
 def correlated(correlation: str | None, order_id: str | None = None) -> Iterator[None]:
     """Within the block, log lines and new events carry `correlation` (and `order_id`)."""
-    tokens = (_correlation_id.set(correlation), _order_id.set(order_id))
+    scope = enter(correlation, order_id)
     try:
         yield
     finally:
-        _order_id.reset(tokens[1])
-        _correlation_id.reset(tokens[0])
+        leave(scope)
 
 
 def bind(correlation: str | None, order_id: str | None = None) -> None:

@@ -9,13 +9,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
-import urllib3
 from flask import Response
 from urllib3 import encode_multipart_formdata
 from urllib3.fields import RequestField
+from werkzeug.datastructures import Headers
 
+from services.gateway.adapters.connections import REUSE_IDLE_S, Answer, UpstreamError, exchange
 from shared.events.consistency import HEADER as POSITION_HEADER
 from shared.observability.context import HEADER as CORRELATION_HEADER
 from shared.observability.context import current_correlation_id
@@ -69,9 +71,6 @@ def with_correlation(headers: dict[str, str]) -> dict[str, str]:
 
 
 _local = threading.local()
-# A connection unused this long is not reused: the services keep an idle connection open for
-# shared.web.server.KEEPALIVE_S (75 s), and one they close just as a request goes out fails.
-REUSE_IDLE_S = 30.0
 
 
 def _per_thread(name: str, make: Callable[[], Client], close: Callable[[Client], None]) -> Client:
@@ -100,23 +99,11 @@ def _new_session() -> requests.Session:
     return session
 
 
-def _new_pool() -> urllib3.PoolManager:
-    """Connections to the services for forwarding: urllib3 without requests on top, which
-    took half of the gateway's forwarding time (hooks, cookie jars, adapters) and does nothing
-    a forwarded request needs. No retry: a forwarded POST must not be sent twice (the caller's
-    Idempotency-Key makes its own retry safe). No redirect: the answer is the client's."""
-    return urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=30))
-
-
 def _session() -> requests.Session:
     return _per_thread("session", _new_session, requests.Session.close)
 
 
-def _pool() -> urllib3.PoolManager:
-    return _per_thread("pool", _new_pool, urllib3.PoolManager.clear)
-
-
-def _relayed(answer: urllib3.BaseHTTPResponse, header_names: Sequence[str]) -> Response:
+def _relayed(answer: Answer, header_names: Sequence[str]) -> Response:
     relayed = Response(answer.data, status=answer.status)
     for name in header_names:
         value = answer.headers.get(name)
@@ -131,21 +118,23 @@ def forward(
     path: str,
     query: bytes,
     body: bytes,
-    headers: Mapping[str, str],
+    headers: Headers,
     identity: Identity | None,
     secret: str,
 ) -> Response:
-    """Send the request to a service as `identity` and relay its answer."""
-    wanted = {name.lower() for name in FORWARDED_REQUEST_HEADERS}
-    outgoing = {k: v for k, v in headers.items() if k.lower() in wanted}
+    """Send the request to a service as `identity` and relay its answer (`headers`: the
+    client's, looked up by name without regard to case, as a request's headers are)."""
+    outgoing = {
+        name: value
+        for name in FORWARDED_REQUEST_HEADERS
+        if (value := headers.get(name)) is not None
+    }
     if identity is not None:
         outgoing["Authorization"] = f"Bearer {issue_token(secret, identity)}"
-    url = f"{base_url}{path}" + (f"?{query.decode()}" if query else "")
+    target = path + (f"?{query.decode()}" if query else "")
     try:
-        answer = _pool().request(
-            method, url, body=body, headers=with_correlation(outgoing), redirect=False
-        )
-    except urllib3.exceptions.HTTPError as exc:
+        answer = exchange(base_url, method, target, body, with_correlation(outgoing))
+    except UpstreamError as exc:
         raise ServiceUnavailableError(str(exc)) from exc
     return _relayed(answer, FORWARDED_RESPONSE_HEADERS)
 
@@ -153,11 +142,16 @@ def forward(
 def forward_raw(url: str, body: bytes, headers: Mapping[str, str]) -> Response:
     """Pass a webhook on untouched: the raw body and the sender's headers (its signature)."""
     outgoing = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
+    parts = urlsplit(url)
     try:
-        answer = _pool().request(
-            "POST", url, body=body, headers=with_correlation(outgoing), redirect=False
+        answer = exchange(
+            f"{parts.scheme}://{parts.netloc}",
+            "POST",
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            body,
+            with_correlation(outgoing),
         )
-    except urllib3.exceptions.HTTPError as exc:
+    except UpstreamError as exc:
         raise ServiceUnavailableError(str(exc)) from exc
     relayed = _relayed(answer, ())
     relayed.headers["Content-Type"] = answer.headers.get("Content-Type", "application/json")

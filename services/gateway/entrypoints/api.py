@@ -99,7 +99,7 @@ def forwarded(service: str, rest: str) -> ResponseReturnValue:
         f"/{rest}",
         request.query_string,
         request.get_data(),
-        dict(request.headers),
+        request.headers,
         caller_identity(),
         wired.settings.identity_secret,
     )

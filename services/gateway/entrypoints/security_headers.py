@@ -75,10 +75,14 @@ def security_headers(production: bool, environ: Mapping[str, str] | None = None)
 def install_security_headers(app: Flask, production: bool) -> None:
     """Add the headers to every answer of `app`, errors included (a route may set its own
     value of one, which is kept)."""
-    headers = security_headers(production)
+    # Each name's lower case, once: the headers an answer already has are read in one pass
+    # rather than looked up (case-insensitively, along the whole list) once per name.
+    headers = [(name.lower(), name, value) for name, value in security_headers(production).items()]
 
     @app.after_request
     def protect(response: Response) -> Response:
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
+        present = {name.lower() for name, _ in response.headers}
+        for lower, name, value in headers:
+            if lower not in present:
+                response.headers.add(name, value)
         return response
