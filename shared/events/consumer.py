@@ -295,7 +295,9 @@ class EventConsumer:
     def _decode(self, body: bytes) -> tuple[IncomingEvent, Handler]:
         """The event a message carries, validated, and its handler (ContractError if none)."""
         envelope = decode_envelope(body)
-        data = self.contracts.load(envelope.type, envelope.schema_version, envelope.data)
+        data = self.contracts.load(
+            envelope.type, envelope.schema_version, envelope.data, producer=envelope.producer
+        )
         handler = self.handlers.get(envelope.type)
         if handler is None:
             raise ContractError(f"{self.name} has no handler for {envelope.type}")
