@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.events.contracts import CONTRACTS, decode_envelope
-from shared.events.contracts.envelope import _SCHEMA, Envelope, _as_written
+from shared.events.contracts.envelope import _SCHEMA, Envelope, _as_written, wire_form
 
 WRITTEN: dict[str, Any] = {
     "event_id": str(uuid.UUID(int=1)),
@@ -78,3 +78,27 @@ def test_whatever_the_fast_path_accepts_the_schema_accepts_with_the_same_values(
     if fast is not None:
         assert fast == _schema_decoding(raw)
         assert decode_envelope(json.dumps(raw).encode()) == fast
+
+
+ENVELOPES = st.builds(
+    Envelope,
+    event_id=st.uuids(),
+    type=st.from_regex(r"[A-Z][A-Za-z]{1,20}", fullmatch=True),
+    schema_version=st.integers(1, 9),
+    occurred_at=st.datetimes(timezones=st.timezones()),
+    correlation_id=st.uuids(),
+    causation_id=st.none() | st.uuids(),
+    producer=st.sampled_from(["orders", "billing", "shipping", "messaging"]),
+    stream_id=st.text(min_size=1, max_size=40),
+    stream_version=st.integers(1, 10**6),
+    ordering_key=st.text(min_size=1, max_size=40),
+    data=st.dictionaries(st.text(max_size=10), JSON, max_size=4),
+)
+
+
+@given(ENVELOPES)
+def test_an_envelope_is_written_as_the_schema_dumps_it_and_read_back_equal(
+    envelope: Envelope,
+) -> None:
+    assert wire_form(envelope) == _SCHEMA.dump(envelope)
+    assert decode_envelope(json.dumps(wire_form(envelope)).encode()) == envelope
