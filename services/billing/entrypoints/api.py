@@ -217,7 +217,7 @@ def get_billing(billing_id: str) -> ResponseReturnValue:
 def confirm_payment(billing_id: str) -> ResponseReturnValue:
     """Staff confirm money received for a billing; an excess goes to the deposit (R9)."""
     staff = require_staff()
-    body = json_body(PaymentRequest())
+    body = json_body(PaymentRequest)
     amount = Money(body["amount"], body["currency"]).rounded()
     return _outcome(
         record_payment(service_context(), billing_id, amount, "staff_confirmation", staff.subject)
@@ -251,7 +251,7 @@ def deposit() -> ResponseReturnValue:
 def adjustment(customer_id: str) -> ResponseReturnValue:
     """A staff adjustment of a deposit, with a reason; never below zero."""
     staff = require_staff()
-    body = json_body(AdjustmentRequest())
+    body = json_body(AdjustmentRequest)
     found = adjust_deposit(
         service_context(),
         customer_id,

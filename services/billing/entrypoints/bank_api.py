@@ -143,7 +143,7 @@ def report_json(report: PaymentReported | None, timezone: str) -> dict[str, Any]
 def payment_report(billing_id: str) -> ResponseReturnValue:
     """The customer reports a bank transfer (R9); staff or the bank confirm it."""
     identity = current_identity()
-    body = json_body(PaymentReportRequest())
+    body = json_body(PaymentReportRequest)
     found = report_payment(
         service_context(),
         billing_id,

@@ -79,7 +79,7 @@ def checkout(billing_id: str) -> ResponseReturnValue:
     """Start paying the rest after the deposit by card: the total with the fee, and the
     PayPal link to approve it; no card data ever passes through us (R10)."""
     identity = current_identity()
-    body = json_body(CheckoutRequest())
+    body = json_body(CheckoutRequest)
     ctx = service_context()
     result = start_card_payment(
         ctx,

@@ -31,7 +31,7 @@ def unapplied_payments_queue() -> ResponseReturnValue:
 def credit_held(hold_id: str) -> ResponseReturnValue:
     """Staff credit a held payment to the deposit of the customer who sent it."""
     staff = require_staff()
-    body = json_body(HeldCreditRequest())
+    body = json_body(HeldCreditRequest)
     found = credit_held_payment(service_context(), hold_id, body["customer_id"], staff.subject)
     assert found.held is not None
     return jsonify(

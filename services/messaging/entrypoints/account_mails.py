@@ -59,7 +59,7 @@ def account_mails() -> ResponseReturnValue:
     # Only the gateway asks, with its own staff identity: a customer could otherwise have
     # e-mails in our name sent to any address.
     require_staff()
-    body = json_body(AccountMailBody())
+    body = json_body(AccountMailBody)
     ctx = service_context()
     notification = account_mail(AccountMailRequest(**body), config(ctx).site_url)
     queued = ctx.store.transact(lambda tx: enqueue(tx, notification, body["to"]))

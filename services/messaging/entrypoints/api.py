@@ -195,7 +195,7 @@ def attachment(attachment_id: str) -> ResponseReturnValue:
 def inquiry() -> ResponseReturnValue:
     """A general inquiry: signed-in customers, or visitors leaving an e-mail address."""
     identity = current_identity() if request.headers.get("Authorization") else None
-    body = json_body(InquiryRequest())
+    body = json_body(InquiryRequest)
     customer = identity.acting_customer if identity else None
     inquiry_id = open_inquiry(
         service_context(), customer, body["email"], body["subject"], body["text"]
@@ -215,7 +215,7 @@ def inquiries() -> ResponseReturnValue:
 def answer(inquiry_id: str) -> ResponseReturnValue:
     """Staff answer an inquiry."""
     staff = require_staff()
-    body = json_body(AnswerRequest())
+    body = json_body(AnswerRequest)
     return jsonify(
         {"message_id": answer_inquiry(service_context(), inquiry_id, body["text"], staff)}
     ), 201
@@ -237,7 +237,7 @@ def requests_queue() -> ResponseReturnValue:
 def customer_email(customer_id: str) -> ResponseReturnValue:
     """Where a customer's notifications go (the gateway tells us at sign-up)."""
     require_staff()
-    body = json_body(EmailRequest())
+    body = json_body(EmailRequest)
     service_context().store.transact(lambda tx: remember_address(tx, customer_id, body["email"]))
     return jsonify({"customer_id": customer_id, "email": body["email"]})
 

@@ -41,7 +41,7 @@ def _customer() -> str | None:
 def place_order() -> ResponseReturnValue:
     """Apply for an order (customers)."""
     identity = current_identity()
-    body = json_body(schemas.PlaceOrderRequest())
+    body = json_body(schemas.PlaceOrderRequest)
     items = [
         ev.OrderedItem(
             f"itm-{n}",
@@ -80,7 +80,7 @@ def cancel(order_id: str) -> ResponseReturnValue:
 def change_items(order_id: str) -> ResponseReturnValue:
     """Cancel items or change quantities before payment (R17)."""
     identity = current_identity()
-    body = json_body(schemas.ChangeItemsRequest())
+    body = json_body(schemas.ChangeItemsRequest)
     quantities = {c["item_id"]: c["quantity"] for c in body["changes"]}
     return _answer(
         commands.change_items(
@@ -94,7 +94,7 @@ def change_items(order_id: str) -> ResponseReturnValue:
 def purchase_condition(order_id: str, item_id: str) -> ResponseReturnValue:
     """'Confirm the following before purchasing the item' (R13)."""
     identity = current_identity()
-    body = json_body(schemas.TextRequest())
+    body = json_body(schemas.TextRequest)
     return _answer(
         commands.set_purchase_condition(
             service_context(), order_id, item_id, body["text"], _customer(), identity.subject
@@ -110,7 +110,7 @@ def reception_report(order_id: str) -> ResponseReturnValue:
     if request.files:
         body = schemas.ReceptionReportRequest().load(request.form.to_dict())
     else:
-        body = json_body(schemas.ReceptionReportRequest())
+        body = json_body(schemas.ReceptionReportRequest)
     uploads = request.files.getlist("photos")
     if len(uploads) > MAX_PHOTOS:
         raise ValidationError(f"a report takes at most {MAX_PHOTOS} pictures")
@@ -139,7 +139,7 @@ def reception_report(order_id: str) -> ResponseReturnValue:
 def feedback(order_id: str) -> ResponseReturnValue:
     """Feedback on a completed order, once (R28)."""
     identity = current_identity()
-    body = json_body(schemas.FeedbackRequest())
+    body = json_body(schemas.FeedbackRequest)
     return _answer(
         commands.leave_feedback(
             service_context(),
@@ -173,7 +173,7 @@ def inspection_photos_checked(order_id: str) -> ResponseReturnValue:
 def seller_confirmation(order_id: str, item_id: str) -> ResponseReturnValue:
     """Record the seller's answer to a purchase condition (R13)."""
     staff = require_staff()
-    body = json_body(schemas.AnswerRequest())
+    body = json_body(schemas.AnswerRequest)
     return _answer(
         commands.record_seller_confirmation(
             service_context(), order_id, item_id, body["answer"], staff.subject
@@ -194,7 +194,7 @@ def purchased(order_id: str, item_id: str) -> ResponseReturnValue:
 def unavailable(order_id: str, item_id: str) -> ResponseReturnValue:
     """The item cannot be purchased or forwarded (R20)."""
     staff = require_staff()
-    body = json_body(schemas.ReasonRequest())
+    body = json_body(schemas.ReasonRequest)
     return _answer(
         commands.mark_unavailable(
             service_context(), order_id, item_id, body["reason"], staff.subject
@@ -239,7 +239,7 @@ def inspection(order_id: str, item_id: str) -> ResponseReturnValue:
 def open_exchange(order_id: str, item_id: str) -> ResponseReturnValue:
     """Open an exchange or return the customer asked for (R19)."""
     staff = require_staff()
-    body = json_body(schemas.ExchangeRequest())
+    body = json_body(schemas.ExchangeRequest)
     return _answer(
         commands.open_exchange(service_context(), order_id, item_id, body["kind"], staff.subject)
     )
@@ -250,7 +250,7 @@ def open_exchange(order_id: str, item_id: str) -> ResponseReturnValue:
 def exchange_answer(order_id: str, item_id: str) -> ResponseReturnValue:
     """The seller's answer, and any local shipping cost to charge (R19)."""
     staff = require_staff()
-    body = json_body(schemas.ExchangeAnswerRequest())
+    body = json_body(schemas.ExchangeAnswerRequest)
     cost = body["local_cost_cny"]
     return _answer(
         commands.answer_exchange(

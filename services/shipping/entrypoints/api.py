@@ -62,7 +62,7 @@ def staff_queue(queue: str) -> ResponseReturnValue:
 def pack(order_id: str) -> ResponseReturnValue:
     """Staff record the parcels; the fee is quoted with the current rates (R21)."""
     staff = require_staff()
-    body = json_body(PackRequest())
+    body = json_body(PackRequest)
     parcels = [
         (
             Parcel(f"par-{n}", p["weight_grams"], p["length_cm"], p["width_cm"], p["height_cm"]),
@@ -98,7 +98,7 @@ def pack(order_id: str) -> ResponseReturnValue:
 def change_method(order_id: str) -> ResponseReturnValue:
     """Staff change the method at the customer's request, before the fee is quoted."""
     staff = require_staff()
-    body = json_body(MethodRequest())
+    body = json_body(MethodRequest)
     shipment = handlers.change_method(service_context(), order_id, body["method"], staff.subject)
     return jsonify({"order_id": order_id, "method": shipment.method})
 
@@ -108,7 +108,7 @@ def change_method(order_id: str) -> ResponseReturnValue:
 def ship(order_id: str) -> ResponseReturnValue:
     """Staff ship every parcel with its carrier and tracking number (R6)."""
     staff = require_staff()
-    body = json_body(ShipRequest())
+    body = json_body(ShipRequest)
     tracking = {p["parcel_id"]: (p["carrier"], p["tracking_number"]) for p in body["parcels"]}
     handlers.ship(service_context(), order_id, tracking, staff.subject)
     return jsonify({"order_id": order_id, "status": "shipped"})

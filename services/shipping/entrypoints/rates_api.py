@@ -45,7 +45,7 @@ def set_rates(method: str) -> ResponseReturnValue:
     staff = require_staff()
     if not re.match(METHOD, method):
         raise NotFoundError(f"no shipping method {method}")
-    body = json_body(RateTableRequest())
+    body = json_body(RateTableRequest)
     zones = [ZoneRate(**z) for z in body.pop("zones")]
     table = RateTable(method=method, zones=zones, **body)
     version = rating.set_rates(service_context(), table, staff.subject)
@@ -54,7 +54,7 @@ def set_rates(method: str) -> ResponseReturnValue:
 
 def _estimate_input() -> dict[str, Any]:
     if request.method == "POST":
-        loaded: dict[str, Any] = json_body(EstimateRequest())
+        loaded: dict[str, Any] = json_body(EstimateRequest)
         return loaded
     args: dict[str, Any] = EstimateRequest().load(request.args.to_dict())
     return args
