@@ -9,7 +9,8 @@ import os
 import socket
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from types import TracebackType
 from typing import Any, TypeVar
 
 import psycopg
@@ -151,15 +152,34 @@ def psycopg_pool_errors() -> tuple[type[Exception], ...]:
     return (PoolTimeout, TooManyRequests)
 
 
-@contextlib.contextmanager
-def translated() -> Iterator[None]:
+class _Translated:
+    """The context manager `translated` returns. A plain class, not a @contextmanager
+    generator: it wraps every transaction and query, and a generator-based one costs four
+    times as much to enter and leave. It holds no state, so one instance serves all threads."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            return
+        if isinstance(exc, psycopg.Error):
+            raise translate(exc) from exc
+        if isinstance(exc, psycopg_pool_errors()):
+            raise errors.OperationalError(str(exc)) from exc
+
+
+_TRANSLATED = _Translated()
+
+
+def translated() -> contextlib.AbstractContextManager[None]:
     """Re-raise any driver error as ours, keeping the original as the cause."""
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise translate(exc) from exc
-    except psycopg_pool_errors() as exc:
-        raise errors.OperationalError(str(exc)) from exc
+    return _TRANSLATED
 
 
 # Only transient errors are retried, a bounded number of times with jittered backoff. One

@@ -107,11 +107,13 @@ WHERE {guard}
 RETURNING position, tx_id::text AS tx_id, version, recorded_at
 """
 
+# The arrays go in binary (%b): psycopg dumps a list of UUIDs or strings in binary at a
+# third of the cost of the text format, which quotes and escapes each element.
 _INSERT_MANY = """
 INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata)
 SELECT %(stream)s, %(expected)s + e.ord, e.event_id, e.type, e.schema_version,
        e.data::jsonb, e.metadata::jsonb
-FROM unnest(%(event_ids)s::uuid[], %(types)s::text[], %(schema_versions)s::int[],
+FROM unnest(%(event_ids)b::uuid[], %(types)b::text[], %(schema_versions)b::int[],
             %(datas)b::text[], %(metadatas)b::text[])
      WITH ORDINALITY AS e(event_id, type, schema_version, data, metadata, ord)
 WHERE {guard}
@@ -169,9 +171,14 @@ WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
 """
 
 
+# One encoder for every payload: `json.dumps` with non-default separators builds a new
+# JSONEncoder on each call, a fifth of the cost of encoding an event's payload.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def dumps(value: Mapping[str, Any]) -> str:
     """JSON text of a payload (compact; payloads are JSON-ready already)."""
-    return json.dumps(value, separators=(",", ":"))
+    return _ENCODE(value)
 
 
 class Transaction(ABC):
@@ -236,7 +243,7 @@ class Transaction(ABC):
         """The appended `events` as recorded in their `rows` (in version order), noted in
         `appended`."""
         recorded = [
-            RecordedEvent(
+            _recorded_event(
                 position=row["position"],
                 tx_id=int(row["tx_id"]),
                 stream_id=stream_id,
@@ -252,6 +259,11 @@ class Transaction(ABC):
         ]
         self.appended += recorded
         return recorded
+
+
+def _by_version(row: Row) -> int:
+    """The sort key of appended rows: their stream version."""
+    return int(row["version"])
 
 
 class PostgresTransaction(Transaction):
@@ -290,7 +302,9 @@ class PostgresTransaction(Transaction):
             rows = [row for row in rows if row["position"] is not None]
         if len(rows) != len(events):
             raise errors.ConcurrencyError(stream_id, expected_version, None)
-        return self._recorded(stream_id, events, sorted(rows, key=lambda r: r["version"]))
+        if len(rows) > 1:
+            rows = sorted(rows, key=_by_version)
+        return self._recorded(stream_id, events, rows)
 
     def _insert(
         self,
@@ -299,10 +313,10 @@ class PostgresTransaction(Transaction):
         expected: int,
         inbox: tuple[str, UUID] | None,
     ) -> list[Row]:
-        folded = {} if inbox is None else {"consumer": inbox[0], "message_id": inbox[1]}
+        params: dict[str, Any]
         if len(events) == 1:
             event = events[0]
-            params: dict[str, Any] = {
+            params = {
                 "stream": stream_id,
                 "expected": expected,
                 "event_id": event.event_id,
@@ -312,18 +326,20 @@ class PostgresTransaction(Transaction):
                 "metadata": dumps(event.metadata),
             }
             sql = _APPEND_ONE if inbox is None else _APPEND_ONE_WITH_INBOX
-            return self.conn.execute(sql, {**params, **folded}, prepare=True).fetchall()
-        params = {
-            "stream": stream_id,
-            "expected": expected,
-            "event_ids": [e.event_id for e in events],
-            "types": [e.type for e in events],
-            "schema_versions": [e.schema_version for e in events],
-            "datas": [dumps(e.data) for e in events],
-            "metadatas": [dumps(e.metadata) for e in events],
-        }
-        sql = _APPEND_MANY if inbox is None else _APPEND_MANY_WITH_INBOX
-        return self.conn.execute(sql, {**params, **folded}, prepare=True).fetchall()
+        else:
+            params = {
+                "stream": stream_id,
+                "expected": expected,
+                "event_ids": [e.event_id for e in events],
+                "types": [e.type for e in events],
+                "schema_versions": [e.schema_version for e in events],
+                "datas": [dumps(e.data) for e in events],
+                "metadatas": [dumps(e.metadata) for e in events],
+            }
+            sql = _APPEND_MANY if inbox is None else _APPEND_MANY_WITH_INBOX
+        if inbox is not None:
+            params["consumer"], params["message_id"] = inbox
+        return self.conn.execute(sql, params, prepare=True).fetchall()
 
     def flush(self) -> None:
         """Before commit: the inbox row no append has carried yet."""
@@ -379,10 +395,25 @@ class PostgresTransaction(Transaction):
         return int(row["behind"]) if row else 0
 
 
+def _recorded_event(**fields: Any) -> RecordedEvent:
+    """A RecordedEvent from all its fields, without the frozen dataclass's __init__.
+
+    That __init__ sets each of the ten fields through object.__setattr__ (it is frozen): three
+    times the cost of filling the instance's dict at once, and every appended and every read
+    event is built here. The caller passes every field; the result compares, hashes and
+    stays frozen as one built by the constructor."""
+    event = _new_object(RecordedEvent)
+    event.__dict__.update(fields)
+    return event
+
+
+_new_object = object.__new__
+
+
 def row_to_event(row: Row, upcaster: Upcaster) -> RecordedEvent:
     """A stored row as an event, upcast to the current schema version of its type."""
     schema_version, data = upcaster.upcast(row["type"], row["schema_version"], row["data"])
-    return RecordedEvent(
+    return _recorded_event(
         position=row["position"],
         tx_id=int(row["tx_id"]),
         stream_id=row["stream_id"],
@@ -425,19 +456,30 @@ class EventStore:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """One transaction, committed when the block ends, rolled back if it raises."""
-        with translated(), self.pool.connection() as conn, conn.transaction():
-            # The pool hands out dict-row connections (see open_pool).
-            tx = PostgresTransaction(cast(psycopg.Connection[Row], conn), self.upcaster)
-            yield tx
-            tx.flush()
-            for hook in self.commit_hooks:
-                hook(tx)
+        with translated():
+            # getconn/putconn rather than `pool.connection()`: that wrapper's own
+            # commit-or-rollback on exit finds nothing left to do once `conn.transaction()`
+            # has ended, and its usage statistics cost more than they tell (nobody reads them).
+            # putconn still rolls back, or replaces, a connection returned mid-transaction or
+            # broken.
+            conn = self.pool.getconn()
+            try:
+                with conn.transaction():
+                    # The pool hands out dict-row connections (see open_pool).
+                    tx = PostgresTransaction(cast(psycopg.Connection[Row], conn), self.upcaster)
+                    yield tx
+                    tx.flush()
+                    for hook in self.commit_hooks:
+                        hook(tx)
+            finally:
+                self.pool.putconn(conn)
         self.committed(tx)
 
     def committed(self, tx: Transaction) -> None:
         """Report a committed transaction's appends: to the metrics and the after-commit
         hooks."""
-        observed.appended(tx.appended)
+        if tx.appended:  # a read-only transaction has nothing to report
+            observed.appended(tx.appended)
         for hook in self.after_commit_hooks:
             hook(tx)
 
