@@ -1,6 +1,8 @@
 """A service's projections advance together (one read and one transaction per batch for all),
 and each still equals itself rebuilt from zero: also when one of them is rebuilt by another
-process while the group keeps it live, so the group holds projections at different places."""
+process while the group keeps it live, so the group holds projections at different places.
+A projection that folds whole batches (BatchProjection) ends with the rows of its per-event
+twin."""
 
 from __future__ import annotations
 
@@ -57,6 +59,38 @@ class TypeCounts:
         )
 
 
+class BatchedStreamCounts:
+    """StreamCounts again, written one statement per batch (a BatchProjection)."""
+
+    name = "group_stream_counts_batched"
+    tables: Sequence[str] = ("group_stream_counts_batched",)
+    schema = (
+        "CREATE TABLE IF NOT EXISTS group_stream_counts_batched "
+        "(stream_id text PRIMARY KEY, events integer NOT NULL, last_version integer NOT NULL)"
+    )
+
+    def __init__(self) -> None:
+        self.batch_sizes: list[int] = []
+
+    def apply(self, conn: psycopg.Connection[Row], event: RecordedEvent) -> None:
+        raise AssertionError("the runner folds a BatchProjection's events with apply_batch")
+
+    def apply_batch(self, conn: psycopg.Connection[Row], events: Sequence[RecordedEvent]) -> None:
+        self.batch_sizes.append(len(events))
+        folded: dict[str, list[int]] = {}
+        for event in events:
+            counted = folded.setdefault(event.stream_id, [0, 0])
+            counted[0] += 1
+            counted[1] = event.version
+        conn.execute(
+            "INSERT INTO group_stream_counts_batched "
+            "SELECT * FROM unnest(%s::text[], %s::int[], %s::int[]) ON CONFLICT (stream_id) DO "
+            "UPDATE SET events = group_stream_counts_batched.events + excluded.events, "
+            "last_version = excluded.last_version",
+            (list(folded), [c[0] for c in folded.values()], [c[1] for c in folded.values()]),
+        )
+
+
 def _append_streams(store: EventStore, prefix: str) -> None:
     for version in range(EVENTS_PER_STREAM):
         for n in range(STREAMS):
@@ -67,7 +101,8 @@ def _append_streams(store: EventStore, prefix: str) -> None:
 def test_grouped_projections_equal_their_rebuilds_even_when_one_is_rebuilt_meanwhile(
     store: EventStore, database_url: str
 ) -> None:
-    projections: list[Projection] = [StreamCounts(), TypeCounts()]
+    batched = BatchedStreamCounts()
+    projections: list[Projection] = [StreamCounts(), TypeCounts(), batched]
     runners = [ProjectionRunner(store, p) for p in projections]
     for runner in runners:
         runner.reset()
@@ -96,6 +131,9 @@ def test_grouped_projections_equal_their_rebuilds_even_when_one_is_rebuilt_meanw
     assert len(counts) == 3 * STREAMS
     assert all(events == EVENTS_PER_STREAM == last for _, events, last in counts)
     assert sum(events for _, events in live[1]["group_type_counts"]) == total
+    # The batched projection has the per-event one's rows, and did write batches.
+    assert live[2]["group_stream_counts_batched"] == counts
+    assert max(batched.batch_sizes) > 1
     for runner, snapshot in zip(runners, live, strict=True):
         runner.rebuild()
         assert runner.snapshot() == snapshot
