@@ -1,28 +1,33 @@
-"""The gateway's kept-alive connections to the services, for forwarding: the standard library's
-http.client, one connection per service and thread, without urllib3's pool on top.
+"""The gateway's kept-alive connections to the services, for forwarding: one socket per service
+and thread, speaking HTTP/1.1 itself (services/gateway/adapters/http_wire.py), with neither
+urllib3's pool nor http.client on top.
 
 urllib3 took half of the CPU of a forwarded request's exchange (a URL parsed twice, a pool
-key, a pool queue, Timeout and Retry objects, a response wrapper and its header dict) for
-nothing forwarding needs; what it did that forwarding does need is kept here: a request
-target encoded and normalised as urllib3 encodes it, a connection closed by the service
-while idle noticed before it is reused, connect and read timeouts, no retry (a forwarded
-POST must not be sent twice), no redirect followed, and the same request headers
-(Host, Accept-Encoding: identity, User-Agent, Content-Length)."""
+key, a pool queue, Timeout and Retry objects, a response wrapper and its header dict), and
+http.client most of the rest (each header checked and sent apart, the answer's headers read by
+the email package's parser). What forwarding needs of them is kept here: a request target
+encoded and normalised as urllib3 encodes it, a connection closed by the service while idle
+noticed before it is reused, TCP_NODELAY, connect and read timeouts, no retry (a forwarded
+POST must not be sent twice), no redirect followed, and the same request headers (Host,
+Accept-Encoding: identity, User-Agent, Content-Length)."""
 
 from __future__ import annotations
 
-import http.client
 import re
 import select
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from urllib3.util import parse_url
+
+from services.gateway.adapters.http_wire import Answer, WireError, read_answer, request_bytes
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 30.0
@@ -42,20 +47,37 @@ class UpstreamError(Exception):
 
 
 @dataclass(frozen=True)
-class Answer:
-    """A service's answer: status, headers (case-insensitive `get`) and the whole body."""
-
-    status: int
-    headers: http.client.HTTPMessage
-    data: bytes
-
-
-@dataclass(frozen=True)
 class _Origin:
     https: bool
     host: str
     port: int | None
     prefix: str  # the base URL's own path, if any
+
+    @property
+    def host_header(self) -> str:
+        """The Host header http.client sends: the host, and its port unless the default."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.https else 80
+        return host if self.port in (None, default) else f"{host}:{self.port}"
+
+
+class _Connection:
+    """One open connection to a service: its socket and a buffered reader of it."""
+
+    def __init__(self, origin: _Origin) -> None:
+        port = origin.port or (443 if origin.https else 80)
+        sock = socket.create_connection((origin.host, port), timeout=CONNECT_TIMEOUT_S)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as http.client does
+        if origin.https:
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=origin.host)
+        sock.settimeout(READ_TIMEOUT_S)
+        self.sock = sock
+        self.reader: BinaryIO = sock.makefile("rb")
+
+    def close(self) -> None:
+        """Close the reader and the socket."""
+        self.reader.close()
+        self.sock.close()
 
 
 @lru_cache(maxsize=64)
@@ -78,32 +100,32 @@ def exchange(
     (opened, or opened anew, as needed) and read its whole answer."""
     origin = _origin(base_url)
     target = request_target(origin.prefix.rstrip("/") + path_and_query)
-    connection = _connection(base_url, origin)
-    outgoing = {"User-Agent": USER_AGENT, **headers}
+    outgoing = {"Accept-Encoding": "identity", "User-Agent": USER_AGENT, **headers}
+    wire = request_bytes(method, target, origin.host_header, outgoing, body)
+    connection: _Connection | None = None
     try:
-        if connection.sock is None:
-            _connect(connection)
-        connection.request(method, target, body=body, headers=outgoing)
-        answer = connection.getresponse()
-        data = answer.read()
-    except (OSError, http.client.HTTPException) as exc:
-        connection.close()  # not kept: what it would read next is unknown
+        connection = _connection(base_url, origin)
+        connection.sock.sendall(wire)
+        answer = read_answer(connection.reader, method)
+    except (OSError, WireError) as exc:
+        if connection is not None:
+            connection.close()  # not kept: what it would read next is unknown
         raise UpstreamError(f"{type(exc).__name__}: {exc}") from exc
-    if answer.will_close:
-        connection.close()
-    else:
+    if answer.keep_open:
         _held()[base_url] = (connection, time.monotonic())
-    return Answer(answer.status, answer.headers, data)
+    else:
+        connection.close()
+    return answer
 
 
-def _held() -> dict[str, tuple[http.client.HTTPConnection, float]]:
-    held: dict[str, tuple[http.client.HTTPConnection, float]] | None = getattr(_local, "held", None)
+def _held() -> dict[str, tuple[_Connection, float]]:
+    held: dict[str, tuple[_Connection, float]] | None = getattr(_local, "held", None)
     if held is None:
         held = _local.held = {}
     return held
 
 
-def _connection(base_url: str, origin: _Origin) -> http.client.HTTPConnection:
+def _connection(base_url: str, origin: _Origin) -> _Connection:
     """This thread's connection to `base_url`: the kept one if it is fresh and still open."""
     kept = _held().pop(base_url, None)
     if kept is not None:
@@ -111,22 +133,12 @@ def _connection(base_url: str, origin: _Origin) -> http.client.HTTPConnection:
         if time.monotonic() - last_used <= REUSE_IDLE_S and not _dropped(connection):
             return connection
         connection.close()
-    kind = http.client.HTTPSConnection if origin.https else http.client.HTTPConnection
-    return kind(origin.host, origin.port, timeout=CONNECT_TIMEOUT_S)
+    return _Connection(origin)
 
 
-def _connect(connection: http.client.HTTPConnection) -> None:
-    """Connect within CONNECT_TIMEOUT_S; then wait up to READ_TIMEOUT_S for each read."""
-    connection.connect()
-    opened: socket.socket = connection.sock
-    opened.settimeout(READ_TIMEOUT_S)
-
-
-def _dropped(connection: http.client.HTTPConnection) -> bool:
+def _dropped(connection: _Connection) -> bool:
     """The service closed this idle connection (it reads as ready: end of file), as urllib3
     checks before reusing one."""
-    if connection.sock is None:
-        return True
     poller = select.poll()
     poller.register(connection.sock, select.POLLIN)
     return bool(poller.poll(0))

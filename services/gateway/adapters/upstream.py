@@ -17,7 +17,8 @@ from urllib3 import encode_multipart_formdata
 from urllib3.fields import RequestField
 from werkzeug.datastructures import Headers
 
-from services.gateway.adapters.connections import REUSE_IDLE_S, Answer, UpstreamError, exchange
+from services.gateway.adapters.connections import REUSE_IDLE_S, UpstreamError, exchange
+from services.gateway.adapters.http_wire import Answer
 from shared.events.consistency import HEADER as POSITION_HEADER
 from shared.observability.context import HEADER as CORRELATION_HEADER
 from shared.observability.context import current_correlation_id
@@ -106,7 +107,7 @@ def _session() -> requests.Session:
 def _relayed(answer: Answer, header_names: Sequence[str]) -> Response:
     relayed = Response(answer.data, status=answer.status)
     for name in header_names:
-        value = answer.headers.get(name)
+        value = answer.header(name)
         if value is not None:
             relayed.headers[name] = value
     return relayed
@@ -154,7 +155,7 @@ def forward_raw(url: str, body: bytes, headers: Mapping[str, str]) -> Response:
     except UpstreamError as exc:
         raise ServiceUnavailableError(str(exc)) from exc
     relayed = _relayed(answer, ())
-    relayed.headers["Content-Type"] = answer.headers.get("Content-Type", "application/json")
+    relayed.headers["Content-Type"] = answer.header("Content-Type") or "application/json"
     return relayed
 
 
