@@ -28,6 +28,8 @@ from shared.observability.context import (
 FORMATS = ("json", "text")
 # Attributes every LogRecord has; anything else on a record came in through `extra=`.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# What json.dumps(line, default=str, ensure_ascii=False) would build for every line: made once.
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=False)
 # The AMQP clients narrate every connection at INFO (readiness checks open one each time).
 QUIET = ("pika", "aiormq")
 
@@ -90,7 +92,7 @@ class JsonFormatter(logging.Formatter):
             line["exc"] = self.formatException(record.exc_info)
         if record.stack_info:
             line["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return _ENCODER.encode(line)
 
 
 class TextFormatter(logging.Formatter):

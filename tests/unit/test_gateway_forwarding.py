@@ -48,7 +48,8 @@ class Service(BaseHTTPRequestHandler):
         self.seen.requests.append((self.command, self.path, headers, body, self.client_address[1]))
         answer = b'{"ok": true}'
         self.send_response(201 if self.command == "POST" else 200)
-        self.send_header("Content-Type", "application/json")
+        if not self.path.startswith("/bare"):
+            self.send_header("Content-Type", "application/json")
         self.send_header("X-Internal", "not for the client")
         self.send_header("Idempotent-Replayed", "true")
         self.send_header(POSITION_HEADER, "orders.7")
@@ -198,3 +199,9 @@ def test_a_webhook_is_passed_on_with_its_own_headers(service: tuple[str, Seen]) 
 )
 def test_the_request_target_is_the_one_urllib3_sends(target: str) -> None:
     assert connections.request_target(target) == parse_url(f"http://h{target}").request_uri
+
+
+def test_an_answer_without_a_content_type_gets_flasks_default(service: tuple[str, Seen]) -> None:
+    base, _ = service
+    assert _forward(base, path="/bare").headers["Content-Type"] == "text/html; charset=utf-8"
+    assert _forward(base).headers["Content-Type"] == "application/json"

@@ -105,12 +105,10 @@ def _session() -> requests.Session:
 
 
 def _relayed(answer: Answer, header_names: Sequence[str]) -> Response:
-    relayed = Response(answer.data, status=answer.status)
-    for name in header_names:
-        value = answer.header(name)
-        if value is not None:
-            relayed.headers[name] = value
-    return relayed
+    # Given with the answer, the headers are added once; the default Content-Type only
+    # where the service sent none (as when each was set afterwards).
+    kept = [(name, value) for name in header_names if (value := answer.header(name)) is not None]
+    return Response(answer.data, status=answer.status, headers=kept)
 
 
 def forward(

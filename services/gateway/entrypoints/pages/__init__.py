@@ -7,6 +7,8 @@ import hmac
 from pathlib import Path
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 from services.gateway.entrypoints.pages.account import account_page
 from services.gateway.entrypoints.pages.account_addresses import address_pages
@@ -30,9 +32,26 @@ TEMPLATES = GATEWAY_ROOT / "templates"
 STATIC = GATEWAY_ROOT / "static"
 
 
+class FlashCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie session (the pages' flash messages), whose serializer is made
+    once per key instead of on every request, JSON calls and page views alike (a serializer
+    keeps nothing of what it signs or reads)."""
+
+    made: tuple[object, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """The serializer Flask would make for the app's current keys."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        made = self.made
+        if made is None or made[0] != keys:
+            made = self.made = (keys, super().get_signing_serializer(app))
+        return made[1]
+
+
 def register_pages(app: Flask, secret: str) -> None:
     """Add every page to `app`; flash messages ride in a cookie signed with a key of its own."""
     app.secret_key = hmac.new(secret.encode(), b"cnnect-gateway-flash", hashlib.sha256).hexdigest()
+    app.session_interface = FlashCookies()
     production = bool(app.extensions["cnnect.gateway"].settings.production)
     app.config["SESSION_COOKIE_NAME"] = cookie_name("cnnect_flash", production)
     app.config["SESSION_COOKIE_SECURE"] = production  # a `__Host-` cookie must be Secure
