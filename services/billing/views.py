@@ -9,27 +9,41 @@ from shared.events.store import EventStore
 from shared.web.app import as_texts, jsonable
 from shared.web.paging import Paged, QueuePage, Search, paged_rows
 
+REPORT_COLUMNS = (
+    "report_id",
+    "billing_id",
+    "amount",
+    "currency",
+    "paid_on",
+    "reported_at",
+    "expected_confirmation",
+)
 
-def open_reports(store: EventStore, billing_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Per billing id, its transfer report still awaited (R9), if any."""
-    rows = store.query(
-        "SELECT report_id, billing_id, amount, currency, paid_on, reported_at, "
-        "expected_confirmation FROM payment_reports "
-        "WHERE status = 'open' AND billing_id = ANY(%s)",
-        (billing_ids,),
-    )
-    return {r["billing_id"]: r for r in rows}
 
-
-def overpaid(store: EventStore, billing_ids: list[str]) -> dict[str, Decimal]:
-    """Per billing id, what was paid beyond it and went to the deposit."""
+def transfer_facts(
+    store: EventStore, billing_ids: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, Decimal]]:
+    """Per billing id, its transfer report still awaited (R9), if any; and what was paid
+    beyond it and went to the deposit. One statement for both: an order's billings are
+    polled all along its life, and this was two round trips of each poll."""
     # Diverted payments (more than was open) are credited with the billing as reference.
     rows = store.query(
-        "SELECT reference, sum(amount) AS amount FROM deposit_entries "
-        "WHERE kind = 'overpayment' AND reference = ANY(%s) GROUP BY reference",
-        (billing_ids,),
+        "SELECT 'report' AS fact, report_id, billing_id, amount, currency, paid_on, "
+        "reported_at, expected_confirmation FROM payment_reports "
+        "WHERE status = 'open' AND billing_id = ANY(%s) "
+        "UNION ALL "
+        "SELECT 'overpaid', NULL, reference, sum(amount), NULL, NULL, NULL, NULL "
+        "FROM deposit_entries WHERE kind = 'overpayment' AND reference = ANY(%s) "
+        "GROUP BY reference",
+        (billing_ids, billing_ids),
     )
-    return {r["reference"]: r["amount"] for r in rows}
+    reports = {
+        r["billing_id"]: {column: r[column] for column in REPORT_COLUMNS}
+        for r in rows
+        if r["fact"] == "report"
+    }
+    excess = {r["billing_id"]: r["amount"] for r in rows if r["fact"] == "overpaid"}
+    return reports, excess
 
 
 def unapplied_payments(store: EventStore, page: QueuePage) -> Paged:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Crockford's base32: no I, L, O or U, so a reference read aloud or retyped stays readable.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -29,6 +30,8 @@ def _check_character(body: str) -> str:
     return _ALPHABET[(32 - total % 32) % 32]
 
 
+# Pure, and asked again for each billing on every poll of an order's billings.
+@lru_cache(maxsize=4096)
 def transfer_reference(billing_id: str) -> str:
     """The reference the customer writes on a transfer for `billing_id`, e.g. CN-0A3F9-KQ2M4-7.
 

@@ -53,7 +53,7 @@ def transfer_fields(rows: Sequence[dict[str, Any]], timezone: str) -> dict[str, 
     """Per billing id: its transfer reference, pending report and balance in words."""
     ids = [r["billing_id"] for r in rows]
     store = service_context().store
-    reports, excess = views.open_reports(store, ids), views.overpaid(store, ids)
+    reports, excess = views.transfer_facts(store, ids)
     fields: dict[str, dict[str, Any]] = {}
     for row in rows:
         bid = row["billing_id"]
