@@ -135,4 +135,10 @@ async def wait_for_append(conn: psycopg.AsyncConnection[object], timeout: float)
     """Wait on a LISTENing async connection for one notice, or `timeout` seconds."""
     # A notice that arrived since the last wait is already in the socket: this returns at once.
     async for _ in conn.notifies(timeout=timeout, stop_after=1):
+        break
+    else:
         return
+    # The notices that came with it or since say nothing the caller's next read will not see
+    # (it reads after this returns): take them now, or each would wake it for an empty read.
+    async for _ in conn.notifies(timeout=0):
+        pass

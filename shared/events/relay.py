@@ -95,6 +95,7 @@ class OutboxRelay:
         self._db: psycopg.AsyncConnection[dict[str, object]] | None = None
         self._listen: psycopg.AsyncConnection[tuple[object, ...]] | None = None
         self._position: Position | None = None  # the checkpoint, once read
+        self._behind = False  # events after the checkpoint when it was last saved
         self._amqp: aiormq.abc.AbstractConnection | None = None
         self._channel: aiormq.abc.AbstractChannel | None = None
 
@@ -108,9 +109,11 @@ class OutboxRelay:
                 while not stop.is_set():
                     # A short batch read all there was: go straight to the check below
                     # instead of reading again, which would mostly find nothing.
-                    if await self.publish_batch() >= self.batch_size:
+                    read = await self.publish_batch()
+                    if read >= self.batch_size:
                         continue
-                    if await self._held_back():
+                    # Having published, the checkpoint's statement said what still waits.
+                    if self._behind if read else await self._held_back():
                         # Newer events wait behind a transaction still open, which may append
                         # nothing and so never notify: look again soon.
                         await _wait(stop, self.idle_wait)
@@ -279,13 +282,28 @@ class OutboxRelay:
         return Position(int(str(row["tx_id"])), int(str(row["position"]))) if row else START
 
     async def _save_checkpoint(self, position: Position) -> None:
+        """Save the checkpoint and, in the same round trip, note whether events follow it."""
         assert self._db is not None
-        await self._db.execute(
-            "INSERT INTO checkpoints (name, tx_id, position) VALUES (%s, %s::xid8, %s) "
-            "ON CONFLICT (name) DO UPDATE SET tx_id = excluded.tx_id, "
-            "position = excluded.position, updated_at = now()",
-            (CHECKPOINT, str(position.tx_id), position.position),
+        cursor = await self._db.execute(
+            _SAVE_CHECKPOINT, {"tx_id": str(position.tx_id), "position": position.position}
         )
+        row = await cursor.fetchone()
+        self._behind = bool(row and row["behind"])
+
+
+# The checkpoint saved, and whether events exist after it (the horizon may hold them back: the
+# relay then looks again soon, since their transaction may append nothing and never notify).
+_SAVE_CHECKPOINT = f"""
+WITH saved AS (
+    INSERT INTO checkpoints (name, tx_id, position)
+    VALUES ('{CHECKPOINT}', %(tx_id)s::xid8, %(position)s)
+    ON CONFLICT (name) DO UPDATE SET tx_id = excluded.tx_id, position = excluded.position,
+        updated_at = now()
+)
+SELECT EXISTS (
+    SELECT 1 FROM events WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
+) AS behind
+"""
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
