@@ -200,6 +200,7 @@ def advance(tx: Any, named: Mapping[str, Projection], batch_size: int) -> tuple[
     if _read_checkpoints(conn, list(named), lock=True) != positions:
         return 0, Outcome.RACED
     last = events[-1].commit_position
+    moved = []
     # Pipeline mode sends the batch's statements without waiting for each answer.
     with conn.pipeline():
         for name, projection in named.items():
@@ -214,12 +215,14 @@ def advance(tx: Any, named: Mapping[str, Projection], batch_size: int) -> tuple[
             else:
                 for event in todo:
                     projection.apply(conn, event)
-            _save_checkpoint(conn, name, last)
+            moved.append(name)
+    # Every checkpoint the batch moved, in one statement, which also says whether events
+    # follow: a short batch read all there was, and this answers whether more waits without
+    # another statement (or another transaction that would mostly find nothing).
+    behind = _save_checkpoints(conn, moved, last)
     if len(events) == batch_size:
         return len(events), Outcome.MORE
-    # A short batch read all there was: say here whether more waits, rather than in another
-    # transaction that would mostly find nothing.
-    return len(events), _beyond(tx, last)
+    return len(events), Outcome.HELD_BACK if behind else Outcome.CAUGHT_UP
 
 
 def _commit_position(event: RecordedEvent) -> Position:
@@ -293,6 +296,29 @@ def _read_checkpoints(
         rows = conn.execute(sql, (list(names),), prepare=True).fetchall()
     found = {row["name"]: Position(int(row["tx_id"]), int(row["position"])) for row in rows}
     return {name: found.get(name, START) for name in names}
+
+
+_SAVE_CHECKPOINTS = """
+WITH saved AS (
+    UPDATE checkpoints SET tx_id = %(tx_id)s::xid8, position = %(position)s, updated_at = now()
+    WHERE name = ANY(%(names)s)
+)
+SELECT EXISTS (
+    SELECT 1 FROM events WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
+) AS behind
+"""
+
+
+def _save_checkpoints(
+    conn: psycopg.Connection[Row], names: Sequence[str], position: Position
+) -> bool:
+    """Move the checkpoints `names` to `position`; whether stored events come after it."""
+    row = conn.execute(
+        _SAVE_CHECKPOINTS,
+        {"tx_id": str(position.tx_id), "position": position.position, "names": list(names)},
+        prepare=True,
+    ).fetchone()
+    return bool(row and row["behind"])
 
 
 def _save_checkpoint(conn: psycopg.Connection[Row], name: str, position: Position) -> None:

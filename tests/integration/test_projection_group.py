@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import psycopg
 
 from shared.events.appends import AppendListener
-from shared.events.projections import Projection, ProjectionGroup, ProjectionRunner
+from shared.events.projections import Outcome, Projection, ProjectionGroup, ProjectionRunner
 from shared.events.store import EventStore, NewEvent, RecordedEvent, Row
 from tests.support.runners import watched_loop
 from tests.support.waiting import wait_until
@@ -137,3 +137,24 @@ def test_grouped_projections_equal_their_rebuilds_even_when_one_is_rebuilt_meanw
     for runner, snapshot in zip(runners, live, strict=True):
         runner.rebuild()
         assert runner.snapshot() == snapshot
+
+
+def test_a_group_waits_for_events_held_back_by_an_open_transaction_and_then_catches_up(
+    store: EventStore,
+) -> None:
+    projections: list[Projection] = [StreamCounts(), TypeCounts()]
+    runners = [ProjectionRunner(store, p) for p in projections]
+    for runner in runners:
+        runner.reset()
+    group = ProjectionGroup(store, projections)
+    prefix = f"held-{uuid.uuid4().hex[:6]}"
+    store.append(f"{prefix}-1", [NewEvent("Opened", {"n": 1})], 0)
+    with store.transaction() as open_tx:
+        # Appends, then stays open while a later transaction commits an event of its own:
+        # that event is above the horizon until this one ends.
+        open_tx.append(f"{prefix}-2", [NewEvent("Opened", {"n": 2})], 0)
+        store.append(f"{prefix}-3", [NewEvent("Opened", {"n": 3})], 0)
+        assert group.step() == (1, Outcome.HELD_BACK), "the later event waits, and it says so"
+        assert group.step() == (0, Outcome.HELD_BACK)
+    assert group.step() == (2, Outcome.CAUGHT_UP)
+    assert group.step() == (0, Outcome.CAUGHT_UP)
