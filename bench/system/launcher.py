@@ -1,6 +1,8 @@
 """The system under test: every deploy/Procfile command started as `make run` starts it
 (tests/support/system.py's System: own databases, broker namespace and ports), with N copies
-of each `<service>-worker`, and a local fake PayPal that billing talks to."""
+of each `<service>-worker`, a local fake PayPal that billing talks to, and a local SMTP server
+that takes messaging's e-mails (without one, every e-mail failed and was retried: the figures
+counted a retry storm no real deployment has)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 from bench.common import DEFAULT_AMQP, DEFAULT_POSTGRES, note
 from deploy.paypal_standin import PayPalStandIn, running_standin
 from tests.support.infra import Infra
+from tests.support.smtp_server import SmtpTestServer
 from tests.support.system import BANK_SECRET, System
 
 
@@ -64,9 +67,12 @@ def launched(workers: int, log_dir: Path) -> Iterator[Launched]:
     log_dir.mkdir(parents=True, exist_ok=True)
     for old in log_dir.glob("*.log"):
         old.unlink()
-    with running_standin() as paypal:
+    with running_standin() as paypal, SmtpTestServer() as smtp:
         system = BenchSystem(infra, log_dir, workers)
         system.env.update(paypal.billing_env())
+        system.env.update(
+            CNNECT_MESSAGING_SMTP_HOST=smtp.host, CNNECT_MESSAGING_SMTP_PORT=str(smtp.port)
+        )
         note(f"starting {len(system.commands)} processes (namespace {system.namespace})")
         system.prepare()
         try:
