@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import psycopg
 
 from shared.events.appends import POLL_S, AppendWaiter
-from shared.events.store import START, EventStore, Position, RecordedEvent, Row
+from shared.events.store import EVENTS_FOLLOW_SQL, START, EventStore, Position, RecordedEvent, Row
 
 log = logging.getLogger(__name__)
 
@@ -298,14 +298,12 @@ def _read_checkpoints(
     return {name: found.get(name, START) for name in names}
 
 
-_SAVE_CHECKPOINTS = """
+_SAVE_CHECKPOINTS = f"""
 WITH saved AS (
     UPDATE checkpoints SET tx_id = %(tx_id)s::xid8, position = %(position)s, updated_at = now()
     WHERE name = ANY(%(names)s)
 )
-SELECT EXISTS (
-    SELECT 1 FROM events WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
-) AS behind
+SELECT {EVENTS_FOLLOW_SQL} AS behind
 """
 
 

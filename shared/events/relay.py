@@ -23,7 +23,14 @@ from psycopg.rows import dict_row
 from shared.events.appends import APPENDED_CHANNEL, FALLBACK_S, wait_for_append
 from shared.events.contracts import ContractRegistry, Envelope, encode_envelope
 from shared.events.errors import BrokerUnavailableError, PublishNotConfirmedError
-from shared.events.store import READ_ALL_SQL, START, Position, RecordedEvent, row_to_event
+from shared.events.store import (
+    EVENTS_FOLLOW_SQL,
+    READ_ALL_SQL,
+    START,
+    Position,
+    RecordedEvent,
+    row_to_event,
+)
 from shared.events.topology import Topology
 from shared.observability import events as observed
 
@@ -157,9 +164,8 @@ class OutboxRelay:
         """Whether events exist after the checkpoint that the horizon still holds back."""
         assert self._db is not None and self._position is not None
         cursor = await self._db.execute(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE (tx_id, position) > "
-            "(%s::xid8, %s)) AS behind",
-            (str(self._position.tx_id), self._position.position),
+            f"SELECT {EVENTS_FOLLOW_SQL} AS behind",
+            {"tx_id": str(self._position.tx_id), "position": self._position.position},
         )
         row = await cursor.fetchone()
         return bool(row and row["behind"])
@@ -300,9 +306,7 @@ WITH saved AS (
     ON CONFLICT (name) DO UPDATE SET tx_id = excluded.tx_id, position = excluded.position,
         updated_at = now()
 )
-SELECT EXISTS (
-    SELECT 1 FROM events WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
-) AS behind
+SELECT {EVENTS_FOLLOW_SQL} AS behind
 """
 
 

@@ -165,6 +165,15 @@ ORDER BY events.tx_id, events.position
 LIMIT %(limit)s
 """
 
+# Whether any stored event follows a position (%(tx_id)s, %(position)s), as an expression. Not
+# EXISTS: with a generic plan (prepared statements get one after five runs) PostgreSQL answers
+# EXISTS with a sequential scan that, when nothing follows, reads the whole table; ORDER BY
+# inside EXISTS is dropped. The first row in commit order, by the index, is a bounded read.
+EVENTS_FOLLOW_SQL = """(
+    SELECT position FROM events WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
+    ORDER BY tx_id, position LIMIT 1
+) IS NOT NULL"""
+
 _HEAD = """
 SELECT count(*) AS behind FROM events
 WHERE (tx_id, position) > (%(tx_id)s::xid8, %(position)s)
