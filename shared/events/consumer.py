@@ -64,8 +64,10 @@ RECONNECT_ERRORS: tuple[type[Exception], ...] = (
 )
 
 _RECORD_INBOXES = """
-INSERT INTO inbox (consumer, message_id)
-SELECT %s, message_id FROM unnest(%s::uuid[]) AS message_id ORDER BY message_id
+INSERT INTO inbox (consumer, message_id, received_at)
+SELECT %s, m.message_id, now() + m.n * interval '1 microsecond'
+FROM unnest(%s::uuid[]) WITH ORDINALITY AS m(message_id, n)
+ORDER BY m.message_id
 ON CONFLICT DO NOTHING
 """
 
@@ -258,8 +260,10 @@ class EventConsumer:
         def work(tx: Transaction) -> None:
             # Every inbox row in one statement, first, in id order: a concurrent duplicate
             # blocks on its row, then shows as a missing one here; two batches sharing ids lock
-            # them in the same order and cannot deadlock.
-            ids = sorted(item.event.envelope.event_id for item in batch)
+            # them in the same order and cannot deadlock. The rows of one transaction would all
+            # be received at its start: a microsecond apart in delivery order, `received_at`
+            # still orders what the batch applied as it was applied.
+            ids = [item.event.envelope.event_id for item in batch]
             with translated():
                 recorded = tx.conn.execute(_RECORD_INBOXES, (self.name, ids), prepare=True)
             if recorded.rowcount != len(ids):

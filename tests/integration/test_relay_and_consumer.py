@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared.events.consumer import EventConsumer, Message
-from shared.events.contracts import CONTRACTS
+from shared.events.contracts import CONTRACTS, decode_envelope
 from shared.events.errors import NotYetApplicableError
 from shared.events.incoming import IncomingEvent, Outcome
 from shared.events.relay import OutboxRelay
@@ -185,6 +185,10 @@ def test_messages_that_arrive_together_are_applied_in_one_commit(
     assert _seen(store) == [f"o-b{n}" for n in range(5)]
     assert len(_writers(store)) == 1, "one transaction wrote every message's inbox row"
     assert consumer.stats.applied == 5
+    received = [
+        r["message_id"] for r in store.query("SELECT message_id FROM inbox ORDER BY received_at")
+    ]
+    assert received == [decode_envelope(m.body).event_id for m in batch], "in delivery order"
 
 
 def test_a_batch_with_a_redelivered_message_applies_each_message_once(
