@@ -8,18 +8,18 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.events.consumer import EventConsumer, Message
-from shared.events.contracts import CONTRACTS
+from shared.events.contracts import CONTRACTS, encode_envelope
 from shared.events.errors import NotYetApplicableError
 from shared.events.incoming import IncomingEvent, Outcome
 from shared.events.store import EventStore, Transaction
 from shared.events.topology import Topology
+from tests.support.bus import published
 from tests.support.infra import Infra
 from tests.support.ledger import ledger_consumer
 
@@ -52,24 +52,18 @@ def _credit(tx: Transaction, event: IncomingEvent) -> None:
 
 
 def _message(order_id: str, amount: str, customer_id: str) -> bytes:
+    """An OrderPlaced of one item at `amount`, as the orders relay publishes it."""
     example = json.loads(json.dumps(CONTRACTS.contract("OrderPlaced").example))
-    item = {**example["items"][0], "quantity": 1}
-    item["unit_price"] = {"amount": amount, "currency": "CNY"}
-    data = {**example, "order_id": order_id, "customer_id": customer_id, "items": [item]}
-    envelope: dict[str, Any] = {
-        "event_id": str(uuid.uuid4()),
-        "type": "OrderPlaced",
-        "schema_version": CONTRACTS.contract("OrderPlaced").version,
-        "occurred_at": "2026-12-03T09:30:00+00:00",
-        "correlation_id": str(uuid.uuid4()),
-        "causation_id": None,
-        "producer": "orders",
-        "stream_id": f"order-{order_id}",
-        "stream_version": 1,
-        "ordering_key": order_id,
-        "data": data,
+    item = {
+        **example["items"][0],
+        "quantity": 1,
+        "unit_price": {"amount": amount, "currency": "CNY"},
     }
-    return json.dumps(envelope).encode()
+    data = {**example, "order_id": order_id, "customer_id": customer_id, "items": [item]}
+    version = CONTRACTS.contract("OrderPlaced").version
+    return encode_envelope(
+        published("OrderPlaced", "orders", f"order-{order_id}", 1, data, order_id, version)
+    )
 
 
 PAYMENTS = st.lists(
