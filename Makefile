@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo-data run test lint bench bench-system chaos fuzz rebuild install chromium unit clean
+.PHONY: demo-data run test lint bench bench-system chaos cluster cluster-test cluster-tools fuzz rebuild install chromium unit clean
 
 # Create the virtualenv and install the pinned dependencies when pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -78,6 +78,30 @@ bench-system: install
 # the database crash (private servers on other ports); prints the counts, fails on a violation.
 chaos: install
 	$(PY) -m tests.chaos --duration $${CHAOS_SECONDS:-120}
+
+# The cluster harness (tests/cluster): three RabbitMQ nodes and PostgreSQL as a primary with a
+# synchronous replica under Patroni (etcd keeping its leader key), all on this machine on ports
+# of their own; the system taking orders while nodes are killed, paused and failed over.
+# Debian's patroni and etcd-server are installed when missing (apt's lists refreshed only when
+# the first attempt fails); nothing of them runs as a system service.
+cluster-tools:
+	@if ! command -v patroni >/dev/null || ! command -v etcd >/dev/null; then \
+	  echo "installing patroni and etcd-server (the cluster harness runs them)"; \
+	  sudo=""; \
+	  if [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null; then sudo=sudo; fi; \
+	  apt="$$sudo env DEBIAN_FRONTEND=noninteractive $(APT_GET) -qq"; \
+	  $$apt install -y --no-install-recommends patroni etcd-server \
+	    || { $$apt update && $$apt install -y --no-install-recommends patroni etcd-server; }; \
+	fi
+
+# The full cluster run (a few minutes; CLUSTER_SECONDS of load): prints the failures injected,
+# the counts, the recovery time of each failure and every violation; fails on a violation.
+cluster: install cluster-tools
+	$(PY) -m tests.cluster --duration $${CLUSTER_SECONDS:-150}
+
+# Its short version, which CI runs after `make test`.
+cluster-test: install cluster-tools
+	$(VENV)/bin/pytest -q -m cluster tests/cluster
 
 # A longer fuzzing run than `make test`'s: every API from its OpenAPI document, new examples
 # each run (CNNECT_FUZZ_EXAMPLES per operation, caller and mode; default 100).
