@@ -58,6 +58,9 @@ class Client:
     session: requests.Session = field(default_factory=_session)
     counters: Counters = field(default_factory=Counters)
     patience_s: float = 240.0
+    # The Idempotency-Keys of the changes the system said it made (a 2xx answer, or the
+    # answer lost with the effect kept): after a failover, every one must still be there.
+    acknowledged: list[str] = field(default_factory=list)
 
     def _send(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Any:
         self.counters.requests += 1
@@ -85,7 +88,10 @@ class Client:
             "Idempotency-Key": key,
             "X-CSRF-Token": self.csrf,
         }
-        return self._until_answered(lambda: self._send(method, path, body, headers))
+        answer = self._until_answered(lambda: self._send(method, path, body, headers))
+        if answer.status_code < 300 or _code(answer) == "answer_lost":
+            self.acknowledged.append(key)
+        return answer
 
     def raw_post(self, path: str, body: bytes, headers: dict[str, str]) -> requests.Response:
         """A webhook delivery, sent until answered (the sender's own retries)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.web.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -25,6 +25,8 @@ class Outcome:
     completed: bool = False
     error: str = ""
     duplicate_notices: int = 0  # bank notices this customer's bank sent twice on purpose
+    # The bank transfers the system acknowledged (its webhook answered 200).
+    bank_transactions: list[str] = field(default_factory=list)
 
 
 class Lifecycle:
@@ -157,9 +159,10 @@ class Lifecycle:
             _expect(answer, 201, "deposit payment")
 
     def _bank_notice(self, billing: dict[str, Any], n: str) -> None:
+        transaction = f"TX-{self.number}-{n}"
         body = json.dumps(
             {
-                "transaction_id": f"TX-{self.number}-{n}",
+                "transaction_id": transaction,
                 "reference": billing["billing_id"],
                 "amount": billing["amount"],
                 "currency": billing["currency"],
@@ -176,6 +179,7 @@ class Lifecycle:
                 "Content-Type": "application/json",
             }
             _expect(self.bank.raw_post("/webhooks/bank", body, headers), 200, "bank notice")
+        self.outcome.bank_transactions.append(transaction)
         self.outcome.duplicate_notices += times - 1
 
 

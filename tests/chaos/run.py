@@ -91,7 +91,7 @@ def _under_fire(
     with ThreadPoolExecutor(config.parallel, thread_name_prefix="customer") as pool:
         number = 0
         while time.monotonic() - started < config.duration_s:
-            futures.append(pool.submit(_customer_life, number, gateway, staff, bank, customers))
+            futures.append(pool.submit(customer_life, number, gateway, staff, bank, customers))
             number += 1
             time.sleep(1 / config.orders_per_s)
         faults.stop()
@@ -100,9 +100,10 @@ def _under_fire(
     return _verdict(system, outcomes, faults, staff, bank, customers, time.monotonic() - started)
 
 
-def _customer_life(
+def customer_life(
     number: int, gateway: str, staff: Client, bank: Client, customers: list[Client]
 ) -> Outcome:
+    """Sign a new customer up and live one order's whole life with the staff and the bank."""
     try:
         customer = signed_in(gateway, f"chaos-{number}@example.com", "chaos password 1", True)
     except Exception as exc:
