@@ -207,6 +207,12 @@ def with_retry(fn: Callable[[], T]) -> T:
 # pinged again before its next use: the ping is a round trip on every transaction.
 _HANDED_OUT: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = weakref.WeakKeyDictionary()
 IDLE_CHECK_AFTER_S = 2.0
+# How long the pool keeps retrying one lost connection in the background before it leaves the
+# slot to be refilled on demand. psycopg_pool doubles its delay between attempts (1, 2, 4, 8 s
+# ...) for as long as this lasts (5 minutes by default): after a primary failover that took
+# 10 s, its next attempt came 5 s after the new primary was up, and the gap grows with the
+# outage. Past this window, the next `getconn` connects at once (and starts a new series).
+RECONNECT_WINDOW_S = 10.0
 
 
 def _check_if_idle(conn: psycopg.Connection[Any]) -> None:
@@ -242,6 +248,7 @@ def open_pool(url: str, *, min_size: int = 1, max_size: int = 8, name: str = "")
         # one that breaks in use fails its transaction, which `with_retry` runs again.
         check=_check_if_idle,
         timeout=10.0,
+        reconnect_timeout=RECONNECT_WINDOW_S,
     )
     with translated():
         pool.open(wait=True, timeout=15.0)
