@@ -111,6 +111,7 @@ class ProjectionRunner:
             _save_checkpoint(conn, self.checkpoint_name, START)
 
         self.store.transact(work)
+        self._group.forget()
 
     def rebuild(self, on_batch: Callable[[int], None] | None = None) -> int:
         """Drop the projection's rows and replay every event from position zero."""
@@ -151,13 +152,45 @@ class ProjectionGroup:
         self.store = store
         self.named = {checkpoint_name(p): p for p in projections}
         self.batch_size = batch_size
+        # The checkpoints as this group last saved (or read) them. Each batch's transaction
+        # checks them as it moves them (`_move_checkpoints`), so they need not be read again
+        # before every batch; forgotten when another runner moved one (a rebuild).
+        self._known: dict[str, Position] | None = None
+
+    def forget(self) -> None:
+        """Read the checkpoints again before the next batch (another runner moved them)."""
+        self._known = None
 
     def step(self) -> tuple[int, Outcome]:
-        """Apply the next batch to every projection: how many events, and what next."""
-        outcome: tuple[int, Outcome] = self.store.transact(
-            lambda tx: advance(tx, self.named, self.batch_size)
-        )
-        return outcome
+        """Apply the next batch to every projection: how many events, and what next.
+
+        The events are read without a transaction (one statement; events below the horizon
+        never change), so a step that finds nothing opens none; a batch is applied in one
+        transaction that first moves the checkpoints it covers, if still where they were read."""
+        names = list(self.named)
+        positions = self._known
+        if positions is None:
+            positions = self.store.single(lambda tx: _read_checkpoints(tx.conn, names))
+        after = min(positions.values())
+        events = self.store.single(lambda tx: tx.read_all(after, self.batch_size))
+        self._known = positions
+        if not events:
+            return 0, self.store.single(lambda tx: _beyond(tx, after))
+        try:
+            moved, behind = self.store.transact(
+                lambda tx: apply_batch(tx, self.named, positions, events)
+            )
+        except _Raced:
+            self._known = None
+            return 0, Outcome.RACED
+        except BaseException:
+            self._known = None  # the transaction may or may not have committed
+            raise
+        last = events[-1].commit_position
+        self._known = {name: last if name in moved else at for name, at in positions.items()}
+        if len(events) == self.batch_size:
+            return len(events), Outcome.MORE
+        return len(events), Outcome.HELD_BACK if behind else Outcome.CAUGHT_UP
 
     def run(
         self, stop: threading.Event, news: AppendWaiter | None = None, idle_wait: float = 0.05
@@ -184,45 +217,45 @@ def checkpoint_name(projection: Projection) -> str:
     return f"projection:{projection.name}"
 
 
-def advance(tx: Any, named: Mapping[str, Projection], batch_size: int) -> tuple[int, Outcome]:
-    """In `tx`, apply the next batch of events to the projections `named` by checkpoint; each
-    gets the events after its own checkpoint. Returns the batch's size and what to do next."""
+class _Raced(Exception):
+    """Another runner moved a checkpoint since it was read: the batch is rolled back."""
+
+
+def apply_batch(
+    tx: Any,
+    named: Mapping[str, Projection],
+    positions: Mapping[str, Position],
+    events: Sequence[RecordedEvent],
+) -> tuple[list[str], bool]:
+    """In `tx`, apply `events` (in commit order, read after the least of `positions`) to the
+    projections `named` by checkpoint; each gets those after its own checkpoint. Returns the
+    checkpoints moved, and whether stored events follow the batch. Raises `_Raced` (rolling
+    the transaction back) if a checkpoint is no longer at its place in `positions`."""
     conn = tx.conn
-    # Read the checkpoints and the events before writing anything, so this transaction has
-    # no transaction id yet and its own id cannot hold back the snapshot horizon.
-    positions = _read_checkpoints(conn, list(named))
-    after = min(positions.values())
-    events = tx.read_all(after, batch_size)
-    if not events:
-        return 0, _beyond(tx, after)
-    # Then lock the checkpoints: if another runner (a rebuild) moved one meanwhile, drop this
-    # batch; the next call starts again from where that runner left off.
-    if _read_checkpoints(conn, list(named), lock=True) != positions:
-        return 0, Outcome.RACED
     last = events[-1].commit_position
-    moved = []
+    # The events are in commit order: a projection's are those after its own checkpoint (all
+    # of them unless a rebuild left it elsewhere than the others).
+    todo = {
+        name: events[bisect_right(events, positions[name], key=_commit_position) :]
+        for name in named
+    }
+    moved = [name for name, its in todo.items() if its]
+    # First, in one statement: move every checkpoint the batch covers, only where it still is
+    # (which locks its row, as a rebuild does before emptying the tables, so the two never
+    # deadlock), and learn whether events follow the batch. All of it commits together with
+    # the rows written below, or not at all.
+    behind = _move_checkpoints(conn, {name: positions[name] for name in moved}, last)
     # Pipeline mode sends the batch's statements without waiting for each answer.
     with conn.pipeline():
-        for name, projection in named.items():
-            # The events are in commit order: this projection's are those after its own
-            # checkpoint (all of them unless a rebuild left it elsewhere than the others).
-            todo = events[bisect_right(events, positions[name], key=_commit_position) :]
-            if not todo:
-                continue
-            apply_batch = getattr(projection, "apply_batch", None)  # see BatchProjection
-            if apply_batch is not None:
-                apply_batch(conn, todo)
+        for name in moved:
+            projection = named[name]
+            batch_apply = getattr(projection, "apply_batch", None)  # see BatchProjection
+            if batch_apply is not None:
+                batch_apply(conn, todo[name])
             else:
-                for event in todo:
+                for event in todo[name]:
                     projection.apply(conn, event)
-            moved.append(name)
-    # Every checkpoint the batch moved, in one statement, which also says whether events
-    # follow: a short batch read all there was, and this answers whether more waits without
-    # another statement (or another transaction that would mostly find nothing).
-    behind = _save_checkpoints(conn, moved, last)
-    if len(events) == batch_size:
-        return len(events), Outcome.MORE
-    return len(events), Outcome.HELD_BACK if behind else Outcome.CAUGHT_UP
+    return moved, behind
 
 
 def _commit_position(event: RecordedEvent) -> Position:
@@ -298,25 +331,52 @@ def _read_checkpoints(
     return {name: found.get(name, START) for name in names}
 
 
-_SAVE_CHECKPOINTS = f"""
-WITH saved AS (
-    UPDATE checkpoints SET tx_id = %(tx_id)s::xid8, position = %(position)s, updated_at = now()
-    WHERE name = ANY(%(names)s)
+# Each checkpoint moved to the batch's last position only if it is still at the position it
+# was read at (a row missing is at START: it is created). Under READ COMMITTED an UPDATE that
+# waited for a concurrent one checks its WHERE again on the row that one left, so a checkpoint
+# a rebuild moved meanwhile is not moved here, and the count says so.
+_MOVE_CHECKPOINTS = f"""
+WITH expected AS (
+    SELECT * FROM unnest(%(names)s::text[], %(tx_ids)s::xid8[], %(positions)s::bigint[])
+        AS e(name, tx_id, position)
+), moved AS (
+    UPDATE checkpoints c
+    SET tx_id = %(tx_id)s::xid8, position = %(position)s, updated_at = now()
+    FROM expected e
+    WHERE c.name = e.name AND c.tx_id = e.tx_id AND c.position = e.position
+    RETURNING 1
+), created AS (
+    INSERT INTO checkpoints (name, tx_id, position)
+    SELECT e.name, %(tx_id)s::xid8, %(position)s FROM expected e
+    WHERE e.tx_id = '0'::xid8 AND e.position = 0
+      AND NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.name = e.name)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
 )
-SELECT {EVENTS_FOLLOW_SQL} AS behind
+SELECT (SELECT count(*) FROM moved) + (SELECT count(*) FROM created) AS moved,
+       {EVENTS_FOLLOW_SQL} AS behind
 """
 
 
-def _save_checkpoints(
-    conn: psycopg.Connection[Row], names: Sequence[str], position: Position
+def _move_checkpoints(
+    conn: psycopg.Connection[Row], expected: Mapping[str, Position], position: Position
 ) -> bool:
-    """Move the checkpoints `names` to `position`; whether stored events come after it."""
+    """Move the checkpoints `expected` (name: where it was read) to `position`; whether
+    stored events come after it. Raises `_Raced` if one of them is not where it was read."""
     row = conn.execute(
-        _SAVE_CHECKPOINTS,
-        {"tx_id": str(position.tx_id), "position": position.position, "names": list(names)},
+        _MOVE_CHECKPOINTS,
+        {
+            "names": list(expected),
+            "tx_ids": [str(p.tx_id) for p in expected.values()],
+            "positions": [p.position for p in expected.values()],
+            "tx_id": str(position.tx_id),
+            "position": position.position,
+        },
         prepare=True,
     ).fetchone()
-    return bool(row and row["behind"])
+    if row is None or row["moved"] != len(expected):
+        raise _Raced()
+    return bool(row["behind"])
 
 
 def _save_checkpoint(conn: psycopg.Connection[Row], name: str, position: Position) -> None:

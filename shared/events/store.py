@@ -3,6 +3,8 @@ commit order. One per service database; the `events` table is also the outbox.""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import random
 import time
@@ -25,6 +27,8 @@ from shared.observability import events as observed
 
 T = TypeVar("T")
 Row = dict[str, Any]
+# A connection outside any transaction: nothing ran since the last commit or rollback.
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 
 
 @dataclass(frozen=True, order=True)
@@ -129,16 +133,42 @@ _WITH_INBOX = """
 WITH inbox_row AS (
     INSERT INTO inbox (consumer, message_id) VALUES (%(consumer)s, %(message_id)s)
     ON CONFLICT DO NOTHING RETURNING 1
-), appended AS ({insert})
+), appended AS ({insert}){riders}
 SELECT appended.*, EXISTS (SELECT 1 FROM inbox_row) AS inbox_new
 FROM (SELECT 1) AS one LEFT JOIN appended ON true
 """
 _INBOX_GUARD = "EXISTS (SELECT 1 FROM inbox_row) AND"
+# An append that carries riders (see `Rider`) without an inbox row.
+_WITH_RIDERS = """
+WITH appended AS ({insert}){riders}
+SELECT * FROM appended
+"""
 
 _APPEND_ONE = _INSERT_ONE.format(guard="")
 _APPEND_MANY = _INSERT_MANY.format(guard="")
-_APPEND_ONE_WITH_INBOX = _WITH_INBOX.format(insert=_INSERT_ONE.format(guard=_INBOX_GUARD))
-_APPEND_MANY_WITH_INBOX = _WITH_INBOX.format(insert=_INSERT_MANY.format(guard=_INBOX_GUARD))
+_APPEND_ONE_WITH_INBOX = _WITH_INBOX.format(
+    insert=_INSERT_ONE.format(guard=_INBOX_GUARD), riders=""
+)
+_APPEND_MANY_WITH_INBOX = _WITH_INBOX.format(
+    insert=_INSERT_MANY.format(guard=_INBOX_GUARD), riders=""
+)
+
+# A statement that a layer above the store has a transaction's first append carry, as a CTE
+# of the append's own statement (see `EventStore.add_append_rider`): its SQL, with named
+# parameters of its own, and their values; or None, nothing to carry this time. The SQL may
+# read `appended`, the rows the append inserted (none when the version guard refused it).
+Rider = tuple[str, Mapping[str, Any]] | None
+
+
+@functools.lru_cache(maxsize=64)
+def _carrying(many: bool, inbox: bool, riders: tuple[str, ...]) -> str:
+    """The append's statement (one event or `many`, with an `inbox` row or not) with `riders`
+    as data-modifying CTEs, which PostgreSQL runs exactly once, read or not."""
+    guard = _INBOX_GUARD if inbox else ""
+    insert = (_INSERT_MANY if many else _INSERT_ONE).format(guard=guard)
+    ctes = "".join(f", rider{n} AS ({sql})" for n, sql in enumerate(riders))
+    return (_WITH_INBOX if inbox else _WITH_RIDERS).format(insert=insert, riders=ctes)
+
 
 # The horizon: the oldest transaction still running that may write to this database. Every
 # event below it is committed (or rolled back) for good, so nothing can still join the commit
@@ -278,10 +308,19 @@ def _by_version(row: Row) -> int:
 class PostgresTransaction(Transaction):
     """One PostgreSQL transaction of the event store."""
 
-    def __init__(self, conn: psycopg.Connection[Row], upcaster: Upcaster) -> None:
+    def __init__(
+        self,
+        conn: psycopg.Connection[Row],
+        upcaster: Upcaster,
+        riders: Sequence[Callable[[], Rider]] = (),
+    ) -> None:
         super().__init__(upcaster)
         self._conn = conn
         self.deadlines = SqlDeadlines(conn)
+        self._riders = tuple(riders)
+        # The riders an append carried (asked, and their statements run): the first append
+        # that inserts carries them; a refused one leaves them for the next.
+        self.riders_asked: tuple[Callable[[], Rider], ...] = ()
 
     @property
     def conn(self) -> psycopg.Connection[Row]:
@@ -311,6 +350,8 @@ class PostgresTransaction(Transaction):
             rows = [row for row in rows if row["position"] is not None]
         if len(rows) != len(events):
             raise errors.ConcurrencyError(stream_id, expected_version, None)
+        # Appended: the riders rode along (a refused append leaves them for the next one).
+        self.riders_asked = self._riders
         if len(rows) > 1:
             rows = sorted(rows, key=_by_version)
         return self._recorded(stream_id, events, rows)
@@ -348,7 +389,28 @@ class PostgresTransaction(Transaction):
             sql = _APPEND_MANY if inbox is None else _APPEND_MANY_WITH_INBOX
         if inbox is not None:
             params["consumer"], params["message_id"] = inbox
+        if self._riders and not self.riders_asked:
+            riders = [rider for ask in self._riders if (rider := ask()) is not None]
+            if riders:
+                sql = _carrying(len(events) > 1, inbox is not None, tuple(r[0] for r in riders))
+                for _, rider_params in riders:
+                    params.update(rider_params)
         return self.conn.execute(sql, params, prepare=True).fetchall()
+
+    def flush_last(self) -> None:
+        """At commit, after every other statement: the inbox row no append has carried yet,
+        alone in autocommit if the transaction ran no statement (nothing then to be atomic
+        with: the row is its whole effect)."""
+        conn = self.conn
+        if self._pending_inbox is None or conn.info.transaction_status != _IDLE:
+            self.flush()
+            return
+        conn.autocommit = True
+        try:
+            self.flush()
+        finally:
+            if not conn.closed:
+                conn.autocommit = False  # back to the pool as it came
 
     def flush(self) -> None:
         """Before commit: the inbox row no append has carried yet."""
@@ -445,6 +507,8 @@ class EventStore:
     # What is told of every committed transaction (a write request collects where its
     # appends reached, to answer with: shared/web/read_your_writes.py).
     after_commit_hooks: tuple[Callable[[Transaction], None], ...] = ()
+    # What a transaction's first append carries in its own statement (see `add_append_rider`).
+    append_riders: tuple[Callable[[], Rider], ...] = ()
 
     def __init__(self, pool: ConnectionPool, upcaster: Upcaster | None = None) -> None:
         self.pool = pool
@@ -456,6 +520,13 @@ class EventStore:
         if hook not in self.commit_hooks:
             self.commit_hooks = (*self.commit_hooks, hook)
 
+    def add_append_rider(self, rider: Callable[[], Rider]) -> None:
+        """Have `rider` asked, at each transaction's first append, for a statement to run in
+        that append's own statement (a statement's worth of round trip saved where a commit
+        hook would run it on its own); once however often it is added."""
+        if rider not in self.append_riders:
+            self.append_riders = (*self.append_riders, rider)
+
     def add_after_commit_hook(self, hook: Callable[[Transaction], None]) -> None:
         """Tell `hook` of each transaction of this store once it has committed (once however
         often it is added)."""
@@ -464,22 +535,38 @@ class EventStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """One transaction, committed when the block ends, rolled back if it raises."""
+        """One transaction, committed when the block ends, rolled back if it raises.
+
+        It begins with its first statement (psycopg sends BEGIN then, the connection not being
+        in autocommit): a transaction that ran none has nothing to commit, and one whose only
+        statement is its inbox row (a message its handler had nothing to do for) writes that
+        row alone, in autocommit: one statement where BEGIN, the row and COMMIT were three."""
         with translated():
-            # getconn/putconn rather than `pool.connection()`: that wrapper's own
-            # commit-or-rollback on exit finds nothing left to do once `conn.transaction()`
-            # has ended, and its usage statistics cost more than they tell (nobody reads them).
-            # putconn still rolls back, or replaces, a connection returned mid-transaction or
-            # broken.
+            # getconn/putconn rather than `pool.connection()`: its usage statistics cost more
+            # than they tell (nobody reads them). putconn still rolls back, or replaces, a
+            # connection returned mid-transaction or broken.
             conn = self.pool.getconn()
             try:
-                with conn.transaction():
-                    # The pool hands out dict-row connections (see open_pool).
-                    tx = PostgresTransaction(cast(psycopg.Connection[Row], conn), self.upcaster)
+                # The pool hands out dict-row connections (see open_pool).
+                tx = PostgresTransaction(
+                    cast(psycopg.Connection[Row], conn), self.upcaster, self.append_riders
+                )
+                try:
                     yield tx
-                    tx.flush()
+                    # The hooks first: the inbox row may then be the last statement, or the
+                    # only one (see `flush_last`).
                     for hook in self.commit_hooks:
                         hook(tx)
+                    tx.flush_last()
+                except BaseException:
+                    if not conn.closed and conn.info.transaction_status != _IDLE:
+                        # A broken connection cannot roll back: the error that broke it is
+                        # the one to raise, and putconn replaces the connection.
+                        with contextlib.suppress(psycopg.Error):
+                            conn.rollback()
+                    raise
+                if conn.info.transaction_status != _IDLE:
+                    conn.commit()
             finally:
                 self.pool.putconn(conn)
         self.committed(tx)
@@ -543,6 +630,24 @@ class EventStore:
 
         return with_retry(attempt)
 
+    def single(self, work: Callable[[Transaction], T]) -> T:
+        """Run `work`, which runs one statement, without a transaction around it (autocommit):
+        one round trip where `transact` takes three. Only for one statement: two would each
+        see their own snapshot, and a write would not wait for the other to commit."""
+
+        def attempt() -> T:
+            with translated(), self.pool.connection() as pooled:
+                # The pool hands out dict-row connections (see open_pool).
+                conn = cast(psycopg.Connection[Row], pooled)
+                conn.autocommit = True
+                try:
+                    return work(PostgresTransaction(conn, self.upcaster))
+                finally:
+                    if not conn.closed:
+                        conn.autocommit = False  # back to the pool as it came
+
+        return with_retry(attempt)
+
     def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int
     ) -> list[RecordedEvent]:
@@ -550,16 +655,16 @@ class EventStore:
         return self.transact(lambda tx: tx.append(stream_id, events, expected_version))
 
     def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
-        """The events of one stream, oldest first."""
-        return self.transact(lambda tx: tx.read_stream(stream_id, after_version))
+        """The events of one stream, oldest first (one statement, no transaction around it)."""
+        return self.single(lambda tx: tx.read_stream(stream_id, after_version))
 
     def stream_version(self, stream_id: str) -> int:
         """The stream's current version (0 if it does not exist)."""
-        return self.transact(lambda tx: tx.stream_version(stream_id))
+        return self.single(lambda tx: tx.stream_version(stream_id))
 
     def read_all(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
         """Events after `after` in commit order (see `Transaction.read_all`)."""
-        return self.transact(lambda tx: tx.read_all(after, limit))
+        return self.single(lambda tx: tx.read_all(after, limit))
 
     def iter_all(self, after: Position = START, batch: int = 2000) -> Iterator[RecordedEvent]:
         """Every event after `after`, in commit order, fetched in batches."""

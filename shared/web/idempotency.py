@@ -18,7 +18,7 @@ from flask import Response, current_app, g, has_request_context, jsonify, reques
 
 from shared.domain_errors import ValidationError
 from shared.events.database import translated
-from shared.events.store import EventStore, Transaction
+from shared.events.store import EventStore, Rider, Transaction
 from shared.web.app import current_identity
 from shared.web.request_errors import (
     AnswerLostError,
@@ -58,6 +58,7 @@ def idempotent(view: F) -> F:
         store: EventStore = current_app.extensions["cnnect.store"]
         if not _reserve(store, scope, key, fingerprint):
             return _replay(store, scope, key, fingerprint)
+        store.add_append_rider(effect_rider)
         store.add_commit_hook(mark_effect)
         g.requested_effect = (scope, key)
         try:
@@ -76,9 +77,28 @@ def idempotent(view: F) -> F:
     return cast(F, wrapper)
 
 
+# Only with the events it marks (`appended`: see shared/events/store.py's Rider).
+_MARK_EFFECT = (
+    "UPDATE idempotent_requests SET effect_committed = true "
+    "WHERE scope = %(effect_scope)s AND key = %(effect_key)s AND EXISTS (SELECT 1 FROM appended)"
+)
+
+
+def effect_rider() -> Rider:
+    """A keyed request's mark (see `mark_effect`), for its transaction's first append to
+    carry in the append's own statement: the mark then costs no statement of its own."""
+    effect = g.get("requested_effect") if has_request_context() else None
+    if effect is None:
+        return None
+    return _MARK_EFFECT, {"effect_scope": effect[0], "effect_key": effect[1]}
+
+
 def mark_effect(tx: Transaction) -> None:
     """Mark a keyed request's reservation as carried out in the commit of its events: if the
-    process dies before the answer is stored, a repeat then knows not to run again."""
+    process dies before the answer is stored, a repeat then knows not to run again. Only
+    where no append carried the mark already (`effect_rider`)."""
+    if effect_rider in getattr(tx, "riders_asked", ()):
+        return  # the first append asked effect_rider, which carried the mark if it applied
     effect = g.get("requested_effect") if has_request_context() else None
     if effect is not None and tx.appended:
         with translated():

@@ -194,51 +194,80 @@ class OrderDetails:
 
     def apply(self, conn: psycopg.Connection[Row], event: RecordedEvent) -> None:
         """Fold one order event into the order's document and item rows."""
-        if not event.stream_id.startswith("order-"):
+        self.apply_batch(conn, [event])
+
+    def apply_batch(self, conn: psycopg.Connection[Row], events: Sequence[RecordedEvent]) -> None:
+        """Fold a batch of events: the documents of its orders read in one statement, folded
+        here event by event, and both tables written in one more."""
+        orders = [e for e in events if e.stream_id.startswith("order-")]
+        if not orders:
             return
-        order_id = event.stream_id.removeprefix("order-")
-        row = conn.execute(
-            "SELECT doc FROM order_details WHERE order_id = %s", (order_id,), prepare=True
-        ).fetchone()
-        doc: dict[str, Any] = row["doc"] if row else {}
-        order = fold(order_id, doc, _CODEC.decode(event))
-        if order.status is None:
+        ids = list(dict.fromkeys(e.stream_id.removeprefix("order-") for e in orders))
+        rows = conn.execute(
+            "SELECT order_id, doc FROM order_details WHERE order_id = ANY(%s)", (ids,), prepare=True
+        ).fetchall()
+        docs: dict[str, dict[str, Any]] = {row["order_id"]: row["doc"] for row in rows}
+        written: dict[str, datetime] = {}  # order: when its last event shown was recorded
+        items: dict[tuple[str, str], tuple[Any, ...]] = {}  # (order, item): its last row
+        for event in orders:
+            order_id = event.stream_id.removeprefix("order-")
+            doc = docs.setdefault(order_id, {})
+            order = fold(order_id, doc, _CODEC.decode(event))
+            if order.status is None:
+                continue
+            # The stream version the page shows: a page that just changed the order waits for it.
+            doc["version"] = event.version
+            written[order_id] = event.recorded_at
+            problem = doc.get("reception_problem")
+            for i in order.items.values():
+                items[(order_id, i.item_id)] = (
+                    i.status.value,
+                    i.awaits_seller_confirmation,
+                    problem,
+                    event.recorded_at,
+                )
+        if not written:
             return
-        # The stream version the page shows: a page that just changed the order waits for it.
-        doc["version"] = event.version
+        shown = [docs[order_id] for order_id in written]
         conn.execute(
-            "INSERT INTO order_details (order_id, customer_id, status, placed_at, updated_at, doc)"
-            " VALUES (%s, %s, %s, %s, %s, %s::jsonb) ON CONFLICT (order_id) DO UPDATE SET "
-            "status = excluded.status, updated_at = excluded.updated_at, doc = excluded.doc",
-            (
-                order_id,
-                doc["customer_id"],
-                doc["status"],
-                doc["placed_at"],
-                event.recorded_at,
-                json.dumps(doc),
-            ),
+            _WRITE_DETAILS,
+            {
+                "order_ids": list(written),
+                "customer_ids": [doc["customer_id"] for doc in shown],
+                "statuses": [doc["status"] for doc in shown],
+                "placed_ats": [doc["placed_at"] for doc in shown],
+                "updated_ats": list(written.values()),
+                "docs": [json.dumps(doc) for doc in shown],
+                "item_orders": [key[0] for key in items],
+                "item_ids": [key[1] for key in items],
+                "item_statuses": [row[0] for row in items.values()],
+                "awaits": [row[1] for row in items.values()],
+                "problems": [row[2] for row in items.values()],
+                "item_updated_ats": [row[3] for row in items.values()],
+            },
             prepare=True,
         )
-        problem = doc.get("reception_problem")
-        with conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO order_items (order_id, item_id, status, awaits_seller, problem, "
-                "updated_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (order_id, item_id) "
-                "DO UPDATE SET status = excluded.status, awaits_seller = excluded.awaits_seller,"
-                " problem = excluded.problem, updated_at = excluded.updated_at",
-                [
-                    (
-                        order_id,
-                        i.item_id,
-                        i.status.value,
-                        i.awaits_seller_confirmation,
-                        problem,
-                        event.recorded_at,
-                    )
-                    for i in order.items.values()
-                ],
-            )
+
+
+# Both tables in one statement, one row per order and per item: what the batch's last event
+# of each left (a row can be written only once per statement, so the batch folds first).
+_WRITE_DETAILS = """
+WITH details AS (
+    INSERT INTO order_details (order_id, customer_id, status, placed_at, updated_at, doc)
+    SELECT * FROM unnest(%(order_ids)s::text[], %(customer_ids)s::text[], %(statuses)s::text[],
+                         %(placed_ats)s::timestamptz[], %(updated_ats)s::timestamptz[],
+                         %(docs)s::jsonb[])
+    ON CONFLICT (order_id) DO UPDATE SET
+        status = excluded.status, updated_at = excluded.updated_at, doc = excluded.doc
+)
+INSERT INTO order_items (order_id, item_id, status, awaits_seller, problem, updated_at)
+SELECT * FROM unnest(%(item_orders)s::text[], %(item_ids)s::text[], %(item_statuses)s::text[],
+                     %(awaits)s::boolean[], %(problems)s::text[],
+                     %(item_updated_ats)s::timestamptz[])
+ON CONFLICT (order_id, item_id) DO UPDATE SET
+    status = excluded.status, awaits_seller = excluded.awaits_seller,
+    problem = excluded.problem, updated_at = excluded.updated_at
+"""
 
 
 class PublicFeedback:
