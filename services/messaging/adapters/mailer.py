@@ -273,7 +273,9 @@ class MailSender:
                 key=lambda m: (m.created_at, m.notification_id),
             )
 
-        return self.store.transact(work)
+        # One statement: no transaction around it (FOR UPDATE SKIP LOCKED still keeps two
+        # senders apart while it runs, and the lease it writes keeps them apart after).
+        return self.store.single(work)
 
     def _connect(self) -> smtplib.SMTP:
         return smtplib.SMTP(self.settings.host, self.settings.port, timeout=self.settings.timeout)
@@ -309,12 +311,12 @@ class MailSender:
         self._execute(_RELEASE, {"now": self.clock.now(), "ids": ids})
 
     def _execute(self, sql: str, params: Mapping[str, Any]) -> None:
-        """One statement in its own short transaction (retried on transient errors)."""
+        """One statement, committed on its own (retried on transient errors)."""
 
         def work(tx: Transaction) -> None:
             tx.conn.execute(sql, params)
 
-        self.store.transact(work)
+        self.store.single(work)
 
 
 def _close(smtp: smtplib.SMTP) -> None:
