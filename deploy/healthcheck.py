@@ -2,8 +2,9 @@
 
 Usage: python deploy/healthcheck.py broker
 
-Exits 0 when this container holds an established TCP connection to the broker's port (from
-`CNNECT_AMQP_URL`), 1 otherwise. A worker's consumer and a relay keep their connection open and
+Exits 0 when this container holds an established TCP connection to a broker's port (from
+`CNNECT_AMQP_URL`: one URL, or a cluster's nodes separated by commas as shared/config.py
+`broker_urls` reads it), 1 otherwise. A worker's consumer and a relay keep their connection open and
 reconnect after any failure, so a container without one for several checks in a row has a
 process that stopped doing its work. Reads /proc/net/tcp and /proc/net/tcp6 of the container's
 network namespace: no extra package, nothing sent on the network."""
@@ -27,6 +28,14 @@ def broker_port(amqp_url: str) -> int:
     return parts.port or (5671 if parts.scheme == "amqps" else 5672)
 
 
+def broker_ports(amqp_url: str) -> set[int]:
+    """The TCP ports of every broker node `CNNECT_AMQP_URL` names (comma-separated URLs).
+
+    Split here rather than with shared/config.py: this script runs alone, without the
+    project's packages on its path."""
+    return {broker_port(url.strip()) for url in amqp_url.split(",") if url.strip()}
+
+
 def established_remote_ports(table: str) -> set[int]:
     """Remote ports of the established connections in one /proc/net/tcp[6] table."""
     ports = set()
@@ -47,11 +56,14 @@ def main(argv: list[str]) -> int:
     if argv != ["broker"]:
         print(__doc__, file=sys.stderr)
         return 2
-    port = broker_port(os.environ.get("CNNECT_AMQP_URL", DEFAULT_AMQP_URL))
+    ports = broker_ports(os.environ.get("CNNECT_AMQP_URL", DEFAULT_AMQP_URL))
     tables = [path.read_text() for path in PROC_TABLES if path.exists()]
-    if connected(port, tables):
+    if any(connected(port, tables) for port in ports):
         return 0
-    print(f"no established connection to the broker's port {port}", file=sys.stderr)
+    named = "port " + ", ".join(str(port) for port in sorted(ports))
+    if len(ports) > 1:
+        named = f"ports ({named.removeprefix('port ')})"
+    print(f"no established connection to the broker's {named}", file=sys.stderr)
     return 1
 
 

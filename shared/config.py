@@ -26,6 +26,8 @@ class Settings:
     service: str
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     database: str = ""
+    # One broker node's URL, or a cluster's nodes as URLs separated by commas (see
+    # `broker_urls`): clients connect to the first live node and fail over to the others.
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     namespace: str = "cnnect"
     # Relays, workers and `make run` must agree on it: see shared/events/partitions.py.
@@ -60,6 +62,30 @@ def with_database(url: str, database: str) -> str:
     """`url` pointing at another database on the same server."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def broker_urls(amqp_url: str) -> tuple[str, ...]:
+    """The broker nodes `CNNECT_AMQP_URL` names, in the order clients try them.
+
+    One URL names one node, as always; a cluster is several URLs separated by commas (kombu
+    writes `;` for the same list; a comma is what Kubernetes and compose files quote least):
+
+        amqp://u:p@rabbit-0:5672/%2F,amqp://u:p@rabbit-1:5672/%2F,amqp://u:p@rabbit-2:5672/%2F
+
+    Every AMQP client connects to the first node that answers and, when its connection breaks,
+    to the first that answers then. Each URL is whole (credentials, vhost, options): a comma
+    inside one must be written `%2C`."""
+    urls = tuple(part.strip() for part in amqp_url.split(",") if part.strip())
+    if not urls:
+        raise ConfigurationError("CNNECT_AMQP_URL names no broker")
+    for url in urls:
+        if url.count("://") > 1:
+            raise ConfigurationError(f"CNNECT_AMQP_URL: separate the nodes of {url!r} by commas")
+        if urlsplit(url).scheme not in ("amqp", "amqps") or not urlsplit(url).hostname:
+            raise ConfigurationError(
+                f"CNNECT_AMQP_URL: {url!r} is not an amqp:// or amqps:// URL with a host"
+            )
+    return urls
 
 
 def bind_host(environ: Mapping[str, str] | None = None) -> str:

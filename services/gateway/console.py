@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import sys
+import time
 from collections.abc import Iterator
 from types import TracebackType
 from zoneinfo import ZoneInfo
@@ -20,8 +22,14 @@ from services.gateway.event_words import sentence, title
 from shared.config import load_settings
 from shared.events.bus import blocking_connection, broker_errors
 from shared.events.contracts import Envelope, decode_envelope
-from shared.events.errors import ContractError
+from shared.events.errors import BrokerUnavailableError, ContractError
 from shared.events.topology import Topology
+
+log = logging.getLogger(__name__)
+# A broken connection is opened again on a live broker node this many times in a row, at most
+# RECONNECT_BACKOFF_MAX_S apart, before the subscription gives up (the SSE response then ends).
+RECONNECT_ATTEMPTS = 8
+RECONNECT_BACKOFF_MAX_S = 4.0
 
 
 class Subscription:
@@ -30,44 +38,65 @@ class Subscription:
     `open` declares and binds the queue before it returns, so every event published after
     that is kept for the subscriber, even one published before it starts reading: say
     "connected" or "ready" only once it has returned. The queue is exclusive and auto-deleted,
-    so closing the connection (or losing it) deletes it."""
+    so closing the connection (or losing it) deletes it.
+
+    When the connection breaks (its broker node died), the subscription binds a new queue on
+    a live node of CNNECT_AMQP_URL and carries on: a live view, it misses only the events
+    published while it reconnects."""
 
     def __init__(
-        self, channel: BlockingChannel, queue: str, resources: contextlib.ExitStack
+        self,
+        channel: BlockingChannel,
+        queue: str,
+        resources: contextlib.ExitStack,
+        reopen: tuple[str, Topology, str] | None = None,
     ) -> None:
         self._channel = channel
         self.queue = queue
         self._resources = resources
+        self._reopen = reopen
 
     @classmethod
     def open(cls, amqp_url: str, topology: Topology, routing_key: str = "#") -> Subscription:
         """Connect, declare the temporary queue and bind it to the event exchange."""
-        resources = contextlib.ExitStack()
-        try:
-            connection = resources.enter_context(blocking_connection(amqp_url))
-            with broker_errors():
-                channel = connection.channel()
-                declared = channel.queue_declare("", exclusive=True, auto_delete=True)
-                queue: str = declared.method.queue
-                channel.queue_bind(queue, topology.exchange, routing_key=routing_key)
-        except BaseException:
-            resources.close()
-            raise
-        return cls(channel, queue, resources)
+        channel, queue, resources = _bind(amqp_url, topology, routing_key)
+        return cls(channel, queue, resources, (amqp_url, topology, routing_key))
 
     def with_pauses(self) -> Iterator[Envelope | None]:
         """Envelopes as they are published, and None after each quiet second (a heartbeat)."""
-        with broker_errors():
-            for method, _properties, body in self._channel.consume(
-                self.queue, auto_ack=True, inactivity_timeout=1.0
-            ):
-                if method is None:
-                    yield None
-                    continue
-                try:
-                    yield decode_envelope(body)
-                except ContractError:
-                    continue  # not ours to judge: the consumers dead-letter it
+        while True:
+            try:
+                with broker_errors():
+                    for method, _properties, body in self._channel.consume(
+                        self.queue, auto_ack=True, inactivity_timeout=1.0
+                    ):
+                        if method is None:
+                            yield None
+                            continue
+                        try:
+                            yield decode_envelope(body)
+                        except ContractError:
+                            continue  # not ours to judge: the consumers dead-letter it
+                return
+            except BrokerUnavailableError as exc:
+                if self._reopen is None:
+                    raise
+                log.warning("console subscription lost its broker (%r); reconnecting", exc)
+                self._reconnect(*self._reopen)
+
+    def _reconnect(self, amqp_url: str, topology: Topology, routing_key: str) -> None:
+        """Bind a new queue on a live node, a bounded number of tries (the last error else)."""
+        self.close()
+        backoff = 0.25
+        for attempt in range(RECONNECT_ATTEMPTS):
+            try:
+                self._channel, self.queue, self._resources = _bind(amqp_url, topology, routing_key)
+                return
+            except BrokerUnavailableError:
+                if attempt == RECONNECT_ATTEMPTS - 1:
+                    raise
+                time.sleep(backoff)
+                backoff = min(backoff * 2, RECONNECT_BACKOFF_MAX_S)
 
     def envelopes(self) -> Iterator[Envelope]:
         """Envelopes as they are published, for as long as the caller reads."""
@@ -89,6 +118,24 @@ class Subscription:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _bind(
+    amqp_url: str, topology: Topology, routing_key: str
+) -> tuple[BlockingChannel, str, contextlib.ExitStack]:
+    """A channel on the first live broker node, with a temporary queue bound to the exchange."""
+    resources = contextlib.ExitStack()
+    try:
+        connection = resources.enter_context(blocking_connection(amqp_url))
+        with broker_errors():
+            channel = connection.channel()
+            declared = channel.queue_declare("", exclusive=True, auto_delete=True)
+            queue: str = declared.method.queue
+            channel.queue_bind(queue, topology.exchange, routing_key=routing_key)
+    except BaseException:
+        resources.close()
+        raise
+    return channel, queue, resources
 
 
 def line(envelope: Envelope, zone: str = "UTC") -> str:

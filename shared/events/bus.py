@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pika
 import pika.exceptions
 
+from shared.config import broker_urls
 from shared.events.errors import BrokerError, BrokerUnavailableError
 
 # pika errors that mean "the broker is away or the connection broke": retryable.
@@ -22,14 +23,22 @@ TRANSIENT_PIKA_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-def connection_parameters(amqp_url: str) -> pika.URLParameters:
-    """Parameters with a heartbeat and short timeouts, so a dead broker is noticed fast."""
-    params = pika.URLParameters(amqp_url)
-    params.heartbeat = 20
-    params.blocked_connection_timeout = 30
-    params.socket_timeout = 5
-    params.connection_attempts = 1
-    return params
+def connection_parameters(amqp_url: str) -> list[pika.URLParameters]:
+    """Parameters of each broker node `amqp_url` names (shared/config.py `broker_urls`), in
+    order: pika connects to the first that answers. A heartbeat and short timeouts, so a dead
+    or silent node is noticed fast and the next one tried."""
+    nodes = []
+    for url in broker_urls(amqp_url):
+        params = pika.URLParameters(url)
+        params.heartbeat = 20
+        params.blocked_connection_timeout = 30
+        params.socket_timeout = 5
+        # The whole opening handshake: a node that accepts TCP but never answers (paused, or
+        # cut off by a partition) costs this long before the next node is tried.
+        params.stack_timeout = 10
+        params.connection_attempts = 1
+        nodes.append(params)
+    return nodes
 
 
 @contextlib.contextmanager
@@ -45,7 +54,7 @@ def broker_errors() -> Iterator[None]:
 
 @contextlib.contextmanager
 def blocking_connection(amqp_url: str) -> Iterator[pika.BlockingConnection]:
-    """A pika connection closed when the block ends."""
+    """A pika connection to the first live broker node, closed when the block ends."""
     with broker_errors():
         connection = pika.BlockingConnection(connection_parameters(amqp_url))
         try:

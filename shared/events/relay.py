@@ -13,6 +13,7 @@ import time
 from asyncio import FIRST_COMPLETED
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import aiormq
@@ -20,6 +21,7 @@ import aiormq.abc
 import psycopg
 from psycopg.rows import dict_row
 
+from shared.config import broker_urls
 from shared.events.appends import APPENDED_CHANNEL, FALLBACK_S, wait_for_append
 from shared.events.contracts import ContractRegistry, Envelope, encode_envelope
 from shared.events.errors import BrokerUnavailableError, PublishNotConfirmedError
@@ -190,7 +192,7 @@ class OutboxRelay:
             self._listen = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True)
             await self._listen.execute(f"LISTEN {APPENDED_CHANNEL}")
         if self._channel is None or self._channel.is_closed:
-            self._amqp = await asyncio.wait_for(aiormq.connect(self.amqp_url), timeout=5)
+            self._amqp = await first_live_broker(self.amqp_url)
             self._channel = await self._amqp.channel(publisher_confirms=True)
             await self._channel.exchange_declare(
                 self.topology.unrouted_exchange, exchange_type="fanout", durable=True
@@ -308,6 +310,22 @@ WITH saved AS (
 )
 SELECT {EVENTS_FOLLOW_SQL} AS behind
 """
+
+
+async def first_live_broker(amqp_url: str, timeout: float = 5.0) -> aiormq.abc.AbstractConnection:
+    """A connection to the first broker node `amqp_url` names that answers within `timeout`
+    (aiormq takes one URL: the nodes are tried in order); the last node's error if none does."""
+    failure: BaseException | None = None
+    for url in broker_urls(amqp_url):
+        try:
+            return await asyncio.wait_for(aiormq.connect(url), timeout=timeout)
+        except (TimeoutError, aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
+            log.info(
+                "broker node %s: %r; trying the next", urlsplit(url).netloc.split("@")[-1], exc
+            )
+            failure = exc
+    assert failure is not None  # broker_urls names at least one node
+    raise failure
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
