@@ -15,7 +15,11 @@ of the Debian package `su` to the `rabbitmq` user and would use that user's cook
         broker.start()         # boot it again on the same data (durable queues survive)
 
 Everything started here is ended by its own process id (never by name) and the base
-directory is removed when the block ends."""
+directory is removed when the block ends.
+
+A node of a cluster (tests/cluster/rabbitmq.py) is built with parameters: its name, the
+cluster's shared cookie, the epmd port of the node that runs the cluster's one epmd
+(`epmd_port`: this node then starts none), its rabbitmq.conf and extra VM arguments."""
 
 from __future__ import annotations
 
@@ -74,13 +78,27 @@ def _gone(pid: int) -> bool:
 class PrivateRabbitMQ:
     """One RabbitMQ node of this test alone (see the module docstring)."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(
+        self,
+        base: Path,
+        *,
+        node: str | None = None,
+        cookie: str | None = None,
+        epmd_port: int | None = None,
+        config: str = "",
+        erl_args: str = "",
+    ) -> None:
         self.base = base
         self.bin_dir = rabbitmq_bin_dir()
-        self.node = f"bench-{secrets.token_hex(4)}@localhost"
+        self.node = node or f"bench-{secrets.token_hex(4)}@localhost"
         self.amqp_port = free_port()
         self.dist_port = free_port()
-        self.epmd_port = free_port()
+        # Another node's epmd when given (that node starts and ends it), else one of our own.
+        self.owns_epmd = epmd_port is None
+        self.epmd_port = epmd_port or free_port()
+        self.cookie = cookie or "".join(secrets.choice(string.ascii_uppercase) for _ in range(20))
+        self.config = config
+        self.erl_args = erl_args
         self.home = base / "home"
         self.server_log = base / "server.log"
         self._epmd: subprocess.Popen[bytes] | None = None
@@ -97,9 +115,9 @@ class PrivateRabbitMQ:
         for directory in ("home", "mnesia", "log"):
             (self.base / directory).mkdir(parents=True, exist_ok=True)
         cookie = self.home / ".erlang.cookie"
-        cookie.write_text("".join(secrets.choice(string.ascii_uppercase) for _ in range(20)))
+        cookie.write_text(self.cookie)
         cookie.chmod(0o400)
-        (self.base / "rabbitmq.conf").write_text("")
+        (self.base / "rabbitmq.conf").write_text(self.config)
         (self.base / "enabled_plugins").write_text("[].\n")
         (self.base / "rabbitmq-env.conf").write_text("")
 
@@ -125,7 +143,9 @@ class PrivateRabbitMQ:
             RABBITMQ_ENABLED_PLUGINS_FILE=str(self.base / "enabled_plugins"),
             # Nor /etc/rabbitmq/rabbitmq-env.conf (it names the shared node rabbit@localhost).
             RABBITMQ_CONF_ENV_FILE=str(self.base / "rabbitmq-env.conf"),
-            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}",
+            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=" ".join(
+                ("-kernel inet_dist_use_interface {127,0,0,1}", self.erl_args)
+            ).strip(),
             ERL_EPMD_ADDRESS="127.0.0.1",
             ERL_EPMD_PORT=str(self.epmd_port),
         )
@@ -134,6 +154,11 @@ class PrivateRabbitMQ:
     # --- the node -------------------------------------------------------------------------
     def start(self, timeout: float = 90.0) -> None:
         """Boot the node (on its existing data, if any) and wait until it accepts clients."""
+        self.launch()
+        self.await_startup(timeout)
+
+    def launch(self) -> None:
+        """Boot the node without waiting for it (several nodes then boot side by side)."""
         if self._server is not None and self._server.poll() is None:
             raise RuntimeError(f"{self.node} is already running")
         self._start_epmd()
@@ -148,10 +173,9 @@ class PrivateRabbitMQ:
                 # Its own process group: the wrapper shell and beam.smp are killed together.
                 start_new_session=True,
             )
-        self._await_startup(timeout)
 
     def _start_epmd(self) -> None:
-        if self._epmd is not None and self._epmd.poll() is None:
+        if not self.owns_epmd or (self._epmd is not None and self._epmd.poll() is None):
             return
         erl = shutil.which("erl")
         epmd = shutil.which("epmd") or (str(Path(erl).parent / "epmd") if erl else None)
@@ -166,7 +190,8 @@ class PrivateRabbitMQ:
             start_new_session=True,
         )
 
-    def _await_startup(self, timeout: float) -> None:
+    def await_startup(self, timeout: float = 90.0) -> None:
+        """Wait until the launched node has booted and accepts clients."""
         deadline = time.monotonic() + timeout
         while True:
             assert self._server is not None
