@@ -26,7 +26,6 @@ from shared.events.appends import APPENDED_CHANNEL, FALLBACK_S, wait_for_append
 from shared.events.contracts import ContractRegistry, Envelope, encode_envelope
 from shared.events.errors import BrokerUnavailableError, PublishNotConfirmedError
 from shared.events.store import (
-    EVENTS_FOLLOW_SQL,
     READ_ALL_SQL,
     START,
     Position,
@@ -103,8 +102,9 @@ class OutboxRelay:
         self.stats = RelayStats()
         self._db: psycopg.AsyncConnection[dict[str, object]] | None = None
         self._listen: psycopg.AsyncConnection[tuple[object, ...]] | None = None
-        self._position: Position | None = None  # the checkpoint, once read
-        self._behind = False  # events after the checkpoint when it was last saved
+        self._position: Position | None = None  # what was published: the checkpoint to be
+        self._unsaved = False  # `_position` not saved yet: the next read saves it
+        self._behind = False  # events after the last read that the horizon held back
         self._amqp: aiormq.abc.AbstractConnection | None = None
         self._channel: aiormq.abc.AbstractChannel | None = None
 
@@ -121,11 +121,15 @@ class OutboxRelay:
                     read = await self.publish_batch()
                     if read >= self.batch_size:
                         continue
-                    # Having published, the checkpoint's statement said what still waits.
-                    if self._behind if read else await self._held_back():
+                    # The read said what still waits.
+                    if self._behind:
                         # Newer events wait behind a transaction still open, which may append
                         # nothing and so never notify: look again soon.
                         await _wait(stop, self.idle_wait)
+                    elif self._unsaved:
+                        # The next read saves the checkpoint: soon, news or not, so that an
+                        # idle relay's checkpoint still reaches what it published.
+                        await self._news(stop, SAVE_WITHIN_S)
                     else:
                         await self._news(stop)
             except (
@@ -147,13 +151,34 @@ class OutboxRelay:
                 # keep the relay alive (it restarts from its checkpoint, losing nothing).
                 log.exception("relay %s failed; restarting in %.1fs", self.producer, backoff)
                 backoff = await self._pause(stop, backoff)
+        await self._save_published()
         await self.close()
 
-    async def _news(self, stop: asyncio.Event) -> None:
+    async def _save_published(self) -> None:
+        """On a clean stop, save the checkpoint no read saved yet (else the next relay would
+        publish the last batch again, for the consumers' inboxes to absorb)."""
+        if not self._unsaved or self._db is None or self._db.closed:
+            return
+        assert self._position is not None
+        with contextlib.suppress(psycopg.Error):
+            await self._db.execute(
+                _SAVE_AND_READ,
+                {
+                    "save": True,
+                    "tx_id": str(self._position.tx_id),
+                    "position": self._position.position,
+                    "limit": 0,
+                },
+            )
+            self._unsaved = False
+
+    async def _news(self, stop: asyncio.Event, within: float | None = None) -> None:
         """Wait for a notice of appended events (shared/events/appends.py), `stop`, or the
-        fallback bound: a notice lost while reconnecting costs at most that long."""
+        fallback bound (`within`, if given): a notice lost while reconnecting costs at most
+        that long."""
         assert self._listen is not None
-        waiting = asyncio.ensure_future(wait_for_append(self._listen, self.fallback_s))
+        bound = self.fallback_s if within is None else within
+        waiting = asyncio.ensure_future(wait_for_append(self._listen, bound))
         stopping = asyncio.ensure_future(stop.wait())
         done, pending = await asyncio.wait({waiting, stopping}, return_when=FIRST_COMPLETED)
         for task in pending:
@@ -161,16 +186,6 @@ class OutboxRelay:
         await asyncio.gather(*pending, return_exceptions=True)
         for task in done:
             task.result()  # a broken listening connection raises here: reconnect
-
-    async def _held_back(self) -> bool:
-        """Whether events exist after the checkpoint that the horizon still holds back."""
-        assert self._db is not None and self._position is not None
-        cursor = await self._db.execute(
-            f"SELECT {EVENTS_FOLLOW_SQL} AS behind",
-            {"tx_id": str(self._position.tx_id), "position": self._position.position},
-        )
-        row = await cursor.fetchone()
-        return bool(row and row["behind"])
 
     async def _pause(self, stop: asyncio.Event, backoff: float) -> float:
         self.stats.reconnects += 1
@@ -187,6 +202,7 @@ class OutboxRelay:
             # makes the relay publish again what consumers then drop as duplicates.
             await self._db.execute("SET synchronous_commit = off")
             self._position = await self._checkpoint()
+            self._unsaved = False
         if self._listen is None or self._listen.closed:
             # LISTEN before the first read: an append committed after it always wakes us.
             self._listen = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True)
@@ -219,27 +235,35 @@ class OutboxRelay:
                 await conn.close()
 
     async def publish_batch(self) -> int:
-        """Publish the next batch after the checkpoint; returns how many events it read."""
+        """Publish the next batch after the checkpoint; returns how many events it read.
+
+        One statement saves the checkpoint of the batch before (once the broker confirmed
+        it), reads this one, and says whether the horizon holds back events after it."""
         # The relay is its checkpoint's only writer: `_connect` reads it, then it is kept here.
         assert self._db is not None and self._channel is not None and self._position is not None
-        checkpoint = self._position
+        published = self._position
         cursor = await self._db.execute(
-            READ_ALL_SQL,
+            _SAVE_AND_READ,
             {
-                "tx_id": str(checkpoint.tx_id),
-                "position": checkpoint.position,
+                "save": self._unsaved,
+                "tx_id": str(published.tx_id),
+                "position": published.position,
                 "limit": self.batch_size,
             },
         )
         rows = await cursor.fetchall()
+        self._unsaved = False
         self.stats.polls += 1
-        if not rows:
+        self._behind = bool(rows and rows[0]["behind"])
+        if not rows or rows[0]["position"] is None:
             return 0
         events = [row_to_event(row, self.contracts) for row in rows]
         await self._publish([e for e in events if e.type in self.types])
-        # Only now, every message of the batch confirmed, may the checkpoint move past it.
-        await self._save_checkpoint(events[-1].commit_position)
+        # Only now, every message of the batch confirmed, may the checkpoint move past it (in
+        # the next read's statement: a crash before it publishes the batch again, which the
+        # consumers' inboxes absorb).
         self._position = events[-1].commit_position
+        self._unsaved = True
         self.stats.batches += 1
         return len(events)
 
@@ -289,26 +313,33 @@ class OutboxRelay:
         row = await cursor.fetchone()
         return Position(int(str(row["tx_id"])), int(str(row["position"]))) if row else START
 
-    async def _save_checkpoint(self, position: Position) -> None:
-        """Save the checkpoint and, in the same round trip, note whether events follow it."""
-        assert self._db is not None
-        cursor = await self._db.execute(
-            _SAVE_CHECKPOINT, {"tx_id": str(position.tx_id), "position": position.position}
-        )
-        row = await cursor.fetchone()
-        self._behind = bool(row and row["behind"])
 
+# How soon an idle relay saves the checkpoint of what it published: the next read saves it,
+# and comes within this long even when no append is notified.
+SAVE_WITHIN_S = 0.25
 
-# The checkpoint saved, and whether events exist after it (the horizon may hold them back: the
-# relay then looks again soon, since their transaction may append nothing and never notify).
-_SAVE_CHECKPOINT = f"""
+# The relay's one statement per batch: the checkpoint moved to what it published when it was
+# not saved yet (%(save)s), the batch after it read, and whether events follow the batch that
+# the horizon holds back (the relay then looks again soon: their transaction may append
+# nothing and never notify). One row, its event columns NULL, when there is no batch.
+_SAVE_AND_READ = f"""
 WITH saved AS (
     INSERT INTO checkpoints (name, tx_id, position)
-    VALUES ('{CHECKPOINT}', %(tx_id)s::xid8, %(position)s)
+    SELECT '{CHECKPOINT}', %(tx_id)s::xid8, %(position)s WHERE %(save)s
     ON CONFLICT (name) DO UPDATE SET tx_id = excluded.tx_id, position = excluded.position,
         updated_at = now()
+), batch AS ({READ_ALL_SQL}
+), last AS (
+    SELECT tx_id::xid8 AS tx_id, position FROM batch
+    UNION ALL SELECT %(tx_id)s::xid8, %(position)s
+    ORDER BY tx_id DESC, position DESC LIMIT 1
 )
-SELECT {EVENTS_FOLLOW_SQL} AS behind
+SELECT batch.*, (
+    SELECT e.position FROM events e
+    WHERE (e.tx_id, e.position) > ((SELECT tx_id FROM last), (SELECT position FROM last))
+    ORDER BY e.tx_id, e.position LIMIT 1
+) IS NOT NULL AS behind
+FROM (SELECT 1) AS one LEFT JOIN batch ON true
 """
 
 

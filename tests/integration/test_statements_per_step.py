@@ -21,8 +21,12 @@ from shared.events.contracts import CONTRACTS
 from shared.events.database import open_pool, prepare_service_database
 from shared.events.projections import Outcome, ProjectionGroup, ProjectionRunner
 from shared.events.store import EventStore, NewEvent, RecordedEvent, Row, Transaction
-from tests.support.ledger import placed_order
+from shared.events.topology import Topology
+from tests.support.bus import orders_relay, running_relay
+from tests.support.infra import Infra
+from tests.support.ledger import placed_order, relay_checkpoint, relay_lag
 from tests.support.private_postgres import private_postgres
+from tests.support.waiting import wait_until
 
 
 @dataclass
@@ -178,3 +182,32 @@ def test_a_riders_statement_runs_in_the_first_append_that_inserts(counted: Count
     with psycopg.connect(with_database(counted.admin_url, counted.database)) as c:
         rows = c.execute("SELECT events FROM marks WHERE mark = %s", (mark,)).fetchall()
     assert rows == [(2,)]  # once, by the append that inserted, not by the refused one
+
+
+def test_the_relay_spends_one_statement_a_batch_and_an_idle_relay_still_saves_its_checkpoint(
+    counted: Counted, infra: Infra, topology: Topology
+) -> None:
+    url = with_database(counted.admin_url, counted.database)
+    # A queue for what it publishes (the fixture deletes the "probe" queues afterwards).
+    topology.declare_all(infra.amqp_url, {"probe": ["orders.OrderPlaced"]})
+    relay = orders_relay(url, infra.amqp_url, topology, batch_size=10)
+    with running_relay(relay):
+        wait_until(lambda: relay.stats.polls > 0, "the relay reads")
+        caught_up = relay_checkpoint(counted.store)
+        counted.reset()
+        for order_id in [f"ord-{uuid.uuid4().hex[:8]}" for _ in range(25)]:
+            counted.store.append(f"order-{order_id}", [placed_order(order_id)], 0)
+        # Saved soon after the relay fell idle, though nothing was appended since.
+        wait_until(lambda: relay_lag(counted.store) == 0, "the checkpoint reaches the head")
+    assert relay_checkpoint(counted.store) > caught_up
+    calls = counted.calls()
+    reads = _total(calls, "WITH saved AS")
+    # Each read saves the checkpoint of the batch before: the batches of 25 appends, at most
+    # one each, and one more read (of nothing) that saves the last; nothing else in between.
+    assert reads <= 25 + 1 and relay.stats.batches >= 3
+    saved_alone = sum(
+        n
+        for query, n in calls.items()
+        if "INSERT INTO checkpoints" in query and "batch" not in query
+    )
+    assert saved_alone == 0
