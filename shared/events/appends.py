@@ -62,11 +62,15 @@ class NoticeListener:
                     self.on_listening()
                     backoff = 0.1
                     while not stop.is_set():
+                        heard = False
                         for notice in conn.notifies(timeout=0.5):
+                            heard = True
                             self.on_notice(notice.payload)
-                        # Between waits, ask: a server that closed the session is noticed
-                        # here even if no notice ever came.
-                        conn.execute("SELECT 1")
+                        # After a quiet wait, ask: a server that closed the session is noticed
+                        # here even if no notice ever came. A session that just delivered a
+                        # notice is alive (under load that is every wait: no statement then).
+                        if not heard:
+                            conn.execute("SELECT 1")
             except psycopg.Error as exc:
                 log.warning("listening on %s: %r; reconnecting", self.channel, exc)
             finally:

@@ -172,10 +172,10 @@ class ProjectionGroup:
         if positions is None:
             positions = self.store.single(lambda tx: _read_checkpoints(tx.conn, names))
         after = min(positions.values())
-        events = self.store.single(lambda tx: tx.read_all(after, self.batch_size))
+        events, held = self.store.single(lambda tx: tx.read_ahead(after, self.batch_size))
         self._known = positions
         if not events:
-            return 0, self.store.single(lambda tx: _beyond(tx, after))
+            return 0, Outcome.HELD_BACK if held else Outcome.CAUGHT_UP
         try:
             moved, behind = self.store.transact(
                 lambda tx: apply_batch(tx, self.named, positions, events)
@@ -261,13 +261,6 @@ def apply_batch(
 def _commit_position(event: RecordedEvent) -> Position:
     """Where an event stands in the commit order (the key events are sorted by)."""
     return event.commit_position
-
-
-def _beyond(tx: Any, after: Position) -> Outcome:
-    """CAUGHT_UP when no event follows `after`; else HELD_BACK: they wait behind an open
-    transaction, or committed just after the read (either way, look again soon)."""
-    count: int = tx.count_after(after)
-    return Outcome.HELD_BACK if count > 0 else Outcome.CAUGHT_UP
 
 
 def keep_up(

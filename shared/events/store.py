@@ -195,6 +195,25 @@ ORDER BY events.tx_id, events.position
 LIMIT %(limit)s
 """
 
+# READ_ALL_SQL's batch, and whether stored events follow it that the horizon held back (after
+# its last event, or after the position read from when there is none): one row, its event
+# columns NULL, when the batch is empty. A reader that finds nothing learns in the same
+# statement whether to look again soon or wait for news.
+READ_AHEAD_SQL = f"""
+WITH batch AS ({READ_ALL_SQL}
+), last AS (
+    SELECT tx_id::xid8 AS tx_id, position FROM batch
+    UNION ALL SELECT %(tx_id)s::xid8, %(position)s
+    ORDER BY tx_id DESC, position DESC LIMIT 1
+)
+SELECT batch.*, (
+    SELECT e.position FROM events e
+    WHERE (e.tx_id, e.position) > ((SELECT tx_id FROM last), (SELECT position FROM last))
+    ORDER BY e.tx_id, e.position LIMIT 1
+) IS NOT NULL AS behind
+FROM (SELECT 1) AS one LEFT JOIN batch ON true
+"""
+
 # Whether any stored event follows a position (%(tx_id)s, %(position)s), as an expression. Not
 # EXISTS: with a generic plan (prepared statements get one after five runs) PostgreSQL answers
 # EXISTS with a sequential scan that, when nothing follows, reads the whole table; ORDER BY
@@ -271,6 +290,13 @@ class Transaction(ABC):
     @abstractmethod
     def count_after(self, after: Position) -> int:
         """How many stored events come after `after` (a reader's lag)."""
+
+    def read_ahead(self, after: Position, limit: int) -> tuple[list[RecordedEvent], bool]:
+        """`read_all(after, limit)`, and whether stored events follow what it returned that
+        the horizon holds back (or that committed since)."""
+        events = self.read_all(after, limit)
+        last = events[-1].commit_position if events else after
+        return events, self.count_after(last) > 0
 
     def to_event(self, row: Row) -> RecordedEvent:
         """A stored row as an event, upcast to the current schema version."""
@@ -450,6 +476,15 @@ class PostgresTransaction(Transaction):
         return self._events(
             READ_ALL_SQL, {"tx_id": str(after.tx_id), "position": after.position, "limit": limit}
         )
+
+    def read_ahead(self, after: Position, limit: int) -> tuple[list[RecordedEvent], bool]:
+        """`read_all(after, limit)`, and whether stored events follow what it returned that
+        the horizon holds back: one statement."""
+        params = {"tx_id": str(after.tx_id), "position": after.position, "limit": limit}
+        with translated():
+            rows = self.conn.execute(READ_AHEAD_SQL, params, prepare=True).fetchall()
+        events = [self.to_event(row) for row in rows if row["position"] is not None]
+        return events, bool(rows and rows[0]["behind"])
 
     def _events(self, sql: str, params: tuple[Any, ...] | dict[str, Any]) -> list[RecordedEvent]:
         """The events a prepared query of stored rows selects, upcast, in its order."""
