@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any, Protocol
@@ -19,7 +18,8 @@ from typing import Any, Protocol
 import psycopg
 
 from shared.events.appends import POLL_S, AppendWaiter
-from shared.events.store import EVENTS_FOLLOW_SQL, START, EventStore, Position, RecordedEvent, Row
+from shared.events.projection_batches import Raced, apply_batch, read_and_apply
+from shared.events.store import START, EventStore, Position, RecordedEvent, Row
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +153,12 @@ class ProjectionGroup:
         self.named = {checkpoint_name(p): p for p in projections}
         self.batch_size = batch_size
         # The checkpoints as this group last saved (or read) them. Each batch's transaction
-        # checks them as it moves them (`_move_checkpoints`), so they need not be read again
-        # before every batch; forgotten when another runner moved one (a rebuild).
+        # checks them as it moves them (shared/events/projection_batches.py), so they need not
+        # be read again before every batch; forgotten when another runner moved one.
         self._known: dict[str, Position] | None = None
+        # Whether the next step likely finds events: after one that found some (once caught
+        # up, the runner waits for news of appends), not after one that found none.
+        self._expecting = False
 
     def forget(self) -> None:
         """Read the checkpoints again before the next batch (another runner moved them)."""
@@ -164,33 +167,54 @@ class ProjectionGroup:
     def step(self) -> tuple[int, Outcome]:
         """Apply the next batch to every projection: how many events, and what next.
 
-        The events are read without a transaction (one statement; events below the horizon
-        never change), so a step that finds nothing opens none; a batch is applied in one
-        transaction that first moves the checkpoints it covers, if still where they were read."""
-        names = list(self.named)
+        A step that likely finds events (woken by news, or after a batch) reads them in its
+        transaction's first statement, which also moves the checkpoints they cover. One that
+        polls for events held back reads without a transaction (one statement: events below
+        the horizon never change), and opens one only when it found some."""
         positions = self._known
-        if positions is None:
-            positions = self.store.single(lambda tx: _read_checkpoints(tx.conn, names))
-        after = min(positions.values())
-        events, held = self.store.single(lambda tx: tx.read_ahead(after, self.batch_size))
-        self._known = positions
-        if not events:
-            return 0, Outcome.HELD_BACK if held else Outcome.CAUGHT_UP
         try:
-            moved, behind = self.store.transact(
-                lambda tx: apply_batch(tx, self.named, positions, events)
-            )
-        except _Raced:
+            if positions is not None and self._expecting:
+                known = positions
+                events, moved, behind = self.store.transact(
+                    lambda tx: read_and_apply(tx, self.named, known, self.batch_size)
+                )
+            else:
+                events, moved, behind = self._read_then_apply()
+        except Raced:
             self._known = None
             return 0, Outcome.RACED
         except BaseException:
             self._known = None  # the transaction may or may not have committed
             raise
-        last = events[-1].commit_position
-        self._known = {name: last if name in moved else at for name, at in positions.items()}
+        outcome = self._outcome(events, behind)
+        # A step that found nothing (the news that woke it was of events already applied)
+        # or events held back: the next reads first.
+        self._expecting = bool(events) and outcome is not Outcome.HELD_BACK
+        if events:
+            last = events[-1].commit_position
+            assert self._known is not None
+            self._known = {n: last if n in moved else at for n, at in self._known.items()}
+        return len(events), outcome
+
+    def _read_then_apply(self) -> tuple[list[RecordedEvent], list[str], bool]:
+        """Read the batch without a transaction; apply it, if any, in one."""
+        names = list(self.named)
+        positions = self._known
+        if positions is None:
+            positions = self.store.single(lambda tx: _read_checkpoints(tx.conn, names))
+        self._known = known = positions
+        after = min(positions.values())
+        events, held = self.store.single(lambda tx: tx.read_ahead(after, self.batch_size))
+        if not events:
+            return [], [], held
+        moved, behind = self.store.transact(lambda tx: apply_batch(tx, self.named, known, events))
+        return events, moved, behind
+
+    def _outcome(self, events: Sequence[RecordedEvent], behind: bool) -> Outcome:
+        """What to do after a batch of `events`, events following it or not."""
         if len(events) == self.batch_size:
-            return len(events), Outcome.MORE
-        return len(events), Outcome.HELD_BACK if behind else Outcome.CAUGHT_UP
+            return Outcome.MORE
+        return Outcome.HELD_BACK if behind else Outcome.CAUGHT_UP
 
     def run(
         self, stop: threading.Event, news: AppendWaiter | None = None, idle_wait: float = 0.05
@@ -215,52 +239,6 @@ def values_of(data: Mapping[str, Any], paths: str) -> tuple[Any, ...]:
 def checkpoint_name(projection: Projection) -> str:
     """The name of a projection's row in `checkpoints`."""
     return f"projection:{projection.name}"
-
-
-class _Raced(Exception):
-    """Another runner moved a checkpoint since it was read: the batch is rolled back."""
-
-
-def apply_batch(
-    tx: Any,
-    named: Mapping[str, Projection],
-    positions: Mapping[str, Position],
-    events: Sequence[RecordedEvent],
-) -> tuple[list[str], bool]:
-    """In `tx`, apply `events` (in commit order, read after the least of `positions`) to the
-    projections `named` by checkpoint; each gets those after its own checkpoint. Returns the
-    checkpoints moved, and whether stored events follow the batch. Raises `_Raced` (rolling
-    the transaction back) if a checkpoint is no longer at its place in `positions`."""
-    conn = tx.conn
-    last = events[-1].commit_position
-    # The events are in commit order: a projection's are those after its own checkpoint (all
-    # of them unless a rebuild left it elsewhere than the others).
-    todo = {
-        name: events[bisect_right(events, positions[name], key=_commit_position) :]
-        for name in named
-    }
-    moved = [name for name, its in todo.items() if its]
-    # First, in one statement: move every checkpoint the batch covers, only where it still is
-    # (which locks its row, as a rebuild does before emptying the tables, so the two never
-    # deadlock), and learn whether events follow the batch. All of it commits together with
-    # the rows written below, or not at all.
-    behind = _move_checkpoints(conn, {name: positions[name] for name in moved}, last)
-    # Pipeline mode sends the batch's statements without waiting for each answer.
-    with conn.pipeline():
-        for name in moved:
-            projection = named[name]
-            batch_apply = getattr(projection, "apply_batch", None)  # see BatchProjection
-            if batch_apply is not None:
-                batch_apply(conn, todo[name])
-            else:
-                for event in todo[name]:
-                    projection.apply(conn, event)
-    return moved, behind
-
-
-def _commit_position(event: RecordedEvent) -> Position:
-    """Where an event stands in the commit order (the key events are sorted by)."""
-    return event.commit_position
 
 
 def keep_up(
@@ -322,54 +300,6 @@ def _read_checkpoints(
         rows = conn.execute(sql, (list(names),), prepare=True).fetchall()
     found = {row["name"]: Position(int(row["tx_id"]), int(row["position"])) for row in rows}
     return {name: found.get(name, START) for name in names}
-
-
-# Each checkpoint moved to the batch's last position only if it is still at the position it
-# was read at (a row missing is at START: it is created). Under READ COMMITTED an UPDATE that
-# waited for a concurrent one checks its WHERE again on the row that one left, so a checkpoint
-# a rebuild moved meanwhile is not moved here, and the count says so.
-_MOVE_CHECKPOINTS = f"""
-WITH expected AS (
-    SELECT * FROM unnest(%(names)s::text[], %(tx_ids)s::xid8[], %(positions)s::bigint[])
-        AS e(name, tx_id, position)
-), moved AS (
-    UPDATE checkpoints c
-    SET tx_id = %(tx_id)s::xid8, position = %(position)s, updated_at = now()
-    FROM expected e
-    WHERE c.name = e.name AND c.tx_id = e.tx_id AND c.position = e.position
-    RETURNING 1
-), created AS (
-    INSERT INTO checkpoints (name, tx_id, position)
-    SELECT e.name, %(tx_id)s::xid8, %(position)s FROM expected e
-    WHERE e.tx_id = '0'::xid8 AND e.position = 0
-      AND NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.name = e.name)
-    ON CONFLICT DO NOTHING
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM moved) + (SELECT count(*) FROM created) AS moved,
-       {EVENTS_FOLLOW_SQL} AS behind
-"""
-
-
-def _move_checkpoints(
-    conn: psycopg.Connection[Row], expected: Mapping[str, Position], position: Position
-) -> bool:
-    """Move the checkpoints `expected` (name: where it was read) to `position`; whether
-    stored events come after it. Raises `_Raced` if one of them is not where it was read."""
-    row = conn.execute(
-        _MOVE_CHECKPOINTS,
-        {
-            "names": list(expected),
-            "tx_ids": [str(p.tx_id) for p in expected.values()],
-            "positions": [p.position for p in expected.values()],
-            "tx_id": str(position.tx_id),
-            "position": position.position,
-        },
-        prepare=True,
-    ).fetchone()
-    if row is None or row["moved"] != len(expected):
-        raise _Raced()
-    return bool(row["behind"])
 
 
 def _save_checkpoint(conn: psycopg.Connection[Row], name: str, position: Position) -> None:
