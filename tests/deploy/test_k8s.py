@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
 
 from services.registry import SUBSCRIPTIONS
+from shared.config import broker_urls
 from shared.events.topology import Topology
+from tests.cluster.rabbitmq import NODE_CONFIG
 from tests.deploy.conftest import rendered
 from tests.deploy.kustomize import (
     Doc,
@@ -129,6 +132,43 @@ def test_production_replicates_every_quorum_queue_the_code_declares() -> None:
     for name in ("base", "overlays/production"):
         assert the(rendered(name), RABBITMQ)["spec"]["replicas"] == 3
         assert the(rendered(name), CNPG)["spec"]["instances"] == 3
+
+
+def test_the_manifests_carry_what_the_cluster_harness_proved() -> None:
+    """The settings under which `make cluster` lost nothing through node failures
+    (docs/guarantees.md): a synchronous standby, the partition handling the harness's nodes
+    run, every process given every broker node and a read-write-only database session."""
+    harness_config = dict(
+        line.split(" = ", 1) for line in NODE_CONFIG.splitlines() if " = " in line
+    )
+    for name in ("base", "overlays/production"):
+        docs = rendered(name)
+        postgres = the(docs, CNPG)["spec"]
+        assert 1 <= postgres["minSyncReplicas"] <= postgres["maxSyncReplicas"]
+        assert postgres["maxSyncReplicas"] < postgres["instances"]
+        rabbitmq = the(docs, RABBITMQ)["spec"]
+        handling = dict(
+            line.split(" = ", 1)
+            for line in rabbitmq["rabbitmq"]["additionalConfig"].splitlines()
+            if " = " in line
+        )
+        assert (
+            handling["cluster_partition_handling"] == harness_config["cluster_partition_handling"]
+        )
+        config = next(d for d in docs if d["kind"] == "ConfigMap" and "CNNECT_ENV" in d["data"])
+        assert config["data"]["PGTARGETSESSIONATTRS"] == "read-write"
+        urls = [
+            env["value"]
+            for doc in docs
+            for container in pod_containers(doc)
+            for env in container.get("env", [])
+            if env["name"] == "CNNECT_AMQP_URL"
+        ]
+        assert urls, "no process is given the broker"
+        for url in urls:
+            hosts = [urlsplit(u).hostname for u in broker_urls(url)]
+            nodes = {f"cnnect-rabbitmq-server-{i}.cnnect-rabbitmq-nodes" for i in range(3)}
+            assert nodes <= set(hosts), url
 
 
 class QueueRecorder:
