@@ -162,6 +162,10 @@ class RabbitCluster:
     def _answering(self) -> list[PrivateRabbitMQ]:
         return [m for m in self._members if m.node not in self._down | self._paused]
 
+    def ask(self, *args: str) -> Any:
+        """The JSON answer of `rabbitmqctl <args>` (for a test's report of what went wrong)."""
+        return self._ask(*args)
+
     def _ask(self, *args: str) -> Any:
         """The JSON answer of `rabbitmqctl <args>` from the first node that gives one."""
         failures = []

@@ -123,14 +123,22 @@ def consumer_node(cluster: RabbitCluster) -> str:
     return node
 
 
-def everything_applied_once(store: EventStore, orders: Orders) -> None:
+def everything_applied_once(store: EventStore, orders: Orders, cluster: RabbitCluster) -> None:
     """Every order appended was applied, none twice."""
     expected = {order_id for _, order_id in orders.appended}
 
     def all_there() -> bool:
         return set(read_ledger(store).order_ids) >= expected
 
-    wait_until(all_there, "every order is applied", RECOVERY_TIMEOUT_S, 0.5)
+    try:
+        wait_until(all_there, "every order is applied", RECOVERY_TIMEOUT_S, 0.5)
+    except AssertionError as exc:
+        missing = sorted(expected - set(read_ledger(store).order_ids))
+        columns = ("name", "messages_ready", "messages_unacknowledged", "consumers", "leader")
+        raise AssertionError(
+            f"{exc}: {len(missing)} of {len(expected)} missing ({missing[:10]}); "
+            f"the queues: {cluster.ask('list_queues', *columns)}"
+        ) from exc
     ledger = read_ledger(store)
     assert ledger.applied_more_than_once() == {}
     assert set(ledger.order_ids) == expected
@@ -170,7 +178,7 @@ def test_clients_reconnect_to_a_live_node_when_theirs_or_the_queue_leader_dies(
         assert consumer_node(cluster) != leader
         cluster.start(leader)
         cluster.wait_healthy(HEAL_TIMEOUT_S)
-    everything_applied_once(store, orders)
+    everything_applied_once(store, orders, cluster)
     print(
         f"{len(orders.appended)} orders, each applied once;"
         f" relay reconnects {relay.stats.reconnects}"
@@ -199,7 +207,7 @@ def test_a_node_cut_off_then_back_heals_with_nothing_lost(
         resumed = time.monotonic()
         cluster.wait_healthy(HEAL_TIMEOUT_S)
         print(f"{cut_off} back: cluster whole {time.monotonic() - resumed:.1f}s after it ended")
-    everything_applied_once(store, orders)
+    everything_applied_once(store, orders, cluster)
     print(f"{len(orders.appended)} orders, each applied once")
 
 
