@@ -26,7 +26,7 @@ from shared.events.appends import APPENDED_CHANNEL, FALLBACK_S, wait_for_append
 from shared.events.contracts import ContractRegistry, Envelope, encode_envelope
 from shared.events.errors import BrokerUnavailableError, PublishNotConfirmedError
 from shared.events.store import (
-    READ_ALL_SQL,
+    READ_AHEAD_BODY,
     START,
     Position,
     RecordedEvent,
@@ -328,19 +328,7 @@ WITH saved AS (
     SELECT '{CHECKPOINT}', %(tx_id)s::xid8, %(position)s WHERE %(save)s
     ON CONFLICT (name) DO UPDATE SET tx_id = excluded.tx_id, position = excluded.position,
         updated_at = now()
-), batch AS ({READ_ALL_SQL}
-), last AS (
-    SELECT tx_id::xid8 AS tx_id, position FROM batch
-    UNION ALL SELECT %(tx_id)s::xid8, %(position)s
-    ORDER BY tx_id DESC, position DESC LIMIT 1
-)
-SELECT batch.*, (
-    SELECT e.position FROM events e
-    WHERE (e.tx_id, e.position) > ((SELECT tx_id FROM last), (SELECT position FROM last))
-    ORDER BY e.tx_id, e.position LIMIT 1
-) IS NOT NULL AS behind
-FROM (SELECT 1) AS one LEFT JOIN batch ON true
-"""
+), {READ_AHEAD_BODY}"""
 
 
 async def first_live_broker(amqp_url: str, timeout: float = 5.0) -> aiormq.abc.AbstractConnection:

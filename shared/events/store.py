@@ -198,9 +198,10 @@ LIMIT %(limit)s
 # READ_ALL_SQL's batch, and whether stored events follow it that the horizon held back (after
 # its last event, or after the position read from when there is none): one row, its event
 # columns NULL, when the batch is empty. A reader that finds nothing learns in the same
-# statement whether to look again soon or wait for news.
-READ_AHEAD_SQL = f"""
-WITH batch AS ({READ_ALL_SQL}
+# statement whether to look again soon or wait for news. READ_AHEAD_BODY is its CTEs and final
+# SELECT, for a statement that does more first (the relay saves its checkpoint in the same
+# statement: shared/events/relay.py).
+READ_AHEAD_BODY = f"""batch AS ({READ_ALL_SQL}
 ), last AS (
     SELECT tx_id::xid8 AS tx_id, position FROM batch
     UNION ALL SELECT %(tx_id)s::xid8, %(position)s
@@ -213,6 +214,7 @@ SELECT batch.*, (
 ) IS NOT NULL AS behind
 FROM (SELECT 1) AS one LEFT JOIN batch ON true
 """
+READ_AHEAD_SQL = f"WITH {READ_AHEAD_BODY}"
 
 # Whether any stored event follows a position (%(tx_id)s, %(position)s), as an expression. Not
 # EXISTS: with a generic plan (prepared statements get one after five runs) PostgreSQL answers

@@ -20,6 +20,7 @@ import pytest
 from services.gateway.console import Subscription
 from shared.events.bus import blocking_connection
 from shared.events.contracts import encode_envelope
+from shared.events.relay import OutboxRelay
 from shared.events.store import EventStore
 from shared.events.topology import Topology
 from tests.cluster.rabbitmq import RabbitCluster, rabbitmq_cluster
@@ -145,9 +146,11 @@ def everything_applied_once(store: EventStore, orders: Orders, cluster: RabbitCl
     assert ledger.rows == len(expected)
 
 
-def test_clients_reconnect_to_a_live_node_when_theirs_or_the_queue_leader_dies(
+@contextmanager
+def orders_flowing(
     cluster: RabbitCluster, store: EventStore, database_url: str, topology: Topology
-) -> None:
+) -> Iterator[tuple[Orders, OutboxRelay]]:
+    """Our relay and consumer on the cluster, orders placed at a steady pace and flowing."""
     create_ledger(store)
     relay = orders_relay(database_url, cluster.amqp_url, topology, batch_size=200)
     consumer = ledger_consumer(
@@ -155,7 +158,13 @@ def test_clients_reconnect_to_a_live_node_when_theirs_or_the_queue_leader_dies(
     )
     with running_relay(relay), running_consumer(consumer), placing_orders(store) as orders:
         wait_until(lambda: applied(store, orders.since(0)[:20]) == 20, "orders flow", 60)
+        yield orders, relay
 
+
+def test_clients_reconnect_to_a_live_node_when_theirs_or_the_queue_leader_dies(
+    cluster: RabbitCluster, store: EventStore, database_url: str, topology: Topology
+) -> None:
+    with orders_flowing(cluster, store, database_url, topology) as (orders, relay):
         victim = consumer_node(cluster)
         cluster.kill(victim)
         killed = time.monotonic()
@@ -188,14 +197,7 @@ def test_clients_reconnect_to_a_live_node_when_theirs_or_the_queue_leader_dies(
 def test_a_node_cut_off_then_back_heals_with_nothing_lost(
     cluster: RabbitCluster, store: EventStore, database_url: str, topology: Topology
 ) -> None:
-    create_ledger(store)
-    relay = orders_relay(database_url, cluster.amqp_url, topology, batch_size=200)
-    consumer = ledger_consumer(
-        store=store, amqp_url=cluster.amqp_url, topology=topology, prefetch=20
-    )
-    with running_relay(relay), running_consumer(consumer), placing_orders(store) as orders:
-        wait_until(lambda: applied(store, orders.since(0)[:20]) == 20, "orders flow", 60)
-
+    with orders_flowing(cluster, store, database_url, topology) as (orders, _relay):
         cut_off = consumer_node(cluster)
         cluster.pause(cut_off)
         paused = time.monotonic()
