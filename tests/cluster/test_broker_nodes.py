@@ -68,6 +68,7 @@ class Orders:
     store: EventStore
     appended: list[tuple[float, str]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
 
     def run(self) -> None:
         n = 0
@@ -78,6 +79,12 @@ class Orders:
             n += 1
             self.stop.wait(0.05)  # pacing the load (about 20 orders a second), not waiting
 
+    def halt(self) -> None:
+        """Place no more orders: the last one is appended when this returns."""
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=30)
+
     def since(self, moment: float) -> list[str]:
         """The orders appended after `moment`."""
         return [order_id for at, order_id in list(self.appended) if at > moment]
@@ -86,13 +93,12 @@ class Orders:
 @contextmanager
 def placing_orders(store: EventStore) -> Iterator[Orders]:
     orders = Orders(store)
-    thread = threading.Thread(target=orders.run, daemon=True)
-    thread.start()
+    orders.thread = threading.Thread(target=orders.run, daemon=True)
+    orders.thread.start()
     try:
         yield orders
     finally:
-        orders.stop.set()
-        thread.join(timeout=30)
+        orders.halt()
 
 
 def applied(store: EventStore, order_ids: list[str]) -> int:
@@ -125,7 +131,9 @@ def consumer_node(cluster: RabbitCluster) -> str:
 
 
 def everything_applied_once(store: EventStore, orders: Orders, cluster: RabbitCluster) -> None:
-    """Every order appended was applied, none twice."""
+    """Once no more orders are placed, every order appended is applied, none twice. Checked
+    while the relay and the consumer still run: the last orders may still be on their way."""
+    orders.halt()
     expected = {order_id for _, order_id in orders.appended}
 
     def all_there() -> bool:
@@ -187,7 +195,7 @@ def test_clients_reconnect_to_a_live_node_when_theirs_or_the_queue_leader_dies(
         assert consumer_node(cluster) != leader
         cluster.start(leader)
         cluster.wait_healthy(HEAL_TIMEOUT_S)
-    everything_applied_once(store, orders, cluster)
+        everything_applied_once(store, orders, cluster)
     print(
         f"{len(orders.appended)} orders, each applied once;"
         f" relay reconnects {relay.stats.reconnects}"
@@ -209,7 +217,7 @@ def test_a_node_cut_off_then_back_heals_with_nothing_lost(
         resumed = time.monotonic()
         cluster.wait_healthy(HEAL_TIMEOUT_S)
         print(f"{cut_off} back: cluster whole {time.monotonic() - resumed:.1f}s after it ended")
-    everything_applied_once(store, orders, cluster)
+        everything_applied_once(store, orders, cluster)
     print(f"{len(orders.appended)} orders, each applied once")
 
 
