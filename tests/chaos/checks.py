@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 from services.registry import SUBSCRIPTIONS
 from shared.events.bus import blocking_connection
 from shared.events.topology import Topology
+from tests.chaos.lifecycle import Outcome
 from tests.support.rebuild import assert_rebuild_equals_live
 from tests.support.system import SERVICES, System
 
@@ -33,6 +34,36 @@ class Verdict:
 def _rows(system: System, service: str, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
     with psycopg.connect(system.database_url(service), row_factory=dict_row) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+@dataclass
+class Findings:
+    """What the checks every run under fire ends with found, beyond the verdict's violations."""
+
+    placed: list[str]  # the orders the lifecycles placed
+    consumed: int  # integration events checked in every subscriber's inbox
+    not_consumed: list[str]
+    charged_twice: list[str]
+
+
+def check_under_fire(verdict: Verdict, system: System, outcomes: list[Outcome]) -> Findings:
+    """The checks every run under fire ends with (chaos and cluster runs): each lifecycle
+    completed with its order, every integration event consumed once, and CHECKS."""
+    verdict.check(
+        "lifecycle",
+        [f"#{n} {o.order_id}: {o.error}" for n, o in enumerate(outcomes) if not o.completed],
+    )
+    placed = [o.order_id for o in outcomes if o.order_id]
+    verdict.check("final state", orders_completed(system, placed))
+    not_consumed, consumed = every_event_consumed_once(system)
+    verdict.check("consumed once", not_consumed)
+    charged_twice: list[str] = []
+    for name, check in CHECKS:
+        problems = check(system)
+        verdict.check(name, problems)
+        if check is nobody_charged_twice:
+            charged_twice = problems
+    return Findings(placed, consumed, not_consumed, charged_twice)
 
 
 def rebuilt_projections_equal_live(system: System) -> list[str]:

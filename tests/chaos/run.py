@@ -130,16 +130,7 @@ def _verdict(
     verdict = checks.Verdict()
     if faults.failure is not None:
         verdict.violations.append(f"the fault injector failed: {faults.failure!r}")
-    verdict.check(
-        "lifecycle",
-        [f"#{n} {o.order_id}: {o.error}" for n, o in enumerate(outcomes) if not o.completed],
-    )
-    placed = [o.order_id for o in outcomes if o.order_id]
-    verdict.check("final state", checks.orders_completed(system, placed))
-    consumed_problems, consumed = checks.every_event_consumed_once(system)
-    verdict.check("consumed once", consumed_problems)
-    for name, check in checks.CHECKS:
-        verdict.check(name, check(system))
+    found = checks.check_under_fire(verdict, system, outcomes)
     seen = Counters()
     for client in (staff, bank, *customers):
         seen.add(client.counters)
@@ -149,10 +140,10 @@ def _verdict(
     )
     counts = {
         "seconds": round(elapsed_s),
-        "orders placed": len(placed),
+        "orders placed": len(found.placed),
         "orders completed": sum(o.completed for o in outcomes),
         "events stored": checks.event_count(system),
-        "integration events checked": consumed,
+        "integration events checked": found.consumed,
         "processes killed": faults.counts.total_kills,
         "processes paused": faults.counts.pauses,
         "broker restarts": faults.counts.broker_restarts,

@@ -26,6 +26,7 @@ from tests.cluster.probe import RecoveryProbe
 from tests.cluster.rabbitmq import rabbitmq_cluster
 from tests.support.infra import Infra
 from tests.support.system import System, create_staff, running_system
+from tests.support.waiting import wait_until
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,9 @@ def _through_failures(
     probe.start()
     # The failures start once the probe goes through: a recovery is measured from a working
     # system.
-    _wait_until(lambda: probe.log.recovered_after(started) is not None, 180, "a first probe")
+    wait_until(
+        lambda: probe.log.recovered_after(started) is not None, "a first probe goes through", 180
+    )
     failures.start()
     with ThreadPoolExecutor(config.parallel, thread_name_prefix="customer") as pool:
         number = 0
@@ -98,14 +101,6 @@ def _through_failures(
         outcomes = [f.result() for f in futures]
     probe.stop()
     return _verdict(system, outcomes, failures, probe, [staff, *customers], started)
-
-
-def _wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not within {timeout_s:.0f} s")
-        time.sleep(0.2)
 
 
 def _settled(check: Callable[[], list[str]], timeout_s: float = 60.0) -> list[str]:
@@ -135,12 +130,7 @@ def _verdict(
             verdict.violations.append(f"the system did not carry on after: {record.name}")
         if record.healthy_s is None:
             verdict.violations.append(f"the cluster was not whole again after: {record.name}")
-    verdict.check(
-        "lifecycle",
-        [f"#{n} {o.order_id}: {o.error}" for n, o in enumerate(outcomes) if not o.completed],
-    )
-    placed = [o.order_id for o in outcomes if o.order_id]
-    verdict.check("final state", chaos_checks.orders_completed(system, placed))
+    found = chaos_checks.check_under_fire(verdict, system, outcomes)
     probes = probe.log.orders()
     verdict.check("probe orders", _settled(lambda: checks.probe_orders_cancelled(system, probes)))
     every_client = [*clients, *probe.clients()]
@@ -148,29 +138,21 @@ def _verdict(
     transactions = [t for o in outcomes for t in o.bank_transactions]
     lost = checks.acknowledged_writes_kept(system, keys, transactions)
     verdict.check("acknowledged writes", lost)
-    consumed_problems, consumed = chaos_checks.every_event_consumed_once(system)
-    verdict.check("consumed once", consumed_problems)
-    doubled: list[str] = []
-    for name, check in chaos_checks.CHECKS:
-        problems = check(system)
-        verdict.check(name, problems)
-        if name == "charged twice":
-            doubled = problems
     seen = Counters()
     for client in every_client:
         seen.add(client.counters)
     counts = {
         "seconds": round(time.monotonic() - started),
         "failures injected": len(failures.records),
-        "orders placed": len(placed),
+        "orders placed": len(found.placed),
         "orders completed": sum(o.completed for o in outcomes),
         "probe orders (cancelled)": len(probes),
         "events stored": chaos_checks.event_count(system),
-        "integration events checked": consumed,
+        "integration events checked": found.consumed,
         "acknowledged writes checked": len(keys) + len(transactions),
         "http requests": seen.requests,
         "http retries": seen.retries,
-        "lost (acknowledged, then gone)": len(lost) + len(consumed_problems),
-        "doubled (charged twice)": len(doubled),
+        "lost (acknowledged, then gone)": len(lost) + len(found.not_consumed),
+        "doubled (charged twice)": len(found.charged_twice),
     }
     return ClusterReport(verdict.violations, counts, failures.records)
