@@ -34,3 +34,9 @@ class ValidationError(DomainError):
     def __init__(self, message: str, fields: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.fields = fields or {}
+
+
+class CustomerForgottenError(DomainError):
+    """The customer was forgotten: their personal data can be neither read nor written."""
+
+    code = "customer_forgotten"

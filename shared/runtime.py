@@ -34,6 +34,9 @@ from shared.events.topology import Topology, subscriptions
 from shared.observability import telemetry
 from shared.observability.logs import configure_logging
 from shared.observability.ports import API_PORTS
+from shared.personal.keyring import MemoryKeyring
+from shared.personal.personal_data import PersonalData
+from shared.personal.postgres_keyring import PostgresKeyring, open_keyring
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +52,16 @@ class Context:
     projections: Sequence[Projection] = ()
     # The service's own settings, parsed at start by its definition's `config`.
     config: object = None
+    # Sealing and revealing the customers' personal data (shared/personal); memory contexts
+    # keep their keys in memory.
+    personal: PersonalData = field(default_factory=lambda: PersonalData(MemoryKeyring()))
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools."""
         self.store.pool.close()
+        keyring = self.personal.keyring
+        if isinstance(keyring, PostgresKeyring):
+            keyring.pool.close()
 
 
 # A consumed integration event's handler: the service's context, the transaction the consumer
@@ -111,6 +120,7 @@ def bootstrap(
         topology=Topology(namespace=settings.namespace, partitions=settings.partitions),
         projections=definition.projections(),
         config=config,
+        personal=PersonalData(open_keyring(settings, definition.name)),
     )
 
 

@@ -16,7 +16,7 @@ from shared.domain_errors import ValidationError
 from shared.events.bus import blocking_connection
 from shared.events.store import EventStore
 from shared.observability.web import instrument, metrics_response
-from shared.web import read_your_writes
+from shared.web import personal_responses, read_your_writes
 from shared.web.errors import register_error_handlers
 from shared.web.identity import ForbiddenError, Identity, UnauthorizedError, verify_token
 from shared.web.json_input import read_json_strictly
@@ -44,6 +44,7 @@ def create_service_app(name: str, context: Any, openapi: dict[str, Any]) -> Flas
     read_json_strictly(app)
     refuse_nul_characters(app)
     read_your_writes.install(app, name)
+    personal_responses.install(app)
     app.register_blueprint(health)
     return app
 

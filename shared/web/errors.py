@@ -37,6 +37,7 @@ ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (UnauthorizedError, 401, "unauthorized"),
     (ForbiddenError, 403, "forbidden"),
     (domain_errors.NotFoundError, 404, "not_found"),
+    (domain_errors.CustomerForgottenError, 410, "customer_forgotten"),
     (errors.ConcurrencyError, 409, "conflict"),
     (domain_errors.InvalidTransitionError, 409, "invalid_transition"),
     (domain_errors.DomainError, 409, "domain_error"),

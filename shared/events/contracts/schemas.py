@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.events.contracts.fields import identifier, money, timestamp
+from shared.events.contracts.fields import identifier, money, personal_text, timestamp
 
 BILLING_KINDS = ("first", "second")
 PAYMENT_METHODS = ("deposit", "bank_transfer", "card", "staff_confirmation")
@@ -174,7 +174,7 @@ class ReceptionReportedSchema(Schema):
     order_id = identifier()
     customer_id = identifier()
     all_well = fields.Boolean(required=True)
-    comment = fields.String(load_default="", validate=validate.Length(max=5000))
+    comment = personal_text(5000, load_default="")  # sealed (shared/personal)
     # v2: pictures of a problem report, served by orders to the owner and staff (R23).
     photo_ids = fields.List(fields.String(), required=True)
     reported_at = timestamp()
@@ -201,7 +201,7 @@ class MessagePostedSchema(Schema):
         required=True, validate=validate.OneOf(("customer", "staff", "visitor", "system"))
     )
     kind = fields.String(required=True, validate=validate.OneOf(MESSAGE_KINDS))
-    text = fields.String(required=True, validate=validate.Length(max=10000))
+    text = personal_text(10000, required=True)  # sealed under the customer's key
     attachment_ids = fields.List(fields.String(), required=True)
     posted_at = timestamp()
     # v2: the item of the order a request or a purchase condition is about (R13, R19).
@@ -214,7 +214,7 @@ class PurchaseConditionRequestedSchema(Schema):
     order_id = identifier()
     customer_id = identifier()
     item_id = identifier()
-    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    text = personal_text(2000, min_length=1, required=True)  # sealed (shared/personal)
     requested_at = timestamp()
 
 
