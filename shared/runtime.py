@@ -37,6 +37,7 @@ from shared.observability.ports import API_PORTS
 from shared.personal.keyring import MemoryKeyring
 from shared.personal.personal_data import PersonalData
 from shared.personal.postgres_keyring import PostgresKeyring, open_keyring
+from shared.personal.stored import PersonalDataMap
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ class ServiceDefinition:
     )
     # The service's own settings (`CNNECT_<SERVICE>_*`) parsed: the context's `config`.
     config: Callable[[Settings], object] = field(default=lambda settings: None)
+    # Where it keeps personal data, sealed (shared/personal/stored.py).
+    personal_data: PersonalDataMap = field(default_factory=PersonalDataMap)
 
     def consumer_handlers(self, context: Context) -> dict[str, Handler]:
         """The event handlers as the consumer calls them: with the service's context."""

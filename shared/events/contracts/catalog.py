@@ -324,6 +324,13 @@ CONTRACTS = ContractRegistry(
             },
         ),
         Contract(
+            type="CustomerForgotten",
+            producer="messaging",
+            version=1,
+            schema=schemas.CustomerForgottenSchema,
+            example={"customer_id": _CUSTOMER, "forgotten_at": _AT},
+        ),
+        Contract(
             type="PurchaseConditionRequested",
             producer="messaging",
             version=1,

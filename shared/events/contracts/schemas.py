@@ -237,3 +237,11 @@ class OrderCancelledSchema(Schema):
         ),
     )
     cancelled_at = timestamp()
+
+
+class CustomerForgottenSchema(Schema):
+    """A customer was forgotten (GDPR art. 17): their data key is destroyed, so what of them is
+    sealed no longer opens; each service removes what it keeps of them unsealed."""
+
+    customer_id = identifier()
+    forgotten_at = timestamp()
