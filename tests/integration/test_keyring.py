@@ -67,13 +67,14 @@ def test_a_destroyed_key_leaves_no_copy_in_the_table(keyrings: list[PostgresKeyr
     ring.vacuum()
     with ring.pool.connection() as conn:
         row = conn.execute(
-            "SELECT data_key, forgotten_at FROM customer_keys WHERE customer_id = 'cus-1'"
+            "SELECT data_key IS NULL, forgotten_at IS NOT NULL FROM customer_keys "
+            "WHERE customer_id = 'cus-1'"
         ).fetchone()
-        assert row is not None and row["data_key"] is None and row["forgotten_at"] is not None
         found = conn.execute(
-            "SELECT count(*) AS n FROM customer_keys WHERE position(%s in data_key) > 0", (key,)
+            "SELECT count(*) FROM customer_keys WHERE position(%s in data_key) > 0", (key,)
         ).fetchone()
-    assert found is not None and found["n"] == 0
+    assert row is not None and list(row.values()) == [True, True]  # type: ignore[attr-defined]
+    assert found is not None and list(found.values()) == [0]  # type: ignore[attr-defined]
 
 
 def test_forgetting_a_customer_who_never_had_a_key_keeps_them_from_getting_one(

@@ -97,7 +97,7 @@ def test_the_empty_text_stays_empty_and_a_sealed_text_is_not_sealed_twice() -> N
 
 def test_a_message_contract_takes_a_sealed_text_of_the_longest_message() -> None:
     personal = PersonalData(MemoryKeyring())
-    example = {
+    example: dict[str, object] = {
         "message_id": "msg-1",
         "conversation_id": "ord-1",
         "order_id": "ord-1",
