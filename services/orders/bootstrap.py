@@ -6,6 +6,7 @@ from services.orders import handlers
 from services.orders.adapters.photos import SCHEMA as PHOTOS_SCHEMA
 from services.orders.adapters.projections import projections
 from services.orders.entrypoints.api import create_app
+from services.orders.personal import PERSONAL_DATA
 from shared.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -15,4 +16,5 @@ DEFINITION = ServiceDefinition(
     handlers=handlers.EVENT_HANDLERS,
     deadlines=handlers.deadline_handlers,
     create_app=create_app,
+    personal_data=PERSONAL_DATA,
 )

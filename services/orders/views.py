@@ -8,6 +8,8 @@ from services.orders.domain.status import OrderStatus
 from services.orders.handlers.common import ORDERS
 from shared.domain_errors import NotFoundError
 from shared.events.store import EventStore
+from shared.personal.personal_data import PersonalData
+from shared.personal.sealing import is_sealed, sealed_owner
 from shared.web.paging import Paged, QueuePage, Search, paged_rows
 
 _ENDED = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
@@ -23,7 +25,9 @@ QUEUES = {
     "to_inspect": "status = 'arrived'",
     "problems": "(problem IS NOT NULL OR status = 'exchange_or_return')",
 }
-# What a staff search finds in an order: its id, the delivery name, its customer.
+_FEEDBACK_SHOWN = 20
+# What a staff search finds in an order: its id, the delivery name, its customer. (The name is
+# sealed since issue 21: only a name stored before sealing still matches; ids always do.)
 _ORDER_SEARCH = Search(("d.order_id", "d.doc->'address'->>'name'"), "d.order_id", "d.customer_id")
 
 
@@ -93,12 +97,33 @@ def searched_owners(store: EventStore, page: QueuePage) -> list[dict[str, Any]]:
     )[0]
 
 
-def recent_feedback(store: EventStore) -> list[dict[str, Any]]:
-    """The 20 latest feedbacks, without who left them (R28)."""
+def recent_feedback(store: EventStore, personal: PersonalData) -> list[dict[str, Any]]:
+    """The 20 latest feedbacks, without who left them (R28), and without those of forgotten
+    customers: "forgotten customer" in place of a text would tell every visitor that someone
+    asked to be forgotten, and the rating alone would be a review nobody stands behind. Their
+    rows stay in the table (a rebuild gives the same list: the keys decide, not the rows)."""
     rows = store.query(
-        "SELECT rating, text, left_at FROM public_feedback ORDER BY left_at DESC LIMIT 20", ()
+        "SELECT rating, text, left_at FROM public_feedback ORDER BY left_at DESC LIMIT %s",
+        (_FEEDBACK_SHOWN * 3,),
     )
-    return [dict(r, left_at=r["left_at"].isoformat()) for r in rows]
+    owners = {sealed_owner(r["text"]) for r in rows if is_sealed(r["text"])}
+    keys = personal.keyring.keys_to_open(owners) if owners else {}
+    shown = [
+        dict(r, left_at=r["left_at"].isoformat())
+        for r in rows
+        if not is_sealed(r["text"]) or keys.get(sealed_owner(r["text"])) is not None
+    ]
+    return shown[:_FEEDBACK_SHOWN]
+
+
+def open_orders(store: EventStore, customer_id: str) -> list[dict[str, Any]]:
+    """The customer's orders not completed nor cancelled, oldest first."""
+    rows = store.query(
+        "SELECT order_id, status, placed_at FROM order_details "
+        "WHERE customer_id = %s AND NOT status = ANY(%s) ORDER BY placed_at, order_id",
+        (customer_id, [s.value for s in _ENDED]),
+    )
+    return [dict(r, placed_at=r["placed_at"].isoformat()) for r in rows]
 
 
 def order_history(store: EventStore, order_id: str) -> list[dict[str, Any]]:

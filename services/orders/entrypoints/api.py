@@ -104,6 +104,9 @@ OPENAPI: dict[str, Any] = document(
             }
         },
         "/feedback": {"get": operation("Recent public feedback (R28)", "anyone")},
+        "/customers/{customer_id}/open-orders": {
+            "get": operation("A customer's orders not completed nor cancelled", "staff")
+        },
     },
 )
 

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from services.orders import views
 from services.orders.adapters.photos import load_photo
-from shared.domain_errors import NotFoundError, ValidationError
+from shared.domain_errors import CustomerForgottenError, NotFoundError, ValidationError
 from shared.web.app import current_identity, require_staff, service_context
 from shared.web.paging import QueuePage, queue_page, staff_queue_page
 
@@ -60,7 +60,13 @@ def get_photo(order_id: str, photo_id: str) -> ResponseReturnValue:
     row = load_photo(service_context().store, order_id, photo_id)
     if row is None or not identity.may_see(row["customer_id"]):
         raise NotFoundError("photo not found")
-    response = Response(bytes(row["content"]), mimetype=row["media_type"])
+    content = service_context().personal.open_file(bytes(row["content"]))
+    if content is None:
+        raise CustomerForgottenError(
+            "This photo belonged to a customer who asked to be forgotten: "
+            "it can no longer be shown."
+        )
+    response = Response(content, mimetype=row["media_type"])
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
@@ -98,4 +104,13 @@ def order_owners() -> ResponseReturnValue:
 @reads.get("/feedback")
 def recent_feedback() -> ResponseReturnValue:
     """Recent feedback, public, without who left it (R28)."""
-    return jsonify({"feedback": views.recent_feedback(service_context().store)})
+    context = service_context()
+    return jsonify({"feedback": views.recent_feedback(context.store, context.personal)})
+
+
+@reads.get("/customers/<customer_id>/open-orders")
+def open_orders(customer_id: str) -> ResponseReturnValue:
+    """The customer's orders neither completed nor cancelled (staff): a customer is forgotten
+    only when none is left (issue 21's legal hold)."""
+    require_staff()
+    return jsonify({"orders": views.open_orders(service_context().store, customer_id)})

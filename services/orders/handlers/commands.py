@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.orders.adapters.photos import Photo, save_photos
 from services.orders.domain import events as ev
@@ -25,6 +25,37 @@ class PlaceOrder:
     note: str = ""
 
 
+def sealed_address(
+    ctx: Context, customer_id: str, address: ev.DeliveryAddress
+) -> ev.DeliveryAddress:
+    """`address` with every line sealed under the customer's key; the country stays plain
+    (billing, shipping and the staff queues read it, and it names no one)."""
+    seal = ctx.personal.seal
+    return replace(
+        address,
+        name=seal(customer_id, address.name),
+        line1=seal(customer_id, address.line1),
+        line2=seal(customer_id, address.line2),
+        city=seal(customer_id, address.city),
+        postal_code=seal(customer_id, address.postal_code),
+        phone=seal(customer_id, address.phone),
+    )
+
+
+def sealed_text(ctx: Context, order: Order, text: str) -> str:
+    """A customer's text on `order`, trimmed (the domain's rules read it trimmed: an empty one
+    stays empty) and sealed under the order's customer; as it is for an order that does not
+    exist (the decision refuses it) or a text already sealed (from another service)."""
+    if not order.exists or not order.customer_id:
+        return text
+    return ctx.personal.seal(order.customer_id, text.strip())
+
+
+def sealed_photos(ctx: Context, customer_id: str, photos: list[Photo]) -> list[Photo]:
+    """The photos' contents sealed under the customer's key (the goods they bought)."""
+    return [replace(p, content=ctx.personal.seal_file(customer_id, p.content)) for p in photos]
+
+
 def place_order(ctx: Context, cmd: PlaceOrder, actor: str) -> str:
     """Open a new order; emits OrderPlaced."""
     order_id = f"ord-{uuid.uuid4().hex[:12]}"
@@ -32,7 +63,9 @@ def place_order(ctx: Context, cmd: PlaceOrder, actor: str) -> str:
     placed = ev.OrderPlaced(
         order_id, cmd.customer_id, cmd.items, cmd.address.country, cmd.shipping_method, now
     )
-    details = ev.DeliveryDetailsGiven(order_id, cmd.address, cmd.note)
+    address = sealed_address(ctx, cmd.customer_id, cmd.address)
+    note = ctx.personal.seal(cmd.customer_id, cmd.note)
+    details = ev.DeliveryDetailsGiven(order_id, address, note)
 
     def work(tx: Transaction) -> None:
         ORDERS.save(tx, order_id, Order(order_id), [placed, details], meta(actor, order_id))
@@ -55,7 +88,7 @@ def set_purchase_condition(
     return decide(
         ctx,
         order_id,
-        lambda o, now: o.set_purchase_condition(item_id, text, now),
+        lambda o, now: o.set_purchase_condition(item_id, sealed_text(ctx, o, text), now),
         actor,
         customer_id,
     )
@@ -85,10 +118,12 @@ def report_reception(
     return decide(
         ctx,
         order_id,
-        lambda o, now: o.report_reception(all_well, comment, now, ids),
+        lambda o, now: o.report_reception(all_well, sealed_text(ctx, o, comment), now, ids),
         actor,
         customer_id,
-        also=lambda tx, o: save_photos(tx, order_id, "reception", o.customer_id, pictures),
+        also=lambda tx, o: save_photos(
+            tx, order_id, "reception", o.customer_id, sealed_photos(ctx, o.customer_id, pictures)
+        ),
     )
 
 
@@ -97,7 +132,11 @@ def leave_feedback(
 ) -> Order:
     """Feedback on a completed order (R28)."""
     return decide(
-        ctx, order_id, lambda o, now: o.leave_feedback(rating, text, now), actor, customer_id
+        ctx,
+        order_id,
+        lambda o, now: o.leave_feedback(rating, sealed_text(ctx, o, text), now),
+        actor,
+        customer_id,
     )
 
 
@@ -112,9 +151,13 @@ def confirm_inspection_photos(ctx: Context, order_id: str, customer_id: str, act
 def record_seller_confirmation(
     ctx: Context, order_id: str, item_id: str, answer: str, actor: str
 ) -> Order:
-    """The seller answered the customer's purchase condition (R13)."""
+    """The seller answered the customer's purchase condition (R13): sealed as the condition
+    is, since it answers what the customer wrote."""
     return decide(
-        ctx, order_id, lambda o, now: o.record_seller_confirmation(item_id, answer, now), actor
+        ctx,
+        order_id,
+        lambda o, now: o.record_seller_confirmation(item_id, sealed_text(ctx, o, answer), now),
+        actor,
     )
 
 
@@ -155,7 +198,13 @@ def inspect_item(ctx: Context, cmd: InspectItem, actor: str) -> Order:
             cmd.item_id, cmd.checked_quantity, cmd.type_matches, ids, cmd.weight_grams, now
         ),
         actor,
-        also=lambda tx, o: save_photos(tx, cmd.order_id, cmd.item_id, o.customer_id, cmd.photos),
+        also=lambda tx, o: save_photos(
+            tx,
+            cmd.order_id,
+            cmd.item_id,
+            o.customer_id,
+            sealed_photos(ctx, o.customer_id, cmd.photos),
+        ),
     )
 
 

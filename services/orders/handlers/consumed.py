@@ -9,6 +9,7 @@ from typing import Any
 
 from services.orders.domain.order import AUTO_CANCEL_AFTER, AUTO_COMPLETE_AFTER, Order
 from services.orders.domain.status import OrderStatus
+from services.orders.handlers.commands import sealed_text
 from services.orders.handlers.common import ORDERS
 from services.orders.handlers.deadlines import AUTO_CANCEL, AUTO_COMPLETE
 from shared.domain_errors import DomainError
@@ -108,12 +109,22 @@ def on_purchase_condition_requested(ctx: Context, tx: Transaction, event: Incomi
     data = event.data
     order = _existing(tx, event)
     try:
-        new = order.set_purchase_condition(data["item_id"], data["text"], data["requested_at"])
+        # Messaging sends the text sealed (it is kept as it came); one from before sealing is
+        # sealed here, under the order's customer.
+        text = sealed_text(ctx, order, data["text"])
+        new = order.set_purchase_condition(data["item_id"], text, data["requested_at"])
     except DomainError as exc:
         # Too late (already paid) or an unknown item: the message stays; staff read it.
         log.info("purchase condition on %s not applied: %s", order.order_id, exc)
         return
     ORDERS.save(tx, order.order_id, order, new, event.metadata())
+
+
+def on_customer_forgotten(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:
+    """A customer was forgotten: this process stops opening their data at once (not after
+    the keyring's cache time). Orders keeps no unsealed copy of anything of theirs: what it
+    stored is sealed (services/orders/personal.py) and now reads "forgotten customer"."""
+    ctx.personal.drop_cached(event.data["customer_id"])
 
 
 # Each consumed integration event and its handler (its queue bindings follow from this).
@@ -122,4 +133,5 @@ EVENT_HANDLERS: Mapping[str, EventHandler] = {
     "PaymentReceived": on_payment_received,
     "Shipped": on_shipped,
     "PurchaseConditionRequested": on_purchase_condition_requested,
+    "CustomerForgotten": on_customer_forgotten,
 }
