@@ -35,6 +35,7 @@ from shared.observability import telemetry
 from shared.observability.logs import configure_logging
 from shared.observability.ports import API_PORTS
 from shared.personal.keyring import MemoryKeyring
+from shared.personal.migration import seal_stored_data
 from shared.personal.personal_data import PersonalData
 from shared.personal.postgres_keyring import PostgresKeyring, open_keyring
 from shared.personal.stored import PersonalDataMap
@@ -221,7 +222,7 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
     if args.command == "migrate":  # also where the service's own settings are not: the one-shot
         migrate(definition, settings)
         print(f"{definition.name}: database ready at {settings.database_url}")
-        return 0
+        return seal_personal_data(definition, settings)
     context = bootstrap(definition, settings, pool_size=4 if args.command == "relay" else 10)
     try:
         return _run(definition, context, args)
@@ -268,6 +269,27 @@ def _run(definition: ServiceDefinition, context: Context, args: argparse.Namespa
     elif args.command == "lag":
         lags = {p.name: ProjectionRunner(context.store, p).lag() for p in definition.projections()}
         print(json.dumps({"service": definition.name, "lag": lags}))
+    return 0
+
+
+def seal_personal_data(definition: ServiceDefinition, settings: Settings) -> int:
+    """Seal personal data stored before sealing, then rebuild the projections that copied it
+    (shared/personal/migration.py); a run with nothing left to seal changes nothing."""
+    if definition.personal_data == PersonalDataMap():
+        return 0
+    context = bootstrap(definition, settings, pool_size=2)
+    try:
+        report = seal_stored_data(context.store, context.personal, definition.personal_data)
+        if report.sealed_anything:
+            for projection in definition.projections():
+                ProjectionRunner(context.store, projection).rebuild()
+            print(
+                f"{definition.name}: sealed personal data stored before sealing "
+                f"({report.events} events, {report.rows} rows, {report.files} files); "
+                "projections rebuilt"
+            )
+    finally:
+        context.close()
     return 0
 
 
