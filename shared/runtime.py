@@ -124,7 +124,7 @@ def bootstrap(
         topology=Topology(namespace=settings.namespace, partitions=settings.partitions),
         projections=definition.projections(),
         config=config,
-        personal=PersonalData(open_keyring(settings, definition.name)),
+        personal=PersonalData(open_keyring(settings, definition.name), definition.name),
     )
 
 

@@ -66,3 +66,18 @@ HTTP_REQUEST_SECONDS = Histogram(
     "HTTP request latency by route (the Flask rule), method and status.",
     ["service", "route", "method", "status"],
 )
+PERSONAL_DATA_SECONDS = Counter(
+    "cnnect_personal_data_seconds_total",
+    "Time spent sealing and opening customers' personal data (AES-GCM, no I/O), by operation.",
+    ["service", "operation"],
+)
+PERSONAL_DATA_VALUES = Counter(
+    "cnnect_personal_data_values_total",
+    "Texts and files sealed or opened, by operation.",
+    ["service", "operation"],
+)
+PERSONAL_DATA_KEY_READS = Counter(
+    "cnnect_personal_data_key_reads_total",
+    "Round trips to the keyring (keys not in the process's short-lived copy).",
+    ["service"],
+)

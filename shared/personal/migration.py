@@ -172,8 +172,7 @@ def _seal_files(store: EventStore, personal: PersonalData, declared: SealedFiles
     )
     for row in keys:
         found = store.query(
-            f"SELECT {declared.column} AS content FROM {declared.table} "
-            f"WHERE {declared.key} = %s",
+            f"SELECT {declared.column} AS content FROM {declared.table} WHERE {declared.key} = %s",
             (row["key"],),
         )
         sealed = personal.seal_file(row["owner"], bytes(found[0]["content"]))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
+from shared.observability.metrics import PERSONAL_DATA_SECONDS, PERSONAL_DATA_VALUES
 from shared.personal import sealing
 from shared.personal.keyring import Keyring
 from shared.personal.sealing import FORGOTTEN
@@ -13,22 +15,33 @@ T = TypeVar("T")
 
 
 class PersonalData:
-    """Sealing and revealing over one keyring."""
+    """Sealing and revealing over one keyring; the time the ciphers take is counted
+    (`cnnect_personal_data_seconds_total`, which `make bench-system` reports per lifecycle)."""
 
-    def __init__(self, keyring: Keyring) -> None:
+    def __init__(self, keyring: Keyring, service: str = "") -> None:
         self.keyring = keyring
+        self._seconds = {op: PERSONAL_DATA_SECONDS.labels(service, op) for op in _OPERATIONS}
+        self._values = {op: PERSONAL_DATA_VALUES.labels(service, op) for op in _OPERATIONS}
 
     def seal(self, customer_id: str, text: str) -> str:
         """`text` sealed under the customer's key (CustomerForgottenError if forgotten)."""
         if not text or sealing.is_sealed(text):
             return text
-        return sealing.seal_text(self.keyring.key_to_seal(customer_id), customer_id, text)
+        key = self.keyring.key_to_seal(customer_id)
+        started = time.perf_counter()
+        sealed = sealing.seal_text(key, customer_id, text)
+        self._count("seal", started)
+        return sealed
 
     def seal_file(self, customer_id: str, content: bytes) -> bytes:
         """`content` sealed under the customer's key."""
         if sealing.is_sealed_file(content):
             return content
-        return sealing.seal_file(self.keyring.key_to_seal(customer_id), customer_id, content)
+        key = self.keyring.key_to_seal(customer_id)
+        started = time.perf_counter()
+        sealed = sealing.seal_file(key, customer_id, content)
+        self._count("seal_file", started)
+        return sealed
 
     def open_file(self, content: bytes) -> bytes | None:
         """The plain bytes of a (sealed) file; None if its customer was forgotten. A file from
@@ -37,7 +50,12 @@ class PersonalData:
             return content
         owner = sealing.sealed_file_owner(content)
         key = self.keyring.keys_to_open([owner]).get(owner)
-        return None if key is None else sealing.open_file(key, content)
+        if key is None:
+            return None
+        started = time.perf_counter()
+        opened = sealing.open_file(key, content)
+        self._count("open_file", started)
+        return opened
 
     def reveal(self, value: T) -> T:
         """`value` (JSON-ready: dicts, lists, strings) with every sealed text opened, and
@@ -46,7 +64,9 @@ class PersonalData:
         if not owners:
             return value
         keys = self.keyring.keys_to_open(owners)
+        started = time.perf_counter()
         revealed: T = _opened(value, keys)
+        self._count("reveal", started)
         return revealed
 
     def reveal_text(self, text: str) -> str:
@@ -64,6 +84,13 @@ class PersonalData:
     def drop_cached(self, customer_id: str) -> None:
         """Forget this process's copy of the customer's key (on `CustomerForgotten`)."""
         self.keyring.drop_cached(customer_id)
+
+    def _count(self, operation: str, started: float) -> None:
+        self._seconds[operation].inc(time.perf_counter() - started)
+        self._values[operation].inc()
+
+
+_OPERATIONS = ("seal", "seal_file", "open_file", "reveal")
 
 
 def _sealed_texts(value: object) -> Iterator[str]:

@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 from shared.config import Settings, with_database
 from shared.domain_errors import CustomerForgottenError
 from shared.events.database import open_pool, prepare_service_database, translated, with_retry
+from shared.observability.metrics import PERSONAL_DATA_KEY_READS
 from shared.personal.sealing import new_data_key
 
 KEY_CACHE_S = 5.0
@@ -76,14 +77,18 @@ def open_keyring(settings: Settings, name: str) -> PostgresKeyring:
     url = os.environ.get("CNNECT_KEYRING_URL")
     if url is None:
         url = prepare_service_database(settings.postgres_url, keyring_database(settings), SCHEMA)
-    return PostgresKeyring(open_pool(url, min_size=1, max_size=4, name=f"{name}-keyring"))
+    pool = open_pool(url, min_size=1, max_size=4, name=f"{name}-keyring")
+    return PostgresKeyring(pool, service=name)
 
 
 class PostgresKeyring:
     """The `customer_keys` table, with a short-lived copy of the keys read."""
 
-    def __init__(self, pool: ConnectionPool, cache_s: float = KEY_CACHE_S) -> None:
+    def __init__(
+        self, pool: ConnectionPool, cache_s: float = KEY_CACHE_S, service: str = ""
+    ) -> None:
         self.pool = pool
+        self._reads = PERSONAL_DATA_KEY_READS.labels(service)
         self.cache_s = cache_s
         self._cache: dict[str, tuple[bytes | None, float]] = {}
         self._lock = threading.Lock()
@@ -141,6 +146,7 @@ class PostgresKeyring:
 
     def _read_or_make(self, customer_id: str) -> bytes | None:
         params = {"customer": customer_id, "key": new_data_key()}
+        self._reads.inc()
         for _ in range(3):
             with translated(), self.pool.connection() as conn:
                 row = conn.cursor(row_factory=dict_row).execute(_KEY_TO_SEAL, params).fetchone()
@@ -149,6 +155,7 @@ class PostgresKeyring:
         raise RuntimeError(f"no key could be read or made for customer {customer_id}")
 
     def _read(self, customer_ids: list[str]) -> dict[str, bytes | None]:
+        self._reads.inc()
         with translated(), self.pool.connection() as conn:
             rows = (
                 conn.cursor(row_factory=dict_row)
