@@ -9,6 +9,7 @@ from services.messaging.adapters.projections import projections
 from services.messaging.config import load_config
 from services.messaging.entrypoints.api import create_app
 from services.messaging.handlers.notifications import mail_loops
+from services.messaging.personal import PERSONAL_DATA
 from shared.runtime import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -19,4 +20,5 @@ DEFINITION = ServiceDefinition(
     create_app=create_app,
     loops=mail_loops,
     config=load_config,
+    personal_data=PERSONAL_DATA,
 )

@@ -24,10 +24,14 @@ from shared.domain_errors import ValidationError
 from shared.events.clock import ManualClock
 from shared.events.database import migrate
 from shared.events.store import EventStore, Row, Transaction
+from shared.personal.keyring import MemoryKeyring
+from shared.personal.personal_data import PersonalData
 from tests.support.smtp_server import SmtpTestServer
 
 SENDER = "CNNECT <noreply@cnnect.example>"
 ADDRESS = "alice@example.org"
+# The customers' keys of this module's tests (the outbox holds their mails sealed).
+PERSONAL = PersonalData(MemoryKeyring())
 
 
 @pytest.fixture
@@ -52,7 +56,7 @@ def settings(server: SmtpTestServer) -> SmtpSettings:
 
 def queue(store: EventStore, clock: ManualClock, n: Notification, to: str | None = ADDRESS) -> bool:
     """Enqueue in a transaction of its own, at the clock's now."""
-    return store.transact(lambda tx: enqueue(tx, n, to, at=clock.now()))
+    return store.transact(lambda tx: enqueue(tx, PERSONAL, n, to, at=clock.now()))
 
 
 def row(store: EventStore, notification_id: str) -> Row:
@@ -73,7 +77,7 @@ def test_a_billing_is_mailed_once_with_the_amount_and_the_pay_link(
 ) -> None:
     clock = ManualClock()
     n = billing_issued()
-    sender = MailSender(outbox, settings(smtp), clock)
+    sender = MailSender(outbox, settings(smtp), PERSONAL, clock)
     assert queue(outbox, clock, n) is True
 
     assert sender.send_due() == 1
@@ -96,7 +100,7 @@ def test_the_same_event_enqueued_twice_sends_one_email(
     outbox: EventStore, smtp: SmtpTestServer
 ) -> None:
     clock = ManualClock()
-    sender = MailSender(outbox, settings(smtp), clock)
+    sender = MailSender(outbox, settings(smtp), PERSONAL, clock)
     assert queue(outbox, clock, billing_issued("evt-7")) is True
     assert queue(outbox, clock, billing_issued("evt-7")) is False  # redelivered event
     assert sender.send_due() == 1
@@ -111,7 +115,7 @@ def test_with_the_server_down_the_mail_waits_and_goes_exactly_once_when_it_is_ba
 ) -> None:
     clock = ManualClock()
     n = billing_issued()
-    sender = MailSender(outbox, settings(smtp), clock)
+    sender = MailSender(outbox, settings(smtp), PERSONAL, clock)
     queue(outbox, clock, n)
     smtp.stop()
 
@@ -148,8 +152,8 @@ def test_the_remembered_address_is_used_and_a_customer_without_one_gets_no_mail(
     outbox: EventStore, smtp: SmtpTestServer
 ) -> None:
     clock = ManualClock()
-    sender = MailSender(outbox, settings(smtp), clock)
-    outbox.transact(lambda tx: remember_address(tx, CUSTOMER, " bob@example.org "))
+    sender = MailSender(outbox, settings(smtp), PERSONAL, clock)
+    outbox.transact(lambda tx: remember_address(tx, PERSONAL, CUSTOMER, " bob@example.org "))
     known = billing_issued("evt-a")
     unknown = staff_reply("msg-b", "ord-9", "cus-nobody", "Hello")
     assert queue(outbox, clock, known, to=None) is True
@@ -164,7 +168,9 @@ def test_the_remembered_address_is_used_and_a_customer_without_one_gets_no_mail(
         0,
     )
     with pytest.raises(ValidationError):
-        outbox.transact(lambda tx: remember_address(tx, CUSTOMER, "bob@example.org\r\nBcc: x@y"))
+        outbox.transact(
+            lambda tx: remember_address(tx, PERSONAL, CUSTOMER, "bob@example.org\r\nBcc: x@y")
+        )
 
 
 def test_a_mail_sent_but_not_marked_goes_again_after_the_lease_with_the_same_message_id(
@@ -172,7 +178,7 @@ def test_a_mail_sent_but_not_marked_goes_again_after_the_lease_with_the_same_mes
 ) -> None:
     clock = ManualClock()
     n = billing_issued()
-    crashing = MailSender(outbox, settings(smtp), clock, lease=timedelta(minutes=5))
+    crashing = MailSender(outbox, settings(smtp), PERSONAL, clock, lease=timedelta(minutes=5))
     queue(outbox, clock, n)
 
     def crash(mail: object) -> None:
@@ -182,7 +188,7 @@ def test_a_mail_sent_but_not_marked_goes_again_after_the_lease_with_the_same_mes
     with pytest.raises(RuntimeError):
         crashing.send_due()
 
-    sender = MailSender(outbox, settings(smtp), clock)
+    sender = MailSender(outbox, settings(smtp), PERSONAL, clock)
     assert sender.send_due() == 0  # claimed by the crashed sender until its lease ends
     clock.advance(timedelta(minutes=5))
     assert sender.send_due() == 1
@@ -195,7 +201,7 @@ def test_competing_senders_send_each_mail_once(outbox: EventStore, smtp: SmtpTes
     notifications = [billing_issued(str(uuid4())) for _ in range(30)]
     for n in notifications:
         queue(outbox, clock, n)
-    senders = [MailSender(outbox, settings(smtp), clock) for _ in range(3)]
+    senders = [MailSender(outbox, settings(smtp), PERSONAL, clock) for _ in range(3)]
     counts: list[int] = []
 
     def drain(sender: MailSender) -> None:
@@ -220,7 +226,7 @@ def test_run_delivers_until_stopped(outbox: EventStore, smtp: SmtpTestServer) ->
     queue(outbox, clock, billing_issued())
     stop = threading.Event()
     runner = threading.Thread(
-        target=MailSender(outbox, settings(smtp), clock).run, args=(stop, 0.05)
+        target=MailSender(outbox, settings(smtp), PERSONAL, clock).run, args=(stop, 0.05)
     )
     runner.start()
     try:

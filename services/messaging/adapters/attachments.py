@@ -9,7 +9,10 @@ from typing import Any
 from urllib.parse import quote
 
 from services.messaging.domain.attachments import JudgedAttachment
+from services.messaging.personal import is_visitor
+from shared.domain_errors import CustomerForgottenError
 from shared.events.store import EventStore, Transaction
+from shared.personal.personal_data import PersonalData
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attachments (
@@ -78,13 +81,22 @@ def new_ids(files: list[JudgedAttachment]) -> list[str]:
 
 def save_attachments(
     tx: Transaction,
+    personal: PersonalData,
     conversation_id: str,
     message_id: str,
     customer_id: str | None,
     ids: list[str],
     files: list[JudgedAttachment],
 ) -> None:
-    """Store the files in the caller's transaction, with the message that carries them."""
+    """Store the files in the caller's transaction, with the message that carries them: the
+    bytes and the name sealed under the customer's key (the size is the plain file's)."""
+
+    def seal(text: str) -> str:
+        return text if is_visitor(customer_id) else personal.seal(str(customer_id), text)
+
+    def seal_file(content: bytes) -> bytes:
+        return content if is_visitor(customer_id) else personal.seal_file(str(customer_id), content)
+
     with tx.conn.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO attachments (attachment_id, conversation_id, message_id, customer_id, "
@@ -96,8 +108,8 @@ def save_attachments(
                     message_id,
                     customer_id,
                     f.media_type,
-                    f.display_name,
-                    f.content,
+                    seal(f.display_name),
+                    seal_file(f.content),
                     len(f.content),
                 )
                 for aid, f in zip(ids, files, strict=True)
@@ -120,7 +132,7 @@ def attachment_facts(store: EventStore, attachment_ids: list[str]) -> dict[str, 
 
 
 def load_attachment(store: EventStore, attachment_id: str) -> dict[str, Any] | None:
-    """A stored attachment, or None."""
+    """A stored attachment as stored (name and bytes sealed: `opened_attachment`), or None."""
     row: dict[str, Any] | None = store.transact(
         lambda tx: tx.conn.execute(
             "SELECT customer_id, media_type, display_name, content FROM attachments "
@@ -129,3 +141,15 @@ def load_attachment(store: EventStore, attachment_id: str) -> dict[str, Any] | N
         ).fetchone()
     )
     return row
+
+
+def opened_attachment(personal: PersonalData, row: dict[str, Any]) -> tuple[bytes, str]:
+    """The plain bytes and name of a loaded attachment; CustomerForgottenError (410) when its
+    customer was forgotten: the file no longer opens."""
+    content = personal.open_file(bytes(row["content"]))
+    if content is None:
+        raise CustomerForgottenError(
+            "This attachment was deleted: the customer who sent or received it asked us to "
+            "forget them."
+        )
+    return content, personal.reveal_text(row["display_name"])

@@ -5,10 +5,16 @@ the e-mail is queued exactly when the event is handled, and at most once per not
 (a redelivered event finds its row and adds nothing). `MailSender` delivers due rows by SMTP
 and retries failures with capped exponential backoff.
 
-Addresses: `customer_addresses` holds each customer's e-mail, written with `remember_address`
-by whatever learns it. `enqueue` without an explicit address looks it up there; a customer
-with no known address gets a row with a NULL `to_address` and status 'no_address', which the
-sender never takes (it stays visible to staff and is not sent later by surprise).
+Personal data: the address, subject and body are sealed under the customer's key when queued
+(shared/personal), and opened by the sender just before it sends; a mail whose customer was
+forgotten is never sent (status 'forgotten'). A visitor's mails (customer `visitor:<inquiry>`)
+have no key and stay plain. Log lines name notification ids, never an address or a text.
+
+Addresses: `customer_addresses` holds each customer's e-mail (sealed), written with
+`remember_address` by whatever learns it. `enqueue` without an explicit address looks it up
+there; a customer with no known address gets a row with a NULL `to_address` and status
+'no_address', which the sender never takes (it stays visible to staff and is not sent later
+by surprise).
 
 Delivery: the sender claims due rows in a short transaction (`FOR UPDATE SKIP LOCKED`, then a
 lease moving `next_attempt_at` ahead), sends outside any transaction and marks each e-mail in
@@ -19,6 +25,7 @@ notification id), so the duplicate is recognisable."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import smtplib
 import threading
@@ -30,9 +37,12 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from services.messaging.domain.notifications import Notification
-from shared.domain_errors import ValidationError
+from services.messaging.personal import is_visitor
+from shared.domain_errors import CustomerForgottenError, ValidationError
 from shared.events.clock import Clock, SystemClock
 from shared.events.store import EventStore, Row, Transaction
+from shared.personal.personal_data import PersonalData
+from shared.personal.sealing import FORGOTTEN, is_sealed
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +60,10 @@ CREATE TABLE IF NOT EXISTS mail_outbox (
     to_address      text,
     subject         text NOT NULL,
     body            text NOT NULL,
-    -- pending: to be sent (or retried); sent; no_address: never sent, no address was known
+    -- pending: to be sent (or retried); sent; no_address: never sent, no address was known;
+    -- forgotten: never sent, its customer was forgotten (what it held no longer opens)
     status          text NOT NULL DEFAULT 'pending'
-                    CHECK (status IN ('pending', 'sent', 'no_address')),
+                    CHECK (status IN ('pending', 'sent', 'no_address', 'forgotten')),
     created_at      timestamptz NOT NULL DEFAULT now(),
     sent_at         timestamptz,
     attempts        integer NOT NULL DEFAULT 0,
@@ -61,6 +72,19 @@ CREATE TABLE IF NOT EXISTS mail_outbox (
 );
 CREATE INDEX IF NOT EXISTS mail_outbox_due ON mail_outbox (next_attempt_at)
     WHERE sent_at IS NULL AND status = 'pending';
+-- Issue 21: an outbox created before 'forgotten' existed gets the wider check, once.
+DO $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_constraint
+        WHERE conrelid = 'mail_outbox'::regclass AND contype = 'c'
+          AND pg_get_constraintdef(oid) LIKE '%forgotten%'
+    ) THEN
+        ALTER TABLE mail_outbox DROP CONSTRAINT IF EXISTS mail_outbox_status_check;
+        ALTER TABLE mail_outbox ADD CONSTRAINT mail_outbox_status_check
+            CHECK (status IN ('pending', 'sent', 'no_address', 'forgotten'));
+    END IF;
+END $$;
 """
 
 _ENQUEUE = """
@@ -68,10 +92,12 @@ INSERT INTO mail_outbox
     (notification_id, customer_id, kind, to_address, subject, body, status,
      created_at, next_attempt_at)
 SELECT %(id)s, %(customer)s, %(kind)s, a.address, %(subject)s, %(body)s,
-       CASE WHEN a.address IS NULL THEN 'no_address' ELSE 'pending' END,
+       CASE WHEN %(forgotten)s THEN 'forgotten'
+            WHEN a.address IS NULL THEN 'no_address' ELSE 'pending' END,
        coalesce(%(at)s::timestamptz, now()), coalesce(%(at)s::timestamptz, now())
-FROM (SELECT coalesce(%(to)s::text,
-                      (SELECT email FROM customer_addresses WHERE customer_id = %(customer)s))
+FROM (SELECT CASE WHEN %(forgotten)s THEN NULL
+                  ELSE coalesce(%(to)s::text, (SELECT email FROM customer_addresses
+                                               WHERE customer_id = %(customer)s)) END
              AS address) AS a
 ON CONFLICT (notification_id) DO NOTHING
 RETURNING 1
@@ -87,7 +113,8 @@ WITH due AS (
 )
 UPDATE mail_outbox AS m SET next_attempt_at = %(until)s
 FROM due WHERE m.notification_id = due.notification_id
-RETURNING m.notification_id, m.to_address, m.subject, m.body, m.attempts, m.created_at
+RETURNING m.notification_id, m.customer_id, m.to_address, m.subject, m.body, m.attempts,
+          m.created_at
 """
 
 _MARK_SENT = """
@@ -102,6 +129,23 @@ SET attempts = attempts + 1, last_error = %(error)s, next_attempt_at = %(next)s
 WHERE notification_id = %(id)s AND sent_at IS NULL
 """
 
+_NOT_TO_SEND = """
+UPDATE mail_outbox SET status = 'forgotten', next_attempt_at = %(now)s
+WHERE notification_id = ANY(%(ids)s) AND sent_at IS NULL
+"""
+
+# A forgotten customer's mails: none still waiting is sent, and whatever of them is not
+# sealed (queued before sealing) is blanked; sealed values stay, unreadable without the key.
+_FORGET_CUSTOMER = """
+UPDATE mail_outbox SET
+    status = CASE WHEN status = 'sent' THEN 'sent' ELSE 'forgotten' END,
+    to_address = CASE WHEN to_address LIKE 'pii1:%%' THEN to_address END,
+    subject = CASE WHEN subject LIKE 'pii1:%%' THEN subject ELSE '' END,
+    body = CASE WHEN body LIKE 'pii1:%%' THEN body ELSE '' END,
+    last_error = NULL
+WHERE customer_id = %s
+"""
+
 _RELEASE = """
 UPDATE mail_outbox SET next_attempt_at = %(now)s
 WHERE notification_id = ANY(%(ids)s) AND sent_at IS NULL
@@ -113,25 +157,33 @@ _SMTP_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def checked_address(email: str) -> str:
-    """A plausible single e-mail address, stripped; ValidationError otherwise."""
+    """A plausible single e-mail address, stripped; ValidationError otherwise (the address
+    itself is not repeated: an error may be logged)."""
     address = email.strip()
     local, at, domain = address.rpartition("@")
     if not (local and at and domain) or any(c.isspace() for c in address) or "," in address:
-        raise ValidationError("not an e-mail address", {"email": address})
+        raise ValidationError("not an e-mail address: one address, without spaces or commas")
     return address
 
 
-def remember_address(tx: Transaction, customer_id: str, email: str) -> None:
-    """Store (or replace) the e-mail address of a customer, in the caller's transaction."""
+def remember_address(tx: Transaction, personal: PersonalData, customer_id: str, email: str) -> None:
+    """Store (or replace) the e-mail address of a customer, sealed, in the caller's transaction."""
     tx.conn.execute(
         "INSERT INTO customer_addresses (customer_id, email) VALUES (%s, %s) "
         "ON CONFLICT (customer_id) DO UPDATE SET email = excluded.email, updated_at = now()",
-        (customer_id, checked_address(email)),
+        (customer_id, personal.seal(customer_id, checked_address(email))),
     )
+
+
+def forget_customer_mail(tx: Transaction, customer_id: str) -> None:
+    """A forgotten customer: their address is deleted and no mail of theirs will be sent."""
+    tx.conn.execute("DELETE FROM customer_addresses WHERE customer_id = %s", (customer_id,))
+    tx.conn.execute(_FORGET_CUSTOMER, (customer_id,))
 
 
 def enqueue(
     tx: Transaction,
+    personal: PersonalData,
     notification: Notification,
     to_address: str | None = None,
     *,
@@ -140,18 +192,35 @@ def enqueue(
     """Queue a notification's e-mail in the caller's transaction; True when it is new.
 
     Without `to_address` the customer's remembered address is used; with none known the row
-    is kept with status 'no_address' and never sent. `at` (default: the database's now) is
-    when it was queued and first due."""
+    is kept with status 'no_address' and never sent. Address, subject and body are stored
+    sealed under the customer's key (a visitor's plain); a forgotten customer's mail is kept
+    empty with status 'forgotten', never sent. `at` (default: the database's now) is when it
+    was queued and first due."""
+    customer = notification.customer_id
+    # An address given sealed was checked where it entered (an inquiry's e-mail).
+    to = None
+    if to_address is not None:
+        to = to_address if is_sealed(to_address) else checked_address(to_address)
+    subject = " ".join(notification.subject.split())
+    body = notification.body
+    forgotten = False
+    if not is_visitor(customer):
+        try:
+            to = None if to is None else personal.seal(customer, to)
+            subject, body = personal.seal(customer, subject), personal.seal(customer, body)
+        except CustomerForgottenError:
+            to, subject, body, forgotten = None, "", "", True
     row = tx.conn.execute(
         _ENQUEUE,
         {
             "id": notification.notification_id,
-            "customer": notification.customer_id,
+            "customer": customer,
             "kind": notification.kind,
-            "to": None if to_address is None else checked_address(to_address),
-            "subject": " ".join(notification.subject.split()),
-            "body": notification.body,
+            "to": to,
+            "subject": subject,
+            "body": body,
             "at": at,
+            "forgotten": forgotten,
         },
     ).fetchone()
     return row is not None
@@ -184,6 +253,7 @@ class OutgoingMail:
     """A claimed outbox row."""
 
     notification_id: str
+    customer_id: str
     to_address: str
     subject: str
     body: str
@@ -192,9 +262,10 @@ class OutgoingMail:
 
     @classmethod
     def from_row(cls, row: Row) -> OutgoingMail:
-        """The mail of a claimed row."""
+        """The mail of a claimed row (its texts as stored: sealed)."""
         return cls(
             row["notification_id"],
+            row["customer_id"],
             row["to_address"],
             row["subject"],
             row["body"],
@@ -210,18 +281,20 @@ class MailSender:
         self,
         store: EventStore,
         settings: SmtpSettings,
+        personal: PersonalData,
         clock: Clock | None = None,
         lease: timedelta = timedelta(minutes=5),
     ) -> None:
         self.store = store
         self.settings = settings
+        self.personal = personal
         self.clock: Clock = clock or SystemClock()
         self.lease = lease
 
     def send_due(self, limit: int = 50) -> int:
         """Send the e-mails due by the clock's now (at most `limit`); returns how many went."""
         claimed_at = self.clock.now()
-        mails = self._claim(claimed_at, limit)
+        mails = self._opened(self._claim(claimed_at, limit))
         # No new send starts in the second half of the lease: the last one ends before
         # another sender may take the same rows.
         stop_sending_at = claimed_at + self.lease / 2
@@ -277,6 +350,25 @@ class MailSender:
         # senders apart while it runs, and the lease it writes keeps them apart after).
         return self.store.single(work)
 
+    def _opened(self, mails: list[OutgoingMail]) -> list[OutgoingMail]:
+        """The claimed mails with their texts opened (one keyring read for all); a mail whose
+        customer was forgotten is marked 'forgotten' and left out: it is never sent."""
+        stored = [[m.to_address, m.subject, m.body] for m in mails]
+        opened = self.personal.reveal(stored)
+        ready, forgotten = [], []
+        for mail, before, after in zip(mails, stored, opened, strict=True):
+            if any(is_sealed(b) and a == FORGOTTEN for b, a in zip(before, after, strict=True)):
+                forgotten.append(mail.notification_id)
+            else:
+                to_address, subject, body = after
+                ready.append(
+                    dataclasses.replace(mail, to_address=to_address, subject=subject, body=body)
+                )
+        if forgotten:
+            self._execute(_NOT_TO_SEND, {"now": self.clock.now(), "ids": forgotten})
+            log.info("e-mails %s not sent: their customer was forgotten", ", ".join(forgotten))
+        return ready
+
     def _connect(self) -> smtplib.SMTP:
         return smtplib.SMTP(self.settings.host, self.settings.port, timeout=self.settings.timeout)
 
@@ -292,13 +384,13 @@ class MailSender:
 
     def _sent(self, mail: OutgoingMail) -> None:
         self._execute(_MARK_SENT, {"now": self.clock.now(), "id": mail.notification_id})
-        log.info("sent e-mail %s to %s", mail.notification_id, mail.to_address)
+        log.info("sent e-mail %s", mail.notification_id)
 
     def _failed(self, mail: OutgoingMail, exc: BaseException) -> None:
         attempts = mail.attempts + 1
         params = {
             "id": mail.notification_id,
-            "error": f"{type(exc).__name__}: {exc}"[:1000],
+            "error": _error_text(exc, mail.to_address)[:1000],
             "next": self.clock.now() + backoff(attempts),
         }
         self._execute(_MARK_FAILED, params)
@@ -317,6 +409,13 @@ class MailSender:
             tx.conn.execute(sql, params)
 
         self.store.single(work)
+
+
+def _error_text(exc: BaseException, address: str) -> str:
+    """What went wrong, without the address (a refused recipient names it): the error is
+    stored in the outbox and logged, neither of which may hold an address in clear."""
+    text = f"{type(exc).__name__}: {exc}"
+    return text.replace(address, "<recipient>") if address else text
 
 
 def _close(smtp: smtplib.SMTP) -> None:

@@ -38,6 +38,12 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_conversation ON messages (conversation_id, position);
 -- MessagePosted v2: the item a request or purchase condition is about (R13, R19).
 ALTER TABLE messages ADD COLUMN IF NOT EXISTS item_id text;
+-- Issue 21: whose key a message's (sealed) text is under (NULL: a visitor's, plain). Rows from
+-- before take their conversation's customer.
+ALTER TABLE messages ADD COLUMN IF NOT EXISTS customer_id text;
+UPDATE messages m SET customer_id = c.customer_id FROM conversations c
+WHERE m.customer_id IS NULL AND c.conversation_id = m.conversation_id
+  AND c.customer_id IS NOT NULL;
 """
 
 
@@ -72,14 +78,15 @@ class Conversations:
         elif event.type == "MessagePosted":
             conn.execute(
                 "INSERT INTO messages (message_id, conversation_id, sender_role, kind, text, "
-                "attachment_ids, posted_at, position, item_id) VALUES (%s, %s, %s, %s, %s, "
-                "%s::jsonb, %s, %s, %s)",
+                "attachment_ids, posted_at, position, item_id, customer_id) VALUES (%s, %s, %s, "
+                "%s, %s, %s::jsonb, %s, %s, %s, %s)",
                 (
                     *values_of(data, "message_id conversation_id sender_role kind text"),
                     json.dumps(data["attachment_ids"]),
                     data["posted_at"],
                     event.position,
                     data["item_id"],
+                    data.get("customer_id"),
                 ),
             )
             conn.execute(

@@ -62,6 +62,7 @@ def account_mails() -> ResponseReturnValue:
     body = json_body(AccountMailBody)
     ctx = service_context()
     notification = account_mail(AccountMailRequest(**body), config(ctx).site_url)
-    queued = ctx.store.transact(lambda tx: enqueue(tx, notification, body["to"]))
+    # The address and the mail are sealed under the customer's key as they are queued.
+    queued = ctx.store.transact(lambda tx: enqueue(tx, ctx.personal, notification, body["to"]))
     answer = {"notification_id": notification.notification_id, "queued": queued}
     return jsonify(answer), 201 if queued else 200

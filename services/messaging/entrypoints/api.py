@@ -15,6 +15,7 @@ from services.messaging.adapters.attachments import (
     content_disposition,
     described,
     load_attachment,
+    opened_attachment,
 )
 from services.messaging.adapters.mailer import remember_address
 from services.messaging.domain.attachments import (
@@ -33,6 +34,7 @@ from services.messaging.entrypoints.schemas import (
 from services.messaging.handlers.commands import (
     PostMessage,
     answer_inquiry,
+    forget_customer,
     mark_read,
     open_inquiry,
     post_message,
@@ -89,6 +91,13 @@ OPENAPI: dict[str, Any] = document(
         "/customers/{customer_id}/email": {
             "put": operation("Where notifications go", "staff", body=EmailRequest)
         },
+        "/customers/{customer_id}/forgotten": {
+            "post": operation(
+                "Record that a customer was forgotten (CustomerForgotten, once): their address "
+                "is deleted and no mail of theirs is sent; again: recorded false",
+                "staff",
+            )
+        },
         **ACCOUNT_MAIL_PATHS,
     },
 )
@@ -127,7 +136,9 @@ def messages(order_id: str) -> ResponseReturnValue:
         )
         result.append(
             {
-                **jsonable({k: v for k, v in message.items() if k != "position"}),
+                **jsonable(
+                    {k: v for k, v in message.items() if k not in ("position", "customer_id")}
+                ),
                 "attachments": described(order_id, message["attachment_ids"], stored),
                 "read": message["position"] <= read_position,
             }
@@ -179,12 +190,13 @@ def attachment(attachment_id: str) -> ResponseReturnValue:
     row = load_attachment(service_context().store, attachment_id)
     if row is None or not identity.may_see(row["customer_id"] or ""):
         raise NotFoundError("attachment not found")
-    response = Response(bytes(row["content"]), mimetype=row["media_type"])
+    content, name = opened_attachment(service_context().personal, row)
+    response = Response(content, mimetype=row["media_type"])
     # Only judged, inert images and PDFs are ever stored (R14), so they may open inline;
     # nosniff keeps the browser to the stored media type.
     inline = request.args.get("download") != "1"
     response.headers["Content-Disposition"] = content_disposition(
-        "inline" if inline else "attachment", row["display_name"]
+        "inline" if inline else "attachment", name
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -238,8 +250,25 @@ def customer_email(customer_id: str) -> ResponseReturnValue:
     """Where a customer's notifications go (the gateway tells us at sign-up)."""
     require_staff()
     body = json_body(EmailRequest)
-    service_context().store.transact(lambda tx: remember_address(tx, customer_id, body["email"]))
+    ctx = service_context()
+    ctx.store.transact(lambda tx: remember_address(tx, ctx.personal, customer_id, body["email"]))
     return jsonify({"customer_id": customer_id, "email": body["email"]})
+
+
+@bp.post("/customers/<customer_id>/forgotten")
+def customer_forgotten(customer_id: str) -> ResponseReturnValue:
+    """Record that the customer was forgotten (their key is destroyed by the gateway): once,
+    with what messaging keeps of them unsealed removed; asking again answers recorded false
+    with the first moment."""
+    staff = require_staff()
+    forgotten_at, recorded = forget_customer(service_context(), customer_id, staff)
+    return jsonify(
+        {
+            "customer_id": customer_id,
+            "forgotten_at": forgotten_at.isoformat(),
+            "recorded": recorded,
+        }
+    )
 
 
 def create_app(context: Context) -> Flask:

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.messaging.adapters.attachments import new_ids, save_attachments
+from services.messaging.adapters.mailer import forget_customer_mail
 from services.messaging.domain.attachments import JudgedAttachment
 from services.messaging.domain.conversation import Conversation
+from services.messaging.domain.forgetting import ForgottenCustomer
 from services.messaging.domain.inquiry import Inquiry
 from services.messaging.handlers.common import (
     CONVERSATIONS,
+    CUSTOMERS,
     INQUIRIES,
     new_id,
+    sealed,
 )
 from services.messaging.handlers.notifications import on_staff_reply
+from services.messaging.personal import VISITOR_PREFIX
 from shared.domain_errors import NotFoundError
 from shared.events.repository import meta
 from shared.events.store import Transaction
@@ -38,7 +44,9 @@ def _mine(found: Conversation, identity: Identity) -> Conversation:
 
 
 def post_message(ctx: Context, cmd: PostMessage, identity: Identity) -> str:
-    """A message on an order, with its attachments, in one transaction (R7, R12-R14)."""
+    """A message on an order, with its attachments, in one transaction (R7, R12-R14): its text
+    and files sealed under the order's customer (a forgotten customer's conversation takes no
+    more messages: CustomerForgottenError)."""
     message_id = new_id("msg")
     ids = new_ids(cmd.attachments)
     role = "staff" if identity.is_staff else "customer"
@@ -47,10 +55,11 @@ def post_message(ctx: Context, cmd: PostMessage, identity: Identity) -> str:
         new = _mine(found, identity).post(
             message_id, role, cmd.kind, cmd.text, ids, ctx.clock.now(), cmd.item_id
         )
-        save_attachments(tx, cmd.order_id, message_id, found.customer_id, ids, cmd.attachments)
+        customer = found.customer_id
+        save_attachments(tx, ctx.personal, cmd.order_id, message_id, customer, ids, cmd.attachments)
         if role == "staff":
-            on_staff_reply(tx, message_id, cmd.order_id, found.customer_id, cmd.text)
-        return new
+            on_staff_reply(ctx, tx, message_id, cmd.order_id, customer, cmd.text)
+        return sealed(ctx.personal, new)
 
     CONVERSATIONS.decide(ctx.store, cmd.order_id, decision, meta(identity.subject, cmd.order_id))
     return message_id
@@ -77,7 +86,9 @@ def open_inquiry(
     def work(tx: Transaction) -> None:
         found = Inquiry(inquiry_id)
         new = found.open(new_id("msg"), customer_id, email, subject, text, ctx.clock.now())
-        INQUIRIES.save(tx, inquiry_id, found, new, meta(customer_id or "visitor", inquiry_id))
+        # A signed-in customer's inquiry is sealed under their key; a visitor's has none.
+        kept = sealed(ctx.personal, new)
+        INQUIRIES.save(tx, inquiry_id, found, kept, meta(customer_id or "visitor", inquiry_id))
 
     ctx.store.transact(work)
     return inquiry_id
@@ -89,9 +100,31 @@ def answer_inquiry(ctx: Context, inquiry_id: str, text: str, staff: Identity) ->
 
     def decision(tx: Transaction, found: Inquiry) -> list[object]:
         new = found.answer(message_id, text, ctx.clock.now())
-        customer = found.customer_id or f"visitor:{inquiry_id}"
-        on_staff_reply(tx, message_id, None, customer, text, found.email)
-        return new
+        customer = found.customer_id or f"{VISITOR_PREFIX}{inquiry_id}"
+        # found.email is sealed already for a customer's inquiry, plain for a visitor's.
+        on_staff_reply(ctx, tx, message_id, None, customer, text, found.email)
+        return sealed(ctx.personal, new)
 
     INQUIRIES.decide(ctx.store, inquiry_id, decision, meta(staff.subject, inquiry_id))
     return message_id
+
+
+def forget_customer(ctx: Context, customer_id: str, staff: Identity) -> tuple[datetime, bool]:
+    """Record CustomerForgotten once in `customer-<id>` (the stream's expected version keeps it
+    once, even for two requests at the same time), and in the same transaction delete the
+    customer's address and stop their mails. When it was recorded, and whether just now."""
+    now = ctx.clock.now()
+    recorded = False
+
+    def decision(tx: Transaction, found: ForgottenCustomer) -> list[object]:
+        nonlocal recorded  # the last attempt's answer (a concurrent one decides again)
+        forget_customer_mail(tx, customer_id)
+        new = found.forget(now)
+        recorded = bool(new)
+        return new
+
+    forgotten = CUSTOMERS.decide(ctx.store, customer_id, decision, meta(staff.subject, customer_id))
+    # Whatever key of theirs this process still holds goes now (the others' within seconds).
+    ctx.personal.drop_cached(customer_id)
+    assert forgotten.forgotten_at is not None
+    return forgotten.forgotten_at, recorded

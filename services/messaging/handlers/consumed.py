@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from services.messaging.adapters.attachments import orders_photo
 from services.messaging.domain.conversation import Conversation
-from services.messaging.handlers.common import CONVERSATIONS
+from services.messaging.handlers.common import CONVERSATIONS, sealed
 from services.messaging.handlers.notifications import MAILED_EVENTS, on_mailed_event
 from shared.events.errors import NotYetApplicableError
 from shared.events.incoming import IncomingEvent
@@ -81,7 +81,10 @@ def on_reception_reported(ctx: Context, tx: Transaction, event: IncomingEvent) -
     message_id = f"msg-problem-{str(event.envelope.event_id)[:12]}"
     pictures = [orders_photo(photo_id) for photo_id in data["photo_ids"]]
     new = found.problem_reported(message_id, text, data["reported_at"], pictures)
-    CONVERSATIONS.save(tx, data["order_id"], found, new, event.metadata())
+    # Orders sealed the comment (kept as it is); one from before sealing is sealed here. A
+    # report arriving after its customer was forgotten still opens the message, without text.
+    kept = sealed(ctx.personal, new, forgotten_ok=True)
+    CONVERSATIONS.save(tx, data["order_id"], found, kept, event.metadata())
 
 
 def on_order_cancelled(ctx: Context, tx: Transaction, event: IncomingEvent) -> None:

@@ -25,10 +25,11 @@ def on_mailed_event(ctx: Context, tx: Transaction, event: IncomingEvent) -> None
         event.type, wire, str(event.envelope.event_id), config(ctx).site_url
     )
     if notification is not None:
-        enqueue(tx, notification)
+        enqueue(tx, ctx.personal, notification)
 
 
 def on_staff_reply(
+    ctx: Context,
     tx: Transaction,
     message_id: str,
     order_id: str | None,
@@ -36,11 +37,13 @@ def on_staff_reply(
     text: str,
     to_address: str | None = None,
 ) -> None:
-    """Queue the e-mail telling the customer (or the visitor) that staff answered."""
-    enqueue(tx, staff_reply(message_id, order_id, customer_id, text), to_address)
+    """Queue the e-mail telling the customer (or the visitor) that staff answered: `text` is
+    the plain reply, sealed with the rest of the e-mail by `enqueue`."""
+    notification = staff_reply(message_id, order_id, customer_id, text)
+    enqueue(tx, ctx.personal, notification, to_address)
 
 
 def mail_loops(ctx: Context) -> list[Callable[[threading.Event], None]]:
     """The worker's e-mail sender."""
-    sender = MailSender(ctx.store, config(ctx).smtp, ctx.clock)
+    sender = MailSender(ctx.store, config(ctx).smtp, ctx.personal, ctx.clock)
     return [sender.run]
