@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from services.gateway.adapters.account_names import NAMES_SCHEMA
 from services.gateway.adapters.account_tokens import SCHEMA as ACCOUNT_TOKENS_SCHEMA
 from services.gateway.adapters.accounts_store import SCHEMA, AccountStore
+from services.gateway.adapters.forgotten_store import SCHEMA as FORGOTTEN_SCHEMA
 from services.gateway.adapters.saved_addresses import SCHEMA as SAVED_ADDRESSES_SCHEMA
 from services.gateway.adapters.second_factor_store import SCHEMA as SECOND_FACTOR_SCHEMA
 from services.gateway.adapters.session_cache import SessionCache
@@ -18,6 +19,9 @@ from shared.events.clock import Clock, SystemClock
 from shared.events.database import open_pool, prepare_service_database
 from shared.events.store import EventStore
 from shared.observability.ports import API_PORTS
+from shared.personal.personal_data import PersonalData
+from shared.personal.postgres_keyring import SCHEMA as KEYRING_SCHEMA
+from shared.personal.postgres_keyring import PostgresKeyring
 
 # The services behind the gateway (their ports: shared/observability/ports.py).
 SERVICES = ("orders", "billing", "messaging", "shipping")
@@ -33,12 +37,25 @@ class Gateway:
     clock: Clock
     signin_limit: int = 10  # attempts per e-mail and per address in the window
     config: GatewayConfig = field(default_factory=GatewayConfig)  # its own settings, parsed
+    # The customers' data keys live in the gateway's own database (it owns their identity):
+    # forgetting destroys the key in the transaction that closes the account. The keyring
+    # has a small pool of its own (its VACUUM runs in autocommit).
+    keyring: PostgresKeyring | None = None
+
+    @property
+    def personal(self) -> PersonalData:
+        """Revealing (and sealing) customers' personal data over the gateway's keyring."""
+        if self.keyring is None:
+            raise RuntimeError("this gateway was wired without its keyring")
+        return PersonalData(self.keyring)
 
     def close(self) -> None:
         """Stop listening for revocations, and close the database pool."""
         if self.accounts.cache is not None:
             self.accounts.cache.close()
         self.accounts.store.pool.close()
+        if self.keyring is not None:
+            self.keyring.pool.close()
 
 
 def service_urls(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -65,7 +82,9 @@ def bootstrap(
         + ACCOUNT_TOKENS_SCHEMA
         + SAVED_ADDRESSES_SCHEMA
         + NAMES_SCHEMA
-        + SECOND_FACTOR_SCHEMA,
+        + SECOND_FACTOR_SCHEMA
+        + KEYRING_SCHEMA
+        + FORGOTTEN_SCHEMA,
     )
     store = EventStore(open_pool(url, max_size=10, name="gateway"))
     cache = SessionCache(url) if cache_sessions else None
@@ -77,4 +96,5 @@ def bootstrap(
         service_urls(),
         clock or SystemClock(),
         config=config,
+        keyring=PostgresKeyring(open_pool(url, min_size=1, max_size=4, name="gateway-keyring")),
     )

@@ -11,8 +11,9 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pika.adapters.blocking_connection import BlockingChannel
@@ -24,6 +25,8 @@ from shared.events.bus import blocking_connection, broker_errors
 from shared.events.contracts import Envelope, decode_envelope
 from shared.events.errors import BrokerUnavailableError, ContractError
 from shared.events.topology import Topology
+from shared.personal.personal_data import PersonalData
+from shared.personal.postgres_keyring import open_keyring
 
 log = logging.getLogger(__name__)
 # A broken connection is opened again on a live broker node this many times in a row, at most
@@ -138,20 +141,23 @@ def _bind(
     return channel, queue, resources
 
 
-def line(envelope: Envelope, zone: str = "UTC") -> str:
+def line(envelope: Envelope, zone: str = "UTC", reveal: Callable[[Any], Any] | None = None) -> str:
     """One event as one line of JSON, with its time in `zone` and its name and key facts in
-    words (R27); text as typed (Chinese and Japanese as characters, not \\u escapes)."""
+    words (R27); text as typed (Chinese and Japanese as characters, not \\u escapes). A
+    customer's texts travel sealed (issue 21): `reveal` (PersonalData.reveal) opens them, or
+    says "forgotten customer", before staff read them."""
     local = envelope.occurred_at.astimezone(ZoneInfo(zone))
+    data = reveal(envelope.data) if reveal is not None else envelope.data
     return json.dumps(
         {
             "at": envelope.occurred_at.isoformat(),
             "time": f"{local.day} {local:%b %H:%M:%S}",
             "type": envelope.type,
             "title": title(envelope.type),
-            "summary": sentence(envelope.type, envelope.data),
+            "summary": sentence(envelope.type, data),
             "producer": envelope.producer,
             "order": envelope.ordering_key,
-            "data": envelope.data,
+            "data": data,
         },
         separators=(",", ":"),
         ensure_ascii=False,
@@ -170,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     zone = load_config(
         settings
     ).staff_timezone  # the times staff read in the console read the same here
+    reveal = PersonalData(open_keyring(settings, "console")).reveal
     # `<producer>.<EventName>.<partition>`: the type is the second word; `#` also matches a
     # key without a partition.
     key = f"*.{args.event_type}.#" if args.event_type else "#"
@@ -180,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             for envelope in events.envelopes():
                 if args.order and envelope.ordering_key != args.order:
                     continue
-                print(line(envelope, zone), flush=True)
+                print(line(envelope, zone, reveal), flush=True)
     except KeyboardInterrupt:
         return 0
     return 0

@@ -27,6 +27,7 @@ TITLES = {
     "MessagePosted": "Message posted",
     "PurchaseConditionRequested": "Purchase condition asked",
     "OrderCancelled": "Order cancelled",
+    "CustomerForgotten": "Customer forgotten",
 }
 METHODS = {
     "card": "by card",
@@ -159,6 +160,9 @@ SENTENCES: dict[str, Callable[[Data], str]] = {
     "MessagePosted": _message,
     "PurchaseConditionRequested": _condition,
     "OrderCancelled": lambda d: CANCELLED.get(str(d.get("reason")), "Cancelled"),
+    "CustomerForgotten": lambda d: (
+        f"Customer {d['customer_id']} was forgotten: their personal data no longer opens"
+    ),
 }
 
 

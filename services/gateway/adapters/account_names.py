@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.gateway.adapters.accounts_store import AccountStore
+from services.gateway.domain.forgetting import shown_email
 
 NAMES_SCHEMA = """
 ALTER TABLE accounts ADD COLUMN IF NOT EXISTS display_name text;
@@ -33,4 +34,4 @@ def account_names(accounts: AccountStore, account_ids: Sequence[str]) -> dict[st
         "WHERE account_id = ANY(%s)",
         (list(account_ids),),
     )
-    return {row["account_id"]: row["name"] for row in rows}
+    return {row["account_id"]: shown_email(row["name"]) for row in rows}

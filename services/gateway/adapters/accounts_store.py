@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from services.gateway.adapters.session_cache import REVOKED_CHANNEL, SessionCache
 from services.gateway.domain.accounts import Account
+from services.gateway.domain.forgetting import shown_email
 from shared.domain_errors import DomainError, ValidationError
 from shared.events.errors import IntegrityError
 from shared.events.store import EventStore, Transaction
@@ -124,12 +125,13 @@ class AccountStore:
         return Account(row["account_id"], row["email"], row["role"])
 
     def emails(self, account_ids: Sequence[str]) -> dict[str, str]:
-        """The e-mail of each of `account_ids` that is an account (one query, R27)."""
+        """The e-mail of each of `account_ids` that is an account (one query, R27), as staff
+        read it: "forgotten customer" for a forgotten one (issue 21)."""
         rows = self.store.query(
             "SELECT account_id, email FROM accounts WHERE account_id = ANY(%s)",
             (list(account_ids),),
         )
-        return {row["account_id"]: row["email"] for row in rows}
+        return {row["account_id"]: shown_email(row["email"]) for row in rows}
 
     def customers_matching(self, text: str, limit: int = 200) -> list[str]:
         """The customers whose e-mail holds `text` (a staff search, R27)."""

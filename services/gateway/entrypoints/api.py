@@ -120,6 +120,7 @@ def staff_events() -> ResponseReturnValue:
     staff_signed_in()
     settings = gateway().settings
     zone = gateway().config.staff_timezone
+    reveal = gateway().personal.reveal  # the events' customer texts are sealed (issue 21)
     # Bound here, before the first byte: an event published as soon as the client reads
     # "connected" is already routed to this queue (and a broker that is down is a 503).
     subscription = Subscription.open(settings.amqp_url, Topology(settings.namespace))
@@ -131,7 +132,7 @@ def staff_events() -> ResponseReturnValue:
             yield (
                 ": keep-alive\n\n"
                 if envelope is None
-                else (f"event: {envelope.type}\ndata: {line(envelope, zone)}\n\n")
+                else (f"event: {envelope.type}\ndata: {line(envelope, zone, reveal)}\n\n")
             )
 
     response = Response(

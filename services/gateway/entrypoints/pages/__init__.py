@@ -15,6 +15,8 @@ from services.gateway.entrypoints.pages.account_addresses import address_pages
 from services.gateway.entrypoints.pages.account_email import account_email_pages
 from services.gateway.entrypoints.pages.accounts import account_pages
 from services.gateway.entrypoints.pages.common import current_csrf_token, new_form_key
+from services.gateway.entrypoints.pages.data_export import data_export_pages
+from services.gateway.entrypoints.pages.forgetting_pages import forgetting_pages
 from services.gateway.entrypoints.pages.formats import register_formats
 from services.gateway.entrypoints.pages.inspection import inspection_pages
 from services.gateway.entrypoints.pages.orders import order_pages
@@ -74,5 +76,7 @@ def register_pages(app: Flask, secret: str) -> None:
         staff_pages,
         staff_actions,
         staff_accounts_pages,
+        forgetting_pages,
+        data_export_pages,
     ):
         app.register_blueprint(blueprint)

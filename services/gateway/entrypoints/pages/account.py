@@ -59,9 +59,11 @@ def account_view(
     address_form: dict[str, str] | None = None,
     address_errors: FormErrors | None = None,
     editing: SavedAddress | None = None,
+    **forget_form: Any,
 ) -> tuple[str, int]:
     """The account page; a refused form on it comes back as typed, each reason beside its
-    field (`address_form`: the address fields as typed; `editing`: the address they change)."""
+    field (`address_form`: the address fields as typed; `editing`: the address they change;
+    `forget_form`: the refused "Forget me" form's errors, holds and confirmation)."""
     account = session.account
     customer = account.role == "customer"  # staff keep no addresses (they place no orders)
     addresses = saved_addresses().of(account.account_id) if customer else []
@@ -79,6 +81,10 @@ def account_view(
         "max_addresses": MAX_SAVED_ADDRESSES,
         "live_sessions": active_sessions().of(account.account_id, gateway().clock.now()),
         "this_session": current_digest(),
+        "forget_errors": FormErrors(prefix="forget-"),
+        "holds": [],
+        "forget_confirmed": False,
+        **forget_form,
     }
     return page("account.html", **context), status
 
