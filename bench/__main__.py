@@ -8,7 +8,7 @@ import sys
 import time
 from types import FrameType
 
-from bench import broker, consuming, latency, reads, relaying, writes
+from bench import broker, consuming, latency, personal, reads, relaying, writes
 from bench.common import Env, note, phase
 from shared.events.contracts import CONTRACTS
 
@@ -62,6 +62,8 @@ def main() -> int:
         )
         with phase("end-to-end latency"):
             latency.run_latency(env, url_a, store_a, store_b)
+        with phase("sealing personal data"):
+            personal.run(env)
     finally:
         env.cleanup()
         note(f"finished in {time.perf_counter() - started:.1f}s")
