@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 from types import FrameType
 
-from bench.common import note
+from bench.common import note, report
 from bench.system.actors import Customers, Staff, create_staff, sign_in
 from bench.system.catchup import catch_up_s
 from bench.system.chart import draw
@@ -24,6 +24,7 @@ from bench.system.floor import hop_floor
 from bench.system.launcher import BANK_SECRET, Launched, launched
 from bench.system.lifecycle import World, lifecycle
 from bench.system.load import Plan, Ramp, ramp
+from bench.system.personal import PersonalCounters
 from bench.system.profiling import profiled
 from bench.system.resources import Usage, sampling
 from bench.system.statements import StatementCounter
@@ -83,6 +84,7 @@ async def drive(
     args: argparse.Namespace,
     staff: list[str],
     statements: StatementCounter,
+    personal: PersonalCounters,
 ) -> Ramp:
     """Sign the staff in, then run the ramp of lifecycles through the gateway."""
     plan = plan_of(args)
@@ -101,9 +103,11 @@ async def drive(
         await world.customers.warm_up(args.warm_customers)
         usage.mark("load")
         statements.mark("load")
+        personal.mark("load")
         result = await ramp(plan, recorder, lambda n: lifecycle(world, n))
         usage.mark("end")
         statements.mark("end")
+        personal.mark("end")
         return result
 
 
@@ -129,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         statements = StatementCounter(env.system.infra.postgres_url, databases)
         if (unavailable := statements.enable()) is not None:
             note(f"SQL statements not counted: pg_stat_statements not available ({unavailable})")
+        personal = PersonalCounters(env.system.metrics_url(p) for p in env.system.commands)
         load_before = os.getloadavg()[0]
         with sampling(env.system.pids(), databases, recorder.now) as usage:
             time.sleep(args.idle_s)  # what the processes cost with nothing to do
@@ -136,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             staff = [f"staff{k}-{uuid.uuid4().hex[:6]}@bench.example" for k in range(STAFF)]
             create_staff(env.system, staff)
             with profiled(args.profile, env.system.pids(), plan.duration_s):
-                result = asyncio.run(drive(env, recorder, usage, args, staff, statements))
+                result = asyncio.run(drive(env, recorder, usage, args, staff, statements, personal))
             try:
                 caught_up: float | None = catch_up_s(env.system, recorder)
             except TimeoutError as exc:
@@ -155,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         # Other work on the machine competes for its 2 cores: say how busy it was before.
         "host_load_1m_before": round(load_before, 2),
     }
-    report_all(recorder, result, usage, caught_up, extra, floor, statements)
+    figures = report_all(recorder, result, usage, caught_up, extra, floor, statements)
+    completed = sum(1 for *_, ok in recorder.lifecycles if ok)
+    personal.report(report, completed, figures.get("cpu_ms_per_lifecycle"))
     note(f"chart: {path}")
     note(f"finished in {time.monotonic() - began:.0f}s")
     return 0
