@@ -68,7 +68,7 @@ def _per_call_us(fn: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - started) / calls * 1e6
 
 
-def run(env: Env) -> None:
+def run(env: Env, rounds: int = ROUNDS, slice_s: float = SLICE_S) -> None:
     """Measure and print the cost of sealing."""
     url = env.database("personal", KEYRING_SCHEMA)
     store = env.store(url, 4)
@@ -81,8 +81,8 @@ def run(env: Env) -> None:
             "unsealed": (1, [_append_worker(store, None)]),
             "sealed": (1, [_append_worker(store, personal)]),
         },
-        ROUNDS,
-        SLICE_S,
+        rounds,
+        slice_s,
     )
     unsealed, sealed = rates["unsealed"][0], rates["sealed"][0]
     env.record("append_unsealed_delivery_details_per_s", unsealed, "events/s")

@@ -36,6 +36,8 @@ REQUIRED = (
     "cpu_hops_per_request.orders-api",
     "cpu_hops_per_request.billing-api",
     "sql_statements_per_lifecycle",
+    "personal_data_cipher_ms_per_lifecycle",
+    "personal_data_key_reads_per_lifecycle",
 )
 
 
@@ -94,5 +96,8 @@ def test_a_short_gentle_run_reports_every_figure_without_errors(
         assert statements["value"] > 0 and statements["statements"] > 0, statements
     else:
         assert statements["value"] == -1 and "pg_stat_statements" in statements["note"]
+    # Every lifecycle seals its inspection photos, and the answers reveal them (issue 21).
+    cipher = figures["personal_data_cipher_ms_per_lifecycle"]
+    assert cipher["value"] > 0 and cipher["seal_file"] >= 1, cipher
     assert chart.exists() and chart.stat().st_size > 10_000
     assert str(chart) in stderr
