@@ -3,9 +3,12 @@ event are services/messaging/tests/test_notifications.py's)."""
 
 from __future__ import annotations
 
+import logging
+import smtplib
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from unittest.mock import patch
 from uuid import uuid4
 
 import pytest
@@ -239,3 +242,78 @@ def test_run_delivers_until_stopped(outbox: EventStore, smtp: SmtpTestServer) ->
         runner.join(timeout=10)
     assert not runner.is_alive()
     assert len(smtp.messages) == 1
+
+
+def _our_log(caplog: pytest.LogCaptureFixture) -> str:
+    """What the services logged (the test SMTP server logs every line it receives)."""
+    return "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("services."))
+
+
+def test_a_mail_is_stored_sealed_and_its_address_never_logged(
+    outbox: EventStore, smtp: SmtpTestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = ManualClock()
+    n = staff_reply("msg-sealed", "ord-9", CUSTOMER, "Dear Alice Smith, it ships Monday.")
+    queue(outbox, clock, n)
+    stored = row(outbox, n.notification_id)
+    assert all(stored[c].startswith("pii1:") for c in ("to_address", "subject", "body"))
+    assert ADDRESS not in str(stored) and "Alice Smith" not in str(stored)
+
+    with caplog.at_level(logging.DEBUG, logger="services"):
+        assert MailSender(outbox, settings(smtp), PERSONAL, clock).send_due() == 1
+    [mail] = smtp.messages
+    assert mail.rcpt_tos == (ADDRESS,) and "Dear Alice Smith" in mail.body
+    logged = _our_log(caplog)
+    assert n.notification_id in logged
+    assert ADDRESS not in logged and "Alice Smith" not in logged
+
+
+def test_a_refused_recipient_is_not_named_in_the_outbox_or_the_log(
+    outbox: EventStore, smtp: SmtpTestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = ManualClock()
+    n = billing_issued()
+    queue(outbox, clock, n)
+    sender = MailSender(outbox, settings(smtp), PERSONAL, clock)
+    refused = smtplib.SMTPRecipientsRefused({ADDRESS: (550, b"no such user " + ADDRESS.encode())})
+
+    def refuse(smtp: object, message: object) -> None:
+        raise refused
+
+    with (
+        caplog.at_level(logging.DEBUG, logger="services"),
+        patch.object(smtplib.SMTP, "send_message", refuse),
+    ):
+        assert sender.send_due() == 0
+    failed = row(outbox, n.notification_id)
+    assert failed["last_error"].startswith("SMTPRecipientsRefused")
+    assert n.notification_id in _our_log(caplog)
+    assert ADDRESS not in failed["last_error"] and ADDRESS not in _our_log(caplog)
+
+
+def test_a_pending_mail_of_a_forgotten_customer_is_never_sent(
+    outbox: EventStore, smtp: SmtpTestServer
+) -> None:
+    clock = ManualClock()
+    customer = f"cus-{uuid4().hex[:8]}"
+    n = staff_reply("msg-late", "ord-9", customer, "Dear Bob Stone, your parcel left.")
+    queue(outbox, clock, n)
+    PERSONAL.forget(customer)  # the gateway destroyed the key; messaging not told yet
+
+    sender = MailSender(outbox, settings(smtp), PERSONAL, clock)
+    assert sender.send_due() == 0
+    clock.advance(timedelta(hours=1))
+    assert sender.send_due() == 0
+    assert smtp.messages == []
+    assert row(outbox, n.notification_id)["status"] == "forgotten"
+    # Mail queued after forgetting is kept empty, never sent.
+    later = staff_reply("msg-later", "ord-9", customer, "Dear Bob Stone, again.")
+    assert queue(outbox, clock, later) is True
+    kept = row(outbox, later.notification_id)
+    assert (kept["status"], kept["to_address"], kept["subject"], kept["body"]) == (
+        "forgotten",
+        None,
+        "",
+        "",
+    )
+    assert sender.send_due() == 0 and smtp.messages == []
