@@ -164,3 +164,65 @@ def test_recording_a_forgotten_customer_is_idempotent_and_removes_their_address_
     assert _rows(messaging, "SELECT * FROM customer_addresses") == []
     [mail] = _rows(messaging, "SELECT status, sent_at FROM mail_outbox")
     assert (mail["status"], mail["sent_at"]) == ("forgotten", None)
+
+
+def test_a_purchase_condition_and_a_reception_problem_travel_sealed(messaging: Context) -> None:
+    deliver(
+        consumer(messaging, MESSAGING),
+        message("OrderPlaced", "orders", ORDER, customer_id=CUSTOMER),
+    )
+    client = MESSAGING.create_app(messaging).test_client()
+    asked = client.post(
+        f"/orders/{ORDER}/messages",
+        json={
+            "text": "Only if Jane Roe's size is there",
+            "kind": "purchase_condition",
+            "item_id": "itm-1",
+        },
+        headers=_customer(messaging),
+    )
+    assert asked.status_code == 201, asked.get_json()
+    # A comment from before orders sealed it is sealed here.
+    reported = message(
+        "ReceptionReported", "orders", ORDER, customer_id=CUSTOMER, comment="Jane Roe: broken"
+    )
+    deliver(consumer(messaging, MESSAGING), reported)
+    _project(messaging)
+
+    events = {e.type: e.data for e in messaging.store.read_all()}
+    assert is_sealed(events["PurchaseConditionRequested"]["text"])
+    assert "Jane Roe" not in _stored_text(messaging)
+    shown = client.get(f"/orders/{ORDER}/messages", headers=_customer(messaging)).get_json()
+    texts = [m["text"] for m in shown["messages"]]
+    assert texts == ["Only if Jane Roe's size is there", "Jane Roe: broken"]
+
+
+def test_a_customers_inquiry_is_sealed_and_a_visitors_stays_as_written(
+    messaging: Context,
+) -> None:
+    client = MESSAGING.create_app(messaging).test_client()
+    mine = client.post(
+        "/inquiries",
+        json={"subject": "Jane Roe's parcel", "text": TEXT, "email": EMAIL},
+        headers=_customer(messaging),
+    )
+    visitor = client.post(
+        "/inquiries", json={"subject": "Shipping", "text": "Norway?", "email": "v@example.org"}
+    )
+    assert mine.status_code == visitor.status_code == 201
+    answered = client.post(
+        f"/inquiries/{mine.get_json()['inquiry_id']}/answers",
+        json={"text": REPLY},
+        headers=_staff(messaging),
+    )
+    assert answered.status_code == 201, answered.get_json()
+    _project(messaging)
+
+    stored = _stored_text(messaging)
+    for plain in ("Jane Roe", "Rose Street", EMAIL):
+        assert plain not in stored
+    assert "v@example.org" in stored and "Norway?" in stored  # a visitor has no key
+    [mail] = _rows(messaging, "SELECT to_address FROM mail_outbox")
+    assert is_sealed(mail["to_address"])
+    listed = client.get("/inquiries", headers=_customer(messaging)).get_json()["inquiries"]
+    assert [(i["email"], i["customer_id"]) for i in listed] == [(EMAIL, CUSTOMER)]
