@@ -26,6 +26,7 @@ from services.billing.entrypoints.request_fields import (
 )
 from services.billing.entrypoints.transfer_view import transfer_fields
 from services.billing.entrypoints.unapplied_api import HeldCreditRequest, unapplied
+from services.billing.handlers.forgetting import customer_open_money
 from services.billing.handlers.payments import (
     PaymentOutcome,
     adjust_deposit,
@@ -33,6 +34,7 @@ from services.billing.handlers.payments import (
     record_payment,
 )
 from shared.domain_errors import NotFoundError
+from shared.events.codec import to_json
 from shared.money import Money
 from shared.runtime import Context
 from shared.web.app import (
@@ -150,6 +152,9 @@ def _openapi() -> dict[str, Any]:
             "/customers/{customer_id}/deposit/adjustments": {
                 "post": write("Adjust a deposit with a reason", "staff", body=AdjustmentRequest)
             },
+            "/customers/{customer_id}/open-money": {
+                "get": operation("What a customer still owes or is owed (forgetting)", "staff")
+            },
         },
     )
 
@@ -262,6 +267,28 @@ def adjustment(customer_id: str) -> ResponseReturnValue:
     return jsonify(
         {"customer_id": customer_id, "balance": str(found.balance.amount if found.balance else 0)}
     ), 201
+
+
+@bp.get("/customers/<customer_id>/open-money")
+def open_money(customer_id: str) -> ResponseReturnValue:
+    """Every sum still open with the customer (staff): a billing not paid, money to give back,
+    their deposit; a customer is forgotten only when none is left (issue 21's legal hold)."""
+    require_staff()
+    found = customer_open_money(service_context(), customer_id)
+    return jsonify(
+        {
+            "billings": [
+                {
+                    "billing_id": sum_.billing_id,
+                    "order_id": sum_.order_id,
+                    "kind": sum_.kind,
+                    "owed": to_json(sum_.owed),
+                    "reason": sum_.reason,
+                }
+                for sum_ in found
+            ]
+        }
+    )
 
 
 OPENAPI: dict[str, Any] = _openapi()

@@ -45,9 +45,12 @@ def report_payment(
     def work(tx: Transaction) -> Billing:
         found = owned_billing(tx, bid, customer_id)
         now = ctx.clock.now()
+        assert found.issued is not None
         new = found.report_payment(
             f"rep-{entry_id()}",
-            payer_name,
+            # Sealed under the billing's customer (the payer is them, or someone paying for
+            # them): trimmed first, as the domain keeps it.
+            ctx.personal.seal(found.issued.customer_id, payer_name.strip()),
             paid_on,
             amount,
             now,
@@ -119,6 +122,7 @@ def receive_bank_notice(ctx: Context, notice: BankNotice) -> PaymentOutcome | He
                 notice.amount,
                 notice.payer_name,
                 reason,
+                found.issued.customer_id if found.issued else None,
             )
         return record_payment_in(
             tx,

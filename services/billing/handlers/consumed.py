@@ -23,6 +23,7 @@ from services.billing.handlers.common import (
     money,
     save_with_credits,
 )
+from services.billing.handlers.forgetting import on_customer_forgotten
 from shared.events.errors import NotYetApplicableError
 from shared.events.incoming import IncomingEvent
 from shared.events.store import Transaction
@@ -202,4 +203,5 @@ EVENT_HANDLERS: Mapping[str, EventHandler] = {
     "OrderCancelled": on_order_cancelled,
     "ReturnShippingCharged": on_return_shipping_charged,
     "ShippingQuoted": on_shipping_quoted,
+    "CustomerForgotten": on_customer_forgotten,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from services.billing.domain.held import HeldPayment
 from services.billing.handlers.common import DEPOSITS, HELD
+from shared.domain_errors import CustomerForgottenError
 from shared.events.repository import decide_again, meta
 from shared.events.store import Transaction
 from shared.money import Money
@@ -20,10 +21,21 @@ def hold_payment_in(
     amount: Money,
     payer_name: str,
     reason: str,
+    customer_id: str | None = None,
 ) -> HeldPayment:
-    """Hold money received for no billing we can apply it to (inside the caller's tx)."""
+    """Hold money received for no billing we can apply it to (inside the caller's tx).
+
+    The payer's name is sealed under the customer when the billing named one (money in
+    another currency), else under the held payment's own key: the payer is a person nobody
+    knows yet; billing forgets that key with the customer staff credit the money to
+    (handlers/forgetting.py)."""
     found = HELD.get(tx, hold_id)
-    new = found.hold(reference, method, amount, payer_name, reason, ctx.clock.now())
+    try:
+        sealed = ctx.personal.seal(customer_id or hold_id, payer_name.strip())
+    except CustomerForgottenError:
+        # Money for a forgotten customer's billing is still never refused: held under its own key.
+        sealed = ctx.personal.seal(hold_id, payer_name.strip())
+    new = found.hold(reference, method, amount, sealed, reason, ctx.clock.now())
     HELD.save(tx, hold_id, found, new, meta(f"{method}:{reference}", hold_id))
     return found
 
