@@ -35,6 +35,7 @@ WITHOUT_BODY = {
     "/billings/{billing_id}/payment-reports/{report_id}/withdrawal",
     "/billings/{billing_id}/card-payments/{order_id}/capture",
     "/orders/{order_id}/messages/read",
+    "/customers/{customer_id}/forgotten",
     "/auth/signout",
 }
 
