@@ -262,7 +262,9 @@ def ensure_database(postgres_url: str, database: str) -> None:
             "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
         ).fetchone()
         if not exists:
-            with contextlib.suppress(pg_errors.DuplicateDatabase):
+            # Processes starting at once race to create it (every service opens the keyring
+            # in the gateway's database): the loser's error is a duplicate name or key.
+            with contextlib.suppress(pg_errors.DuplicateDatabase, pg_errors.UniqueViolation):
                 conn.execute(f'CREATE DATABASE "{database}"')
                 log.info("created database %s", database)
 
