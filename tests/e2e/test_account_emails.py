@@ -13,6 +13,10 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
+from shared.events.database import open_pool
+from shared.personal.personal_data import PersonalData
+from shared.personal.postgres_keyring import PostgresKeyring
+from shared.personal.sealing import is_sealed
 from tests.support.pages import sign_in, sign_up
 from tests.support.smtp_server import ReceivedMail, SmtpTestServer
 from tests.support.system import System, poll
@@ -40,11 +44,19 @@ def _link(mail: ReceivedMail) -> str:
 
 
 def _address_in_messaging(system: System, customer_id: str) -> str | None:
+    """The address messaging mails the customer at, opened: it keeps it sealed (issue 21)."""
     with psycopg.connect(system.database_url("messaging"), autocommit=True) as conn:
         row = conn.execute(
             "SELECT email FROM customer_addresses WHERE customer_id = %s", (customer_id,)
         ).fetchone()
-    return str(row[0]) if row else None
+    if row is None:
+        return None
+    assert is_sealed(str(row[0])), "messaging keeps the address sealed"
+    keyring = PostgresKeyring(open_pool(system.database_url("gateway"), max_size=1))
+    try:
+        return PersonalData(keyring).reveal_text(str(row[0]))
+    finally:
+        keyring.pool.close()
 
 
 def _me(system: System, session: requests.Session) -> requests.Response:
