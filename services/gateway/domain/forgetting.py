@@ -32,7 +32,8 @@ def shown_email(email: str) -> str:
 
 @dataclass(frozen=True)
 class Hold:
-    """One order that keeps the customer from being forgotten, and why, in a sentence."""
+    """One order (or the deposit: no order id) that keeps the customer from being forgotten,
+    and why, in a sentence."""
 
     order_id: str
     sentence: str
@@ -61,8 +62,18 @@ def legal_holds(
     """Each order that is still open or has money open, with why and what settles it; none
     means the customer may be forgotten (a shop must keep its accounting until then)."""
     money: dict[str, list[str]] = {}
+    deposits: list[Hold] = []
     for billing in billings:
-        money.setdefault(str(billing.get("order_id", "")), []).append(_billing_words(billing))
+        if not billing.get("order_id"):  # the deposit's balance, of no order
+            deposits.append(
+                Hold(
+                    "",
+                    f"Your deposit still holds {_money(billing.get('owed'))}, which settles "
+                    "once it is paid back to you or used on an order.",
+                )
+            )
+            continue
+        money.setdefault(str(billing["order_id"]), []).append(_billing_words(billing))
     statuses = {str(o.get("order_id", "")): str(o.get("status", "")) for o in orders}
     holds = []
     for order_id in [*statuses, *(o for o in money if o not in statuses)]:
@@ -74,4 +85,4 @@ def legal_holds(
             words = status_words.get(status, status.replace("_", " ")).lower()
             parts.append(f"is still in progress ({words}) until it is completed or cancelled")
         holds.append(Hold(order_id, f"Order {order_id} {'; it '.join(parts)}."))
-    return holds
+    return holds + deposits

@@ -45,6 +45,18 @@ def test_each_held_order_says_why_and_what_settles_it_once() -> None:
     )
 
 
+def test_a_deposit_balance_holds_with_its_own_sentence() -> None:
+    deposit = {"billing_id": None, "order_id": None, "kind": "deposit", "reason": "deposit balance"}
+    holds = legal_holds([], [{**deposit, "owed": {"amount": "7.5", "currency": "EUR"}}], {})
+    assert [(h.order_id, h.sentence) for h in holds] == [
+        (
+            "",
+            "Your deposit still holds 7.50 EUR, which settles once it is paid back to you or "
+            "used on an order.",
+        )
+    ]
+
+
 def test_a_forgotten_account_shows_as_forgotten_customer() -> None:
     assert shown_email(placeholder_email("cus-1")) == "forgotten customer"
     assert shown_email("ana@example.com") == "ana@example.com"

@@ -47,6 +47,7 @@ def customer_view(customer_id: str, status: int = 200, **refused: object) -> tup
         "email_unconfirmed": not tokens(wired).is_verified(customer_id),
         "forgotten": record.of(customer_id),
         "is_admin": session.account.role == "admin",
+        "staff_zone": wired.config.staff_timezone,  # staff read times in their zone (R27)
         "holds": [],
         "confirmed": False,
         "forget_errors": FormErrors(prefix="forget-"),
