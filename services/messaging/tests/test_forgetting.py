@@ -13,8 +13,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from services.messaging.bootstrap import DEFINITION as MESSAGING
+from shared.events.contracts import CONTRACTS
+from shared.events.contracts.envelope import decode_envelope, encode_envelope
 from shared.events.database import drop_database, prepare_service_database
 from shared.events.projections import ProjectionRunner
+from shared.events.relay import envelope_of
 from shared.personal.postgres_keyring import SCHEMA as KEYRING_SCHEMA
 from shared.personal.sealing import FORGOTTEN, is_sealed, is_sealed_file
 from shared.runtime import Context
@@ -161,6 +164,13 @@ def test_recording_a_forgotten_customer_is_idempotent_and_removes_their_address_
     assert first.get_json()["forgotten_at"] == again.get_json()["forgotten_at"]
     events = messaging.store.read_stream(f"customer-{CUSTOMER}")
     assert [(e.type, e.data["customer_id"]) for e in events] == [("CustomerForgotten", CUSTOMER)]
+    # The relay publishes it to orders and billing as the contract says, keyed by the customer.
+    assert "CustomerForgotten" in CONTRACTS.published_by("messaging")
+    envelope = decode_envelope(encode_envelope(envelope_of(events[0], "messaging")))
+    assert envelope.ordering_key == CUSTOMER
+    assert CONTRACTS.load(envelope.type, envelope.schema_version, envelope.data)["customer_id"] == (
+        CUSTOMER
+    )
     assert _rows(messaging, "SELECT * FROM customer_addresses") == []
     [mail] = _rows(messaging, "SELECT status, sent_at FROM mail_outbox")
     assert (mail["status"], mail["sent_at"]) == ("forgotten", None)
@@ -226,3 +236,19 @@ def test_a_customers_inquiry_is_sealed_and_a_visitors_stays_as_written(
     assert is_sealed(mail["to_address"])
     listed = client.get("/inquiries", headers=_customer(messaging)).get_json()["inquiries"]
     assert [(i["email"], i["customer_id"]) for i in listed] == [(EMAIL, CUSTOMER)]
+
+
+def test_a_problem_report_arriving_after_forgetting_opens_its_message_without_the_text(
+    messaging: Context,
+) -> None:
+    deliver(
+        consumer(messaging, MESSAGING),
+        message("OrderPlaced", "orders", ORDER, customer_id=CUSTOMER),
+    )
+    messaging.personal.forget(CUSTOMER)
+    late = message("ReceptionReported", "orders", ORDER, customer_id=CUSTOMER, comment="Jane Roe")
+    deliver(consumer(messaging, MESSAGING), late)
+    _project(messaging)
+    [row] = _rows(messaging, "SELECT kind, text FROM messages")
+    assert (row["kind"], row["text"]) == ("problem", FORGOTTEN)
+    assert "Jane Roe" not in _stored_text(messaging)
