@@ -206,3 +206,33 @@ def test_an_open_order_holds_the_forgetting_back_until_it_is_settled(system: Sys
     assert order["status"] == "cancelled"
     again = _form(system, admin, path, {"confirm": "yes"})  # idempotent
     assert again.status_code == 303
+
+
+@pytest.mark.rule("R26")
+def test_a_forgetting_stands_while_messaging_is_down_and_forgetting_again_announces_it(
+    system: System,
+) -> None:
+    email = _email("pending")
+    _, journey = Journey.signed_up(system, email)
+    admin = _admin(system)
+    path = f"/staff/customers/{journey.customer_id}/forget"
+    csrf = _csrf(system, admin)
+    system.kill("messaging-api")
+    try:
+        answer = admin.post(
+            system.url("gateway", path),
+            data={"csrf_token": csrf, "confirm": "yes"},
+            timeout=60,
+        )
+    finally:
+        system.start("messaging-api")
+        system.wait_healthy("messaging")
+    assert answer.status_code == 200, answer.text[:300]  # the redirect, followed
+    assert "The other services are not told yet" in answer.text
+    assert "<strong>Pending</strong>" in answer.text and "forgotten customer" in answer.text
+    assert not _signs_in(system, email)
+
+    again = _form(system, admin, path, {"confirm": "yes"})
+    assert again.status_code == 303
+    page = admin.get(system.url("gateway", f"/staff/customers/{journey.customer_id}"), timeout=10)
+    assert 'id="announcement">Yes' in page.text

@@ -15,6 +15,8 @@ from services.gateway.entrypoints.pages.formats import moment_text
 from services.gateway.event_words import sentence, title
 from shared.config import ConfigurationError, load_settings
 from shared.events.contracts import CONTRACTS, Envelope
+from shared.personal.keyring import MemoryKeyring
+from shared.personal.personal_data import PersonalData
 
 NOW = datetime(2026, 12, 2, 6, 31, 57, tzinfo=UTC)
 
@@ -91,3 +93,28 @@ def test_R27_the_live_feed_keeps_chinese_and_japanese_as_text() -> None:
     assert event["time"] == "2 Dec 14:31:57"
     assert event["title"] == "Message posted"
     assert "承认收到 · 確認しました" in event["summary"]
+
+
+@pytest.mark.rule("R27")
+def test_R27_the_live_feed_shows_a_customers_sealed_text_opened_or_forgotten() -> None:
+    personal = PersonalData(MemoryKeyring())
+    sealed = personal.seal("cus-9", "Is the tote navy?")
+    data = dict(CONTRACTS.contract("MessagePosted").example, text=sealed)
+    envelope = Envelope(
+        event_id=uuid.uuid4(),
+        type="MessagePosted",
+        schema_version=2,
+        occurred_at=NOW,
+        correlation_id=uuid.uuid4(),
+        causation_id=None,
+        producer="messaging",
+        stream_id="conversation-ord-1",
+        stream_version=1,
+        ordering_key="ord-1",
+        data=data,
+    )
+    event = json.loads(line(envelope, "UTC", personal.reveal))
+    assert "Is the tote navy?" in event["summary"] and event["data"]["text"] == "Is the tote navy?"
+    personal.forget("cus-9")
+    event = json.loads(line(envelope, "UTC", personal.reveal))
+    assert "forgotten customer" in event["summary"] and "pii1:" not in json.dumps(event)
