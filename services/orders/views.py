@@ -98,10 +98,11 @@ def searched_owners(store: EventStore, page: QueuePage) -> list[dict[str, Any]]:
 
 
 def recent_feedback(store: EventStore, personal: PersonalData) -> list[dict[str, Any]]:
-    """The 20 latest feedbacks, without who left them (R28), and without those of forgotten
-    customers: "forgotten customer" in place of a text would tell every visitor that someone
-    asked to be forgotten, and the rating alone would be a review nobody stands behind. Their
-    rows stay in the table (a rebuild gives the same list: the keys decide, not the rows)."""
+    """The 20 latest feedbacks, without who left them (R28), and without the texts of
+    forgotten customers: "forgotten customer" in place of a text would tell every visitor that
+    someone asked to be forgotten, and the rating beside it would be a review nobody stands
+    behind. (A rating left without a text names no one and stays.) Their rows stay in the
+    table: a rebuild gives the same list, as the keys decide, not the rows."""
     rows = store.query(
         "SELECT rating, text, left_at FROM public_feedback ORDER BY left_at DESC LIMIT %s",
         (_FEEDBACK_SHOWN * 3,),
