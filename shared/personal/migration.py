@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS personal_data_sealed (
 );
 """
 _BATCH = 500
+# Owners that are no customer: a visitor's inquiry has no account to forget (messaging keys
+# its mails `visitor:<inquiry>`), so nothing of it is sealed.
+NOT_CUSTOMERS = ("visitor:",)
 
 
 @dataclass
@@ -84,7 +87,7 @@ def _seal_events(
                 owner = row["data"].get("customer_id") or _stream_owner(
                     tx, row["stream_id"], owners
                 )
-                if not owner:
+                if not owner or owner.startswith(NOT_CUSTOMERS):
                     continue  # no customer (a visitor's): nothing to seal it under
                 data = _sealed_data(personal, owner, row["data"], paths[row["type"]])
                 if data != row["data"]:
@@ -154,13 +157,18 @@ def _seal_columns(store: EventStore, personal: PersonalData, declared: SealedCol
         f"FROM {declared.table} WHERE {declared.owner} IS NOT NULL AND ({plain})"
     )
     for row in rows:
-        values = [personal.seal(row["owner"], row[c] or "") for c in declared.columns]
+        if row["owner"].startswith(NOT_CUSTOMERS):
+            continue
+        values = [
+            None if row[c] is None else personal.seal(row["owner"], row[c])
+            for c in declared.columns
+        ]
         sets = ", ".join(f"{c} = %s" for c in declared.columns)
         store.query(
             f"UPDATE {declared.table} SET {sets} WHERE {declared.key} = %s",
             (*values, row["key"]),
         )
-    return len(rows)
+    return sum(1 for row in rows if not row["owner"].startswith(NOT_CUSTOMERS))
 
 
 def _seal_files(store: EventStore, personal: PersonalData, declared: SealedFiles) -> int:
@@ -171,6 +179,8 @@ def _seal_files(store: EventStore, personal: PersonalData, declared: SealedFiles
         "'\\x5049493100'::bytea"
     )
     for row in keys:
+        if row["owner"].startswith(NOT_CUSTOMERS):
+            continue
         found = store.query(
             f"SELECT {declared.column} AS content FROM {declared.table} WHERE {declared.key} = %s",
             (row["key"],),
@@ -180,4 +190,4 @@ def _seal_files(store: EventStore, personal: PersonalData, declared: SealedFiles
             f"UPDATE {declared.table} SET {declared.column} = %s WHERE {declared.key} = %s",
             (sealed, row["key"]),
         )
-    return len(keys)
+    return sum(1 for row in keys if not row["owner"].startswith(NOT_CUSTOMERS))

@@ -46,6 +46,8 @@ OPTIONAL = {
     "CNNECT_METRICS_INTERVAL_S": "how often workers sample lag and queue depth: 5 s is right",
     "CNNECT_SERVICE": "the service label of the metrics: each process knows its own service",
     "CNNECT_STANDBY_DELAY_S": "how long a worker waits before standing by on others' partitions",
+    "CNNECT_KEYRING_URL": "the customers' keys are in the gateway's database on the services' "
+    "server unless a deployment keeps them elsewhere (docs/design.md, Personal data)",
     **{
         f"CNNECT_{service.upper()}_DATABASE": "cnnect_<service>, the default, is the name to use"
         for service in SERVICES
