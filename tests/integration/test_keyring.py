@@ -67,7 +67,7 @@ def test_a_destroyed_key_leaves_no_copy_in_the_table(keyrings: list[PostgresKeyr
     ring.vacuum()
     with ring.pool.connection() as conn:
         row = conn.execute(
-            "SELECT data_key IS NULL, forgotten_at IS NOT NULL FROM customer_keys "
+            "SELECT data_key IS NULL AS gone, forgotten_at IS NOT NULL AS dated FROM customer_keys "
             "WHERE customer_id = 'cus-1'"
         ).fetchone()
         found = conn.execute(
