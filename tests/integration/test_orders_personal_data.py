@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,9 +15,12 @@ from flask.testing import FlaskClient
 
 from services.orders.adapters.photos import Photo
 from services.orders.bootstrap import DEFINITION
+from services.orders.domain import events as ev
 from services.orders.handlers import commands
 from shared.events.consumer import EventConsumer
 from shared.events.projections import ProjectionRunner
+from shared.events.store import Transaction
+from shared.money import Money
 from shared.personal.sealing import FORGOTTEN
 from shared.runtime import Context
 from shared.web.identity import Identity, issue_token
@@ -112,12 +116,13 @@ def test_feedback_of_a_forgotten_customer_leaves_the_public_list(orders: Orders)
     orders.project()  # (the tables exist)
     seal = orders.context.personal.seal
     rows = [("ord-a", orders.customer, "Great service"), ("ord-b", other, "Fast parcel")]
-    for order_id, customer, text in rows:
-        orders.context.store.transact(
-            lambda tx, o=order_id, c=customer, t=text: tx.conn.execute(
-                "INSERT INTO public_feedback VALUES (%s, 5, %s, now())", (o, seal(c, t))
-            )
-        )
+    sealed = [(order_id, seal(customer, text)) for order_id, customer, text in rows]
+
+    def insert(tx: Transaction) -> None:
+        for row in sealed:
+            tx.conn.execute("INSERT INTO public_feedback VALUES (%s, 5, %s, now())", row)
+
+    orders.context.store.transact(insert)
     texts = [f["text"] for f in orders.get("/feedback").get_json()["feedback"]]
     assert sorted(texts) == ["Fast parcel", "Great service"]
 
@@ -142,3 +147,35 @@ def test_staff_see_a_customers_orders_that_are_not_completed_nor_cancelled(
     nobody = orders.get("/customers/cus-nobody/open-orders", STAFF, "staff").get_json()
     assert nobody == {"orders": []}
     assert orders.get(f"/customers/{orders.customer}/open-orders").status_code == 403
+
+
+@pytest.mark.rule("R27")
+def test_R27_staff_still_find_orders_by_part_of_the_sealed_delivery_name(orders: Orders) -> None:
+    named = place_order(orders.context, orders.customer)
+    other = place_order(orders.context, f"cus-{uuid.uuid4().hex[:12]}")
+    item = ev.OrderedItem(
+        "itm-1",
+        "https://item.taobao.com/item.htm?id=1",
+        "Item 1",
+        1,
+        Money(Decimal("45.50"), "CNY"),
+        Money(Decimal("8.00"), "CNY"),
+    )
+    command = commands.PlaceOrder(
+        orders.customer,
+        [item],
+        ev.DeliveryAddress("佐藤 花子", "1-2-3 Shibuya", "Tokyo", "150-0002", "JP"),
+        "EMS",
+    )
+    sato = commands.place_order(orders.context, command, actor=orders.customer)
+    orders.project()
+
+    found = orders.get("/orders/owners?q=佐藤", STAFF, "staff").get_json()["orders"]
+    assert [(o["order_id"], o["name"]) for o in found] == [(sato, "佐藤 花子")]
+    estimates = orders.get("/queues/estimates?q=%E4%BD%90%E8%97%A4", STAFF, "staff").get_json()
+    assert [o["order_id"] for o in estimates["orders"]] == [sato]
+    by_id = orders.get(f"/orders/owners?q={named}", STAFF, "staff").get_json()["orders"]
+    assert [o["order_id"] for o in by_id] == [named] and other != named
+
+    orders.context.personal.forget(orders.customer)
+    assert orders.get("/orders/owners?q=佐藤", STAFF, "staff").get_json()["orders"] == []

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from services.billing.bootstrap import DEFINITION as BILLING
+from services.billing.domain.held import HeldPayment
 from services.billing.handlers import bank
 from services.billing.handlers.common import BILLINGS, HELD
 from services.billing.handlers.held import credit_held_payment
@@ -81,7 +82,7 @@ def test_money_for_a_forgotten_customers_billing_is_still_held_not_refused() -> 
         "TX-USD", f"{ORDER}-1", Money(Decimal("30.00"), "USD"), "FORMER CUSTOMER"
     )
     held = bank.receive_bank_notice(context, notice)
-    assert held is not None and held.holds == Money(Decimal("30.00"), "USD")
+    assert isinstance(held, HeldPayment) and held.holds == Money(Decimal("30.00"), "USD")
     name = str(_stored(context, HELD.stream_id("bank-TX-USD"), "PaymentHeld")["payer_name"])
     assert sealed_owner(name) == "bank-TX-USD"
 

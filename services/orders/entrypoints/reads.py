@@ -76,10 +76,21 @@ def get_photo(order_id: str, photo_id: str) -> ResponseReturnValue:
 def queue(name: str) -> ResponseReturnValue:
     """A staff work queue, one page of it (R27): estimates to review, items to purchase,
     awaiting the seller or arrival, to inspect, problems; searched and counted."""
+    personal = service_context().personal
     if name == "estimates":
-        return staff_queue_page(name, "orders", views.estimates)
+        return staff_queue_page(
+            name,
+            "orders",
+            lambda store, page: views.estimates(
+                store, views.with_named_orders(store, personal, page)
+            ),
+        )
     return staff_queue_page(
-        name, "items", lambda store, page: views.queued_items(store, name, page)
+        name,
+        "items",
+        lambda store, page: views.queued_items(
+            store, name, views.with_named_orders(store, personal, page)
+        ),
     )
 
 
@@ -97,7 +108,8 @@ def order_owners() -> ResponseReturnValue:
         asked = queue_page()  # (a bad search is a 400 even when nothing is searched)
         searched = request.args.get("q") or request.args.get("customer")
         found = QueuePage(limit=500, text=asked.text, customers=asked.customers)
-        rows = views.searched_owners(store, found) if searched else []
+        named = views.with_named_orders(store, service_context().personal, found)
+        rows = views.searched_owners(store, named) if searched else []
     return jsonify({"orders": rows})
 
 
