@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from shared.events.store import EventStore
+from shared.personal.personal_data import PersonalData
+from shared.personal.sealing import FORGOTTEN
 from shared.web.app import as_texts, jsonable
 from shared.web.paging import Paged, QueuePage, Search, paged_rows
 
@@ -100,8 +103,26 @@ def deposit(store: EventStore, customer_id: str) -> dict[str, Any]:
     }
 
 
-def payment_reports(store: EventStore, page: QueuePage) -> Paged:
-    """Reported transfers awaiting confirmation, oldest first, with their order (R9)."""
+def payment_reports(store: EventStore, page: QueuePage, personal: PersonalData) -> Paged:
+    """Reported transfers awaiting confirmation, oldest first, with their order (R9).
+
+    The payer's name is sealed (issue 21): a search for it opens the open reports' names, all
+    in one keyring read (the queue holds the few reports awaiting a transfer), and searches
+    the orders whose report it matched."""
+    if page.text:
+        rows = store.query(
+            "SELECT r.payer_name, b.order_id FROM payment_reports r "
+            "JOIN billing_summaries b USING (billing_id) WHERE r.status = 'open'",
+            (),
+        )
+        names = personal.reveal([r["payer_name"] for r in rows])
+        wanted = page.text.casefold()
+        named = tuple(
+            r["order_id"]
+            for r, name in zip(rows, names, strict=True)
+            if name != FORGOTTEN and wanted in name.casefold()
+        )
+        page = replace(page, orders=(*page.orders, *named))
     return paged_rows(
         store,
         "SELECT r.report_id, r.billing_id, b.order_id, r.payer_name, r.paid_on, r.amount, "
@@ -109,7 +130,7 @@ def payment_reports(store: EventStore, page: QueuePage) -> Paged:
         "LEFT JOIN billing_summaries b USING (billing_id)",
         "r.status = 'open'",
         "r.reported_at, r.report_id",
-        Search(("r.billing_id", "r.payer_name"), "b.order_id"),
+        Search(("r.billing_id",), "b.order_id"),
         page,
         shape=as_texts,
     )

@@ -79,7 +79,8 @@ def test_staff_see_a_customers_open_money_until_it_is_settled_both_ways(
     assert _get(context, path, customer, "customer").status_code == 403
 
 
-def test_a_payer_name_is_stored_sealed_and_staff_read_it_plain(
+@pytest.mark.rule("R27")
+def test_R27_a_payer_name_is_stored_sealed_and_staff_read_and_find_it_plain(
     billing: tuple[Context, str],
 ) -> None:
     context, customer = billing
@@ -89,6 +90,10 @@ def test_a_payer_name_is_stored_sealed_and_staff_read_it_plain(
     )
     reports = _get(context, "/queues/payment-reports").get_json()["reports"]
     assert [r["payer_name"] for r in reports] == ["ALICE MARTIN"]
+    # Staff still find it by part of the name (R27), sealed as it is.
+    found = _get(context, "/queues/payment-reports?q=alice").get_json()["reports"]
+    assert [r["billing_id"] for r in found] == [f"{ORDER}-1"]
+    assert _get(context, "/queues/payment-reports?q=bob").get_json()["reports"] == []
     stored = context.store.query(
         "SELECT (SELECT string_agg(data::text, ' ') FROM events) AS events, "
         "(SELECT string_agg(payer_name, ' ') FROM payment_reports) AS reports",

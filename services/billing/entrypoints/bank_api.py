@@ -222,7 +222,12 @@ def bank_webhook() -> ResponseReturnValue:
 @bank.get("/queues/payment-reports")
 def payment_reports_queue() -> ResponseReturnValue:
     """Reported transfers waiting for a confirmation (staff)."""
-    return staff_queue_page("payment_reports", "reports", views.payment_reports)
+    personal = service_context().personal
+    return staff_queue_page(
+        "payment_reports",
+        "reports",
+        lambda store, page: views.payment_reports(store, page, personal),
+    )
 
 
 @bank.get("/queues/unreported-transfers")
