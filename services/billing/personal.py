@@ -13,7 +13,7 @@ from shared.personal.stored import PersonalDataMap, SealedEventFields
 PERSONAL_DATA = PersonalDataMap(
     events=(
         SealedEventFields("PaymentReported", ("payer_name",)),
-        SealedEventFields("PaymentHeld", ("payer_name",)),
+        SealedEventFields("PaymentHeld", ("payer_name",), owner="hold_id"),
     ),
     # No column of its own: payment_reports.payer_name copies PaymentReported's, sealed once
     # the projection is rebuilt from the sealed events.

@@ -68,6 +68,7 @@ def _seal_events(
     store: EventStore, personal: PersonalData, declared: tuple[SealedEventFields, ...]
 ) -> int:
     paths = {fields.event_type: fields.paths for fields in declared}
+    owner_fields = {fields.event_type: fields.owner for fields in declared}
     found = store.query("SELECT position FROM personal_data_sealed WHERE name = 'events'")
     after = found[0]["position"] if found else 0
     sealed = 0
@@ -84,7 +85,7 @@ def _seal_events(
         def work(tx: Transaction, rows: list[Any] = rows) -> int:
             changed = 0
             for row in rows:
-                owner = row["data"].get("customer_id") or _stream_owner(
+                owner = row["data"].get(owner_fields[row["type"]]) or _stream_owner(
                     tx, row["stream_id"], owners
                 )
                 if not owner or owner.startswith(NOT_CUSTOMERS):

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class SealedEventFields:
     """Fields of one stored event type that are sealed. A path is dotted into the event's
-    data, `[]` stepping into every element of a list (`items[].comment`). The owner is the
-    event's `customer_id`, else that of the first event of its stream that has one."""
+    data, `[]` stepping into every element of a list (`items[].comment`). The owner (whose
+    key seals them) is the event's field `owner` (`customer_id`), else the `customer_id` of
+    the first event of its stream that has one."""
 
     event_type: str
     paths: tuple[str, ...]
+    owner: str = "customer_id"
 
 
 @dataclass(frozen=True)
