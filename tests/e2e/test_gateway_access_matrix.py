@@ -156,6 +156,13 @@ GATEWAY_EXPECTED: dict[tuple[str, str], Expected] = {
     # (test_staff_second_factor.py proves what an admin gets).
     ("GET", "/staff/accounts"): {**STAFF_PAGE, "staff": {403}},
     ("POST", "/staff/accounts/<account_id>/second-factor/reset"): {**STAFF_FORM, "staff": {403}},
+    # Forgetting (issue 21): a customer's own export; the staff customer page; forgetting by
+    # an admin only (staff 403), or by the customer themselves (an empty form: 400, their
+    # password missing; staff accounts are not forgotten there).
+    ("GET", "/account/export"): {**SIGNED, "staff": {404}},
+    ("POST", "/account/forget"): {**EMPTY_ACCOUNT_FORM, "staff": {404}},
+    ("GET", "/staff/customers/<customer_id>"): STAFF_PAGE,
+    ("POST", "/staff/customers/<customer_id>/forget"): {**STAFF_FORM, "staff": {403}},
     **{
         ("POST", f"/staff/orders/<order_id>/{action}"): STAFF_FORM
         for action in (
@@ -179,6 +186,7 @@ FORWARDED = "/api/<service>/<path:rest>"  # expanded to every service route belo
 NOT_FORWARDED: dict[tuple[str, str], Expected] = {
     ("GET", "/metrics"): {k: {404} for k in ALL},
     ("PUT", "/customers/<customer_id>/email"): {k: {404} for k in ALL},
+    ("POST", "/customers/<customer_id>/forgotten"): {k: {404} for k in ALL},
     ("POST", "/account-mails"): {k: {404} for k in ALL},
 }
 

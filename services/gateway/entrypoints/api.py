@@ -33,8 +33,10 @@ api = Blueprint("gateway_api", __name__)
 # Service routes for the internal network only: never passed on from outside.
 INTERNAL_PATHS = frozenset({"metrics"})
 # Routes only the gateway itself calls: where a customer's e-mails go is the accounts' word
-# (a verified address), so no staff member may point them elsewhere through the proxy.
-GATEWAY_ONLY = (re.compile(r"^messaging/(account-mails|customers/[^/]+/email)/?$"),)
+# (a verified address), so no staff member may point them elsewhere through the proxy; and a
+# customer is announced forgotten only by the gateway, once it has forgotten them (an admin's
+# or the customer's own request, after the legal hold: issue 21).
+GATEWAY_ONLY = (re.compile(r"^messaging/(account-mails|customers/[^/]+/(email|forgotten))/?$"),)
 
 
 class CredentialsRequest(Schema):
