@@ -17,6 +17,7 @@ import requests
 
 from tests.support.images import png
 from tests.support.journey import Journey
+from tests.support.owned import owned_objects
 from tests.support.second_factor import with_code
 from tests.support.system import SIGN_UP_PASSWORD, System, create_staff, poll, staff_session
 
@@ -103,26 +104,28 @@ def _everything_in(archive: zipfile.ZipFile) -> bytes:
 def test_download_my_data_holds_everything_of_its_customer_and_nothing_of_another(
     system: System,
 ) -> None:
-    ana_browser, ana, ana_email = _customer_with_a_message(system, "ana")
+    ana_browser, ana = Journey.signed_up(system, ana_email := _email("ana"))
+    # Paid, inspected with a photo, a message with a file, an inquiry (tests/support/owned.py).
+    ids = owned_objects(system, ana.customer_id)
     _, bo, bo_email = _customer_with_a_message(system, "bo")
-    poll(
-        lambda: ana.get("messaging", f"/orders/{ana.order_id}/messages").json(),
-        lambda m: len(m.get("messages", [])) >= 1,
-    )
 
     archive = _export(system, ana_browser)
     data: dict[str, Any] = json.loads(archive.read("data.json"))
     assert data["account"]["email"] == ana_email and data["account"]["created_at"]
-    assert [o["order_id"] for o in data["orders"]] == [ana.order_id]
+    assert [o["order_id"] for o in data["orders"]] == [ids["order_id"]]
     assert data["orders"][0]["address"]["name"]  # revealed, not sealed
-    assert all(b["order_id"] == ana.order_id for b in data["billings"])
+    assert {b["order_id"] for b in data["billings"]} == {ids["order_id"]}
+    assert any(b["payments"] for b in data["billings"])
     texts = [m["text"] for c in data["conversations"] for m in c["messages"]]
-    assert f"Message of ana {ana.customer_id}" in texts
-    kept = [f for f in data["files"] if f["path"]]
-    assert len(kept) == 1 and kept[0]["path"].startswith(f"files/{ana.order_id}/message/")
-    assert archive.read(kept[0]["path"]) == png(colour="red")
+    assert "hello" in texts
+    assert [i["messages"][0]["text"] for i in data["inquiries"]] == ["a question"]
+    kept = {f["kind"]: f["path"] for f in data["files"] if f["path"]}
+    assert set(kept) == {"inspection", "message"}, data["files"]
+    assert kept["message"].startswith(f"files/{ids['order_id']}/message/")
+    assert archive.read(kept["message"]) == png()
+    assert archive.read(kept["inspection"]).startswith(b"\x89PNG")
     everything = _everything_in(archive)
-    for other in (bo.order_id, bo.customer_id, bo_email):
+    for other in (bo.order_id, bo.customer_id, bo_email, f"Message of bo {bo.customer_id}"):
         assert other.encode() not in everything, other
     assert b"pii1:" not in everything  # nothing left sealed
 

@@ -76,30 +76,32 @@ class DataExport:
             export.data["billings"] += self._json("billing", f"{path}/billings", identity).get(
                 "billings", []
             )
-            messages = self._json("messaging", f"{path}/messages", identity).get("messages", [])
+            messages = self._messages(export, identity, order_id, files)
             export.data["conversations"].append({"order_id": order_id, "messages": messages})
             for item in order.get("items", []):
                 for photo_id in item.get("photo_ids") or []:
                     href = f"/api/orders{path}/photos/{quote(str(photo_id), safe='')}"
                     files.append(self._file(export, identity, href, order_id, "inspection"))
-            for message in messages:
-                for attachment in message.get("attachments") or []:
-                    files.append(
-                        self._file(
-                            export,
-                            identity,
-                            str(attachment.get("href", "")),
-                            order_id,
-                            "message",
-                            str(attachment.get("name") or attachment.get("display_name") or ""),
-                        )
-                    )
         export.data["deposit"] = self._json("billing", "/deposit", identity)
-        export.data["inquiries"] = self._json("messaging", "/inquiries", identity).get(
-            "inquiries", []
-        )
+        inquiries = self._json("messaging", "/inquiries", identity).get("inquiries", [])
+        for inquiry in inquiries:
+            conversation = str(inquiry.get("conversation_id", ""))
+            inquiry["messages"] = self._messages(export, identity, conversation, files)
+        export.data["inquiries"] = inquiries
         export.data["files"] = files
         return export
+
+    def _messages(
+        self, export: Export, identity: Identity, conversation_id: str, files: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """A conversation's messages (an order's, or an inquiry's), their files kept."""
+        path = f"/orders/{quote(conversation_id, safe='')}/messages"
+        messages: list[dict[str, Any]] = self._json("messaging", path, identity).get("messages", [])
+        for message in messages:
+            for attachment in message.get("attachments") or []:
+                href, name = str(attachment.get("href", "")), str(attachment.get("name") or "")
+                files.append(self._file(export, identity, href, conversation_id, "message", name))
+        return messages
 
     def _account(self, customer: str, email: str) -> dict[str, Any]:
         rows = self.accounts.store.query(
