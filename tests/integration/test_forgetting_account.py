@@ -90,6 +90,7 @@ def test_a_forgotten_customer_leaves_no_trace_in_any_gateway_table(gateway: Gate
     assert gateway.accounts.authenticate(placeholder_email(customer), PASSWORD) is None
     assert not gateway.accounts.password_matches(customer, PASSWORD)
     assert gateway.accounts.emails([customer]) == {customer: FORGOTTEN}
+    assert gateway.accounts.customers_matching("forgotten") == []  # staff search finds nobody
     assert forgotten.forgotten_at == NOW and not forgotten.announced
     # The other customer keeps everything.
     assert gateway.accounts.authenticate(other_email, PASSWORD) is not None

@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from services.gateway.adapters.session_cache import REVOKED_CHANNEL, SessionCache
 from services.gateway.domain.accounts import Account
-from services.gateway.domain.forgetting import shown_email
+from services.gateway.domain.forgetting import PLACEHOLDER_DOMAIN, shown_email
 from shared.domain_errors import DomainError, ValidationError
 from shared.events.errors import IntegrityError
 from shared.events.store import EventStore, Transaction
@@ -137,9 +137,10 @@ class AccountStore:
         """The customers whose e-mail holds `text` (a staff search, R27)."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = self.store.query(
+            # A forgotten customer's placeholder e-mail is nobody's: a search never finds it.
             "SELECT account_id FROM accounts WHERE role = 'customer' AND email ILIKE %s "
-            "ORDER BY account_id LIMIT %s",
-            (pattern, limit),
+            "AND email NOT LIKE %s ORDER BY account_id LIMIT %s",
+            (pattern, f"%@{PLACEHOLDER_DOMAIN}", limit),
         )
         return [row["account_id"] for row in rows]
 
