@@ -52,9 +52,16 @@ def service_context(infra: Infra, definition: ServiceDefinition) -> Iterator[Con
         drop_database(infra.postgres_url, database)
 
 
-def place_order(context: Context, customer_id: str, items: int = 2, quantity: int = 2) -> str:
+def place_order(
+    context: Context,
+    customer_id: str,
+    items: int = 2,
+    quantity: int = 2,
+    address: ev.DeliveryAddress | None = None,
+    note: str = "",
+) -> str:
     """An order placed by `customer_id` at the orders service, `items` items itm-1.. of
-    `quantity` x 45.50 + 8.00 CNY each, for EMS to Lyon; its id."""
+    `quantity` x 45.50 + 8.00 CNY each, for EMS to `address` (else Lyon); its id."""
     ordered = [
         ev.OrderedItem(
             f"itm-{n}",
@@ -66,8 +73,8 @@ def place_order(context: Context, customer_id: str, items: int = 2, quantity: in
         )
         for n in range(1, items + 1)
     ]
-    address = ev.DeliveryAddress("A", "1 rue", "Lyon", "69003", "FR")
-    command = commands.PlaceOrder(customer_id, ordered, address, "EMS")
+    address = address or ev.DeliveryAddress("A", "1 rue", "Lyon", "69003", "FR")
+    command = commands.PlaceOrder(customer_id, ordered, address, "EMS", note)
     return commands.place_order(context, command, actor=customer_id)
 
 

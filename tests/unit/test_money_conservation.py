@@ -272,15 +272,18 @@ def step(world: World, op: str, a: int, b: int) -> None:
         world.deliver("billing", world.to_billing, list(chosen))
 
 
+def histories(min_size: int, max_size: int) -> st.SearchStrategy[list[tuple[str, int, int]]]:
+    """Random histories of one customer: (operation, a, b) steps for `step`."""
+    return st.lists(
+        st.tuples(st.sampled_from(OPS + WEIGHTED), st.integers(0, 50), st.integers(0, 50)),
+        min_size=min_size,
+        max_size=max_size,
+    )
+
+
 @pytest.mark.rule("R20", "R17", "R8")
 @settings(max_examples=100, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(OPS + WEIGHTED), st.integers(0, 50), st.integers(0, 50)),
-        min_size=20,
-        max_size=60,
-    )
-)
+@given(histories(min_size=20, max_size=60))
 def test_money_received_is_always_kept_by_a_billing_the_deposit_or_staff(
     history: list[tuple[str, int, int]],
 ) -> None:

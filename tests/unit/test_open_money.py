@@ -13,7 +13,6 @@ import contextlib
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from services.billing.domain.billing import Billing
 from services.billing.domain.deposit import Deposit
@@ -21,7 +20,7 @@ from services.billing.domain.open_money import DEPOSIT_BALANCE, UNPAID, open_mon
 from services.billing.handlers.common import DEPOSITS
 from shared.domain_errors import DomainError
 from shared.money import Money
-from tests.unit.test_money_conservation import CUSTOMER, OPS, WEIGHTED, ZERO, World, step
+from tests.unit.test_money_conservation import CUSTOMER, ZERO, World, histories, step
 
 
 def _check_open_money(world: World) -> None:
@@ -48,13 +47,7 @@ def _check_open_money(world: World) -> None:
 
 @pytest.mark.rule("R8", "R20")
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(OPS + WEIGHTED), st.integers(0, 50), st.integers(0, 50)),
-        min_size=10,
-        max_size=50,
-    )
-)
+@given(histories(min_size=10, max_size=50))
 def test_a_customer_has_open_money_exactly_while_money_is_owed_either_way(
     history: list[tuple[str, int, int]],
 ) -> None:

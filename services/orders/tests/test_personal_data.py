@@ -4,7 +4,6 @@ those who may see it, and "forgotten customer" once they are forgotten (issue 21
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -14,12 +13,11 @@ from services.orders.domain import events as ev
 from services.orders.handlers import ORDERS as ORDER_STREAMS
 from services.orders.handlers import commands
 from services.orders.personal import PERSONAL_DATA
-from shared.money import Money
 from shared.personal.sealing import FORGOTTEN, is_sealed, sealed_owner
 from shared.runtime import Context
 from shared.web.identity import Identity, issue_token
 from tests.support.in_process import Consumer, in_memory
-from tests.support.orders_context import message
+from tests.support.orders_context import message, place_order
 
 CUSTOMER, STAFF = "cus-0001", "staff-1"  # (the contract examples' customer)
 ADDRESS = ev.DeliveryAddress(
@@ -29,16 +27,7 @@ PLAINTEXTS = ("Alice Martin", "12 rue des Lilas", "69003", "Bât. B", "+33 6 12 
 
 
 def _place(context: Context) -> str:
-    item = ev.OrderedItem(
-        "itm-1",
-        "https://item.taobao.com/item.htm?id=1",
-        "Item 1",
-        1,
-        Money(Decimal("45.50"), "CNY"),
-        Money(Decimal("8.00"), "CNY"),
-    )
-    command = commands.PlaceOrder(CUSTOMER, [item], ADDRESS, "EMS", "ring twice")
-    return commands.place_order(context, command, actor=CUSTOMER)
+    return place_order(context, CUSTOMER, items=1, quantity=1, address=ADDRESS, note="ring twice")
 
 
 def _stored(context: Context, order_id: str) -> str:
