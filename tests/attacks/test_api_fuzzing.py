@@ -13,7 +13,8 @@ have random ids, and the generator can only make ids up, so it reaches none of t
   in flight between the services afterwards either: once what earlier tests started has
   settled, every service's event count must be exactly what it was.
 - The creation campaign sends CREATES: an order or an inquiry of the caller's own, and staff's
-  rate tables, deposit adjustments, notification addresses and account e-mails. These may be
+  rate tables, deposit adjustments, notification addresses, account e-mails and the
+  announcement that a customer was forgotten. These may be
   accepted. Every event stored meanwhile, in any service, must belong to an object an accepted
   answer named (an order and its billing, conversation and shipment, an inquiry, a deposit, a
   method); a refused request names nothing, so anything it stored would show up outside them.
@@ -42,6 +43,9 @@ CREATES = {
     "POST /customers/{customer_id}/deposit/adjustments": "customer_id",
     "PUT /customers/{customer_id}/email": "customer_id",  # an address row, no event
     "POST /account-mails": "notification_id",  # an outbox row, no event
+    # Staff's announcement that a customer was forgotten (messaging's `customer-<id>` stream):
+    # the gateway sends it after destroying the key, and never passes it on from outside.
+    "POST /customers/{customer_id}/forgotten": "customer_id",
 }
 GATEWAY_CREATES = {"POST /auth/signup"}  # an account (gateway database, no event)
 SIGN_OUT = "POST /auth/signout"
