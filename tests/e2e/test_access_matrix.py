@@ -63,6 +63,11 @@ EXPECTED: dict[tuple[str, str, str], dict[str, set[int]]] = {
     ("orders", "GET", "/queues/<name>"): STAFF,
     ("orders", "GET", "/orders/owners"): STAFF,
     ("orders", "GET", "/orders/<order_id>/history"): STAFF,
+    # Forgetting (issue 21): the gateway asks, as staff, what holds a customer back, and tells
+    # messaging once the key is destroyed; it never passes these on from outside.
+    ("orders", "GET", "/customers/<customer_id>/open-orders"): STAFF,
+    ("billing", "GET", "/customers/<customer_id>/open-money"): STAFF,
+    ("messaging", "POST", "/customers/<customer_id>/forgotten"): STAFF_WRITE,
     ("billing", "GET", "/calendar"): PUBLIC,
     ("billing", "GET", "/fees"): PUBLIC,
     ("billing", "GET", "/billings/<billing_id>"): OWNED,

@@ -13,9 +13,6 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from shared.events.database import open_pool
-from shared.personal.personal_data import PersonalData
-from shared.personal.postgres_keyring import PostgresKeyring
 from shared.personal.sealing import is_sealed
 from tests.support.pages import sign_in, sign_up
 from tests.support.smtp_server import ReceivedMail, SmtpTestServer
@@ -52,11 +49,7 @@ def _address_in_messaging(system: System, customer_id: str) -> str | None:
     if row is None:
         return None
     assert is_sealed(str(row[0])), "messaging keeps the address sealed"
-    keyring = PostgresKeyring(open_pool(system.database_url("gateway"), max_size=1))
-    try:
-        return PersonalData(keyring).reveal_text(str(row[0]))
-    finally:
-        keyring.pool.close()
+    return system.revealed(str(row[0]))
 
 
 def _me(system: System, session: requests.Session) -> requests.Response:

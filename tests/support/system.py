@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from importlib import import_module
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
@@ -22,14 +22,18 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_f
 from deploy.procfile import read_procfile, with_workers
 from services.registry import SUBSCRIPTIONS
 from shared.config import DEFAULT_PARTITIONS, with_database
-from shared.events.database import drop_database, prepare_service_database
+from shared.events.database import drop_database, open_pool, prepare_service_database
 from shared.events.topology import Topology
 from shared.observability.ports import MAX_LOCAL_WORKERS, METRICS_OFFSETS, WORKER_INDEX_STEP
+from shared.personal.personal_data import PersonalData
+from shared.personal.postgres_keyring import PostgresKeyring
 from shared.web.identity import Identity, issue_token
 from tests.support.infra import Infra
 from tests.support.ports import free_port
 from tests.support.second_factor import remember, with_code
 from tests.support.waiting import poll
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("orders", "billing", "messaging", "shipping")
@@ -219,6 +223,15 @@ class System:
         """Everything process `name` has logged so far."""
         path = self.log_dir / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def revealed(self, value: T) -> T:
+        """`value` with the personal data sealed in it opened, with this system's keyring (in
+        its gateway's database, docs/design.md "Personal data"), as the services' answers are."""
+        keyring = PostgresKeyring(open_pool(self.database_url("gateway"), max_size=1))
+        try:
+            return PersonalData(keyring).reveal(value)
+        finally:
+            keyring.pool.close()
 
     def logs(self) -> str:
         """The tail of every process log (for failure messages)."""
