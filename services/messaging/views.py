@@ -9,7 +9,7 @@ from typing import Any
 from services.messaging.domain.conversation import window_open
 from shared.events.store import EventStore
 from shared.web.app import jsonable
-from shared.web.paging import Paged, QueuePage, Search, paged_rows
+from shared.web.paging import LIST_PAGE, Paged, QueuePage, Search, list_page, paged_rows
 
 
 def conversation(store: EventStore, conversation_id: str) -> dict[str, Any] | None:
@@ -41,14 +41,21 @@ def attachment_holder(store: EventStore, attachment_id: str) -> dict[str, Any] |
     return rows[0] if rows else None
 
 
-def inquiries(store: EventStore, customer_id: str | None) -> list[dict[str, Any]]:
-    """The latest 200 inquiries: a customer's, or everyone's (None), newest first."""
+def inquiries(
+    store: EventStore, customer_id: str | None, offset: int = 0
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of inquiries, a customer's or everyone's (None), newest first; and where the
+    next page starts (None: the last)."""
     sql = "SELECT * FROM conversations WHERE order_id IS NULL"
     params: tuple[Any, ...] = ()
     if customer_id is not None:
         sql += " AND customer_id = %s"
         params = (customer_id,)
-    return [jsonable(r) for r in store.query(sql + " ORDER BY opened_at DESC LIMIT 200", params)]
+    rows = store.query(
+        sql + " ORDER BY opened_at DESC, conversation_id LIMIT %s OFFSET %s",
+        (*params, LIST_PAGE + 1, offset),
+    )
+    return list_page([jsonable(r) for r in rows], offset)
 
 
 def awaiting_reply(store: EventStore, page: QueuePage) -> Paged:

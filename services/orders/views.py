@@ -11,7 +11,7 @@ from shared.domain_errors import NotFoundError
 from shared.events.store import EventStore
 from shared.personal.personal_data import PersonalData
 from shared.personal.sealing import FORGOTTEN, is_sealed, sealed_owner
-from shared.web.paging import Paged, QueuePage, Search, paged_rows
+from shared.web.paging import LIST_PAGE, Paged, QueuePage, Search, list_page, paged_rows
 
 _ENDED = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 TABS = {
@@ -63,15 +63,21 @@ def order_document(store: EventStore, order_id: str) -> dict[str, Any] | None:
     return rows[0]["doc"] if rows else None
 
 
-def orders_in_tab(store: EventStore, tab: str, customer_id: str | None) -> list[dict[str, Any]]:
-    """The latest 200 documents of orders in `tab`: a customer's, or everyone's (None)."""
+def orders_in_tab(
+    store: EventStore, tab: str, customer_id: str | None, offset: int = 0
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of the documents of orders in `tab`, a customer's or everyone's (None),
+    newest first; and where the next page starts (None: the last)."""
     sql = "SELECT doc FROM order_details WHERE status = ANY(%s)"
     params: tuple[Any, ...] = (list(TABS[tab]),)
     if customer_id is not None:
         sql += " AND customer_id = %s"
         params += (customer_id,)
-    rows = store.query(sql + " ORDER BY placed_at DESC LIMIT 200", params)
-    return [r["doc"] for r in rows]
+    rows = store.query(
+        sql + " ORDER BY placed_at DESC, order_id LIMIT %s OFFSET %s",
+        (*params, LIST_PAGE + 1, offset),
+    )
+    return list_page([r["doc"] for r in rows], offset)
 
 
 def estimates(store: EventStore, page: QueuePage) -> Paged:

@@ -69,6 +69,32 @@ def queue_page() -> QueuePage:
     )
 
 
+# A customer's own lists (their orders in a tab, their inquiries) come newest first, this many
+# at a time; `offset` asks for the next ones, which the answer's `next_offset` names.
+LIST_PAGE = 200
+
+
+# The `offset` of a customer's list, as the OpenAPI documents describe it.
+OFFSET_PARAMETER = {
+    "name": "offset",
+    "in": "query",
+    "description": f"where the page starts ({LIST_PAGE} a page); the answer's next_offset",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
+def list_offset() -> int:
+    """Where this request's page of a customer's list starts (a clear 400 for a bad one)."""
+    return _number("offset", 0, 0, 10_000_000)
+
+
+def list_page(rows: list[Any], offset: int) -> tuple[list[Any], int | None]:
+    """The page of `rows` (read with LIMIT LIST_PAGE + 1) and the offset of the next page,
+    None when it is the last."""
+    more = len(rows) > LIST_PAGE
+    return rows[:LIST_PAGE], offset + LIST_PAGE if more else None
+
+
 def _like(text: str) -> str:
     """`text` as an ILIKE pattern that finds it anywhere (its own % and _ taken literally)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

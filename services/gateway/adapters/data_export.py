@@ -65,7 +65,7 @@ class DataExport:
         export = Export({"exported_at": now.isoformat(), "account": self._account(customer, email)})
         orders = []
         for tab in TABS:
-            orders += self._json("orders", "/orders", identity, {"tab": tab}).get("orders", [])
+            orders += self._every("orders", "/orders", identity, "orders", {"tab": tab})
         export.data["orders"] = orders
         export.data["billings"] = []
         export.data["conversations"] = []
@@ -83,7 +83,7 @@ class DataExport:
                     href = f"/api/orders{path}/photos/{quote(str(photo_id), safe='')}"
                     files.append(self._file(export, identity, href, order_id, "inspection"))
         export.data["deposit"] = self._json("billing", "/deposit", identity)
-        inquiries = self._json("messaging", "/inquiries", identity).get("inquiries", [])
+        inquiries = self._every("messaging", "/inquiries", identity, "inquiries")
         for inquiry in inquiries:
             conversation = str(inquiry.get("conversation_id", ""))
             inquiry["messages"] = self._messages(export, identity, conversation, files)
@@ -116,6 +116,23 @@ class DataExport:
                 for a in SavedAddresses(self.accounts.store).of(customer)
             ],
         }
+
+    def _every(
+        self,
+        service: str,
+        path: str,
+        identity: Identity,
+        key: str,
+        params: Mapping[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every page of a service's list (each answer names the offset of the next)."""
+        found: list[dict[str, Any]] = []
+        offset: object = 0
+        while offset is not None:
+            page = self._json(service, path, identity, {**(params or {}), "offset": str(offset)})
+            found += page.get(key, [])
+            offset = page.get("next_offset")
+        return found
 
     def _json(
         self,

@@ -52,7 +52,7 @@ from shared.web.app import (
 from shared.web.idempotency import idempotent
 from shared.web.identity import Identity
 from shared.web.openapi import Files, document, operation, write
-from shared.web.paging import staff_queue_page
+from shared.web.paging import OFFSET_PARAMETER, list_offset, staff_queue_page
 
 bp = Blueprint("messaging", __name__)
 
@@ -81,7 +81,7 @@ OPENAPI: dict[str, Any] = document(
             "post": write(
                 "A general inquiry", "anyone (visitors give an e-mail)", body=InquiryRequest
             ),
-            "get": operation("The caller's inquiries"),
+            "get": {**operation("The caller's inquiries"), "parameters": [OFFSET_PARAMETER]},
         },
         "/inquiries/{inquiry_id}/answers": {
             "post": write("Answer an inquiry", "staff", body=AnswerRequest)
@@ -219,7 +219,8 @@ def inquiry() -> ResponseReturnValue:
 def inquiries() -> ResponseReturnValue:
     """The caller's inquiries (staff: all), with their messages."""
     customer = current_identity().acting_customer
-    return jsonify({"inquiries": views.inquiries(service_context().store, customer)})
+    found, next_offset = views.inquiries(service_context().store, customer, list_offset())
+    return jsonify({"inquiries": found, "next_offset": next_offset})
 
 
 @bp.post("/inquiries/<inquiry_id>/answers")

@@ -13,6 +13,7 @@ from services.orders.entrypoints.writes import MAX_PHOTOS, writes
 from shared.runtime import Context
 from shared.web.app import create_service_app
 from shared.web.openapi import Files, document, operation, write
+from shared.web.paging import OFFSET_PARAMETER
 
 MAX_REQUEST_BYTES = 10 * 10 * 1024 * 1024 + 1024 * 1024  # ten 10 MB photos and the form
 
@@ -32,7 +33,8 @@ OPENAPI: dict[str, Any] = document(
                         "name": "tab",
                         "in": "query",
                         "schema": {"type": "string", "enum": list(views.TABS)},
-                    }
+                    },
+                    OFFSET_PARAMETER,
                 ],
             },
         },

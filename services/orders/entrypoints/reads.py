@@ -12,7 +12,7 @@ from services.orders import views
 from services.orders.adapters.photos import load_photo
 from shared.domain_errors import CustomerForgottenError, NotFoundError, ValidationError
 from shared.web.app import current_identity, require_staff, service_context
-from shared.web.paging import QueuePage, queue_page, staff_queue_page
+from shared.web.paging import QueuePage, list_offset, queue_page, staff_queue_page
 
 reads = Blueprint("order_reads", __name__)
 
@@ -33,8 +33,8 @@ def list_orders() -> ResponseReturnValue:
     tab = request.args.get("tab", "ongoing")
     if tab not in views.TABS:
         raise ValidationError(f"tab is one of {', '.join(views.TABS)}")
-    docs = views.orders_in_tab(service_context().store, tab, customer)
-    return jsonify({"tab": tab, "orders": docs})
+    docs, next_offset = views.orders_in_tab(service_context().store, tab, customer, list_offset())
+    return jsonify({"tab": tab, "orders": docs, "next_offset": next_offset})
 
 
 @reads.get("/orders/<order_id>")
