@@ -63,7 +63,7 @@ class Context:
         self.store.pool.close()
         keyring = self.personal.keyring
         if isinstance(keyring, PostgresKeyring):
-            keyring.pool.close()
+            keyring.close()
 
 
 # A consumed integration event's handler: the service's context, the transaction the consumer

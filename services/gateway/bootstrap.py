@@ -55,7 +55,7 @@ class Gateway:
             self.accounts.cache.close()
         self.accounts.store.pool.close()
         if self.keyring is not None:
-            self.keyring.pool.close()
+            self.keyring.close()
 
 
 def service_urls(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -96,5 +96,5 @@ def bootstrap(
         service_urls(),
         clock or SystemClock(),
         config=config,
-        keyring=PostgresKeyring(open_pool(url, min_size=1, max_size=4, name="gateway-keyring")),
+        keyring=PostgresKeyring(lambda: open_pool(url, max_size=4, name="gateway-keyring")),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from psycopg import Connection
@@ -73,25 +73,50 @@ def keyring_url(settings: Settings) -> str:
 
 
 def open_keyring(settings: Settings, name: str) -> PostgresKeyring:
-    """The keyring of `settings`'s deployment, its table created if needed."""
-    url = os.environ.get("CNNECT_KEYRING_URL")
-    if url is None:
-        url = prepare_service_database(settings.postgres_url, keyring_database(settings), SCHEMA)
-    pool = open_pool(url, min_size=1, max_size=4, name=f"{name}-keyring")
-    return PostgresKeyring(pool, service=name)
+    """The keyring of `settings`'s deployment, connected (and its table created if needed)
+    on first use: most processes of a service (its relay, shipping's worker) never seal or
+    open anything, and would hold a connection of the server's few for nothing."""
+
+    def connect() -> ConnectionPool:
+        url = os.environ.get("CNNECT_KEYRING_URL")
+        if url is None:
+            database = keyring_database(settings)
+            url = prepare_service_database(settings.postgres_url, database, SCHEMA)
+        return open_pool(url, min_size=1, max_size=4, name=f"{name}-keyring")
+
+    return PostgresKeyring(connect, service=name)
 
 
 class PostgresKeyring:
     """The `customer_keys` table, with a short-lived copy of the keys read."""
 
     def __init__(
-        self, pool: ConnectionPool, cache_s: float = KEY_CACHE_S, service: str = ""
+        self,
+        pool: ConnectionPool | Callable[[], ConnectionPool],
+        cache_s: float = KEY_CACHE_S,
+        service: str = "",
     ) -> None:
-        self.pool = pool
+        self._pool = pool if isinstance(pool, ConnectionPool) else None
+        self._connect = pool if not isinstance(pool, ConnectionPool) else None
         self._reads = PERSONAL_DATA_KEY_READS.labels(service)
         self.cache_s = cache_s
         self._cache: dict[str, tuple[bytes | None, float]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def pool(self) -> ConnectionPool:
+        """The keyring's connections, opened on first use."""
+        with self._lock:
+            if self._pool is None:
+                assert self._connect is not None
+                self._pool = self._connect()
+            return self._pool
+
+    def close(self) -> None:
+        """Close the connections, if they were ever opened."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
 
     def key_to_seal(self, customer_id: str) -> bytes:
         """The customer's key, made now if they have none (CustomerForgottenError if forgotten)."""

@@ -231,7 +231,7 @@ class System:
         try:
             return PersonalData(keyring).reveal(value)
         finally:
-            keyring.pool.close()
+            keyring.close()
 
     def logs(self) -> str:
         """The tail of every process log (for failure messages)."""
