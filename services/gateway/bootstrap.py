@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from services.gateway.adapters.account_names import NAMES_SCHEMA
 from services.gateway.adapters.account_tokens import SCHEMA as ACCOUNT_TOKENS_SCHEMA
@@ -42,12 +43,13 @@ class Gateway:
     # has a small pool of its own (its VACUUM runs in autocommit).
     keyring: PostgresKeyring | None = None
 
-    @property
+    @cached_property
     def personal(self) -> PersonalData:
-        """Revealing (and sealing) customers' personal data over the gateway's keyring."""
+        """Revealing (and sealing) customers' personal data over the gateway's keyring (one
+        per gateway: its cipher time is counted under the gateway's name)."""
         if self.keyring is None:
             raise RuntimeError("this gateway was wired without its keyring")
-        return PersonalData(self.keyring)
+        return PersonalData(self.keyring, "gateway")
 
     def close(self) -> None:
         """Stop listening for revocations, and close the database pool."""

@@ -17,7 +17,7 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from shared.config import Settings, with_database
+from shared.config import Settings
 from shared.domain_errors import CustomerForgottenError
 from shared.events.database import open_pool, prepare_service_database, translated, with_retry
 from shared.observability.metrics import PERSONAL_DATA_KEY_READS
@@ -60,16 +60,9 @@ RETURNING customer_id
 """
 
 
-def keyring_database(settings: Settings) -> str:
+def keyring_database() -> str:
     """The database holding the keys: the gateway's, which owns the customers' identity."""
     return os.environ.get("CNNECT_GATEWAY_DATABASE") or "cnnect_gateway"
-
-
-def keyring_url(settings: Settings) -> str:
-    """The keyring's URL (`CNNECT_KEYRING_URL`, else the gateway's database on our server)."""
-    return os.environ.get("CNNECT_KEYRING_URL") or with_database(
-        settings.postgres_url, keyring_database(settings)
-    )
 
 
 def open_keyring(settings: Settings, name: str) -> PostgresKeyring:
@@ -80,7 +73,7 @@ def open_keyring(settings: Settings, name: str) -> PostgresKeyring:
     def connect() -> ConnectionPool:
         url = os.environ.get("CNNECT_KEYRING_URL")
         if url is None:
-            database = keyring_database(settings)
+            database = keyring_database()
             url = prepare_service_database(settings.postgres_url, database, SCHEMA)
         return open_pool(url, min_size=1, max_size=4, name=f"{name}-keyring")
 
